@@ -1,0 +1,29 @@
+"""Client settings travel in one object (habanero-style), from flags or the environment."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_API_URL = "https://api.crossref.org"
+
+
+@dataclass
+class Settings:
+    """Where refkit reads and writes, and how it talks to Crossref.
+
+    Environment: ``REFKIT_CROSSREF_URL``, ``REFKIT_MAILTO``, ``REFKIT_CACHE_DIR``,
+    ``REFKIT_TIMEOUT``.
+    """
+
+    api_url: str = field(default_factory=lambda: os.environ.get("REFKIT_CROSSREF_URL") or DEFAULT_API_URL)
+    mailto: str | None = field(default_factory=lambda: os.environ.get("REFKIT_MAILTO") or None)
+    timeout: float = field(default_factory=lambda: float(os.environ.get("REFKIT_TIMEOUT") or 20.0))
+    cache_dir: Path = field(default_factory=lambda: Path(os.environ.get("REFKIT_CACHE_DIR") or "cache"))
+    refs_dir: Path = field(default_factory=lambda: Path("refs"))
+    seeds_dir: Path = field(default_factory=lambda: Path("seeds"))
+    refresh: bool = False  # bypass the response cache
+    offline: bool = False  # never touch the network; local catalog only
+    max_retries: int = 4
+    progress: bool = True  # progress bar on stderr when it is a terminal

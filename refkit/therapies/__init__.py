@@ -1,0 +1,1 @@
+"""refkit.therapies"""
