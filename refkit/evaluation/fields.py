@@ -1,0 +1,36 @@
+"""Light normalisation for exact-match scoring: case, punctuation, whitespace, dashes."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+_DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"), "-")
+
+
+def normalize_field(value: Any) -> str:
+    """Fold a field value for comparison: NFKC, dashes, case, punctuation, whitespace."""
+    if value is None:
+        return ""
+    text = unicodedata.normalize("NFKC", str(value)).translate(_DASHES).casefold()
+    text = re.sub(r"<[^>]+>", " ", text)  # <i>…</i> in deposited titles
+    text = re.sub(r"[^\w\s]", " ", text)
+    return " ".join(text.split())
+
+
+def fold_accents(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def field_matches(name: str, parsed: Any, gold: Any) -> bool:
+    """Whether a parsed value counts as right for gold (gold None is not scored: caller skips).
+
+    ``first_author``: PubMed files particles apart (``de Bruijn`` → ``Bruijn``), so a family
+    name is right when it equals the gold or ends with it.
+    """
+    p, g = normalize_field(parsed), normalize_field(gold)
+    if name == "first_author":
+        p, g = fold_accents(p), fold_accents(g)
+        return bool(p) and (p == g or p.endswith(" " + g) or p.replace(" ", "").endswith(g.replace(" ", "")))
+    return p == g
