@@ -1,0 +1,235 @@
+"""The local catalog: an SQLite + FTS5 index of Crossref-format work records.
+
+It answers ``search`` and ``lookup`` exactly like the Crossref client, so the matcher
+treats it as one more source, and a machine without network resolves whatever it holds.
+Records come from ``refkit catalog import`` (JSON lines, API envelopes, the public data
+file's ``{"items": [...]}`` files, gzipped or not), from every work fetched live, and from
+the workspace's ``seeds/*.works.jsonl``, re-indexed whenever one of them changes.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import re
+import sqlite3
+import threading
+import unicodedata
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from refkit.errors import RefkitError
+from refkit.model import strip_markup
+from refkit.settings import Settings
+
+CATALOG_FILE = "catalog.sqlite"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS works (
+    doi TEXT PRIMARY KEY,      -- lower-cased DOI
+    record TEXT NOT NULL,      -- the Crossref item, as JSON
+    origin TEXT NOT NULL       -- file path, 'crossref' (fetched live) or 'import'
+);
+CREATE INDEX IF NOT EXISTS works_origin ON works(origin);
+CREATE VIRTUAL TABLE IF NOT EXISTS works_fts USING fts5(
+    doi UNINDEXED, title, authors, container, numbers, tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE TABLE IF NOT EXISTS seed_files (
+    path TEXT PRIMARY KEY, mtime REAL, size INTEGER, sha256 TEXT
+);
+"""
+
+# Words too common to help rank candidates; dropping them keeps OR queries selective.
+_STOPWORDS = frozenset(
+    ["a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "in", "into", "is", "it", "of", "on", "or", "the", "to", "with", "et", "al", "vs", "via"]
+)
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+class LocalCatalog:
+    """Crossref-compatible ``search``/``lookup`` over an SQLite FTS5 index."""
+
+    name = "catalog"
+
+    def __init__(self, settings: Settings | None = None, *, path: Path | str | None = None,
+                 index_seeds: bool = True) -> None:
+        self.settings = settings or Settings()
+        self.path = Path(path) if path else Path(self.settings.cache_dir) / CATALOG_FILE
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # One connection shared by the resolver's threads; the lock serialises use.
+            self._db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")  # readers and a writer in two processes
+            self._db.execute("PRAGMA busy_timeout=30000")
+            self._db.executescript(_SCHEMA)
+        except sqlite3.Error as err:
+            raise RefkitError(f"cannot open the local catalog {self.path}: {err}") from err
+        self._lock = threading.RLock()
+        if index_seeds:
+            self.sync_seeds(Path(self.settings.seeds_dir))
+
+    # -- the source interface ------------------------------------------------------------
+    def search(self, query: str, rows: int = 5) -> list[dict[str, Any]]:
+        """The best ``rows`` records for a free-text reference string (BM25 ranking)."""
+        match = fts_query(query)
+        if not match:
+            return []
+        with self._lock:
+            found = self._db.execute(
+                "SELECT w.record FROM works_fts f JOIN works w ON w.doi = f.doi "
+                "WHERE works_fts MATCH ? ORDER BY bm25(works_fts, 0, 4.0, 2.0, 1.0, 1.0) LIMIT ?",
+                (match, rows),
+            ).fetchall()
+        return [json.loads(r[0]) for r in found]
+
+    def lookup(self, doi: str) -> dict[str, Any] | None:
+        with self._lock:
+            row = self._db.execute("SELECT record FROM works WHERE doi = ?", (doi.strip().lower(),)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    # -- filling it --------------------------------------------------------------------
+    def add(self, records: Iterable[dict[str, Any]], origin: str = "import") -> int:
+        """Insert or replace work records; returns how many were stored."""
+        count = 0
+        with self._lock, self._db:
+            for record in records:
+                doi = str(record.get("DOI") or "").strip().lower()
+                if not doi:
+                    continue
+                self._db.execute("DELETE FROM works_fts WHERE doi = ?", (doi,))
+                self._db.execute(
+                    "INSERT OR REPLACE INTO works(doi, record, origin) VALUES (?, ?, ?)",
+                    (doi, json.dumps(record, ensure_ascii=False), origin),
+                )
+                self._db.execute(
+                    "INSERT INTO works_fts(doi, title, authors, container, numbers) VALUES (?, ?, ?, ?, ?)",
+                    (doi, *_index_fields(record)),
+                )
+                count += 1
+        return count
+
+    def import_file(self, path: Path | str, origin: str = "import") -> int:
+        """Load one file of works (any supported shape, gzipped or not)."""
+        path = Path(path)
+        if not path.is_file():
+            raise RefkitError(f"no such file: {path}")
+        try:
+            return self.add(read_works(path), origin=origin)
+        except (OSError, EOFError, UnicodeDecodeError, json.JSONDecodeError) as err:
+            raise RefkitError(f"cannot read works from {path}: {err}") from err
+
+    def sync_seeds(self, seeds_dir: Path) -> int:
+        """Index ``seeds_dir/*.works.jsonl``; a file is re-read only when it changed."""
+        if not seeds_dir.is_dir():
+            return 0
+        loaded = 0
+        for path in sorted(seeds_dir.glob("*.works.jsonl")):
+            stat = path.stat()
+            key = str(path.resolve())
+            with self._lock:
+                known = self._db.execute(
+                    "SELECT mtime, size, sha256 FROM seed_files WHERE path = ?", (key,)
+                ).fetchone()
+            if known and known[0] == stat.st_mtime and known[1] == stat.st_size:
+                continue
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            if not known or known[2] != digest:
+                with self._lock, self._db:
+                    for (doi,) in self._db.execute("SELECT doi FROM works WHERE origin = ?", (key,)).fetchall():
+                        self._db.execute("DELETE FROM works_fts WHERE doi = ?", (doi,))
+                    self._db.execute("DELETE FROM works WHERE origin = ?", (key,))
+                loaded += self.import_file(path, origin=key)
+            with self._lock, self._db:
+                self._db.execute(
+                    "INSERT OR REPLACE INTO seed_files(path, mtime, size, sha256) VALUES (?, ?, ?, ?)",
+                    (key, stat.st_mtime, stat.st_size, digest),
+                )
+        return loaded
+
+    def stats(self) -> dict[str, Any]:
+        with self._lock:
+            by_origin = self._db.execute("SELECT origin, COUNT(*) FROM works GROUP BY origin").fetchall()
+        counts = {origin: n for origin, n in by_origin}
+        return {"path": str(self.path), "works": sum(counts.values()), "by_origin": counts}
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+def read_works(path: Path) -> Iterator[dict[str, Any]]:
+    """Yield work records from JSON lines, an API envelope (work or work list) or an items file."""
+    opener = gzip.open if _is_gzip(path) else open
+    with opener(path, "rt", encoding="utf-8") as fh:
+        text = fh.read()
+    stripped = text.lstrip()
+    if not stripped:
+        return
+    try:
+        # One JSON document: an envelope, an items file, a list, or a single work.
+        yield from _works_in(json.loads(stripped))
+        return
+    except json.JSONDecodeError:
+        pass
+    for n, line in enumerate(text.splitlines(), 1):
+        if line.strip():
+            try:
+                yield from _works_in(json.loads(line))
+            except json.JSONDecodeError as err:
+                raise json.JSONDecodeError(f"line {n}: {err.msg}", err.doc, err.pos) from err
+
+
+def _works_in(doc: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(doc, list):
+        for item in doc:
+            yield from _works_in(item)
+    elif isinstance(doc, dict):
+        if "message" in doc and isinstance(doc["message"], dict):  # API envelope
+            yield from _works_in(doc["message"])
+        elif isinstance(doc.get("items"), list):  # work list message or public data file
+            yield from _works_in(doc["items"])
+        elif doc.get("DOI"):
+            yield doc
+
+
+def _is_gzip(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        return fh.read(2) == b"\x1f\x8b"
+
+
+def _first(value: Any) -> str:
+    if isinstance(value, list):
+        value = " ".join(str(v) for v in value if v)
+    return strip_markup(str(value)) if value else ""
+
+
+def _index_fields(record: dict[str, Any]) -> tuple[str, str, str, str]:
+    title = " ".join(filter(None, [_first(record.get("title")), _first(record.get("subtitle"))]))
+    authors = " ".join(a.get("family") or a.get("name") or "" for a in record.get("author") or [])
+    container = " ".join(
+        filter(None, [_first(record.get("container-title")), _first(record.get("short-container-title"))])
+    )
+    numbers = []
+    for key in ("issued", "published-print", "published-online"):
+        parts = (record.get(key) or {}).get("date-parts") or [[None]]
+        if parts and parts[0] and parts[0][0]:
+            numbers.append(str(parts[0][0]))
+    for key in ("volume", "issue", "page", "article-number"):
+        if record.get(key):
+            numbers.append(str(record[key]).replace("-", " "))
+    return title, authors, container, " ".join(numbers)
+
+
+def fts_query(text: str, limit: int = 40) -> str:
+    """A safe FTS5 OR query from free text: each distinct word quoted, stopwords dropped."""
+    folded = unicodedata.normalize("NFKC", strip_markup(text)).casefold()
+    seen: list[str] = []
+    for token in _TOKEN.findall(folded):
+        if token in _STOPWORDS or (len(token) < 2 and not token.isdigit()) or token in seen:
+            continue
+        seen.append(token)
+        if len(seen) >= limit:
+            break
+    return " OR ".join('"' + t.replace('"', '""') + '"' for t in seen)

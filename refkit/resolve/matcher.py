@@ -1,0 +1,381 @@
+"""Field-by-field validation of a candidate record against a reference.
+
+Each field gives a verdict (match, close, mismatch, missing) that moves a log-odds score;
+the score becomes a ``confidence`` in [0, 1]. The reference is read twice: through the
+fields the parser found (when it found them) and through its raw text, so a parser slip
+costs evidence, not the match. Some verdicts veto a candidate outright: a notice
+(correction, erratum, reply…) for a reference that is not one, or another part of a
+multi-part paper.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from rapidfuzz import fuzz
+
+from refkit.model import Reference, strip_markup
+
+# Log-odds each verdict contributes. A prior below zero means "unmatched" unless the
+# fields agree; tuned on the development corpus, checked on the seed.
+PRIOR = -3.0
+WEIGHTS: dict[str, dict[str, float]] = {
+    "title": {"match": 5.0, "close": 3.0, "weak": 0.5, "mismatch": -4.0, "missing": 0.0},
+    "author": {"match": 2.0, "close": 1.0, "elsewhere": 0.5, "mismatch": -2.5, "missing": 0.0},
+    "year": {"match": 1.5, "close": 0.0, "mismatch": -3.0, "missing": 0.0},
+    "volume": {"match": 1.0, "mismatch": -2.5, "missing": 0.0},
+    "issue": {"match": 0.3, "mismatch": -0.5, "missing": 0.0},
+    "page": {"match": 1.5, "mismatch": -3.0, "missing": 0.0},
+    "journal": {"match": 1.0, "unknown": 0.0, "mismatch": -1.0, "missing": 0.0},
+    "doi": {"match": 3.0, "missing": 0.0},
+}
+
+_DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"), "-")
+_YEAR = re.compile(r"(?<!\d)(1[6-9]\d\d|20\d\d)(?!\d)")
+_NUMBER = re.compile(r"[a-z]?\d+[a-z]?")
+
+# Titles of notices about another work; a reference citing one of these says so itself.
+_NOTICE = re.compile(
+    r"^\s*(?:\[?\s*)(erratum|errata|corrigendum|corrigenda|correction|retraction(?: notice)?|notice of retraction|"
+    r"expression of concern|editorial expression of concern|reply|author(?:s|'s|s')? reply|in reply|response|"
+    r"comment(?:ary)? on|comments? to|letter to the editor|addendum|withdrawal notice)\b\s*(?:to|on|of|for|in)?\s*"
+    r"(?::|\]|\bto\b|\bon\b|$)?",
+    re.IGNORECASE,
+)
+_CITED_NOTICE = re.compile(
+    r"(?i)\b(?:errat(?:um|a)|corrigend(?:um|a)|retraction notice|notice of retraction|expression of concern"
+    r"|reply to|in reply|author(?:s|'s|s')? reply|comment on"
+    r"|(?:correction|retraction|reply|comment|response|addendum)\s*(?:to\s*)?:)"
+)
+# Renamed retracted works: the prefix is a flag, not part of the title.
+_RETRACTED_PREFIX = re.compile(r"^\s*(retracted(?: article)?|withdrawn|retraction)\s*[:.\]-]\s*", re.IGNORECASE)
+_PART = re.compile(
+    r"\b(?:(first|second|third|fourth|fifth)\s+of\s+(?:two|three|four|five)\s+parts?"
+    r"|parts?\s+(i{1,3}|iv|v|vi{0,3}|[1-9]|one|two|three|four|five)\b)",
+    re.IGNORECASE,
+)
+_ORDINAL = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "one": 1, "two": 2, "three": 3,
+            "four": 4, "five": 5, "i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8}
+_PARTICLES = frozenset(["de", "da", "del", "della", "der", "den", "di", "du", "la", "le", "van", "von", "vander", "ter", "ten", "dos", "das", "st", "mac", "mc"])
+_JOURNAL_STOP = frozenset(["of", "the", "and", "for", "in", "on", "de", "des", "la", "le", "der", "und", "&"])
+
+
+def normalize(text: Any) -> str:
+    """Fold for comparison: markup, accents, case, dashes, punctuation, whitespace."""
+    if text is None:
+        return ""
+    text = strip_markup(unicodedata.normalize("NFKC", str(text))).translate(_DASHES)
+    text = re.sub(r"-\s*\n\s*", "", text)  # a word hyphenated at a line end
+    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    text = text.casefold().replace("ß", "ss").replace("ø", "o").replace("æ", "ae").replace("ł", "l")
+    text = re.sub(r"[^\w\s]|_", " ", text)
+    return " ".join(text.split())
+
+
+@dataclass
+class Validation:
+    """The outcome of comparing one candidate with one reference."""
+
+    doi: str
+    logit: float
+    confidence: float
+    evidence: dict[str, dict[str, Any]]
+    flags: list[str] = field(default_factory=list)
+    veto: str | None = None  # why the candidate cannot be the cited work, whatever its score
+
+    def summary(self) -> str:
+        """A short account of the fields that spoke against the candidate."""
+        parts = []
+        for name, ev in self.evidence.items():
+            if ev["verdict"] in ("mismatch", "weak", "close", "elsewhere"):
+                if name == "title":
+                    parts.append(f"title {ev['score']:.2f}")
+                else:
+                    parts.append(f"{name} {ev['cited'] or '?'}≠{ev['record']}")
+        if self.veto:
+            parts.insert(0, self.veto)
+        return ", ".join(parts) or f"confidence {self.confidence:.2f}"
+
+
+def validate_candidate(ref: Reference, record: dict[str, Any]) -> tuple[float, dict[str, Any], list[str]]:
+    """(confidence, evidence per field, flags) for ``record`` as the work ``ref`` cites."""
+    v = validate(ref, record)
+    return v.confidence, v.evidence, v.flags
+
+
+def validate(ref: Reference, record: dict[str, Any], *, printed_doi: str | None = None) -> Validation:
+    raw = normalize(ref.raw)
+    evidence: dict[str, dict[str, Any]] = {}
+    flags: list[str] = []
+    veto = None
+
+    record_title = _record_title(record)
+    prefix = _RETRACTED_PREFIX.match(record_title)
+    if prefix:
+        flags.append("retracted-title")
+        record_title = record_title[prefix.end():]
+    notice = _notice_kind(record, record_title)
+    if notice and not _cites_notice(ref, raw):
+        veto = f"record is a {notice} notice"
+
+    evidence["title"] = _title_evidence(ref, raw, record_title, _first(record.get("subtitle")))
+    part_cited, part_record = _part(ref.title or ref.raw), _part(record_title + " " + _first(record.get("subtitle")))
+    if part_cited and part_record and part_cited != part_record:
+        veto = veto or f"part {part_record} of a multi-part paper, cited part {part_cited}"
+    evidence["author"] = _author_evidence(ref, raw, record)
+    evidence["year"] = _year_evidence(ref, raw, record)
+    evidence["volume"] = _number_evidence(ref.volume, raw, record.get("volume"))
+    evidence["issue"] = _issue_evidence(ref, record)
+    evidence["page"] = _page_evidence(ref, raw, record)
+    evidence["journal"] = _journal_evidence(ref, raw, record)
+    if printed_doi and printed_doi.lower() == str(record.get("DOI", "")).lower():
+        evidence["doi"] = {"cited": printed_doi, "record": record.get("DOI"), "score": 1.0, "verdict": "match"}
+
+    logit = PRIOR + sum(WEIGHTS[name].get(ev["verdict"], 0.0) for name, ev in evidence.items())
+    # A year off by one is Crossref's online-first date only when the rest agrees.
+    support = sum(evidence.get(f, {}).get("verdict") == "match" for f in ("volume", "page", "author", "journal", "doi"))
+    if evidence["year"]["verdict"] == "close" and support < 2:
+        logit -= 2.0
+    title_v = evidence["title"]["verdict"]
+    if title_v in ("mismatch", "weak") and evidence["page"]["verdict"] != "match":
+        logit -= 2.0  # without the title, only a page agreement identifies the article in its issue
+    if veto:
+        logit = min(logit, -6.0)
+    for update in record.get("updated-by") or []:
+        kind = str(update.get("type") or "update").lower()
+        flags.append({"retraction": "retracted", "correction": "corrected"}.get(kind, kind))
+    confidence = 1.0 / (1.0 + math.exp(-logit))
+    return Validation(str(record.get("DOI", "")), logit, confidence, evidence, sorted(set(flags)), veto)
+
+
+# --- fields ------------------------------------------------------------------------------
+
+
+def _first(value: Any) -> str:
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    return strip_markup(str(value)) if value else ""
+
+
+def _record_title(record: dict[str, Any]) -> str:
+    return _first(record.get("title"))
+
+
+def _notice_kind(record: dict[str, Any], title: str) -> str | None:
+    if record.get("update-to"):
+        kinds = {str(u.get("type") or "update").lower() for u in record["update-to"]}
+        return "/".join(sorted(kinds))
+    m = _NOTICE.match(title)
+    if m and (":" in title[: m.end() + 2] or title[m.end():m.end() + 1] in ("", " ")):
+        word = m.group(1).lower()
+        if re.match(r"\s*(?::|\bto\b|\bon\b|\]|$)", title[m.end(1):], re.IGNORECASE):
+            return word
+    return None
+
+
+def _cites_notice(ref: Reference, raw: str) -> bool:
+    """Whether the reference itself cites a notice ("Erratum to: …", "Reply to …", "Comment on …")."""
+    if ref.title and _NOTICE.match(ref.title):
+        return True
+    return bool(_CITED_NOTICE.search(ref.raw))
+
+
+def _part(text: str) -> int | None:
+    m = _PART.search(text or "")
+    if not m:
+        return None
+    word = (m.group(1) or m.group(2) or "").lower()
+    if word.isdigit():
+        return int(word)
+    return _ORDINAL.get(word)
+
+
+def _title_evidence(ref: Reference, raw: str, title: str, subtitle: str) -> dict[str, Any]:
+    variants = [normalize(title)]
+    if subtitle:
+        variants.append(normalize(f"{title}: {subtitle}"))
+    main = re.split(r"[:.?]\s", title, maxsplit=1)[0]
+    if main != title and len(main.split()) >= 3:
+        variants.append(normalize(main))  # the record carries a subtitle the citation omits
+    variants = [v for v in variants if v]
+    if not variants:
+        return {"cited": ref.title, "record": title or None, "score": 0.0, "verdict": "missing"}
+    best = 0.0
+    cited = normalize(ref.title) if ref.title else ""
+    for variant in variants:
+        if cited:
+            best = max(best, fuzz.ratio(variant, cited) / 100)
+            shorter, longer = sorted((variant, cited), key=len)
+            if len(shorter) >= 0.6 * len(longer):  # one truncated, or with a few extra words
+                best = max(best, fuzz.partial_ratio(shorter, longer) / 100 * (0.9 + 0.1 * len(shorter) / len(longer)))
+        # The raw text too: it survives a parser that cut the title in the wrong place.
+        if len(variant) <= len(raw):
+            best = max(best, fuzz.partial_ratio(variant, raw) / 100)
+    length = len(variants[0])
+    if best >= 0.93 and length >= 20:
+        verdict = "match"
+    elif best >= 0.93 or (best >= 0.85 and length >= 30):
+        verdict = "close"
+    elif best >= 0.75:
+        verdict = "weak"
+    else:
+        verdict = "mismatch"
+    return {"cited": ref.title, "record": title, "score": round(best, 3), "verdict": verdict}
+
+
+def _family_names(record: dict[str, Any]) -> str | None:
+    authors = record.get("author") or []
+    first = next((a for a in authors if a.get("sequence") == "first"), authors[0] if authors else None)
+    if not first:
+        return None
+    return first.get("family") or first.get("name")
+
+
+def _author_evidence(ref: Reference, raw: str, record: dict[str, Any]) -> dict[str, Any]:
+    family = _family_names(record)
+    cited = ref.authors[0].family if ref.authors else None
+    if not family:
+        return {"cited": cited, "record": None, "score": 0.0, "verdict": "missing"}
+    name = normalize(family)
+    words = name.split()
+    core = " ".join(w for w in words if w not in _PARTICLES) or name
+    candidates = {name, core, name.replace(" ", ""), words[-1] if words else name}
+    if cited:
+        c = normalize(cited)
+        if c in candidates or c.endswith(" " + core) or core.endswith(" " + c) or c.replace(" ", "") == core.replace(
+            " ", ""
+        ):
+            return {"cited": cited, "record": family, "score": 1.0, "verdict": "match"}
+    head = raw[:60]
+    padded = f" {raw} "
+    for cand in candidates:
+        if len(cand) < 2:
+            continue
+        pos = padded.find(f" {cand} ")
+        if pos < 0:
+            continue
+        verdict = "match" if pos <= 3 or f" {cand} " in f" {head} "[:len(cand) + 25] else "elsewhere"
+        if verdict == "elsewhere" and (cited is None and pos < 40):
+            verdict = "match"
+        return {"cited": cited, "record": family, "score": 1.0 if verdict == "match" else 0.5, "verdict": verdict}
+    score = fuzz.partial_ratio(core, head) / 100 if len(core) >= 4 else 0.0
+    if cited:
+        score = max(score, fuzz.ratio(core, normalize(cited)) / 100)
+    verdict = "close" if score >= 0.85 else "mismatch"
+    return {"cited": cited, "record": family, "score": round(score, 3), "verdict": verdict}
+
+
+def _record_years(record: dict[str, Any]) -> list[int]:
+    years = []
+    for key in ("issued", "published-print", "published-online", "published"):
+        parts = (record.get(key) or {}).get("date-parts") or [[None]]
+        if parts and parts[0] and parts[0][0]:
+            years.append(int(parts[0][0]))
+    return sorted(set(years))
+
+
+def _year_evidence(ref: Reference, raw: str, record: dict[str, Any]) -> dict[str, Any]:
+    years = _record_years(record)
+    cited_years = [ref.year] if ref.year else [int(y) for y in _YEAR.findall(raw)]
+    cited = ref.year or (cited_years[0] if cited_years else None)
+    shown = years[0] if years else None
+    if not years or not cited_years:
+        return {"cited": cited, "record": shown, "score": 0.0, "verdict": "missing"}
+    if set(years) & set(cited_years):
+        return {"cited": cited, "record": shown, "score": 1.0, "verdict": "match"}
+    # Online first: the record's year is the one before the printed one.
+    if any(c - y == 1 for c in cited_years for y in years) or any(y - c == 1 for c in cited_years for y in years):
+        return {"cited": cited, "record": shown, "score": 0.5, "verdict": "close"}
+    if not ref.year and len(cited_years) > 1:
+        # Several years in the text (a title can carry one); weak either way.
+        return {"cited": cited, "record": shown, "score": 0.0, "verdict": "mismatch"}
+    return {"cited": cited, "record": shown, "score": 0.0, "verdict": "mismatch"}
+
+
+def _numbers(raw: str) -> set[str]:
+    return {n.lstrip("0") or "0" for n in _NUMBER.findall(raw)}
+
+
+def _number_evidence(cited: str | None, raw: str, value: Any) -> dict[str, Any]:
+    if not value:
+        return {"cited": cited, "record": None, "score": 0.0, "verdict": "missing"}
+    record = normalize(value)
+    if cited:
+        ok = normalize(cited).lstrip("0") == record.lstrip("0")
+    else:
+        tokens = record.split()
+        ok = bool(tokens) and all((t.lstrip("0") or "0") in _numbers(raw) for t in tokens)
+    return {"cited": cited, "record": value, "score": 1.0 if ok else 0.0, "verdict": "match" if ok else "mismatch"}
+
+
+def _issue_evidence(ref: Reference, record: dict[str, Any]) -> dict[str, Any]:
+    value = record.get("issue")
+    if not value or not ref.issue:
+        return {"cited": ref.issue, "record": value, "score": 0.0, "verdict": "missing"}
+    ok = normalize(ref.issue).lstrip("0") == normalize(value).lstrip("0")
+    return {"cited": ref.issue, "record": value, "score": float(ok), "verdict": "match" if ok else "mismatch"}
+
+
+def _page_evidence(ref: Reference, raw: str, record: dict[str, Any]) -> dict[str, Any]:
+    page = str(record.get("page") or "").strip()
+    first = re.split(r"\s*[-\u2013,]\s*", page)[0] if page else str(record.get("article-number") or "")
+    if not first:
+        return {"cited": ref.first_page, "record": None, "score": 0.0, "verdict": "missing"}
+    rec = normalize(first).lstrip("0")
+    cited = ref.first_page
+    if cited and normalize(cited).lstrip("0") == rec:
+        ok = True
+    else:
+        # Raw text: the page as a token; e-locators printed "e1234" or "1234" match either way.
+        numbers = _numbers(raw)
+        ok = rec in numbers or rec.lstrip("e") in numbers or ("e" + rec) in numbers
+        if not ok and record.get("article-number"):
+            ok = normalize(record["article-number"]).lstrip("0") in numbers
+    return {"cited": cited, "record": page or first, "score": float(ok), "verdict": "match" if ok else "mismatch"}
+
+
+def _journal_names(record: dict[str, Any]) -> list[str]:
+    names = []
+    for key in ("short-container-title", "container-title"):
+        value = record.get(key)
+        for name in value if isinstance(value, list) else [value]:
+            if name and normalize(name) not in names:
+                names.append(normalize(name))
+    return [n for n in names if n]
+
+
+def abbreviates(abbrev: str, full: str) -> bool:
+    """Whether ``abbrev`` ("j am acad dermatol") abbreviates ``full`` word by word (ISO 4 style)."""
+    a = [w for w in abbrev.split() if w not in _JOURNAL_STOP]
+    f = [w for w in full.split() if w not in _JOURNAL_STOP]
+    if not a or not f:
+        return False
+    i = 0
+    for word in f:
+        if i < len(a) and word.startswith(a[i][:max(1, len(a[i]))]) or i < len(a) and len(a[i]) >= 3 and fuzz.ratio(word[: len(a[i])], a[i]) >= 80:
+            i += 1
+    return i == len(a) and len(a) >= min(len(f), 2) - (len(f) - len(a))
+
+
+def _journal_evidence(ref: Reference, raw: str, record: dict[str, Any]) -> dict[str, Any]:
+    names = _journal_names(record)
+    shown = _first(record.get("container-title")) or _first(record.get("short-container-title")) or None
+    if not names:
+        return {"cited": ref.journal, "record": None, "score": 0.0, "verdict": "missing"}
+    cited = normalize(ref.journal) if ref.journal else ""
+    padded = f" {raw} "
+    for name in names:
+        if cited and (cited == name or abbreviates(cited, name) or abbreviates(name, cited)):
+            return {"cited": ref.journal, "record": shown, "score": 1.0, "verdict": "match"}
+        if f" {name} " in padded:
+            return {"cited": ref.journal, "record": shown, "score": 1.0, "verdict": "match"}
+    if cited:
+        score = max(fuzz.ratio(cited, n) for n in names) / 100
+        if score >= 0.85:
+            return {"cited": ref.journal, "record": shown, "score": round(score, 3), "verdict": "match"}
+        return {"cited": ref.journal, "record": shown, "score": round(score, 3), "verdict": "mismatch"}
+    return {"cited": None, "record": shown, "score": 0.0, "verdict": "unknown"}

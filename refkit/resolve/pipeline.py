@@ -1,0 +1,304 @@
+"""Resolve references: gather candidates from every source, validate, decide, explain.
+
+A source is anything with ``name``, ``search(query, rows)`` and ``lookup(doi)`` returning
+Crossref work records: the local catalog, the Crossref client. Every reference ends with
+a ``Match`` (matched / ambiguous / unmatched / error) and a reason; none is dropped.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from typing import Any, Protocol
+
+from refkit.model import Article, Match, Reference, Work
+from refkit.resolve.catalog import LocalCatalog
+from refkit.resolve.matcher import Validation, normalize, validate
+from refkit.settings import Settings
+
+DEFAULT_MIN_CONFIDENCE = 0.8
+# Two candidates whose log-odds differ by less than this are a tie: abstain.
+TIE_MARGIN = 1.0
+# A catalog answer this sure is not worth a network request.
+SURE = 0.995
+
+# A DOI as printed; PDF extraction can leave a space or line break after the slash.
+_DOI = re.compile(r"\b(10\.\d{4,9})\s*/\s*([^\s\"<>]+)", re.IGNORECASE)
+_LINK_RESIDUE = re.compile(r"\[(?:PubMed|Google Scholar|CrossRef|PMC free article|Ref list)\]", re.IGNORECASE)
+
+
+class Source(Protocol):
+    name: str
+
+    def search(self, query: str, rows: int = 5) -> list[dict[str, Any]]: ...
+
+    def lookup(self, doi: str) -> dict[str, Any] | None: ...
+
+
+def _crossref_errors() -> tuple[type[BaseException], type[BaseException]]:
+    """The client's exception types (its module may be absent in a trimmed install)."""
+    try:
+        from refkit.resolve.crossref import CrossrefError, CrossrefUnavailable
+    except ImportError:  # pragma: no cover - the client ships with refkit
+        return (_NoSuchError, _NoSuchError)
+    return CrossrefUnavailable, CrossrefError
+
+
+class _NoSuchError(Exception):
+    pass
+
+
+def default_sources(settings: Settings) -> list[Source]:
+    sources: list[Source] = [LocalCatalog(settings)]
+    if not settings.offline:
+        from refkit.resolve.crossref import CrossrefClient
+
+        sources.append(CrossrefClient(settings))
+    return sources
+
+
+def printed_doi(ref: Reference) -> str | None:
+    """The DOI the reference prints (parser's, else found in the raw text), cleaned."""
+    if ref.doi:
+        return ref.doi.strip().rstrip(".,;")
+    m = _DOI.search(ref.raw)
+    if not m:
+        return None
+    return f"{m.group(1)}/{m.group(2).rstrip('.,;)]')}"
+
+
+def query_text(ref: Reference) -> str:
+    """The whole reference string (Crossref's advice), minus web residue and line-end hyphens."""
+    text = _LINK_RESIDUE.sub(" ", ref.raw)
+    text = re.sub(r"(\w)-\s*\n\s*(\w)", r"\1\2", text)
+    return " ".join(text.split())
+
+
+class Resolver:
+    """Holds the sources and the per-run state (which sources went down, what was said)."""
+
+    def __init__(self, sources: Sequence[Source], *, min_confidence: float = DEFAULT_MIN_CONFIDENCE,
+                 warn: Callable[[str], None] | None = None) -> None:
+        self.sources = list(sources)
+        self.min_confidence = min_confidence
+        self.warn = warn or (lambda msg: print(f"refkit: {msg}", file=sys.stderr))
+        self.catalog = next((s for s in self.sources if isinstance(s, LocalCatalog)), None)
+        self._down: set[str] = set()
+        self._failures: dict[str, str] = {}
+        self._lock = threading.Lock()
+        self._unavailable, self._source_error = _crossref_errors()
+
+    # -- talking to sources -------------------------------------------------------------
+    def _live(self) -> list[Source]:
+        return [s for s in self.sources if s.name not in self._down]
+
+    def _call(self, source: Source, method: str, *args: Any) -> Any:
+        """Call a source; a source that fails is marked down once and skipped afterwards."""
+        try:
+            result = getattr(source, method)(*args)
+        except self._unavailable as err:
+            self._mark_down(source, "Crossref unreachable" if source.name == "crossref" else str(err), err)
+            return None
+        except self._source_error as err:
+            self._mark_down(source, f"{source.name}: {err}", err)
+            return None
+        if result and source is not self.catalog and self.catalog is not None:
+            records = result if isinstance(result, list) else [result]
+            self.catalog.add(records, origin=source.name)  # works fetched live stay available offline
+        return result
+
+    def _mark_down(self, source: Source, message: str, err: BaseException) -> None:
+        with self._lock:
+            if source.name in self._down:
+                return
+            self._down.add(source.name)
+            self._failures[source.name] = message
+        detail = f" ({err})" if message == "Crossref unreachable" and str(err) else ""
+        self.warn(f"{message}{detail}; carrying on with the local catalog" if self.catalog else message)
+
+    # -- one reference ------------------------------------------------------------------
+    def resolve(self, ref: Reference) -> Reference:
+        try:
+            return self._resolve(ref)
+        except Exception as err:  # an outcome, not a crash: the reference keeps its place
+            ref.match = Match("error", reason=f"{type(err).__name__}: {err}")
+            return ref
+
+    def _resolve(self, ref: Reference) -> Reference:
+        candidates: dict[str, tuple[dict[str, Any], str]] = {}
+        notes: list[str] = []
+        doi = printed_doi(ref)
+        if doi:
+            for source in self._live():
+                record = self._call(source, "lookup", doi)
+                if record:
+                    candidates.setdefault(record["DOI"].lower(), (record, source.name))
+                    break
+            else:
+                notes.append(f"printed DOI {doi} not found")
+        validations = self._validate_all(ref, candidates, doi)
+        if not (validations and validations[0].confidence >= SURE and not validations[0].veto):
+            query = query_text(ref)
+            for source in self._live():
+                rows = 10 if source is self.catalog else 5
+                for record in self._call(source, "search", query, rows) or []:
+                    if record.get("DOI"):
+                        candidates.setdefault(record["DOI"].lower(), (record, source.name))
+                validations = self._validate_all(ref, candidates, doi)
+                if validations and validations[0].confidence >= SURE and not validations[0].veto:
+                    break  # sure already: spare the next source a request
+        if doi and validations and doi.lower() in candidates and validations[0].doi.lower() != doi.lower():
+            notes.append(f"printed DOI {doi} does not fit the reference")
+        self._decide(ref, validations, candidates, notes)
+        return ref
+
+    def _validate_all(self, ref: Reference, candidates: dict[str, tuple[dict[str, Any], str]],
+                      doi: str | None) -> list[Validation]:
+        found = [validate(ref, record, printed_doi=doi) for record, _ in candidates.values()]
+        return sorted(found, key=lambda v: (v.veto is None, v.logit), reverse=True)
+
+    def _decide(self, ref: Reference, validations: list[Validation],
+                candidates: dict[str, tuple[dict[str, Any], str]], notes: list[str]) -> None:
+        runner_ups = [{"doi": v.doi, "confidence": round(v.confidence, 3)} for v in validations[1:4]]
+        failures = "; ".join(self._failures.values())
+        if not validations:
+            if failures and not self._live():
+                ref.match = Match("error", reason=f"no source answered ({failures})")
+                return
+            reason = "no candidate found" + (f" ({'; '.join(notes)})" if notes else "")
+            ref.match = Match("unmatched", reason=reason)
+            return
+        best = validations[0]
+        record, source = candidates[best.doi.lower()]
+        if best.veto or best.confidence < self.min_confidence:
+            why = best.summary()
+            reason = f"best candidate {best.doi} rejected: {why}"
+            if notes:
+                reason += f" ({'; '.join(notes)})"
+            ref.match = Match("unmatched", None, best.confidence, source, best.evidence, reason, runner_ups)
+            return
+        rival = next((v for v in validations[1:] if not v.veto and v.confidence >= self.min_confidence), None)
+        if rival and best.logit - rival.logit < TIE_MARGIN:
+            reason = f"{best.doi} and {rival.doi} fit equally well ({best.confidence:.2f} vs {rival.confidence:.2f})"
+            ref.match = Match("ambiguous", None, best.confidence, source, best.evidence, reason, runner_ups)
+            return
+        reason = f"validated: {_agreeing(best)}"
+        if notes:
+            reason += f" ({'; '.join(notes)})"
+        ref.match = Match("matched", best.doi, best.confidence, source, best.evidence, reason, runner_ups)
+        ref.work = Work.from_crossref(record)
+        ref.discrepancies = discrepancies(ref, best)
+        ref.updates = updates(record, best.flags)
+
+
+def _agreeing(v: Validation) -> str:
+    agree = [name for name, ev in v.evidence.items() if ev["verdict"] == "match"]
+    differ = [name for name, ev in v.evidence.items() if ev["verdict"] in ("mismatch", "close", "weak")]
+    text = ", ".join(agree) + " agree"
+    if differ:
+        text += f"; {', '.join(differ)} differ"
+    return text
+
+
+def discrepancies(ref: Reference, v: Validation) -> list[dict[str, Any]]:
+    """What the reference says differently from the canonical record (for editors to fix)."""
+    found: list[dict[str, Any]] = []
+    ev = v.evidence
+    for name in ("year", "volume", "issue"):
+        cited, record = ev[name]["cited"], ev[name]["record"]
+        if cited and record and ev[name]["verdict"] != "match":
+            found.append({"field": name, "cited": cited, "record": record})
+    page = ev["page"]
+    if ref.first_page and page["record"] and page["verdict"] != "match":
+        found.append({"field": "pages", "cited": _pages(ref.first_page, ref.last_page), "record": page["record"]})
+    title = ev["title"]
+    if ref.title and title["record"] and normalize(ref.title) != normalize(title["record"]):
+        cited_words, record_words = set(normalize(ref.title).split()), set(normalize(title["record"]).split())
+        missing, extra = sorted(record_words - cited_words), sorted(cited_words - record_words)
+        if missing or extra:
+            found.append({"field": "title", "cited": ref.title, "record": title["record"],
+                          "missing_words": missing, "extra_words": extra})
+    author = ev["author"]
+    if author["cited"] and author["record"] and normalize(author["cited"]) != normalize(author["record"]):
+        found.append({"field": "author", "cited": author["cited"], "record": author["record"]})
+    return found
+
+
+def _pages(first: str, last: str | None) -> str:
+    return f"{first}-{last}" if last else first
+
+
+def updates(record: dict[str, Any], flags: list[str]) -> list[dict[str, Any]]:
+    """Retractions, corrections, expressions of concern recorded against the matched work."""
+    found = []
+    for u in record.get("updated-by") or []:
+        found.append({
+            "type": u.get("type"),
+            "doi": u.get("DOI"),
+            "source": u.get("source"),
+            "label": u.get("label"),
+            "date": (u.get("updated") or {}).get("date-time")
+            or "-".join(str(p) for p in ((u.get("updated") or {}).get("date-parts") or [[]])[0]) or None,
+        })
+    if "retracted-title" in flags and not any(u["type"] == "retraction" for u in found):
+        found.append({"type": "retraction", "doi": None, "source": "title", "label": "title marks it retracted",
+                      "date": None})
+    return found
+
+
+def match_flags(ref: Reference) -> list[str]:
+    """Short flags for a table: retracted, corrected, … (from updates)."""
+    kinds = {str(u.get("type") or "").lower() for u in ref.updates}
+    names = {"retraction": "RETRACTED", "correction": "corrected", "expression_of_concern": "CONCERN",
+             "expression-of-concern": "CONCERN", "withdrawal": "WITHDRAWN"}
+    return sorted(names.get(k, k) for k in kinds if k)
+
+
+def resolve_reference(ref: Reference, sources: Sequence[Source], *,
+                      min_confidence: float = DEFAULT_MIN_CONFIDENCE) -> Reference:
+    return Resolver(sources, min_confidence=min_confidence).resolve(ref)
+
+
+def resolve_article(article: Article, settings: Settings, *, sources: Sequence[Source] | None = None,
+                    progress: Callable[[Reference], None] | None = None,
+                    min_confidence: float = DEFAULT_MIN_CONFIDENCE,
+                    warn: Callable[[str], None] | None = None,
+                    resolver: Resolver | None = None) -> Article:
+    """Fill each reference's match, work, discrepancies and updates; returns the article.
+
+    References are resolved in parallel up to what the live sources allow. On Ctrl-C the
+    references not reached are marked ``error`` ("interrupted") and the interrupt goes on,
+    so the caller can still write what was done.
+    """
+    resolver = resolver or Resolver(sources if sources is not None else default_sources(settings),
+                                    min_confidence=min_confidence, warn=warn)
+    refs = article.references
+    workers = max([int(getattr(s, "concurrency", 1) or 1) for s in resolver.sources if s is not resolver.catalog]
+                  or [1])
+    try:
+        if workers <= 1 or len(refs) <= 1:
+            for ref in refs:
+                resolver.resolve(ref)
+                if progress:
+                    progress(ref)
+        else:
+            with ThreadPoolExecutor(max_workers=min(workers, 8)) as pool:
+                futures = [pool.submit(resolver.resolve, ref) for ref in refs]
+                try:
+                    for future in as_completed(futures):
+                        if progress:
+                            progress(future.result())
+                except BaseException:
+                    for f in futures:
+                        f.cancel()
+                    raise
+    except KeyboardInterrupt:
+        for ref in refs:
+            if ref.match is None:
+                ref.match = Match("error", reason="interrupted before this reference was resolved")
+        article.warnings.append("resolve interrupted; unresolved references are marked error")
+        raise
+    return article
