@@ -1,0 +1,150 @@
+"""A persistent store of HTTP responses, so a second run asks nothing and an interrupted run resumes.
+
+One SQLite file in WAL mode: readers never block the writer, two processes can share it (each
+waits on a busy lock rather than failing), and a process killed mid-write leaves the last
+committed state intact. A file that is not ours (an older layout, a corrupt or foreign file) is
+moved aside, kept for inspection, and replaced by a fresh one with a one-line warning.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+SCHEMA_VERSION = 1
+_APPLICATION_ID = 0x52464B43  # "RFKC": marks the file as a refkit response cache
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS responses (
+    key TEXT PRIMARY KEY,
+    status INTEGER NOT NULL,
+    content_type TEXT NOT NULL,
+    body BLOB NOT NULL,
+    stored_at REAL NOT NULL
+)
+"""
+_BUSY_TIMEOUT_MS = 30_000
+
+
+@dataclass(frozen=True)
+class CachedResponse:
+    status: int
+    content_type: str
+    body: bytes
+
+
+class ResponseCache:
+    """Responses by key (the caller normalises URLs into keys). Thread-safe."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._warned = False
+        self._conn = self._open_or_replace()
+
+    def _open_or_replace(self) -> sqlite3.Connection:
+        try:
+            return self._open()
+        except (sqlite3.DatabaseError, _ForeignFile) as err:
+            kept = self._move_aside()
+            reason = str(err) or type(err).__name__
+            print(f"refkit: warning: response cache {self.path} unusable ({reason}); kept as {kept.name}, "
+                  "starting a fresh one", file=sys.stderr)
+            return self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                               check_same_thread=False)
+        try:
+            conn.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable at checkpoints, never corrupt
+            # Check and create the layout under the write lock, so two processes starting together
+            # do not both decide the file is theirs to initialise.
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._claim(conn)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    @staticmethod
+    def _claim(conn: sqlite3.Connection) -> None:
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if app_id == 0 and version == 0 and not tables:  # a new, empty file
+            conn.execute(_SCHEMA)
+            conn.execute(f"PRAGMA application_id={_APPLICATION_ID}")
+            conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            return
+        if app_id != _APPLICATION_ID:
+            raise _ForeignFile("not a refkit response cache")
+        if version != SCHEMA_VERSION:
+            raise _ForeignFile(f"layout version {version}, expected {SCHEMA_VERSION}")
+        conn.execute("SELECT key, status, content_type, body, stored_at FROM responses LIMIT 1").fetchall()
+
+    def _move_aside(self) -> Path:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        kept = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
+        n = 1
+        while kept.exists():
+            kept = self.path.with_name(f"{self.path.name}.corrupt-{stamp}-{n}")
+            n += 1
+        # Another process may have moved it first; then there is nothing left to keep.
+        for suffix in ("", "-wal", "-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                self.path.with_name(self.path.name + suffix).replace(kept.with_name(kept.name + suffix))
+        return kept
+
+    def get(self, key: str) -> CachedResponse | None:
+        """The stored response, or None (also when the file turns out unreadable: a miss, not a crash)."""
+        try:
+            with self._lock:
+                row = self._conn.execute(
+                    "SELECT status, content_type, body FROM responses WHERE key = ?", (key,)).fetchone()
+        except sqlite3.DatabaseError as err:
+            self._warn_once(err)
+            return None
+        if row is None:
+            return None
+        return CachedResponse(status=row[0], content_type=row[1], body=bytes(row[2]))
+
+    def put(self, key: str, response: CachedResponse) -> None:
+        """Store (or overwrite) one response; a failure to write is warned about once, never raised."""
+        try:
+            with self._lock:
+                self._conn.execute(
+                    "INSERT OR REPLACE INTO responses (key, status, content_type, body, stored_at) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (key, response.status, response.content_type, response.body, time.time()))
+        except sqlite3.DatabaseError as err:
+            self._warn_once(err)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return self._conn.execute("SELECT COUNT(*) FROM responses").fetchone()[0]
+
+    def _warn_once(self, err: Exception) -> None:
+        if not self._warned:
+            self._warned = True
+            print(f"refkit: warning: response cache {self.path}: {err}; continuing without it",
+                  file=sys.stderr)
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+
+class _ForeignFile(Exception):
+    """The file is a valid SQLite database, but not (this version of) ours."""
