@@ -1,0 +1,85 @@
+"""Field accuracy of :func:`refkit.parse.reference.parse_reference` on the corpus strings.
+
+``tests/data/corpus/refs.jsonl`` holds reference strings with gold fields. Each field is
+scored by exact match after light normalisation (:func:`refkit.evaluation.fields.field_matches`);
+a null gold value is not scored. DOI and PMID are scored only where the string prints them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from refkit.evaluation.fields import field_matches
+from refkit.model import Reference
+from refkit.parse.reference import parse_reference
+
+MAIN_FIELDS = ("title", "first_author", "journal", "year", "volume", "first_page", "last_page")
+ID_FIELDS = ("doi", "pmid")
+CORPUS = Path(__file__).resolve().parents[2] / "tests" / "data" / "corpus" / "refs.jsonl"
+
+
+@dataclass
+class FieldScore:
+    right: int = 0
+    total: int = 0
+
+    @property
+    def accuracy(self) -> float:
+        return self.right / self.total if self.total else 1.0
+
+
+@dataclass
+class ReferenceScores:
+    fields: dict[str, FieldScore] = field(default_factory=dict)
+    # (record id, field, parsed value, gold value, raw string) for every miss
+    misses: list[tuple[str, str, Any, Any, str]] = field(default_factory=list)
+
+    def accuracy(self, name: str) -> float:
+        return self.fields[name].accuracy
+
+    def worst_fields(self) -> list[str]:
+        return sorted(self.fields, key=lambda f: self.fields[f].accuracy)
+
+
+def load_records(path: Path = CORPUS) -> list[dict[str, Any]]:
+    with path.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def parsed_value(ref: Reference, name: str) -> Any:
+    if name == "first_author":
+        return ref.authors[0].family if ref.authors else None
+    return getattr(ref, name)
+
+
+def _printed(gold: str, raw: str) -> bool:
+    squeezed = "".join(raw.split()).casefold()
+    return "".join(gold.split()).casefold() in squeezed
+
+
+def score_references(
+    records: Iterable[dict[str, Any]], parse: Callable[[str], Reference] = parse_reference
+) -> ReferenceScores:
+    """Parse every record's ``raw`` and count field matches against its ``gold``."""
+    scores = ReferenceScores({name: FieldScore() for name in MAIN_FIELDS + ID_FIELDS})
+    for record in records:
+        raw, gold = record["raw"], record["gold"]
+        ref = parse(raw)
+        for name in MAIN_FIELDS + ID_FIELDS:
+            expected = gold.get(name)
+            if expected is None:
+                continue
+            if name in ID_FIELDS and not _printed(str(expected), raw):
+                continue
+            got = parsed_value(ref, name)
+            score = scores.fields[name]
+            score.total += 1
+            if field_matches(name, got, expected):
+                score.right += 1
+            else:
+                scores.misses.append((record.get("id", ""), name, got, expected, raw))
+    return scores

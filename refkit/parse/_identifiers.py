@@ -1,0 +1,93 @@
+"""Identifiers and web-copy residue inside a reference string.
+
+DOIs, PMIDs, PMCIDs and URLs are lifted out of the text before the fields are split, so
+that ``doi:10.1016/j.x.2003.08.015`` is never mistaken for a volume or a page range.
+PDF extraction breaks DOIs over lines (``doi:10.1007/ \\ns11051-008-9546-1``,
+``doi:10 \\n.1038/nature08944``); the DOI pattern rejoins pieces split after a
+``/`` or ``.``. Link residue that web pages put after a reference (``[PubMed]``,
+``crossref``, ``Google Scholar``) is recorded as printed and removed.
+"""
+
+from __future__ import annotations
+
+import re
+
+# A DOI: prefix 10.NNNN, slash, then a suffix that may continue over a line break when the
+# break falls right after a "/" or "." or "-" (where PDF extractors like to wrap).
+_DOI = re.compile(
+    r"(?:(?:https?://)?(?:dx\.)?doi\.org/|\bdoi\s*:?\s*)?"
+    r"\b(?P<prefix>10\s?\.\s?\d{4,9})\s*/\s*"
+    r"(?P<suffix>[^\s\"<>]{1,200}(?:(?<=[/.\-_:;(])\s*\n\s*[^\s\"<>]{1,200}){0,3})",
+    re.IGNORECASE,
+)
+_DOI_LABEL_EMPTY = re.compile(r"\(?\bdoi\s*:?\s*[.\s]*\)?(?=\s|$)", re.IGNORECASE)
+_PMID = re.compile(r"\b(?:PubMed\s+)?PMID\s*:?\s*(?P<pmid>\d{1,9})\b", re.IGNORECASE)
+_PMCID = re.compile(r"\b(?:PMCID\s*:?\s*)?(?P<pmcid>PMC\d{4,9})\b")
+_URL = re.compile(r"(?:https?://|www\.)[^\s<>\"]+", re.IGNORECASE)
+
+# Residue words as web pages print them. Bracketed residue may sit anywhere; bare words only
+# after the end of the reference.
+_RESIDUE_WORDS = (
+    r"PubMed|Google Scholar|Cross[Rr]ef|crossref|CAS|Full Text|Abstract|Medline|MEDLINE|Web of Science|"
+    r"Scopus|PMC free article|Free Full Text|Ref list|Article|View Article|Europe PMC|ISI|"
+    r"Free Article|PubMed Central|Publisher Full Text|Link"
+)
+_BRACKETED_RESIDUE = re.compile(rf"\[\s*({_RESIDUE_WORDS})\s*\]", re.IGNORECASE)
+_TRAILING_RESIDUE = re.compile(rf"(?:^|(?<=[\s.,;\])]))({_RESIDUE_WORDS})[\s.,;|]*$", re.IGNORECASE)
+
+
+def take_links(text: str) -> tuple[str, list[str]]:
+    """Remove link residue; return the cleaned text and the residue words in reading order."""
+    links: list[str] = []
+    if "[" in text:
+        links.extend(m.group(1) for m in _BRACKETED_RESIDUE.finditer(text))
+        text = _BRACKETED_RESIDUE.sub(" ", text)
+    tail: list[str] = []
+    for _ in range(8):  # a handful of residue words at most; never loop on odd input
+        stripped = text.rstrip()
+        m = _TRAILING_RESIDUE.search(stripped, max(0, len(stripped) - 40))
+        if not m:
+            break
+        tail.append(m.group(1))
+        text = stripped[: m.start()]
+    links.extend(reversed(tail))
+    return text, links
+
+
+def _clean_doi(prefix: str, suffix: str) -> str:
+    suffix = re.sub(r"\s+", "", suffix)
+    suffix = suffix.rstrip(".,;:")
+    # A closing bracket belongs to the DOI only when the DOI opened it: (doi:10.1/x) vs 10.1002/(SICI)…
+    for close, open_ in ((")", "("), ("]", "[")):
+        while suffix.endswith(close) and suffix.count(close) > suffix.count(open_):
+            suffix = suffix[:-1].rstrip(".,;:")
+    return re.sub(r"\s+", "", prefix) + "/" + suffix
+
+
+def take_identifiers(text: str) -> tuple[str, dict[str, str]]:
+    """Remove DOI, PMID, PMCID and URL from ``text``; return the rest and what was found."""
+    found: dict[str, str] = {}
+    if "10" in text:
+        m = _DOI.search(text)
+        if m and m.group("suffix").strip(".,;:)"):
+            found["doi"] = _clean_doi(m.group("prefix"), m.group("suffix"))
+            text = text[: m.start()] + " " + text[m.end() :]
+    if "PMID" in text or "pmid" in text:
+        m = _PMID.search(text)
+        if m:
+            found["pmid"] = m.group("pmid")
+            text = text[: m.start()] + " " + text[m.end() :]
+    if "PMC" in text:
+        m = _PMCID.search(text)
+        if m:
+            found["pmcid"] = m.group("pmcid")
+            text = text[: m.start()] + " " + text[m.end() :]
+    if "http" in text or "www." in text:
+        m = _URL.search(text)
+        if m:
+            url = m.group(0).rstrip(".,;)")
+            found["url"] = url
+            text = text[: m.start()] + " " + text[m.start() + len(url) :]
+    if "doi" in text or "DOI" in text:
+        text = _DOI_LABEL_EMPTY.sub(" ", text)
+    return text, found

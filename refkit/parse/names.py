@@ -1,0 +1,112 @@
+"""Author lists at the head of a reference string.
+
+Reference styles write a person in one of three orders, and a list may mix them
+(``Rosenstein, M., J. J. Collins, and C. J. de Luca``):
+
+* family then bare initials: ``Dalakas MC``, ``de Haan S``, ``Kaelin WG Jr`` (Vancouver, Springer, BMC);
+* family, comma, dotted initials or a given name: ``Fuligni, A. J.``, ``Rafferty, Matthew`` (APA, Harvard);
+* initials then family: ``M. Suwalsky``, ``BF Walker``, ``C. J. de Luca`` (Elsevier, physics journals).
+
+:func:`parse_author_block` reads people from the start of a string for as long as the
+text keeps looking like a list of names, and says where the list stopped, so the
+caller can find the title after it. Given names come back as the initials printed,
+without dots or spaces (``A. J.`` → ``AJ``).
+"""
+
+from __future__ import annotations
+
+import re
+
+from refkit.model import Author
+
+# Letter classes built from Unicode case data so that Senécal, Pawlęga and Łukasz are names too.
+_LATIN = [chr(c) for c in range(0x41, 0x250)]
+UPPER = "".join(c for c in _LATIN if c.isupper() and c.isalpha())
+LOWER = "".join(c for c in _LATIN if c.islower() and c.isalpha()) + "ß"
+_U = f"[{UPPER}]"
+_L = f"[{LOWER}]"
+_APOS = "['’`´]"
+
+# One capitalised word of a family name: Dalakas, McIntosh, O'Brien, Moran-Gates, LeMeur.
+_FAMILY_WORD = rf"(?:{_U}{_APOS})?{_U}{_L}+(?:(?:-|{_APOS})?{_U}?{_L}+)*"
+_PARTICLE = (
+    r"(?:(?:[vV]an|[vV]on|[dD]e|[dD]er|[dD]en|[dD]el|[dD]ella|[dD]ei|[dD]i|[dD]a|[dD]o|[dD]os|[dD]as|[dD]u|"
+    r"[lL]a|[lL]e|[tT]en|[tT]er|[zZ]u|[dD]elle|al|el|bin|ben|St\.?|Ste\.?)\s+|[dDlL]['’](?=[A-Z]))"
+)
+_FAMILY = rf"(?:{_PARTICLE}){{0,3}}{_FAMILY_WORD}(?:\s+{_FAMILY_WORD}){{0,2}}"
+_SUFFIX = r"(?:,?\s+(?:Jr|Sr|II|III|IV|2nd|3rd)\.?)"
+_END = r"(?=[\s,.;:()&]|$)"
+
+# Family then bare initials (Vancouver): "Dalakas MC", "Senécal JL", "Smith J-P", "Smith JA." is dotted below.
+_FAMILY_INITIALS = re.compile(
+    rf"(?P<family>{_FAMILY})\s+(?P<given>{_U}{{1,4}}(?:-{_U}{{1,2}})?|(?:{_U}\.\s?-?){{1,4}})(?P<suffix>{_SUFFIX})?{_END}"
+)
+# Family, comma, dotted initials or given name (APA/Harvard): "Fuligni, A. J.", "Leong, J.-A. C.", "Gill, C.J."
+_FAMILY_COMMA_GIVEN = re.compile(
+    rf"(?P<family>{_FAMILY}),\s*(?P<given>(?:{_U}{_L}+\s+)?(?:{_U}{_L}?\.\s?-?\s?){{1,4}}|{_U}{_L}+(?:\s+{_U}\.)?)"
+    rf"(?P<suffix>{_SUFFIX})?{_END}"
+)
+# Initials then family: "M. Suwalsky", "C.P. Sotomayor", "BF Walker", "J.-A. C. Leong".
+_INITIALS_FAMILY = re.compile(
+    rf"(?P<given>(?:{_U}{_L}?\.\s?-?\s?){{1,4}}|{_U}{{1,3}}\s)\s*(?P<family>{_FAMILY})(?P<suffix>{_SUFFIX})?{_END}"
+)
+_FORMS = (_FAMILY_COMMA_GIVEN, _FAMILY_INITIALS, _INITIALS_FAMILY)
+
+_SEPARATOR = re.compile(r"\s*(?:[,;]\s*(?:(?:and|&)\s+)?|\s(?:and|&)\s+|&\s*)")
+_ET_AL = re.compile(r",?\s*(?:et\.?\s*al\b\.?|and others\b|etal\b\.?)", re.IGNORECASE)
+_EDITORS = re.compile(r"\s*\(?(?:eds?|editors?)\.?\)?(?=[\s.,:]|$)", re.IGNORECASE)
+_GIVEN_JUNK = re.compile(r"[.\s]")
+
+
+def _given(text: str) -> str:
+    return _GIVEN_JUNK.sub("", text)
+
+
+def parse_author_block(text: str, start: int = 0) -> tuple[list[Author], bool, int]:
+    """Read the author list at ``text[start:]``.
+
+    Returns the authors, whether the list ends in *et al.*, and the offset just after the
+    last name (or *et al.*), before whatever punctuation closes the list. With no name at
+    the start, returns ``([], False, start)``.
+    """
+    authors: list[Author] = []
+    pos = start
+    et_al = False
+    while True:
+        m = None
+        for form in _FORMS:
+            m = form.match(text, pos)
+            if m:
+                break
+        if not m:
+            break
+        authors.append(Author(m.group("family"), _given(m.group("given")) or None))
+        pos = m.end()
+        etal = _ET_AL.match(text, pos)
+        if etal:
+            et_al = True
+            pos = etal.end()
+            break
+        sep = _SEPARATOR.match(text, pos)
+        if not sep:
+            break
+        # A separator only counts if another name follows it; otherwise the list ended before it.
+        nxt = sep.end()
+        if not any(form.match(text, nxt) for form in _FORMS):
+            etal = _ET_AL.match(text, pos)
+            if etal:
+                et_al = True
+                pos = etal.end()
+            break
+        pos = nxt
+    if authors:
+        ed = _EDITORS.match(text, pos)
+        if ed:
+            pos = ed.end()
+    return authors, et_al, pos
+
+
+def parse_authors(text: str) -> tuple[list[Author], bool]:
+    """All the people in an author string such as ``"Dalakas MC, Hohlfeld R"``."""
+    authors, et_al, _ = parse_author_block(text.strip())
+    return authors, et_al

@@ -1,0 +1,265 @@
+"""One reference string → a :class:`~refkit.model.Reference`, field by field.
+
+The parser reads a reference from both ends, because both ends are structured and the
+middle is not:
+
+1. clean: drop a leading number, lift out link residue and identifiers, rejoin PDF line
+   breaks (``opti-\\nmization`` → ``optimization``, but ``TDP-\\n43`` and ``Navarro-\\nGarcia``
+   keep their hyphen);
+2. head: the author list (:mod:`refkit.parse.names`), then a year if the style puts it
+   there (``Author (2008) Title``, ``Fuligni, A. J. (1998). Title``, ``Name, I. 2006. Title``);
+3. tail: the source block, matched against the end of the string — ``2003;362(9388):971-82``,
+   ``2008, 28:14329-40``, ``10:88-95``, ``, 41(3), 278-289``, ``38, 452-460 (2007)``;
+4. middle: what lies between is title then journal. The title ends at the last sentence
+   boundary that is not inside a dotted journal abbreviation (``J. Biol. Chem.``).
+
+It never raises: a string it cannot split keeps its ``raw`` text and gets a warning.
+"""
+
+from __future__ import annotations
+
+import re
+
+from refkit.model import Reference
+from refkit.parse._identifiers import take_identifiers, take_links
+from refkit.parse.names import UPPER, parse_author_block
+
+# Longest reference string worth parsing; beyond this the text is a segmentation accident.
+MAX_REFERENCE_CHARS = 4000
+
+_LEADING_NUMBER = re.compile(r"^\s*(?:\[\s*\d{1,4}\s*\]|\(\s*\d{1,4}\s*\)|\d{1,4}\s*[.)](?!\d)|\d{1,4}\t)\s*")
+# End-of-line hyphen: join when a lowercase fragment continues in lowercase (opti-\nmization);
+# keep the hyphen before capitals and digits (Navarro-\nGarcia, TDP-\n43) and after capitals (IL-\nbeta).
+_BREAK_HYPHEN = re.compile(r"(\w+)[-\u00ad][ \t]*\r?\n[ \t]*(?=(\w))")
+_SPACES = re.compile(r"\s+")
+
+_YEAR = r"(?:1[6-9]\d\d|20[0-4]\d)"
+_MONTH = (
+    r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Spring|Summer|Fall|Autumn|Winter)[a-z]*\.?"
+)
+_DATE = (
+    rf"(?P<year>{_YEAR})[a-z]?(?:\s+{_MONTH}(?:\s*\d{{1,2}})?"
+    rf"(?:\s*[-–/]\s*(?:{_MONTH})?\s*(?:\d{{1,2}})?)?)?"
+)
+_VOLUME = r"(?P<volume>[A-Z]?\d+[A-Za-z]?)(?:\s*(?:Suppl|Supplement|Pt|Part)\.?\s*\w{0,4})?"
+_ISSUE = r"(?:\s*\((?P<issue>[^()]{1,30})\))?"
+_DASH = r"\s*[-–—‐‑−]+\s*"
+_PAGES = rf"(?:pp?\.?\s*)?(?P<first>[A-Za-z]{{0,3}}\d+[A-Za-z]?)(?:{_DASH}(?P<last>[A-Za-z]{{0,3}}\d+[A-Za-z]?))?"
+_TAIL_END = r"[\s.,;:]*$"
+
+# Tail forms, most specific first. Each is searched in the last stretch of the string only.
+_TAILS = [
+    # Vancouver/BMC/AMA: "Lancet. 2003; 362:971–82", "J 2008, 28(53):14329-40", "Lancet 2003, 362, 971"
+    re.compile(rf"(?:^|[\s.,])\s*{_DATE}\s*[;,:.]\s*{_VOLUME}{_ISSUE}\s*[:,]\s*{_PAGES}{_TAIL_END}"),
+    # Year after pages: "27:102-110. 1996", "65:117-134, 1993", "38, 452-460 (2007)"
+    re.compile(
+        rf"(?:^|[\s.,])\s*{_VOLUME}{_ISSUE}\s*[:,]\s*{_PAGES}\s*(?:[.,;]\s*|\(\s*){_DATE}\s*\)?{_TAIL_END}"
+    ),
+    # Volume then pages, year elsewhere: "10:88-95", ", 41(3), 278-289", "Neuropsychologia 34, 247-261"
+    re.compile(rf"(?:^|[\s.,])\s*(?:[Vv]ol\.?\s*)?{_VOLUME}{_ISSUE}\s*[:,]\s*{_PAGES}{_TAIL_END}"),
+    # Year and volume without pages: "Lancet 2003;362."
+    re.compile(rf"(?:^|[\s.,])\s*{_DATE}\s*[;,:]\s*{_VOLUME}{_ISSUE}{_TAIL_END}"),
+    # Volume(issue) then year: "Nature 451(7), 2008"
+    re.compile(rf"(?:^|[\s.,])\s*{_VOLUME}{_ISSUE}\s*[.,]?\s*\(?{_DATE}\)?{_TAIL_END}"),
+]
+_TAIL_WINDOW = 160
+
+# Notes printed after the source that are not part of any field.
+_TRAILING_NOTES = re.compile(
+    rf"(?:[.,]?\s*(?:\[?Epub\b[^\]]*\]?|\[[^\]]*\]|\((?:in [A-Z][a-z]+|[A-Z][a-z]+ with [A-Z][a-z]+ abstract)\)"
+    rf"|Review|In press|Erratum[^.]*|Published online[^.]*|Article\b)\.?\s*)+$",
+    re.IGNORECASE,
+)
+
+# A year printed after the authors: "(2008)", "(2008a).", "2006.", "(2007, March)".
+_HEAD_YEAR = re.compile(
+    rf"[\s.,:;]*(?:\(\s*(?P<py>{_YEAR})[a-z]?(?:\s*,[^()]{{0,20}})?\s*\)|(?P<by>{_YEAR})[a-z]?(?=[\s.,:;]))[\s.,:;]*"
+)
+_YEAR_ANYWHERE = re.compile(rf"(?<![\d/.])({_YEAR})[a-z]?(?![\d/])")
+_AFTER_AUTHORS = re.compile(r"[\s.,:;]*")
+_BOUNDARY = re.compile(r"[.?!](?=[\s\"”’]|$)|[\"”](?=\s)")
+_QUOTED = re.compile(r"^[\"“](?P<title>[^\"”]{3,}?)[,.]?[\"”][,.]?\s*")
+_ABBREV_WORD = re.compile(rf"^(?:[{UPPER}][\w\-']*|(?:[{UPPER}]\.)+[{UPPER}]?|[a-z]{{1,4}})$")
+_TITLE_TRIM = " \t.,;:"
+
+
+def join_lines(text: str) -> str:
+    """Undo PDF line wrapping: rejoin words split by an end-of-line hyphen, then one line."""
+    if "\n" in text:
+        text = _BREAK_HYPHEN.sub(_rejoin, text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def _rejoin(m: re.Match[str]) -> str:
+    left, nxt = m.group(1), m.group(2)
+    if nxt.islower() and len(left) >= 2 and left[-1].islower() and left[-2].isalpha():
+        return left
+    return left + "-"
+
+
+def expand_last_page(first: str | None, last: str | None) -> str | None:
+    """``971``–``82`` → ``982``; ``1380``–``4`` → ``1384``; other forms as printed."""
+    if not first or not last:
+        return last
+    if first.isdigit() and last.isdigit():
+        if len(last) < len(first):
+            expanded = first[: len(first) - len(last)] + last
+            return expanded if int(expanded) >= int(first) else last
+        return last
+    # S12–5 → S15, e3811–4 → e3814: a shared letter prefix, abbreviated digits
+    lead = re.match(r"([A-Za-z]+)(\d+)$", first)
+    if lead and last.isdigit():
+        digits = expand_last_page(lead.group(2), last)
+        return lead.group(1) + (digits or last)
+    return last
+
+
+def parse_reference(text: str) -> Reference:
+    """Parse one reference string (line breaks and all) into a :class:`Reference`."""
+    ref = Reference(raw=text)
+    if not isinstance(text, str) or not text.strip():
+        ref.warnings.append("empty reference")
+        return ref
+    try:
+        _parse_into(ref, text)
+    except Exception as exc:  # noqa: BLE001 - a reference must come back even when the parser trips
+        ref.warnings.append(f"parser error: {type(exc).__name__}")
+    return ref
+
+
+def _parse_into(ref: Reference, text: str) -> None:
+    if len(text) > MAX_REFERENCE_CHARS:
+        ref.warnings.append(f"reference longer than {MAX_REFERENCE_CHARS} characters; parsed the start only")
+        text = text[:MAX_REFERENCE_CHARS]
+    text = _LEADING_NUMBER.sub("", text, count=1)
+    text, links = take_links(text)
+    ref.links = links
+    text, ids = take_identifiers(text)
+    ref.doi, ref.pmid, ref.pmcid, ref.url = ids.get("doi"), ids.get("pmid"), ids.get("pmcid"), ids.get("url")
+    text = join_lines(text)
+    text, _ = take_links(text)  # residue words that followed an identifier
+    text = _strip_trailing_notes(text)
+
+    authors, et_al, pos = parse_author_block(text)
+    ref.authors, ref.et_al = authors, et_al
+    year = None
+    head_year = _HEAD_YEAR.match(text, pos)
+    if head_year and authors:
+        year = int(head_year.group("py") or head_year.group("by"))
+        start = head_year.end()
+    else:
+        start = _AFTER_AUTHORS.match(text, pos).end()
+
+    tail, tail_start = _match_tail(text, start)
+    if tail is None:
+        ref.warnings.append("no volume/pages found")
+        middle = text[start:]
+        any_year = _YEAR_ANYWHERE.findall(middle)
+        if year is None and any_year:
+            year = int(any_year[-1])
+        ref.year = year
+        title = _first_sentence(middle)
+        ref.title = title or None
+        if not authors:
+            ref.warnings.append("no authors found")
+        return
+
+    ref.volume = tail.group("volume")
+    ref.issue = tail.groupdict().get("issue")
+    first = tail.groupdict().get("first")
+    ref.first_page = first
+    ref.last_page = expand_last_page(first, tail.groupdict().get("last"))
+    tail_year = tail.groupdict().get("year")
+    if year is None and tail_year:
+        year = int(tail_year)
+
+    middle = text[start:tail_start].strip(" ,;:")
+    if year is None:
+        found = _YEAR_ANYWHERE.findall(middle)
+        if found:
+            year = int(found[-1])
+            middle = _YEAR_ANYWHERE.sub(" ", middle)  # a bare year between journal and volume
+            middle = _SPACES.sub(" ", middle).strip(" ,;:")
+    ref.year = year
+
+    if not authors and middle:
+        group, middle = _group_author(middle)
+        if group:
+            ref.authors = [group]
+    title, journal = _split_title_journal(middle)
+    ref.title = title or None
+    ref.journal = journal or None
+    if not ref.authors:
+        ref.warnings.append("no authors found")
+    if not ref.title:
+        ref.warnings.append("no title found")
+
+
+def _strip_trailing_notes(text: str) -> str:
+    m = _TRAILING_NOTES.search(text, max(0, len(text) - 120))
+    if m and m.start() > 0:
+        return text[: m.start()].rstrip()
+    return text
+
+
+def _match_tail(text: str, start: int) -> tuple[re.Match[str] | None, int]:
+    window = max(start, len(text) - _TAIL_WINDOW)
+    for pattern in _TAILS:
+        m = pattern.search(text, window)
+        if m:
+            # the journal ends where the source block starts (skip the separator the pattern ate)
+            tail_start = m.start()
+            while tail_start < len(text) and text[tail_start] in " .,":
+                tail_start += 1
+            return m, max(tail_start, start)
+    return None, len(text)
+
+
+def _first_sentence(text: str) -> str:
+    m = _BOUNDARY.search(text)
+    end = m.start() if m else len(text)
+    keep = text[end] if m and text[end] in "?!" else ""
+    return (text[:end].strip(_TITLE_TRIM) + keep).strip()
+
+
+def _group_author(middle: str) -> tuple[object | None, str]:
+    """Without personal names, a short first sentence followed by a title and journal is a group."""
+    from refkit.model import Author
+
+    bounds = [m.start() for m in _BOUNDARY.finditer(middle)]
+    if len(bounds) >= 2:
+        first = middle[: bounds[0]].strip()
+        if 0 < len(first.split()) <= 8 and middle[bounds[0]] == ".":
+            return Author(first, None, group=True), middle[bounds[0] + 1 :].strip()
+    return None, middle
+
+
+def _split_title_journal(middle: str) -> tuple[str, str]:
+    """Split "Title. Journal" at the last sentence boundary outside the journal's abbreviations."""
+    quoted = _QUOTED.match(middle)
+    if quoted:
+        return quoted.group("title").strip(_TITLE_TRIM), middle[quoted.end() :].strip(_TITLE_TRIM)
+    body = middle.rstrip(" .,;:")
+    cut = None
+    for m in reversed(list(_BOUNDARY.finditer(body))):
+        i = m.start()
+        if body[i] in "?!":
+            cut = i
+            break
+        if body[i] in "\"”":
+            cut = i
+            break
+        word_start = body.rfind(" ", 0, i) + 1
+        word = body[word_start:i]
+        prev_end = word_start - 1
+        prev_dotted = prev_end > 0 and body[prev_end - 1] == "."
+        if _ABBREV_WORD.match(word) and prev_dotted:
+            continue  # "J. Biol. Chem.": a dot inside the journal abbreviation
+        cut = i
+        break
+    if cut is None:
+        return body.strip(_TITLE_TRIM), ""
+    title = body[:cut].strip(_TITLE_TRIM)
+    if body[cut] in "?!":
+        title += body[cut]
+    return title.strip("\"“”' "), body[cut + 1 :].strip(_TITLE_TRIM + "\"”")
