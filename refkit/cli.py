@@ -50,13 +50,136 @@ def main() -> None:
               show_default=True, help="A readable table, or the JSON shape documented in the README.")
 def parse_cmd(file: str, fmt: str) -> None:
     """Split FILE (pasted text or JATS XML; '-' reads stdin) into parts and references."""
-    raise RefkitError("parse: not implemented yet")
+    import json
+
+    from refkit.parse import read_article
+
+    article = read_article(file)
+    for warning in article.warnings:
+        click.echo(f"refkit: warning: {warning}", err=True)
+    if fmt == "json":
+        click.echo(json.dumps(article.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        _print_article_table(article)
+
+
+def _print_article_table(article) -> None:  # noqa: ANN001 - refkit.model.Article
+    """The article header, then one row per reference (rich table on stdout)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(file=sys.stdout, highlight=False)
+    authors = ", ".join(a.family for a in article.authors[:6])
+    if len(article.authors) > 6:
+        authors += " et al."
+    where = " ".join(filter(None, [article.journal, article.volume and f"{article.volume}"
+                                   + (f"({article.issue})" if article.issue else ""),
+                                   article.first_page and f"p. {article.first_page}",
+                                   article.year and f"({article.year})"]))
+    console.print(f"[bold]{article.title or '(untitled)'}[/bold]", markup=True)
+    for label, value in (("Authors", authors), ("Source", where), ("DOI", article.doi),
+                         ("File", article.source), ("Captions", len(article.captions) or None)):
+        if value:
+            console.print(f"{label}: {value}", markup=False)
+    table = Table(title=f"{len(article.references)} references", title_justify="left")
+    for column, justify in (("n", "right"), ("first author", "left"), ("year", "right"), ("title", "left"),
+                            ("journal", "left"), ("vol", "left"), ("pages", "left"), ("links", "left"),
+                            ("warn", "right")):
+        table.add_column(column, justify=justify, overflow="fold" if column == "title" else "ellipsis")
+    for ref in article.references:
+        title = ref.title or ""
+        pages = "-".join(filter(None, [ref.first_page, ref.last_page]))
+        table.add_row(str(ref.n or ""), ref.authors[0].family if ref.authors else "", str(ref.year or ""),
+                      title if len(title) <= 60 else title[:57] + "...", ref.journal or "", ref.volume or "",
+                      pages, ", ".join(ref.links), str(len(ref.warnings) or ""))
+    console.print(table)
 
 
 # --- resolve -----------------------------------------------------------------------------
+@main.command("resolve")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--format", "-f", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True, help="A table at the end, or the JSON written to refs/<stem>.json.")
+@click.option("--offline", is_flag=True, help="Use the local catalog only; never touch the network.")
+@click.option("--min-confidence", type=click.FloatRange(0.0, 1.0), default=None,
+              help="Accept a match only at this confidence or above (default 0.8).")
+@click.option("--api-url", default=None, help="Crossref API base URL (env REFKIT_CROSSREF_URL).")
+@click.option("--mailto", default=None, help="Contact address for Crossref's polite pool (env REFKIT_MAILTO).")
+@click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
+              help="Response cache and local catalog directory (default ./cache).")
+@click.option("--refresh", is_flag=True, help="Ask Crossref again instead of using cached responses.")
+@click.option("--out-dir", type=click.Path(file_okay=False), default=None,
+              help="Where refs/<stem>.json and .bib go (default ./refs).")
+def resolve_cmd(files: tuple[str, ...], fmt: str, offline: bool, min_confidence: float | None,
+                api_url: str | None, mailto: str | None, cache_dir: str | None, refresh: bool,
+                out_dir: str | None) -> None:
+    """Find and verify the DOI of each reference in FILE(s); write refs/<stem>.json and .bib."""
+    from pathlib import Path
+
+    from refkit.resolve.run import ResolveRun
+    from refkit.settings import Settings
+
+    settings = Settings(offline=offline, refresh=refresh)
+    if api_url:
+        settings.api_url = api_url
+    if mailto:
+        settings.mailto = mailto
+    if cache_dir:
+        settings.cache_dir = Path(cache_dir)
+    if out_dir:
+        settings.refs_dir = Path(out_dir)
+    run = ResolveRun(settings, min_confidence=min_confidence, progress=sys.stderr.isatty())
+    results = run.run(list(files))
+    if fmt == "json":
+        import json
+
+        docs = [doc for _, doc in results]
+        click.echo(json.dumps(docs[0] if len(docs) == 1 else docs, ensure_ascii=False, indent=2))
+    else:
+        for path, _ in results:
+            click.echo(run.table(path))
 
 
 # --- catalog -----------------------------------------------------------------------------
+@main.group("catalog")
+def catalog_group() -> None:
+    """The local catalog of Crossref work records (searched before, and without, the network)."""
+
+
+@catalog_group.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
+              help="Directory holding catalog.sqlite (default ./cache).")
+def catalog_import_cmd(files: tuple[str, ...], cache_dir: str | None) -> None:
+    """Load works from JSON lines, API envelopes or {"items": [...]} files (gzipped or not)."""
+    from pathlib import Path
+
+    from refkit.resolve.catalog import LocalCatalog
+    from refkit.settings import Settings
+
+    settings = Settings(cache_dir=Path(cache_dir)) if cache_dir else Settings()
+    catalog = LocalCatalog(settings)
+    for name in files:
+        count = catalog.import_file(name)
+        click.echo(f"{name}: {count} works")
+    click.echo(f"catalog {catalog.path}: {catalog.stats()['works']} works")
+
+
+@catalog_group.command("stats")
+@click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
+              help="Directory holding catalog.sqlite (default ./cache).")
+def catalog_stats_cmd(cache_dir: str | None) -> None:
+    """How many works the catalog holds, by where they came from."""
+    from pathlib import Path
+
+    from refkit.resolve.catalog import LocalCatalog
+    from refkit.settings import Settings
+
+    settings = Settings(cache_dir=Path(cache_dir)) if cache_dir else Settings()
+    stats = LocalCatalog(settings).stats()
+    click.echo(f"{stats['path']}: {stats['works']} works")
+    for origin, count in sorted(stats["by_origin"].items()):
+        click.echo(f"  {count:7d}  {origin}")
 
 
 # --- export ------------------------------------------------------------------------------

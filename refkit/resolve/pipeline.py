@@ -116,8 +116,11 @@ class Resolver:
                 return
             self._down.add(source.name)
             self._failures[source.name] = message
-        detail = f" ({err})" if message == "Crossref unreachable" and str(err) else ""
-        self.warn(f"{message}{detail}; carrying on with the local catalog" if self.catalog else message)
+        if message == "Crossref unreachable" and str(err).startswith("Crossref unreachable"):
+            message = str(err)  # the client's own wording already names the address
+        elif message == "Crossref unreachable" and str(err):
+            message = f"{message} ({err})"
+        self.warn(f"{message}; carrying on with the local catalog" if self.catalog else message)
 
     # -- one reference ------------------------------------------------------------------
     def resolve(self, ref: Reference) -> Reference:
