@@ -1,0 +1,138 @@
+"""Score article segmentation and reference fields against the corpus pages (``pages/NNN.txt`` + gold).
+
+Per page: does refkit find exactly the gold's references (by count and number)? Per reference:
+are ``raw`` and ``links`` exact, and how many of title, journal, year, volume, first and last
+page, first author's family name and links match the gold (``field_matches``; gold nulls are not
+scored)? Also scores the seed article against its gold file.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from refkit.evaluation.fields import field_matches
+from refkit.model import Article, Author, Reference
+from refkit.parse import read_article
+
+PAGES = Path(__file__).resolve().parents[2] / "tests" / "data" / "corpus" / "pages"
+FIELDS = ("title", "journal", "year", "volume", "first_page", "last_page", "first_author", "links")
+
+
+@dataclass
+class PagesScore:
+    pages: int = 0
+    pages_count_exact: int = 0
+    references: int = 0  # gold references
+    found: int = 0  # gold references refkit found under the same number
+    raw_exact: int = 0
+    links_exact: int = 0
+    scored: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FIELDS, 0))
+    correct: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FIELDS, 0))
+    misses: list[dict[str, Any]] = field(default_factory=list)  # what went wrong, for the bench output
+
+    def accuracy(self, name: str) -> float:
+        return self.correct[name] / self.scored[name] if self.scored[name] else 1.0
+
+    @property
+    def raw_accuracy(self) -> float:
+        return self.raw_exact / self.references if self.references else 1.0
+
+    @property
+    def links_accuracy(self) -> float:
+        return self.links_exact / self.references if self.references else 1.0
+
+
+def _value(ref: Reference, name: str) -> Any:
+    if name == "first_author":
+        return ref.authors[0].family if ref.authors else None
+    return getattr(ref, name)
+
+
+def score_page(article: Article, gold: dict[str, Any], score: PagesScore, page: str = "") -> None:
+    """Add one page's figures to ``score``."""
+    golds = gold["references"]
+    score.pages += 1
+    score.pages_count_exact += len(article.references) == len(golds)
+    if len(article.references) != len(golds):
+        score.misses.append({"page": page, "field": "count", "parsed": len(article.references),
+                             "gold": len(golds)})
+    by_n = {r.n: r for r in article.references}
+    for g in golds:
+        score.references += 1
+        ref = by_n.get(g["n"])
+        if ref is None:
+            score.misses.append({"page": page, "n": g["n"], "field": "missing"})
+        else:
+            score.found += 1
+        if ref is not None and ref.raw == g["raw"]:
+            score.raw_exact += 1
+        elif ref is not None:
+            score.misses.append({"page": page, "n": g["n"], "field": "raw", "parsed": ref.raw,
+                                 "gold": g["raw"]})
+        if ref is not None and ref.links == g["links"]:
+            score.links_exact += 1
+        for name in FIELDS:
+            expected = g.get(name)
+            if expected is None:
+                continue
+            score.scored[name] += 1
+            if name == "links":
+                ok = ref is not None and ref.links == expected
+            else:
+                ok = ref is not None and field_matches(name, _value(ref, name), expected)
+            score.correct[name] += ok
+            if not ok and name != "links":
+                score.misses.append({"page": page, "n": g["n"], "field": name,
+                                     "parsed": _value(ref, name) if ref else None, "gold": expected})
+
+
+def score_pages(pages_dir: str | Path = PAGES) -> PagesScore:
+    """Parse every ``NNN.txt`` under ``pages_dir`` that has a ``NNN.json`` gold, and score it."""
+    score = PagesScore()
+    for gold_path in sorted(Path(pages_dir).glob("*.json")):
+        text_path = gold_path.with_suffix(".txt")
+        if not text_path.exists():
+            continue
+        article = read_article(text_path, require_references=False)
+        score_page(article, json.loads(gold_path.read_text(encoding="utf-8")), score, gold_path.stem)
+    return score
+
+
+# --- the seed article --------------------------------------------------------------------
+
+ARTICLE_FIELDS = ("title", "journal", "year", "volume", "issue", "first_page", "doi")
+REFERENCE_FIELDS = ("raw", "et_al", "title", "journal", "year", "volume", "issue", "first_page", "last_page",
+                    "doi", "pmid", "links")
+
+
+def seed_differences(article: Article, gold: dict[str, Any]) -> list[str]:
+    """Every way ``article`` differs from a seed gold file (empty when it matches exactly)."""
+    diffs: list[str] = []
+    ga = gold.get("article") or {}
+    for name in ARTICLE_FIELDS:
+        if name in ga and getattr(article, name) != ga[name]:
+            diffs.append(f"article.{name}: {getattr(article, name)!r} != {ga[name]!r}")
+    if "authors" in ga:
+        want = [Author.from_dict(a) for a in ga["authors"]]
+        got = [(a.family, a.given) for a in article.authors]
+        if got != [(a.family, a.given) for a in want]:
+            diffs.append(f"article.authors: {got!r} != {[(a.family, a.given) for a in want]!r}")
+    refs = {r.n: r for r in article.references}
+    if len(article.references) != len(gold["references"]):
+        diffs.append(f"references: {len(article.references)} found, gold has {len(gold['references'])}")
+    for g in gold["references"]:
+        ref = refs.get(g["n"])
+        if ref is None:
+            diffs.append(f"ref {g['n']}: missing")
+            continue
+        for name in REFERENCE_FIELDS:
+            if name in g and getattr(ref, name) != g[name]:
+                diffs.append(f"ref {g['n']}.{name}: {getattr(ref, name)!r} != {g[name]!r}")
+        want = [Author.from_dict(a) for a in g.get("authors", [])]
+        if [(a.family, a.given) for a in ref.authors] != [(a.family, a.given) for a in want]:
+            diffs.append(f"ref {g['n']}.authors: {[(a.family, a.given) for a in ref.authors]!r} != "
+                         f"{[(a.family, a.given) for a in want]!r}")
+    return diffs

@@ -1,0 +1,392 @@
+"""Segmentation of a case report pasted from a journal's web page into an :class:`Article`.
+
+The input is kept verbatim in ``Article.text``; every part is located by line, and caption
+offsets point into that text. Reference items are split only inside the reference section,
+with numbering continuity checked, so numbered lists in the body never become references.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from refkit.model import Article, Author, Caption, Reference
+from refkit.parse.reference import parse_reference
+from refkit.parse.sections import (
+    CAPTION_START,
+    IMAGE_FILE,
+    MAX_LINE,
+    Line,
+    heading_text,
+    image_first_page,
+    is_abstract_heading,
+    is_furniture,
+    is_reference_heading,
+    is_section_heading,
+    residue_words,
+    split_inline_residue,
+    split_lines,
+)
+
+
+def parse_article(text: str, source: str | None = None) -> Article:
+    """Split pasted article text into header fields, abstract, body, captions and references."""
+    article = Article(text=text, source=source)
+    lines = []
+    for number, line in enumerate(split_lines(text), 1):
+        if len(line.text) > MAX_LINE:
+            article.warnings.append(f"line {number} skipped: {len(line.text):,} characters long")
+            line = Line(line.start, "")
+        lines.append(line)
+
+    section = find_reference_section(lines)
+    if section is None:
+        article.warnings.append("no reference section found")
+        limit = len(lines)
+    else:
+        limit = section.heading if section.heading is not None else section.items[0].line
+        article.warnings.extend(section.warnings)
+
+    abstract_at = next((i for i in range(limit) if is_abstract_heading(lines[i].text)), None)
+    _read_header(article, lines[: abstract_at if abstract_at is not None else min(limit, 40)])
+    body_from = _read_abstract(article, lines, abstract_at, limit) if abstract_at is not None else None
+    _read_body(article, lines, body_from, limit)
+    _read_captions(article, lines)
+    if section is not None:
+        article.references = [item.to_reference() for item in section.items]
+    if article.first_page is None:
+        pages = [image_first_page(c.image) for c in article.captions if c.image]
+        article.first_page = next((p for p in pages if p), None)
+    return article
+
+
+# --- the reference section ---------------------------------------------------------------
+
+_NUMBERED = re.compile(
+    r"^[ \t]{0,8}(?:\[(?P<bracket>\d{1,4})\]|\((?P<paren>\d{1,4})\)|(?P<dot>\d{1,4})\.(?!\d)"
+    r"|(?P<close>\d{1,4})\)|(?P<tab>\d{1,4})(?=\t)|(?P<bare>\d{1,4})(?= [^\W\d]))[ \t]*(?=\S)"
+)
+# "1<TAB>" and "1 " are one family: a copy may turn a tab into spaces on some lines only.
+_STYLE_FAMILY = {"bracket": "bracket", "paren": "paren", "dot": "dot", "close": "close", "tab": "bare",
+                 "bare": "bare"}
+_MAX_JUMP = 5  # a copy may lose an item or two; a bigger jump is not the next reference
+_MAX_PREAMBLE = 6  # non-blank lines tolerated between a heading and the first item
+_YEAR = re.compile(r"(?<!\d)(?:1[6-9]\d\d|20\d\d)(?!\d)")
+
+
+def numbering(text: str) -> tuple[int, str, int] | None:
+    """(number, style, where the item text starts) if the line starts with a reference number."""
+    m = _NUMBERED.match(text)
+    if not m:
+        return None
+    style = m.lastgroup or ""
+    return int(m.group(style)), style, m.end()
+
+
+@dataclass
+class ReferenceItem:
+    """One numbered item as found in the text: its pieces (lines) and the link residue after it."""
+
+    n: int
+    style: str
+    line: int
+    pieces: list[str] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)
+
+    @property
+    def raw(self) -> str:
+        return "\n".join(p.strip() for p in self.pieces).strip()
+
+    def to_reference(self) -> Reference:
+        raw = self.raw
+        try:
+            ref = parse_reference(raw)
+        except Exception as err:  # noqa: BLE001 - a reference is never dropped, whatever the parser does
+            ref = Reference(raw=raw, warnings=[f"reference parser failed: {type(err).__name__}: {err}"])
+        ref.raw = raw
+        ref.n = self.n
+        ref.links = self.links + [w for w in ref.links if w not in self.links]
+        return ref
+
+
+@dataclass
+class ReferenceSection:
+    heading: int | None  # index of the heading line; None when found by its numbering alone
+    items: list[ReferenceItem]
+    end: int  # index of the first line after the section
+    warnings: list[str] = field(default_factory=list)
+
+
+def find_reference_section(lines: list[Line]) -> ReferenceSection | None:
+    """The reference list: under the last reference heading that has numbered items under it.
+
+    Without such a heading, the longest numbered run starting at 1 whose items mostly carry a
+    year is taken, with a warning.
+    """
+    headings = [i for i, line in enumerate(lines) if is_reference_heading(line.text)]
+    for index in reversed(headings):
+        section = split_items(lines, index + 1, strict_start=True) or split_items(lines, index + 1, False)
+        if section:
+            section.heading = index
+            return section
+    best: ReferenceSection | None = None
+    for i, line in enumerate(lines):
+        found = numbering(line.text)
+        if found and found[0] == 1:
+            section = split_items(lines, i, strict_start=True)
+            if section and len(section.items) >= 3 and (best is None or len(section.items) > len(best.items)):
+                with_year = sum(1 for item in section.items if _YEAR.search(item.raw))
+                if with_year >= 0.6 * len(section.items):
+                    best = section
+    if best is not None:
+        best.warnings.append(
+            f"no reference heading found; took the numbered list at line {best.items[0].line + 1} "
+            "as the references"
+        )
+    return best
+
+
+def split_items(lines: list[Line], start: int, strict_start: bool) -> ReferenceSection | None:
+    """Split lines from ``start`` into numbered items, stopping where the list ends."""
+    items: list[ReferenceItem] = []
+    warnings: list[str] = []
+    blank_before = False
+    preamble = 0
+    end = len(lines)
+    for i in range(start, len(lines)):
+        text = lines[i].text
+        if not text.strip():
+            blank_before = True
+            continue
+        current = items[-1] if items else None
+        found = numbering(text)
+        if found and _continues(current, found, strict_start and current is None):
+            n, style, at = found
+            if current is not None and n != current.n + 1:
+                warnings.append(f"reference numbering jumps from {current.n} to {n}")
+            body, links = split_inline_residue(text[at:])
+            items.append(ReferenceItem(n, style, i, [body], links))
+            blank_before = False
+            continue
+        if current is None:
+            preamble += 1
+            if preamble > _MAX_PREAMBLE or is_section_heading(text) or CAPTION_START.match(text):
+                return None
+            continue
+        words = residue_words(text)
+        if words:
+            current.links.extend(words)
+            continue
+        if blank_before or current.links or _ends_list(text, current.pieces[-1]):
+            end = i
+            break
+        body, links = split_inline_residue(text)
+        current.pieces.append(body)
+        current.links.extend(links)
+    if not items:
+        return None
+    return ReferenceSection(None, items, end, warnings)
+
+
+def _continues(current: ReferenceItem | None, found: tuple[int, str, int], strict: bool) -> bool:
+    n, style, _ = found
+    if current is None:
+        return n == 1 or (not strict and n <= 9999)
+    if _STYLE_FAMILY[style] != _STYLE_FAMILY[current.style]:
+        return False
+    if n == current.n + 1:
+        return True
+    return _STYLE_FAMILY[style] != "bare" and current.n + 1 < n <= current.n + _MAX_JUMP
+
+
+def _ends_list(text: str, previous: str) -> bool:
+    """Whether an unnumbered line after an item is not its continuation but what follows the list."""
+    if is_furniture(text) or is_section_heading(text) or CAPTION_START.match(text) or IMAGE_FILE.match(text):
+        return True
+    stripped = text.strip()
+    # A short label without digits or closing punctuation after a finished reference: a page widget.
+    words = stripped.split()
+    finished = previous.rstrip().endswith((".", ")", "]")) or previous.rstrip()[-1:].isdigit()
+    return (
+        finished
+        and len(words) <= 4
+        and not any(c.isdigit() for c in stripped)
+        and not stripped.endswith((".", ",", ";", ")"))
+        and stripped[:1].isupper()
+    )
+
+
+# --- header: breadcrumb, authors and title, citation line ---------------------------------
+
+_VOLUME_PART = re.compile(
+    r"^(?:v|vol|volume)\.?\s*(?P<volume>[\w-]{1,12})\s*(?:\((?P<issue>[^()]{1,20})\))?", re.IGNORECASE
+)
+_YEAR_IN = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
+_CITATION_LINE = re.compile(
+    r"^(?P<journal>[A-Z][^.;:]{2,80}?)\.?\s+(?P<year>(?:1[89]|20)\d\d)(?:\s+[A-Z][a-z]{2}(?:\s+\d{1,2})?)?;"
+    r"\s*(?P<volume>[\w-]{1,12})\s*(?:\((?P<issue>[^()]{1,20})\))?\s*:\s*(?P<page>[A-Za-z]?\d+)"
+)
+_DOI = re.compile(r"\b10\.\d{4,9}/[^\s\"<>]+")
+_NAME = re.compile(r"^(?:(?:van|von|de|der|den|del|della|di|da|du|dos|le|la|el|al|bin|ten|ter)\s+){0,3}"
+                   r"[^\W\d_][\w'’.-]*(?:[ -][^\W\d_][\w'’.-]*){0,2}$")
+_NAME_SPLIT = re.compile(r"\s*,\s*(?:and\s+|&\s*)?|\s+and\s+|\s*&\s*")
+_LABELS = {
+    "case report", "case reports", "original article", "review", "review article", "letter", "editorial",
+    "brief report", "research article", "clinical image", "images in clinical medicine", "case study",
+    "short communication", "correspondence", "article", "abstract", "journal list",
+}
+
+
+def _read_header(article: Article, lines: list[Line]) -> None:
+    texts = [line.text.strip() for line in lines if line.text.strip()]
+    for text in texts:
+        if text.count(">") >= 2 and len(text) < 300 and article.journal is None:
+            _read_breadcrumb(article, text)
+        elif not article.title and ":" in text and _read_byline(article, text):
+            pass
+        else:
+            m = _CITATION_LINE.match(text)
+            if m and article.volume in (None, m.group("volume")):
+                article.journal = article.journal or m.group("journal").strip()
+                article.year = article.year or int(m.group("year"))
+                article.volume = article.volume or m.group("volume")
+                article.issue = article.issue or m.group("issue")
+                article.first_page = article.first_page or m.group("page")
+        if article.doi is None and "10." in text:
+            doi = _DOI.search(text)
+            if doi:
+                article.doi = doi.group(0).rstrip(".,;)")
+    if not article.title:
+        for text in texts:
+            if (text.count(">") < 2 and _fold_label(text) not in _LABELS and not is_furniture(text)
+                    and len(text.split()) >= 3 and not text.endswith(".") and not _DOI.search(text)
+                    and not _CITATION_LINE.match(text)):
+                article.title = text
+                break
+
+
+def _fold_label(text: str) -> str:
+    return " ".join(re.sub(r"[^\w]+", " ", text.casefold()).split())
+
+
+def _read_breadcrumb(article: Article, text: str) -> None:
+    parts = [p.strip() for p in text.split(">")]
+    for i, part in enumerate(parts):
+        m = _VOLUME_PART.match(part)
+        if not m:
+            continue
+        article.volume = m.group("volume")
+        article.issue = m.group("issue").strip() if m.group("issue") else None
+        year = _YEAR_IN.search(part[m.end() :])
+        if year:
+            article.year = int(year.group(1))
+        if i > 0 and _fold_label(parts[i - 1]) not in _LABELS:
+            article.journal = parts[i - 1]
+        return
+
+
+def _read_byline(article: Article, text: str) -> bool:
+    """``Ahn, Song, Hwang, and Kim: A Case of …`` → family names and the title."""
+    names, sep, title = text.partition(": ")
+    if not sep or not title.strip() or len(names) > 400 or _fold_label(names) in _LABELS:
+        return False
+    parts = [p.strip() for p in _NAME_SPLIT.split(names.strip()) if p.strip()]
+    authors: list[Author] = []
+    for part in parts:
+        if re.fullmatch(r"et\.? al\.?", part):
+            continue
+        if not _NAME.match(part) or len(part.split()) > 4:
+            return False
+        authors.append(Author(part, None))
+    if not authors:
+        return False
+    article.authors = authors
+    article.title = title.strip()
+    return True
+
+
+# --- abstract, body, captions ------------------------------------------------------------
+
+_INLINE_ABSTRACT = re.compile(r"^\s*(?:abstract|summary)\s*[:.—–-]\s*(?=\S)", re.IGNORECASE)
+
+
+def _ends_prose(text: str) -> bool:
+    return (
+        is_section_heading(text) or is_reference_heading(text) or is_furniture(text)
+        or bool(CAPTION_START.match(text)) or bool(IMAGE_FILE.match(text))
+    )
+
+
+def _slice(article: Article, lines: list[Line], first: int, last: int, skip: int = 0) -> str | None:
+    """The verbatim text from line ``first`` (after ``skip`` chars) to the end of line ``last``."""
+    if last < first:
+        return None
+    value = article.text[lines[first].start + skip : lines[last].end].strip()
+    return value or None
+
+
+def _read_abstract(article: Article, lines: list[Line], at: int, limit: int) -> int:
+    """Fill the abstract from the heading at ``at``; returns the index where the body may start."""
+    first, skip = at + 1, 0
+    inline = _INLINE_ABSTRACT.match(lines[at].text)
+    if inline and heading_text(lines[at].text) is None or inline and len(lines[at].text.split()) > 3:
+        first, skip = at, inline.end()
+    last = first - 1
+    i = first
+    while i < limit:
+        text = lines[i].text
+        if i != at and text.strip() and _ends_prose(text):
+            break
+        if text.strip():
+            last = i
+        i += 1
+    start = first
+    while start <= last and not lines[start].text.strip():
+        start += 1
+        skip = 0
+    article.abstract = _slice(article, lines, start, last, skip)
+    return i
+
+
+def _read_body(article: Article, lines: list[Line], start: int | None, limit: int) -> None:
+    if start is None:
+        return
+    text_lines = [i for i in range(start, limit) if lines[i].text.strip() and not is_furniture(lines[i].text)]
+    if text_lines:
+        article.body = _slice(article, lines, text_lines[0], text_lines[-1])
+
+
+def _read_captions(article: Article, lines: list[Line]) -> None:
+    i = 0
+    while i < len(lines):
+        m = CAPTION_START.match(lines[i].text)
+        if not m:
+            i += 1
+            continue
+        label = " ".join(m.group("label").rstrip(".:|–—- \t").split())
+        rest = lines[i].text[m.end() :]
+        punctuated = m.group("label").rstrip()[-1:] in ".:|–—-"
+        first, skip = (i, m.end()) if rest.strip() else (i + 1, 0)
+        is_table = label.casefold().startswith("table")
+        last, image, j = first - 1, None, first
+        while j < len(lines) and j < first + 12:
+            text = lines[j].text
+            if not text.strip() or (j > first and CAPTION_START.match(text)):
+                break
+            if j > i and _ends_prose(text) and not IMAGE_FILE.match(text):
+                break
+            if IMAGE_FILE.match(text):
+                image = text.strip()
+                j += 1
+                break
+            last = j
+            j += 1
+            if is_table and last >= first and not (j < len(lines) and IMAGE_FILE.match(lines[j].text)):
+                break
+        label_only = not rest.strip()
+        if last >= first and (label_only or punctuated or image):
+            text = _slice(article, lines, first, last, skip)
+            if text:
+                start = article.text.index(text, lines[first].start)
+                article.captions.append(Caption(label, text, image, start))
+        i = max(j, i + 1)

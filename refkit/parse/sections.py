@@ -1,0 +1,228 @@
+"""What each line of a pasted article is: heading, page furniture, link residue, caption, image.
+
+Pasted web pages mix the article with the site's navigation. These classifiers work on one line
+at a time with anchored, bounded patterns, so the whole segmentation stays linear in the input.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MAX_LINE = 20_000  # longer lines are not prose a person pasted; they are skipped with a warning
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of the input: its text (without the line break) and where it starts."""
+
+    start: int
+    text: str
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.text)
+
+
+def split_lines(text: str) -> list[Line]:
+    """Lines with their offsets in ``text``; ``\\r\\n`` and ``\\r`` count as line breaks."""
+    lines = []
+    pos = 0
+    for chunk in re.split(r"(\r\n|\r|\n)", text):
+        if chunk in ("\r\n", "\r", "\n"):
+            pos += len(chunk)
+            continue
+        lines.append(Line(pos, chunk))
+        pos += len(chunk)
+    return lines
+
+
+def _fold(text: str) -> str:
+    """Lower-case words only: the comparable form of a short line."""
+    return " ".join(re.sub(r"[^\w&]+", " ", text.casefold()).split())
+
+
+# --- headings ----------------------------------------------------------------------------
+
+_HEADING_NUMBER = re.compile(r"^\s*(?:\d{1,2}|[IVX]{1,4})[.)]?\s+")
+_REFERENCE_HEADING = re.compile(
+    r"^(?:(?:notes?|sources?|endnotes?)\s+(?:and|&)\s+)?"
+    r"(?:cited\s+|selected\s+|key\s+|further\s+|literature\s+and\s+)?"
+    r"(?:references?(?:\s+cited|\s+list)?|bibliograph(?:y|ie|ía|ia)|literature(?:\s+cited|\s+references)?"
+    r"|works?\s+cited|citations?|reference\s+list|list\s+of\s+references|refer[eê]nci(?:as|a)"
+    r"|r[ée]f[ée]rences(?:\s+bibliographiques)?|literatur(?:verzeichnis)?|sources?\s+cited)"
+    r"(?:\s+(?:and|&)\s+(?:notes?|further\s+reading|sources?|bibliography))?$"
+)
+_ABSTRACT_HEADING = re.compile(r"^(?:abstract|summary|r[ée]sum[ée]|synopsis)$")
+_SECTION_HEADINGS = {
+    "introduction", "background", "case report", "case reports", "case presentation", "case description",
+    "case", "cases", "case history", "case summary", "report of a case", "report of cases", "discussion",
+    "conclusion", "conclusions", "methods", "materials and methods", "patients and methods", "results",
+    "keywords", "key words", "acknowledgments", "acknowledgements", "acknowledgment", "acknowledgement",
+    "main text", "clinical presentation", "treatment", "outcome", "outcome and follow up", "comment",
+    "comments", "learning points", "funding", "conflict of interest", "conflicts of interest", "footnotes",
+    "abbreviations", "author contributions", "ethics statement", "consent", "disclosure", "notes",
+}
+
+
+def heading_text(text: str) -> str | None:
+    """The folded heading if ``text`` could be a heading line (short, no sentence), else None."""
+    stripped = text.strip()
+    if not stripped or len(stripped) > 60 or stripped.endswith((",", ";")):
+        return None
+    if stripped.endswith(".") and len(stripped.split()) > 3:  # a sentence, not a heading
+        return None
+    return _fold(_HEADING_NUMBER.sub("", stripped))
+
+
+def is_reference_heading(text: str) -> bool:
+    folded = heading_text(text)
+    return bool(folded) and bool(_REFERENCE_HEADING.match(folded))
+
+
+def is_abstract_heading(text: str) -> bool:
+    folded = heading_text(text)
+    return bool(folded) and bool(_ABSTRACT_HEADING.match(folded))
+
+
+def is_section_heading(text: str) -> bool:
+    """A heading that starts a new part of the article (body sections, the reference list)."""
+    folded = heading_text(text)
+    if not folded:
+        return False
+    return folded in _SECTION_HEADINGS or bool(_REFERENCE_HEADING.match(folded))
+
+
+# --- page furniture ----------------------------------------------------------------------
+
+_FURNITURE = {
+    "tools", "similar articles", "go to", "article information", "share", "cited by other articles",
+    "related articles", "cited by", "article notes", "copyright", "permalink", "pdf", "print", "download",
+    "download pdf", "pdf download", "citation", "cite", "favorites", "add to favorites", "add to collections",
+    "links", "actions", "resources", "related information", "pubreader", "epub", "epub beta", "back to top",
+    "top", "email", "save", "follow ncbi", "other formats", "formats", "full text links", "mesh terms",
+    "substances", "grants and funding", "comment in", "publication types", "figures", "tables",
+    "figures and tables", "supplementary material", "supplementary materials", "article metrics", "metrics",
+    "views", "downloads", "altmetric", "twitter", "facebook", "linkedin", "recommend", "reprints",
+    "permissions", "rights and permissions", "about this article", "export citation", "download citation",
+    "journal information", "table of contents", "previous article", "next article", "close",
+    "open in a separate window", "view it in a separate window", "related content", "more like this",
+    "also in this issue", "advertisement", "feedback", "help", "article tools", "share this article",
+    "citations", "cited by others", "similar articles in pubmed", "related citations in pubmed",
+    "articles from", "follow us", "contact us", "privacy policy", "accessibility", "disclaimer", "sitemap",
+    "home", "search", "menu", "sign in", "log in", "login", "register", "subscribe", "alerts",
+    "get alerts", "email alerts", "article alerts", "rss", "rss feeds", "request permissions", "more",
+    "show more", "show less", "view more", "expand", "collapse", "abstract view", "full text view",
+    "figures view", "related articles in pubmed", "articles by", "this article", "services",
+    "article navigation", "in this article", "jump to", "contents", "outline", "information",
+    "author information", "article history", "publication history", "copyright and license information",
+    "license", "associated data", "data availability", "data availability statement",
+}
+_FURNITURE_PREFIX = re.compile(
+    r"^(?:articles from |copyright ©|© ?\d{4}|cited by \d|this article has been cited|"
+    r"similar articles|related articles|go to|back to|see also|download |view |share on )"
+)
+
+
+def is_furniture(text: str) -> bool:
+    """Navigation and widgets of the journal's web page (not part of any reference)."""
+    stripped = text.strip()
+    folded = _fold(stripped)
+    if folded in _FURNITURE:
+        return True
+    return len(stripped) <= 80 and bool(_FURNITURE_PREFIX.match(stripped.casefold()))
+
+
+# --- link residue ------------------------------------------------------------------------
+
+# Link labels a web page prints after a reference (each a phrase of words, matched case-blind).
+_RESIDUE_PHRASES = sorted(
+    (
+        tuple(p.split())
+        for p in (
+            "crossref", "cross ref", "crossref full text", "pubmed", "pubmed abstract", "pubmed central",
+            "google scholar", "cas", "full text", "free full text", "abstract", "article", "web of science",
+            "scopus", "pmc free article", "free pmc article", "pmc", "europe pmc", "medline", "isi",
+            "chemport", "publisher full text", "view article", "view abstract", "find this article online",
+            "openurl", "semantic scholar", "ads", "doi", "link", "ref list", "search google scholar",
+            "free article", "pdf", "full text pdf", "html", "wiley online library", "sciencedirect",
+            "springerlink", "jstor", "order article via infotrieve", "abstract/free full text",
+            "article locations", "pubmed citation", "google", "worldcat", "scholar", "ncbi", "epub",
+            "export citation", "citation", "abstract free full text",
+        )
+    ),
+    key=len,
+    reverse=True,
+)
+# Words that on their own are too common in titles to strip when they trail a reference inline.
+_WEAK_RESIDUE = {("abstract",), ("article",), ("doi",), ("link",), ("pdf",), ("html",), ("citation",),
+                 ("google",), ("scholar",), ("epub",), ("full", "text"), ("isi",), ("ads",), ("pmc",)}
+_RESIDUE_SPLIT = re.compile(r"[\s\[\]|•·,;/®]+")
+
+
+def residue_words(text: str) -> list[str] | None:
+    """The link labels if ``text`` is nothing but link residue ("PubMed", "[CAS] [Google Scholar]")."""
+    if len(text) > 200:
+        return None
+    words = [w for w in _RESIDUE_SPLIT.split(text.strip()) if w]
+    if not words:
+        return None
+    folded = [w.casefold() for w in words]
+    found: list[str] = []
+    i = 0
+    while i < len(words):
+        for phrase in _RESIDUE_PHRASES:
+            if tuple(folded[i : i + len(phrase)]) == phrase:
+                found.append(" ".join(words[i : i + len(phrase)]))
+                i += len(phrase)
+                break
+        else:
+            return None
+    return found
+
+
+def is_strong_residue(words: list[str]) -> bool:
+    """Whether some label is unmistakably a link (not a word a title could end with)."""
+    return any(tuple(w.casefold().split()) not in _WEAK_RESIDUE for w in words)
+
+
+_BRACKET_TAIL = re.compile(r"(?:\s*\[[^\[\]\n]{1,40}\])+\s*$")
+_BRACKET = re.compile(r"\[([^\[\]\n]{1,40})\]")
+
+
+def split_inline_residue(text: str) -> tuple[str, list[str]]:
+    """Strip trailing bracketed link labels (`` [PubMed] [Google Scholar]``) from a reference line.
+
+    A bracket group is residue only when every trailing group is a known link label and one of
+    them is unmistakable; ``[in Japanese]`` or ``[Epub ahead of print]`` stay in the reference.
+    """
+    tail = _BRACKET_TAIL.search(text[-400:]) if "]" in text[-3:] else None
+    if not tail:
+        return text, []
+    labels: list[str] = []
+    for group in _BRACKET.findall(tail.group(0)):
+        words = residue_words(group)
+        if words is None:
+            return text, []
+        labels.extend(words)
+    if not is_strong_residue(labels):
+        return text, []
+    cut = len(text) - len(tail.group(0))
+    return text[:cut].rstrip(), labels
+
+
+# --- captions and images -----------------------------------------------------------------
+
+CAPTION_START = re.compile(
+    r"^\s*(?P<label>(?:Supplementary\s+|Suppl\.?\s+)?(?:Fig(?:ure)?s?\.?|FIG(?:URE)?S?\.?|Table|TABLE|"
+    r"Scheme|Chart|Plate|Video|Movie)\s*S?\d{1,3}[A-Za-z]?(?:\s*[.:|–—-])?)(?:\s+|$)"
+)
+IMAGE_FILE = re.compile(r"^\s*[\w.+~-]{1,200}\.(?:tiff?|jpe?g|png|gif|bmp|eps|svg|webp)\s*$", re.IGNORECASE)
+# jkra-16-301f1.tif: <journal>-<volume>-<first page>f<figure number>; also g1 / t1 / fig1
+_IMAGE_PAGE = re.compile(r"(?:^|[-_.])(\d{1,6})(?:f|g|t|fig|tab)\d{1,3}[a-z]?\.\w+\s*$", re.IGNORECASE)
+
+
+def image_first_page(name: str) -> str | None:
+    """The article's first page as an image file name carries it (``jkra-16-301f1.tif`` → 301)."""
+    m = _IMAGE_PAGE.search(name.strip()[-120:])
+    return m.group(1).lstrip("0") or None if m else None
