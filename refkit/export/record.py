@@ -1,0 +1,212 @@
+"""One flat record per reference: what every export format writes.
+
+The choice between canonical and cited metadata is made here, once, so BibTeX, RIS,
+CSL-JSON and the formatted text can never disagree about a reference.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from refkit.export.keys import base_key, unique_keys
+from refkit.model import Author, Reference
+
+UNVERIFIED_NOTE = "refkit: unverified"
+
+# Crossref work types → the few kinds the exporters distinguish.
+_KINDS = {
+    "journal-article": "article",
+    "book": "book",
+    "monograph": "book",
+    "edited-book": "book",
+    "reference-book": "book",
+    "book-chapter": "chapter",
+    "book-section": "chapter",
+    "book-part": "chapter",
+    "reference-entry": "chapter",
+    "proceedings-article": "paper",
+}
+
+_UPDATE_LABELS = {
+    "retraction": "RETRACTED",
+    "withdrawal": "WITHDRAWN",
+    "removal": "REMOVED",
+    "expression_of_concern": "EXPRESSION OF CONCERN",
+    "expression-of-concern": "EXPRESSION OF CONCERN",
+    "correction": "CORRECTED",
+    "erratum": "CORRECTED",
+    "corrigendum": "CORRECTED",
+}
+
+
+@dataclass
+class ExportRecord:
+    """A reference's exportable metadata (plain Unicode; each format encodes it)."""
+
+    key: str
+    n: int | None
+    kind: str  # article | book | chapter | paper | other
+    verified: bool
+    raw: str = ""
+    authors: list[Author] = field(default_factory=list)
+    et_al: bool = False
+    title: str | None = None
+    container: str | None = None  # journal or book title
+    container_short: str | None = None
+    publisher: str | None = None
+    year: int | None = None
+    month: int | None = None
+    volume: str | None = None
+    issue: str | None = None
+    first_page: str | None = None
+    last_page: str | None = None
+    doi: str | None = None
+    pmid: str | None = None
+    pmcid: str | None = None
+    url: str | None = None
+    issn: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)  # retractions, corrections: loud
+
+    @property
+    def notes(self) -> list[str]:
+        """Notices first (they matter most), then the unverified flag."""
+        return self.notices + ([] if self.verified else [UNVERIFIED_NOTE])
+
+    @property
+    def pages(self) -> str | None:
+        """``971–982`` style range with an en dash, or the single page."""
+        if self.first_page and self.last_page and self.last_page != self.first_page:
+            return f"{self.first_page}–{self.last_page}"
+        return self.first_page or None
+
+
+def is_confident(ref: Reference) -> bool:
+    """Canonical metadata is used only for a confident match with a record attached."""
+    return ref.match is not None and ref.match.status == "matched" and ref.work is not None
+
+
+def export_records(references: Iterable[Reference]) -> list[ExportRecord]:
+    """Every reference, resolved or not, in article order, with unique citation keys."""
+    references = list(references)
+    records = [_record(ref, i) for i, ref in enumerate(references, 1)]
+    bases = [_key_base(ref) for ref in references]
+    for record, key in zip(records, unique_keys(bases), strict=True):
+        record.key = key
+    return records
+
+
+def _key_base(ref: Reference) -> str:
+    """Keys come from the citation as printed (stable whether or not it resolves)."""
+    work = ref.work if is_confident(ref) else None
+    family = ref.authors[0].family if ref.authors else None
+    if not family and work and work.authors:
+        family = work.authors[0].family
+    year = ref.year or (work.year if work else None)
+    title = ref.title or (work.title if work else None)
+    return base_key(family, year, title)
+
+
+def _clean(text: str | None) -> str | None:
+    """Collapse whitespace (including newlines and control characters) to single spaces."""
+    if text is None:
+        return None
+    cleaned = re.sub(r"[\s\x00-\x1f\x7f]+", " ", str(text)).strip()
+    return cleaned or None
+
+
+def _clean_doi(doi: str | None) -> str | None:
+    doi = _clean(doi)
+    if not doi:
+        return None
+    return re.sub(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", "", doi, flags=re.I)
+
+
+def _record(ref: Reference, position: int) -> ExportRecord:
+    n = ref.n if ref.n is not None else position
+    notices = _notices(ref)
+    if is_confident(ref):
+        work = ref.work
+        assert work is not None
+        title = _clean(work.title)
+        subtitle = _clean(work.subtitle)
+        if title and subtitle and subtitle.lower() not in title.lower():
+            title = f"{title}: {subtitle}"
+        authors = _clean_authors(work.authors)
+        return ExportRecord(
+            key="",
+            n=n,
+            kind=_KINDS.get(work.type or "journal-article", "other"),
+            verified=True,
+            raw=_clean(ref.raw) or "",
+            authors=authors or _clean_authors(ref.authors),
+            et_al=ref.et_al if not authors else False,
+            title=title or _clean(ref.title),
+            container=_clean(work.container_title) or _clean(ref.journal),
+            container_short=_clean(work.short_container_title),
+            publisher=_clean(work.publisher),
+            year=work.year or ref.year,
+            month=work.month if work.year else None,
+            volume=_clean(work.volume),
+            issue=_clean(work.issue),
+            first_page=_clean(work.first_page),
+            last_page=_clean(work.last_page),
+            doi=_clean_doi(work.doi) or _clean_doi(ref.doi),
+            pmid=_clean(ref.pmid),
+            pmcid=_clean(ref.pmcid),
+            url=_clean(work.url) or _clean(ref.url),
+            issn=[i for i in (_clean(x) for x in work.issn) if i],
+            notices=notices,
+        )
+    return ExportRecord(
+        key="",
+        n=n,
+        kind="article" if ref.journal else "other",
+        verified=False,
+        raw=_clean(ref.raw) or "",
+        authors=_clean_authors(ref.authors),
+        et_al=ref.et_al,
+        title=_clean(ref.title),
+        container=_clean(ref.journal),
+        year=ref.year,
+        volume=_clean(ref.volume),
+        issue=_clean(ref.issue),
+        first_page=_clean(ref.first_page),
+        last_page=_clean(ref.last_page),
+        doi=_clean_doi(ref.doi),
+        pmid=_clean(ref.pmid),
+        pmcid=_clean(ref.pmcid),
+        url=_clean(ref.url),
+        notices=notices,
+    )
+
+
+def _clean_authors(authors: list[Author]) -> list[Author]:
+    cleaned = [Author(_clean(a.family) or "", expand_initials(_clean(a.given)), a.group) for a in authors]
+    return [a for a in cleaned if a.family]
+
+
+def expand_initials(given: str | None) -> str | None:
+    """Vancouver initials as printed (``MC``) become ``M. C.``: two given names, not one."""
+    if given and re.fullmatch(r"[A-Z]{1,4}", given):
+        return " ".join(f"{c}." for c in given)
+    return given
+
+
+def _notices(ref: Reference) -> list[str]:
+    """``RETRACTED (retraction 10.x/y, 2019-07-26)`` for each update notice, deduplicated."""
+    updates = list(ref.updates)
+    if is_confident(ref) and ref.work is not None:
+        updates += ref.work.updated_by
+    notices: list[str] = []
+    for update in updates:
+        kind = str(update.get("type") or "update").lower()
+        label = _UPDATE_LABELS.get(kind, "UPDATED")
+        details = ", ".join(
+            _clean(str(x)) or "" for x in (update.get("doi"), (update.get("date") or "")[:10]) if x
+        )
+        text = f"{label} ({kind.replace('_', ' ')}{' ' + details if details else ''})"
+        if text not in notices:
+            notices.append(text)
+    return notices
