@@ -183,6 +183,58 @@ def catalog_stats_cmd(cache_dir: str | None) -> None:
 
 
 # --- export ------------------------------------------------------------------------------
+@main.command("export")
+@click.argument("source", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--format", "-f", "fmt", type=click.Choice(["bibtex", "ris", "csljson", "text"]),
+              default="bibtex", show_default=True,
+              help="BibTeX, RIS, CSL-JSON, or a Vancouver bibliography as text.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write to this file (atomically) instead of stdout.")
+@click.option("--ascii", "ascii_only", is_flag=True,
+              help="BibTeX with LaTeX escapes (Sen{\\'e}cal) for classic bibtex; default is UTF-8 for biber.")
+@click.option("--offline", is_flag=True, help="Resolve with the local catalog only; never touch the network.")
+@click.option("--min-confidence", type=click.FloatRange(0.0, 1.0), default=None,
+              help="Accept a match only at this confidence or above (default 0.8).")
+@click.option("--api-url", default=None, help="Crossref API base URL (env REFKIT_CROSSREF_URL).")
+@click.option("--mailto", default=None,
+              help="Contact address for Crossref's polite pool (env REFKIT_MAILTO).")
+@click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
+              help="Response cache and local catalog directory (default ./cache).")
+def export_cmd(source: str, fmt: str, output: str | None, ascii_only: bool, offline: bool,
+               min_confidence: float | None, api_url: str | None, mailto: str | None,
+               cache_dir: str | None) -> None:
+    """Export the references of SOURCE: an article (parsed and resolved now) or a refs/<stem>.json.
+
+    Every reference gets an entry; those without a confident match carry the cited fields
+    and the note "refkit: unverified".
+    """
+    from pathlib import Path
+
+    from refkit.export import EXPORTERS, to_bibtex
+    from refkit.export.source import load_article
+    from refkit.settings import Settings
+
+    settings = Settings(offline=offline)
+    if api_url:
+        settings.api_url = api_url
+    if mailto:
+        settings.mailto = mailto
+    if cache_dir:
+        settings.cache_dir = Path(cache_dir)
+    article = load_article(source, settings, min_confidence=min_confidence,
+                           warn=lambda message: click.echo(f"refkit: warning: {message}", err=True))
+    if fmt == "bibtex":
+        text = to_bibtex(article.references, ascii=ascii_only)
+    else:
+        text = EXPORTERS[fmt](article.references)
+    if output:
+        from refkit.resolve.run import write_atomic
+
+        write_atomic(Path(output), text)
+        click.echo(f"{output}: {len(article.references)} references ({fmt})", err=True)
+    else:
+        click.echo(text, nl=False)
+
 
 
 # --- therapies / query / graph -----------------------------------------------------------
