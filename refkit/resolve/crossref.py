@@ -190,28 +190,31 @@ class CrossrefClient:
         raise CrossrefError(f"{reason} ({attempts} attempt{'s' if attempts > 1 else ''})")
 
     def _send(self, url: str, params: dict[str, str], headers: dict[str, str]) -> requests.Response:
-        with self._gate.slot():
-            self._check_refusal()
-            self._count("requests")
-            try:
-                response = self._session.get(url, params=params, headers=headers,
-                                             timeout=self.settings.timeout)
-            except requests.exceptions.Timeout as err:
-                self._record_error()
-                raise _Retryable("timed out") from err
-            except requests.exceptions.ConnectionError as err:
-                if _is_unreachable(err):
-                    raise self._refuse(f"Crossref unreachable at {self.base_url}") from err
-                self._record_error()
-                raise _Retryable("connection dropped") from err
-            except requests.exceptions.RequestException as err:  # truncated or undecodable body
-                self._record_error()
-                raise _Retryable("response cut short") from err
-        self._gate.update(parse_limits(response.headers, self._gate.limits))
-        self.pool = response.headers.get("x-api-pool", self.pool)
-        if response.status_code >= 400 and response.status_code != 404:
-            self._record_error()
-        return response
+        try:
+            with self._gate.slot():
+                self._check_refusal()
+                self._count("requests")
+                try:
+                    response = self._session.get(url, params=params, headers=headers,
+                                                 timeout=self.settings.timeout)
+                except requests.exceptions.Timeout as err:
+                    self._count("errors")
+                    raise _Retryable("timed out") from err
+                except requests.exceptions.ConnectionError as err:
+                    if _is_unreachable(err):
+                        raise self._refuse(f"Crossref unreachable at {self.base_url}") from err
+                    self._count("errors")
+                    raise _Retryable("connection dropped") from err
+                except requests.exceptions.RequestException as err:  # truncated or undecodable body
+                    self._count("errors")
+                    raise _Retryable("response cut short") from err
+            self._gate.update(parse_limits(response.headers, self._gate.limits))
+            self.pool = response.headers.get("x-api-pool", self.pool)
+            if response.status_code >= 400 and response.status_code != 404:
+                self._count("errors")
+            return response
+        finally:
+            self._check_error_budget()
 
     def _accept(self, response: requests.Response, decode: Callable[[bytes], Any]) -> Any:
         """The decoded answer of a 200, or the error a non-200 stands for."""
@@ -220,7 +223,8 @@ class CrossrefClient:
             try:
                 return decode(response.content)
             except ValueError as err:
-                self._record_error()
+                self._count("errors")
+                self._check_error_budget()
                 raise _Retryable("invalid response body") from err
         if status == 429:
             self._count("http_429")
@@ -243,12 +247,11 @@ class CrossrefClient:
         with self._lock:
             self.stats[name] += 1
 
-    def _record_error(self) -> None:
-        """Count one failed attempt; past the error budget, refuse every later request."""
+    def _check_error_budget(self) -> None:
+        """Past the error budget (a share of all requests, once there are enough), refuse from now on."""
         with self._lock:
-            self.stats["errors"] += 1
             errors, total = self.stats["errors"], self.stats["requests"]
-        if total >= self._error_minimum and errors > self._error_rate * total:
+        if self._refusal is None and total >= self._error_minimum and errors > self._error_rate * total:
             raise self._refuse(f"too many errors from Crossref ({errors} of {total} requests)")
 
     def _refuse(self, reason: str) -> CrossrefUnavailable:

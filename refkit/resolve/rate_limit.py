@@ -106,6 +106,9 @@ class RequestGate:
     starts are at least ``spacing × (1 + margin) × slowdown`` apart, which keeps any window of
     ``interval`` seconds at or under the announced rate. After a 429 the gate pauses everyone
     and slows down; each later success recovers a little of the pace.
+
+    Until the server has announced its limits (the first :meth:`update`), one request at a
+    time: the defaults are a guess, and guessing high would earn 429s.
     """
 
     def __init__(self, limits: Limits, *, margin: float = PACING_MARGIN, clock=time.monotonic,
@@ -118,6 +121,7 @@ class RequestGate:
         self._in_flight = 0
         self._next_start = 0.0  # earliest start time of the next request
         self._slowdown = 1.0
+        self._announced = False
 
     @property
     def limits(self) -> Limits:
@@ -128,10 +132,11 @@ class RequestGate:
         return self._slowdown
 
     def update(self, limits: Limits) -> None:
-        """Adopt newly announced limits (wakes waiters if more slots became free)."""
+        """Adopt the limits a response announced (wakes waiters if more slots became free)."""
         with self._cond:
-            if limits != self._limits:
+            if limits != self._limits or not self._announced:
                 self._limits = limits
+                self._announced = True
                 self._cond.notify_all()
 
     def throttled(self, wait: float) -> None:
@@ -147,7 +152,7 @@ class RequestGate:
     def acquire(self) -> None:
         """Block until a slot is free and this request's start time has come."""
         with self._cond:
-            while self._in_flight >= self._limits.concurrency:
+            while self._in_flight >= (self._limits.concurrency if self._announced else 1):
                 self._cond.wait()
             self._in_flight += 1
             # Reserve a start time while holding the lock, so threads never share one.
