@@ -273,9 +273,9 @@ def _near_miss(word: str, vocab: Vocabulary) -> Concept | None:
         return None
     targets = _fuzzy_index(vocab)
     for key in targets.get(w[:3], ()):
-        if abs(len(key) - len(w)) <= 1 and Levenshtein.distance(w, key) <= 1:
-            if key.startswith(w) or looks_chemical(w):
-                return vocab.lookup(targets["__names__"][key], strict=True)
+        close = abs(len(key) - len(w)) <= 1 and Levenshtein.distance(w, key) <= 1
+        if close and (key.startswith(w) or looks_chemical(w)):
+            return vocab.lookup(targets["__names__"][key], strict=True)
     return None
 
 

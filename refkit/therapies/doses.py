@@ -14,9 +14,10 @@ import re
 _UNIT = r"(?:mg|g|kg|µg|μg|mcg|ug|ng|IU|iu|U|units?|mL|ml|L|mmol|mEq|%)"
 _PER = r"(?:\s*/\s*(?:kg|m2|m\^2|m²|day|d|week|wk|month|h|hr|hour|dose|min|body weight)\b)*"
 _AMOUNT = rf"(\d+(?:[.,]\d+)?(?:\s*(?:-|–|to)\s*\d+(?:\.\d+)?)?)\s*({_UNIT}{_PER})"
-_SCHEDULE = (r"(?:,|\s+for|\s+x|\s+×)\s*(\d+\s*(?:consecutive\s+)?(?:days?|weeks?|months?|doses?|times|cycles?|"
-             r"courses?))")
-_FREQUENCY = r"\s+(?P<freq>(?:once|twice|three times|four times)\s+(?:a|per)\s+(?:day|week|month)|daily|weekly|monthly)"
+_SCHEDULE = (r"(?:,|\s+for|\s+x|\s+×)\s*(\d+\s*(?:consecutive\s+)?"
+             r"(?:days?|weeks?|months?|doses?|times|cycles?|courses?))")
+_FREQUENCY = (r"\s+(?P<freq>(?:once|twice|three times|four times)\s+(?:a|per)\s+(?:day|week|month)"
+              r"|daily|weekly|monthly)")
 _DOSE = re.compile(
     rf"(?P<taper>taper(?:ing|ed)?\s+(?:from|off)?\s*)?{_AMOUNT}(?:{_SCHEDULE})?(?:{_FREQUENCY})?", re.I
 )
