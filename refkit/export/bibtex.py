@@ -59,12 +59,11 @@ def bibtex_entry(record: ExportRecord) -> Entry:
     if record.kind == "article" and has_core and record.container:
         entry_type = "article"
         fields += [("title", record.title), ("journal", record.container)]
-        fields += _date(record)
-        fields += [("volume", record.volume), ("number", record.issue), ("pages", pages)]
+        fields += _date(record) + _volume_number(record.volume, record.issue) + [("pages", pages)]
     elif record.kind == "paper" and has_core and record.container:
         entry_type = "inproceedings"  # plain.bst warns on volume together with number: volume only
         fields += [("title", record.title), ("booktitle", record.container)]
-        fields += _date(record) + [("volume", record.volume), ("pages", pages)]
+        fields += _date(record) + _volume_number(record.volume, None)[:1] + [("pages", pages)]
         fields.append(("publisher", record.publisher))
     elif record.kind == "book" and has_core and record.publisher:
         entry_type = "book"
@@ -91,6 +90,14 @@ def _date(record: ExportRecord) -> list[tuple[str, object]]:
         return []
     month = MONTHS[record.month - 1] if record.month and 1 <= record.month <= 12 else None
     return [("year", str(record.year)), ("month", month)]
+
+
+def _volume_number(volume: str | None, issue: str | None) -> list[tuple[str, object]]:
+    """biber wants an integer volume: ``84 Suppl 1`` → volume 84, number ``Suppl 1`` (+ issue)."""
+    match = re.fullmatch(r"(\d+)\s*(.*)", volume or "")
+    rest = match.group(2).strip(" ,;") if match else volume
+    number = " ".join(p for p in (rest, issue) if p) or None
+    return [("volume", match.group(1) if match else None), ("number", number)]
 
 
 def _source(record: ExportRecord, pages: str | None) -> str | None:
@@ -224,15 +231,15 @@ def _is_capitalised(core: str) -> bool:
 
 
 def _is_sentence_case(words: list[str]) -> bool:
-    """Fewer than half of the significant words after the first are capitalised."""
+    """Title Case capitalises (nearly) every significant word after the first; sentence case few."""
     significant = []
     for word in words[1:]:
         core = _WORD.match(word).group(2)  # type: ignore[union-attr]
         if len(core) >= 4 and core.isalpha() and core.lower() not in STOPWORDS:
             significant.append(core)
-    if len(significant) < 2:
+    if not significant:
         return True
-    return sum(w[0].isupper() for w in significant) / len(significant) < 0.5
+    return sum(w[0].isupper() for w in significant) / len(significant) < 0.75
 
 
 class LatexDecoder(BlockMiddleware):
@@ -255,3 +262,15 @@ def read_bibtex(text: str) -> list[dict[str, str]]:
         raise ValueError(f"{len(library.failed_blocks)} BibTeX block(s) failed to parse")
     return [{"ENTRYTYPE": e.entry_type, "ID": e.key, **{f.key: f.value for f in e.fields}}
             for e in library.entries]
+
+
+def plain_fields(entry: Entry) -> dict[str, str]:
+    """An unencoded entry's fields as the strings ``read_bibtex`` should give back."""
+    fields = {}
+    for field in entry.fields:
+        value = field.value
+        if isinstance(value, NameList):
+            names = [f"{a.family}, {a.given}" if a.given else a.family for a in value.authors]
+            value = " and ".join(names + (["others"] if value.et_al and names else []))
+        fields[field.key] = str(value)
+    return fields
