@@ -38,7 +38,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 SCHEMA = json.loads((Path(__file__).parent / "data" / "csl-data.json").read_text())
 
-needs_biber = pytest.mark.skipif(shutil.which("biber") is None, reason="biber not installed (.ci/run installs it)")
+needs_biber = pytest.mark.skipif(shutil.which("biber") is None,
+                                 reason="biber not installed (.ci/run installs it)")
 needs_bibtex = pytest.mark.skipif(
     shutil.which("bibtex") is None or shutil.which("kpsewhich") is None
     or subprocess.run(["kpsewhich", "plain.bst"], capture_output=True).returncode != 0,
@@ -89,7 +90,8 @@ def hostile_references() -> list[Reference]:
     refs = []
     for i, title in enumerate(HOSTILE_TITLES, 1):
         refs.append(Reference(
-            raw=title, n=i, authors=[Author("O'Brien, and Co {", "J}"), Author("Smith & Wesson % Group", None, True)],
+            raw=title, n=i,
+            authors=[Author("O'Brien, and Co {", "J}"), Author("Smith & Wesson % Group", None, True)],
             title=title, journal="J {Odd} % & _ Stuff", year=2000 + i, volume="1}", issue="{2",
             first_page="3", last_page="4", doi=f"10.1000/{{weird}}.{i} x", url="http://x.org/a b;c",
             match=Match("unmatched")))
@@ -100,7 +102,8 @@ def retracted_reference() -> Reference:
     work = Work.from_crossref({
         "DOI": "10.5555/retracted.1", "type": "journal-article", "title": ["Tacrolimus in everything"],
         "author": [{"family": "Núñez", "given": "José"}], "container-title": ["Journal of Trouble"],
-        "issued": {"date-parts": [[2018, 5]]}, "volume": "9", "page": "1-2", "ISSN": ["1234-5678", "0140-6736"],
+        "issued": {"date-parts": [[2018, 5]]}, "volume": "9", "page": "1-2",
+        "ISSN": ["1234-5678", "0140-6736"],
         "updated-by": [{"type": "retraction", "DOI": "10.5555/retraction.1",
                         "updated": {"date-time": "2019-07-26T00:00:00Z"}}],
     })
@@ -130,10 +133,12 @@ def bibtex_run(tmp_path: Path, bib: str) -> tuple[list[str], str]:
     (tmp_path / "doc.aux").write_text(aux)
     run = subprocess.run(["bibtex", "doc"], capture_output=True, text=True, cwd=tmp_path)
     output = run.stdout + run.stderr
-    problems = [line for line in output.splitlines() if "Warning" in line or "rror" in line or "---line" in line]
+    problems = [line for line in output.splitlines()
+                if "Warning" in line or "rror" in line or "---line" in line]
     if run.returncode != 0:
         problems.append(f"exit {run.returncode}")
-    bbl = (tmp_path / "doc.bbl").read_text(encoding="utf-8", errors="replace") if (tmp_path / "doc.bbl").exists() else ""
+    bbl_path = tmp_path / "doc.bbl"
+    bbl = bbl_path.read_text(encoding="utf-8", errors="replace") if bbl_path.exists() else ""
     return problems, bbl
 
 
@@ -201,7 +206,8 @@ def test_title_protection(title, protected):
 def test_title_case_titles_are_not_braced_word_by_word():
     encoded = protect_title("Azathioprine with Prednisone for Polymyositis: A Controlled, Clinical Trial")
     assert "{" not in encoded
-    assert protect_title("Myopathies: Polymyositis and other disorders") == "Myopathies: Polymyositis and other disorders"
+    after_colon = "Myopathies: Polymyositis and other disorders"
+    assert protect_title(after_colon) == after_colon
 
 
 @pytest.mark.parametrize("ascii_only", [False, True])
@@ -329,7 +335,8 @@ def test_text_is_vancouver_numbered_as_in_the_article():
     assert len(lines) == 13
     assert lines[0].startswith("1. Dalakas MC, Hohlfeld R. Polymyositis and dermatomyositis. ")
     assert "2003;362(9388):971" in lines[0] and lines[0].endswith("doi:10.1016/S0140-6736(03)14368-1")
-    assert lines[3].startswith("4. Drake LA, Dinehart SM, Farmer ER, Goltz RW, Graham GF, Hordinsky MK, et al. ")
+    assert lines[3].startswith("4. Drake LA, Dinehart SM, Farmer ER, Goltz RW, Graham GF, Hordinsky MK, "
+                               "et al. ")
     assert lines[12].startswith("13. Takada K, Nagasaka K, Miyasaka N. ")
     picked = [seed_references()[i] for i in (2, 6)]
     assert [line.split(".")[0] for line in to_text(picked).splitlines()] == ["3", "7"]
@@ -367,7 +374,8 @@ def test_export_command_parses_and_resolves_an_article_offline(tmp_path):
     result = runner.invoke(main, ["catalog", "import", str(SEEDS / "jkra-16-301.works.jsonl"),
                                   "--cache-dir", str(cache)])
     assert result.exit_code == 0, result.output
-    result = runner.invoke(main, ["export", str(SEEDS / "jkra-16-301.txt"), "--offline", "--cache-dir", str(cache)])
+    result = runner.invoke(main, ["export", str(SEEDS / "jkra-16-301.txt"), "--offline",
+                                  "--cache-dir", str(cache)])
     assert result.exit_code == 0, result.output
     entries = read_bibtex(result.stdout)
     assert len(entries) == 13
