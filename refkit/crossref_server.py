@@ -18,6 +18,7 @@ import collections
 import contextlib
 import copy
 import gzip
+import heapq
 import json
 import math
 import re
@@ -180,7 +181,8 @@ class WorkIndex:
             idf, plist = entry
             for doc, weight in plist:
                 scores[doc] = scores.get(doc, 0.0) + idf * weight
-        ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[offset:offset + rows]
+        best = heapq.nsmallest(offset + rows, scores.items(), key=lambda item: (-item[1], item[0]))
+        ranked = best[offset:]
         return len(scores), [(round(score, 3), self.records[doc]) for doc, score in ranked]
 
     def get(self, doi: str) -> dict | None:

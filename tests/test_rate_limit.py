@@ -1,0 +1,109 @@
+"""Reading Crossref's limit headers, and pacing requests to stay within them."""
+
+from __future__ import annotations
+
+import threading
+from email.utils import formatdate
+
+import pytest
+
+from refkit.resolve.rate_limit import (
+    POLITE_POOL,
+    Limits,
+    RequestGate,
+    parse_int,
+    parse_interval,
+    parse_limits,
+    parse_retry_after,
+)
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("3", 3), ("50, 50", 50), ("50,40", 40), (" 10 ", 10), ("", None), (None, None), ("lots", None),
+    ("0", None), ("-3, x", None),
+])
+def test_parse_int(value, expected):
+    assert parse_int(value) == expected
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("1s", 1.0), ("500ms", 0.5), ("1m", 60.0), ("2", 2.0), ("1s, 1s", 1.0), ("1s, 2s", 2.0),
+    ("soon", None), ("0s", None), ("", None), (None, None), ("1s, later", None),
+])
+def test_parse_interval(value, expected):
+    assert parse_interval(value) == expected
+
+
+def test_parse_limits_keeps_what_it_cannot_read():
+    previous = Limits(rate=7, interval=2.0, concurrency=2)
+    assert parse_limits({}, previous) == previous
+    garbage = {"x-rate-limit-limit": "lots", "x-rate-limit-interval": "soon", "x-concurrency-limit": ""}
+    assert parse_limits(garbage, previous) == previous
+    announced = {"x-rate-limit-limit": "50, 50", "x-rate-limit-interval": "1s", "x-concurrency-limit": "5"}
+    assert parse_limits(announced, previous) == Limits(rate=50, interval=1.0, concurrency=5)
+
+
+def test_parse_retry_after():
+    assert parse_retry_after("2") == 2.0
+    assert parse_retry_after("0.5") == 0.5
+    assert parse_retry_after(None) is None
+    assert parse_retry_after("whenever") is None
+    in_a_minute = parse_retry_after(formatdate(timeval=__import__("time").time() + 60, usegmt=True))
+    assert 55 <= in_a_minute <= 61
+
+
+class FakeTime:
+    """A clock that only moves when someone sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.lock = threading.Lock()
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        with self.lock:
+            self.now = max(self.now, self.now + seconds)
+
+
+def _starts(gate: RequestGate, fake: FakeTime, count: int) -> list[float]:
+    starts = []
+    for _ in range(count):
+        gate.acquire()
+        starts.append(fake.now)
+        gate.release()
+    return starts
+
+
+def test_gate_spaces_starts_so_no_window_holds_more_than_the_rate():
+    fake = FakeTime()
+    gate = RequestGate(Limits(rate=10, interval=1.0, concurrency=3), clock=fake.clock, sleep=fake.sleep)
+    starts = _starts(gate, fake, 35)
+    for i, start in enumerate(starts):
+        assert sum(1 for s in starts[i:] if s < start + 1.0) <= 10
+
+
+def test_gate_after_a_429_pauses_then_runs_slower():
+    fake = FakeTime()
+    gate = RequestGate(Limits(rate=10, interval=1.0, concurrency=1), clock=fake.clock, sleep=fake.sleep)
+    before = _starts(gate, fake, 2)
+    gate.throttled(2.0)
+    after = _starts(gate, fake, 2)
+    assert after[0] >= before[1] + 2.0
+    assert after[1] - after[0] > before[1] - before[0]
+    for _ in range(50):
+        gate.succeeded()
+    assert gate.slowdown == 1.0
+
+
+def test_gate_admits_one_request_until_limits_are_announced():
+    gate = RequestGate(POLITE_POOL)
+    gate.acquire()
+    second = threading.Thread(target=gate.acquire)
+    second.start()
+    second.join(timeout=0.2)
+    assert second.is_alive()  # waiting: nobody knows the limits yet
+    gate.update(POLITE_POOL)
+    second.join(timeout=2)
+    assert not second.is_alive()

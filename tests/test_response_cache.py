@@ -1,0 +1,74 @@
+"""The persistent response cache: shared by processes, robust to kills and to foreign files."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import sqlite3
+
+from refkit.resolve.response_cache import CachedResponse, ResponseCache
+
+
+def _body(i: int) -> bytes:
+    return (f'{{"n": {i}, "pad": "' + "x" * 20000 + '"}').encode()
+
+
+def _write_forever(path: str, started) -> None:
+    cache = ResponseCache(path)
+    i = 0
+    while True:
+        cache.put(f"key-{i}", CachedResponse(200, "application/json", _body(i)))
+        i += 1
+        if i == 50:
+            started.set()
+
+
+def test_a_writer_killed_mid_write_leaves_a_readable_cache(tmp_path, capsys):
+    path = tmp_path / "responses.sqlite"
+    context = multiprocessing.get_context("spawn")
+    started = context.Event()
+    writer = context.Process(target=_write_forever, args=(str(path), started))
+    writer.start()
+    try:
+        assert started.wait(timeout=30)
+    finally:
+        os.kill(writer.pid, signal.SIGKILL)
+        writer.join()
+    cache = ResponseCache(path)
+    assert capsys.readouterr().err == ""  # not treated as corrupt
+    stored = len(cache)
+    assert stored >= 50
+    for i in range(stored):
+        assert cache.get(f"key-{i}").body == _body(i)
+    cache.put("after", CachedResponse(200, "text/plain", b"ok"))
+    assert cache.get("after").body == b"ok"
+
+
+def test_two_handles_see_each_others_writes(tmp_path):
+    one, two = ResponseCache(tmp_path / "c.sqlite"), ResponseCache(tmp_path / "c.sqlite")
+    one.put("k", CachedResponse(404, "text/plain", b"Resource not found."))
+    assert two.get("k") == CachedResponse(404, "text/plain", b"Resource not found.")
+    two.put("k", CachedResponse(200, "application/json", b"{}"))  # overwrite
+    assert one.get("k").status == 200
+
+
+def test_an_empty_file_is_adopted_without_warning(tmp_path, capsys):
+    (tmp_path / "c.sqlite").touch()
+    ResponseCache(tmp_path / "c.sqlite").put("k", CachedResponse(200, "x", b"1"))
+    assert capsys.readouterr().err == ""
+    assert list(tmp_path.iterdir()) != [] and not list(tmp_path.glob("*.corrupt-*"))
+
+
+def test_a_future_layout_is_moved_aside(tmp_path, capsys):
+    path = tmp_path / "c.sqlite"
+    ResponseCache(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA user_version=99")
+    conn.close()
+    cache = ResponseCache(path)
+    assert "layout version 99" in capsys.readouterr().err
+    assert len(cache) == 0
+    (kept,) = [p for p in tmp_path.glob("c.sqlite.corrupt-*") if not p.name.endswith(("-wal", "-shm"))]
+    with sqlite3.connect(kept) as old:  # kept intact for whoever wants to look
+        assert old.execute("PRAGMA user_version").fetchone()[0] == 99
