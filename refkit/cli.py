@@ -238,6 +238,105 @@ def export_cmd(source: str, fmt: str, output: str | None, ascii_only: bool, offl
 
 
 # --- therapies / query / graph -----------------------------------------------------------
+def _workspace_settings(refs_dir: str | None, seeds_dir: str | None):
+    from pathlib import Path
+
+    from refkit.settings import Settings
+
+    settings = Settings(offline=True)
+    if refs_dir:
+        settings.refs_dir = Path(refs_dir)
+    if seeds_dir:
+        settings.seeds_dir = Path(seeds_dir)
+    return settings
+
+
+def _warn(message: str) -> None:
+    click.echo(f"refkit: warning: {message}", err=True)
+
+
+@main.command("therapies")
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--format", "-f", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True,
+              help="A table of therapies, or JSON with mentions (offsets into FILE) and therapies.")
+@click.option("--refs-dir", type=click.Path(file_okay=False), default=None,
+              help="Where resolved refs/<stem>.json live (default ./refs); their records are read too.")
+def therapies_cmd(file: str, fmt: str, refs_dir: str | None) -> None:
+    """Drugs, chemicals and procedures in FILE (a case report or a plain abstract), with ids and doses."""
+    import json
+
+    from refkit.therapies.report import read_for_therapies, therapies_report, therapies_table
+
+    settings = _workspace_settings(refs_dir, None)
+    report = therapies_report(read_for_therapies(file, settings.refs_dir))
+    if fmt == "json":
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        click.echo(therapies_table(report))
+
+
+@main.command("query")
+@click.argument("therapy")
+@click.option("--format", "-f", "fmt", type=click.Choice(["table", "json", "bibtex"]), default="table",
+              show_default=True, help="Ranked table, JSON, or BibTeX of just the supporting works.")
+@click.option("--refs-dir", type=click.Path(file_okay=False), default=None,
+              help="Workspace with graph.json / resolved <stem>.json files (default ./refs).")
+@click.option("--seeds-dir", type=click.Path(file_okay=False), default=None,
+              help="Seed articles to build the graph from when refs/ has none (default ./seeds).")
+def query_cmd(therapy: str, fmt: str, refs_dir: str | None, seeds_dir: str | None) -> None:
+    """Which cited works back THERAPY (a name, synonym, abbreviation or brand: FK506, IVIG)."""
+    import json
+
+    from refkit.graph import query_graph, query_table, supporting_references, workspace_graph
+
+    graph = workspace_graph(_workspace_settings(refs_dir, seeds_dir), warn=_warn)
+    result = query_graph(graph, therapy)
+    if not result.found:
+        near = ", ".join(result.suggestions) or "none"
+        raise RefkitError(f"no therapy '{therapy}' in the evidence graph; nearest known: {near}")
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    elif fmt == "bibtex":
+        from refkit.export import to_bibtex
+
+        click.echo(to_bibtex(supporting_references(graph, result)), nl=False)
+    else:
+        click.echo(query_table(result))
+
+
+@main.command("graph")
+@click.option("--format", "-f", "fmt", type=click.Choice(["png", "svg", "html", "graphml", "dot"]),
+              default="png", show_default=True,
+              help="A picture (png/svg/html) or GraphML/DOT for Gephi/Cytoscape.")
+@click.option("--output", "-o", default=None,
+              help="Output file (default refs/graph.<format>; '-' writes to stdout).")
+@click.option("--refs-dir", type=click.Path(file_okay=False), default=None,
+              help="Workspace (default ./refs).")
+@click.option("--seeds-dir", type=click.Path(file_okay=False), default=None,
+              help="Seed articles to build the graph from when refs/ has none (default ./seeds).")
+def graph_cmd(fmt: str, output: str | None, refs_dir: str | None, seeds_dir: str | None) -> None:
+    """Draw or export the evidence graph linking therapies to the works that support them."""
+    from pathlib import Path
+
+    from refkit.graph import workspace_graph
+    from refkit.graph_draw import draw, to_dot, to_graphml
+
+    settings = _workspace_settings(refs_dir, seeds_dir)
+    graph = workspace_graph(settings, warn=_warn)
+    data = to_graphml(graph) if fmt == "graphml" else to_dot(graph) if fmt == "dot" else draw(graph, fmt)
+    if output == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    path = Path(output) if output else Path(settings.refs_dir) / f"graph.{fmt}"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    except OSError as err:
+        raise RefkitError(f"cannot write {path}: {err.strerror or err}") from None
+    click.echo(f"wrote {path} ({graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges)", err=True)
+
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -24,6 +24,7 @@ updates the one graph of all its case reports.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -78,7 +79,7 @@ def add_article(graph: nx.MultiDiGraph, article: Article) -> nx.MultiDiGraph:
     vocab = vocabulary()
     in_article = [m for m in mentions if m.ref is None]
     named = {m.name for m in mentions if m.kind in _THERAPY_KINDS}
-    for name, ms in _group(in_article).items():
+    for ms in _group(in_article).values():
         first = ms[0]
         node = _add_concept(graph, first)
         graph.add_edge(art, node, key=f"mentions:{stem}", type="mentions", article=stem,
@@ -311,8 +312,8 @@ def resolve_therapy_name(graph: nx.MultiDiGraph, query: str) -> str | None:
         from refkit.therapies.chemicals import find_names
 
         hits = find_names(query)
-        concept = hits[0].concept if len(hits) == 1 and hits[0].end - hits[0].start >= len(query.strip()) - 1 \
-            else None
+        whole = len(hits) == 1 and hits[0].end - hits[0].start >= len(query.strip()) - 1
+        concept = hits[0].concept if whole else None
     if concept is not None and concept.name in names:
         return concept.name
     return None
@@ -347,9 +348,11 @@ def query_graph(graph: nx.MultiDiGraph, therapy: str) -> QueryResult:
         s.evidence.sort(key=lambda e: EVIDENCE_RANK.get(e["evidence"], 9))
         s.rank = EVIDENCE_RANK.get(s.evidence[0]["evidence"], 9)
         s.citing.sort(key=lambda c: (c["article"], c["n"] or 0))
-    result.supports = sorted(by_work.values(), key=lambda s: (s.rank, -len(s.evidence), -len(s.citing),
-                                                               min((c["n"] or 0) for c in s.citing) if s.citing
-                                                               else 0))
+    def order(s: Support) -> tuple:
+        first_n = min((c["n"] or 0) for c in s.citing) if s.citing else 0
+        return (s.rank, -len(s.evidence), -len(s.citing), first_n)
+
+    result.supports = sorted(by_work.values(), key=order)
     return result
 
 
@@ -366,8 +369,8 @@ def supporting_references(graph: nx.MultiDiGraph, result: QueryResult) -> list[R
     refs = []
     for s in result.supports:
         data = graph.nodes[s.work]
-        ref = Reference.from_dict(json.loads(data["reference"])) if data.get("reference") else Reference(s.title)
-        refs.append(ref)
+        stored = data.get("reference")
+        refs.append(Reference.from_dict(json.loads(stored)) if stored else Reference(s.title, title=s.title))
     return refs
 
 
@@ -431,7 +434,8 @@ def _marker_numbers(spec: str) -> list[int]:
     numbers: list[int] = []
     for part in re.split(r"\s*,\s*", spec):
         bounds = re.split(r"\s*[\u2013\u2014\-]\s*", part)
-        if len(bounds) == 2 and bounds[0].isdigit() and bounds[1].isdigit() and int(bounds[1]) - int(bounds[0]) < 30:
+        is_range = len(bounds) == 2 and bounds[0].isdigit() and bounds[1].isdigit()
+        if is_range and 0 <= int(bounds[1]) - int(bounds[0]) < 30:
             numbers.extend(range(int(bounds[0]), int(bounds[1]) + 1))
         elif part.isdigit():
             numbers.append(int(part))
@@ -455,3 +459,25 @@ def _ensure_text(article: Article) -> None:
     article.text = "\n\n".join(p for p in parts if p)
     for c in article.captions:
         c.start = None
+
+
+def query_table(result: QueryResult, width: int = 120) -> str:
+    """The ranked supporting works as a readable table."""
+    from rich.console import Console
+    from rich.table import Table
+
+    ids = " ".join(f"{k}:{v}" for k, v in result.ids.items())
+    head = f"{result.therapy}" + (f" ({result.query})" if phrase_key(result.query) != phrase_key(
+        result.therapy or "") else "") + (f"  {ids}" if ids else "")
+    if not result.supports:
+        return f"{head}: no cited work supports it in the graph"
+    table = Table(title=f"{head}: {len(result.supports)} supporting works", title_justify="left")
+    for column in ("#", "work", "DOI", "evidence", "cited by"):
+        table.add_column(column, overflow="fold")
+    for i, s in enumerate(result.supports, 1):
+        evidence = "\n".join(f"{e['evidence']}: {e['detail']}" for e in s.evidence)
+        cited = ", ".join(f"{c['article']} [{c['n']}]" for c in s.citing)
+        table.add_row(str(i), f"{s.label}\n{s.title}", s.doi or "-", evidence, cited)
+    buffer = io.StringIO()
+    Console(file=buffer, width=width, force_terminal=False).print(table)
+    return buffer.getvalue().rstrip("\n")
