@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-from refkit.model import Reference
+from refkit.model import Author, Reference
 from refkit.parse._identifiers import take_identifiers, take_links
 from refkit.parse.names import UPPER, parse_author_block
 
@@ -77,8 +77,14 @@ _HEAD_YEAR = re.compile(
 )
 _YEAR_ANYWHERE = re.compile(rf"(?<![\d/.])({_YEAR})[a-z]?(?![\d/])")
 _AFTER_AUTHORS = re.compile(r"[\s.,:;]*")
+_EXTENSION_WINDOW = 200
+_LIST_GOES_ON = re.compile(r"\s*(?:[,;&]|and\s)")
+_HEAD_STOP = re.compile(rf"\(\s*{_YEAR}[a-z]?\s*\)|\s:\s|:\s(?=[A-Z])|(?<=\.\s){_YEAR}[a-z]?\.")
+_LOWER_WORD = re.compile(r"(?<![\w'’])(?!(?:and|et|al|van|von|der|den|del|della|da|de|dos|das|du|le|la)\b)[a-z]{3,}")
+_NAME_SPLIT = re.compile(r"[,;&]|\band\b")
 _BOUNDARY = re.compile(r"[.?!](?=[\s\"”’]|$)|[\"”](?=\s)")
-_QUOTED = re.compile(r"^[\"“](?P<title>[^\"”]{3,}?)[,.]?[\"”][,.]?\s*")
+# A quoted title closes with its comma or period inside or right after the quote: "Title," Journal
+_QUOTED = re.compile(r"^[\"“](?P<title>[^\"”]{3,}?)(?:[,.][\"”]|[\"”][,.])\s*")
 _ABBREV_WORD = re.compile(rf"^(?:[{UPPER}][\w\-']*|(?:[{UPPER}]\.)+[{UPPER}]?|[a-z]{{1,4}})$")
 _TITLE_TRIM = " \t.,;:"
 
@@ -141,6 +147,7 @@ def _parse_into(ref: Reference, text: str) -> None:
     text = _strip_trailing_notes(text)
 
     authors, et_al, pos = parse_author_block(text)
+    pos = _extend_author_block(text, pos, authors)
     ref.authors, ref.et_al = authors, et_al
     year = None
     head_year = _HEAD_YEAR.match(text, pos)
@@ -195,6 +202,47 @@ def _parse_into(ref: Reference, text: str) -> None:
         ref.warnings.append("no title found")
 
 
+def _extend_author_block(text: str, pos: int, authors: list[Author]) -> int:
+    """Read on past names the strict parser could not read, up to a clear end of the author list.
+
+    ``Schlüter A, Szczepanowski R, Pühler, Top EM (2007)``, ``…, Guo YL, Kim : Ambient…``,
+    ``Kettis-Lindblad, A ˚ ., Ring, L. (2006).``: when the list visibly goes on (a separator
+    follows the last name, or no name was read) and a ``(year)`` or a colon closes it soon
+    after, the stretch in between is more names, provided it holds no lowercase words.
+    """
+    rest = text[pos : pos + _EXTENSION_WINDOW]
+    if authors and not _LIST_GOES_ON.match(rest):
+        return pos
+    stop = _HEAD_STOP.search(rest)
+    if not stop or stop.start() == 0:
+        return pos
+    segment = rest[: stop.start()]
+    if _LOWER_WORD.search(segment):
+        return pos
+    extra = _lenient_names(segment)
+    if not extra:
+        return pos
+    authors.extend(extra)
+    return pos + stop.start()
+
+
+def _lenient_names(segment: str) -> list[Author]:
+    names: list[Author] = []
+    for chunk in _NAME_SPLIT.split(segment):
+        words = [w.strip(".´˚'") for w in chunk.split()]
+        words = [w for w in words if w and w[0].isalpha()]
+        if not words:
+            continue
+        family = [w for w in words if not (w.isupper() and len(w) <= 3)]
+        initials = "".join(w for w in words if w.isupper() and len(w) <= 3)
+        if not family:
+            if names and not names[-1].given:
+                names[-1].given = initials
+            continue
+        names.append(Author(" ".join(family), initials or None))
+    return names
+
+
 def _strip_trailing_notes(text: str) -> str:
     m = _TRAILING_NOTES.search(text, max(0, len(text) - 120))
     if m and m.start() > 0:
@@ -222,16 +270,30 @@ def _first_sentence(text: str) -> str:
     return (text[:end].strip(_TITLE_TRIM) + keep).strip()
 
 
-def _group_author(middle: str) -> tuple[object | None, str]:
+def _group_author(middle: str) -> tuple[Author | None, str]:
     """Without personal names, a short first sentence followed by a title and journal is a group."""
-    from refkit.model import Author
-
     bounds = [m.start() for m in _BOUNDARY.finditer(middle)]
     if len(bounds) >= 2:
         first = middle[: bounds[0]].strip()
         if 0 < len(first.split()) <= 8 and middle[bounds[0]] == ".":
             return Author(first, None, group=True), middle[bounds[0] + 1 :].strip()
     return None, middle
+
+
+def _follows_abbreviation(body: str, word_start: int) -> bool:
+    """Whether the word starting at ``word_start`` continues a dotted abbreviation chain.
+
+    True after ``Res.`` in ``J. Biomed. Mater. Res. B Appl.``: the word before is dotted,
+    or is a one- or two-letter capital section mark (``B``, ``D``) after a dotted word.
+    """
+    prev_end = word_start - 1
+    if prev_end <= 0:
+        return False
+    if body[prev_end - 1] == ".":
+        return True
+    prev_start = body.rfind(" ", 0, prev_end) + 1
+    prev = body[prev_start:prev_end]
+    return len(prev) <= 2 and prev.isupper() and prev_start >= 2 and body[prev_start - 2] == "."
 
 
 def _split_title_journal(middle: str) -> tuple[str, str]:
@@ -251,9 +313,7 @@ def _split_title_journal(middle: str) -> tuple[str, str]:
             break
         word_start = body.rfind(" ", 0, i) + 1
         word = body[word_start:i]
-        prev_end = word_start - 1
-        prev_dotted = prev_end > 0 and body[prev_end - 1] == "."
-        if _ABBREV_WORD.match(word) and prev_dotted:
+        if _ABBREV_WORD.match(word) and _follows_abbreviation(body, word_start):
             continue  # "J. Biol. Chem.": a dot inside the journal abbreviation
         cut = i
         break
