@@ -220,6 +220,25 @@ def test_connection_refused_is_unavailable_at_once_and_stays_so(crossref_client)
     assert client.stats["requests"] == 1
 
 
+def test_a_server_that_never_accepts_is_unreachable_after_two_connect_timeouts(crossref_client):
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)  # never accepted: once the backlog is full, new connections hang
+        port = listener.getsockname()[1]
+        fillers = [socket.socket() for _ in range(3)]
+        try:
+            for filler in fillers:
+                filler.setblocking(False)
+                filler.connect_ex(("127.0.0.1", port))
+            client = crossref_client(f"http://127.0.0.1:{port}", timeout=0.3, max_retries=4)
+            with pytest.raises(CrossrefUnavailable, match="unreachable.*connection timed out"):
+                client.search("renal fibrosis")
+            assert client.stats["requests"] == 2
+        finally:
+            for filler in fillers:
+                filler.close()
+
+
 def test_polite_pool_identification(crossref_server, crossref_client):
     server = crossref_server()
     polite = crossref_client(server, mailto="someone@example.org")

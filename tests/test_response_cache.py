@@ -72,3 +72,13 @@ def test_a_future_layout_is_moved_aside(tmp_path, capsys):
     (kept,) = [p for p in tmp_path.glob("c.sqlite.corrupt-*") if not p.name.endswith(("-wal", "-shm"))]
     with sqlite3.connect(kept) as old:  # kept intact for whoever wants to look
         assert old.execute("PRAGMA user_version").fetchone()[0] == 99
+
+
+def test_an_unusable_place_degrades_to_memory_with_one_warning(tmp_path, capsys):
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("a file where the cache directory should be")
+    cache = ResponseCache(blocker / "c.sqlite")
+    cache.put("k", CachedResponse(200, "application/json", b"{}"))
+    assert cache.get("k").body == b"{}"
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "kept for this run only" in err

@@ -13,6 +13,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -28,6 +29,9 @@ from refkit.settings import Settings
 CACHE_FILE = "crossref.sqlite"
 PROJECT_URL = "https://github.com/refkit/refkit"
 _MAX_BACKOFF = 30.0
+_MAX_WAIT = 60.0  # the longest Retry-After obeyed; beyond it the error budget decides
+_CONNECT_TIMEOUT = 10.0  # a healthy server accepts in milliseconds; waiting longer only delays "unreachable"
+_CONNECT_TIMEOUTS_UNREACHABLE = 2  # this many connect timeouts in a row (no answer between): unreachable
 _MAX_QUERY_CHARS = 2000  # a pasted reference is far shorter; this only guards against runaway input
 
 
@@ -76,9 +80,10 @@ class CrossrefClient:
         self._session = session or _new_session()
         self._owns_session = session is None
         self._headers = {"User-Agent": _user_agent(self.mailto)}
-        self._cache = ResponseCache(settings.cache_dir / CACHE_FILE)
+        self._cache = ResponseCache(Path(settings.cache_dir) / CACHE_FILE)
         self._lock = threading.Lock()
         self._refusal: CrossrefUnavailable | None = None
+        self._connect_timeouts = 0
         self.stats: dict[str, int] = dict.fromkeys(
             ("requests", "cache_hits", "http_429", "retries", "errors", "failed"), 0)
 
@@ -195,8 +200,17 @@ class CrossrefClient:
                 self._check_refusal()
                 self._count("requests")
                 try:
-                    response = self._session.get(url, params=params, headers=headers,
-                                                 timeout=self.settings.timeout)
+                    response = self._session.get(url, params=params, headers=headers, timeout=(
+                        min(self.settings.timeout, _CONNECT_TIMEOUT), self.settings.timeout))
+                except requests.exceptions.ConnectTimeout as err:
+                    with self._lock:
+                        self._connect_timeouts += 1
+                        unreachable = self._connect_timeouts >= _CONNECT_TIMEOUTS_UNREACHABLE
+                    if unreachable:
+                        why = f"Crossref unreachable at {self.base_url} (connection timed out)"
+                        raise self._refuse(why) from err
+                    self._count("errors")
+                    raise _Retryable("connection timed out") from err
                 except requests.exceptions.Timeout as err:
                     self._count("errors")
                     raise _Retryable("timed out") from err
@@ -208,6 +222,8 @@ class CrossrefClient:
                 except requests.exceptions.RequestException as err:  # truncated or undecodable body
                     self._count("errors")
                     raise _Retryable("response cut short") from err
+            with self._lock:
+                self._connect_timeouts = 0
             self._gate.update(parse_limits(response.headers, self._gate.limits))
             self.pool = response.headers.get("x-api-pool", self.pool)
             if response.status_code >= 400 and response.status_code != 404:
@@ -229,7 +245,7 @@ class CrossrefClient:
         if status == 429:
             self._count("http_429")
             wait = parse_retry_after(response.headers.get("retry-after"))
-            self._gate.throttled(wait if wait is not None else self._backoff)
+            self._gate.throttled(min(wait, _MAX_WAIT) if wait is not None else self._backoff)
             raise _Retryable("rate limited (HTTP 429)", wait=0.0)  # the gate already holds everyone back
         if status >= 500:
             raise _Retryable(f"HTTP {status}", wait=parse_retry_after(response.headers.get("retry-after")))
@@ -240,7 +256,7 @@ class CrossrefClient:
             delay = min(_MAX_BACKOFF, self._backoff * 2 ** attempt)
             wait = delay / 2 + random.uniform(0, delay / 2)  # jitter: retries of many threads spread out
         if wait > 0:
-            time.sleep(min(wait, _MAX_BACKOFF * 4))
+            time.sleep(min(wait, _MAX_WAIT))
 
     # --- bookkeeping ---------------------------------------------------------------------------
     def _count(self, name: str) -> None:

@@ -120,6 +120,7 @@ class RequestGate:
         self._cond = threading.Condition()
         self._in_flight = 0
         self._next_start = 0.0  # earliest start time of the next request
+        self._paused_until = 0.0  # after a 429: nobody starts before this
         self._slowdown = 1.0
         self._announced = False
 
@@ -143,7 +144,7 @@ class RequestGate:
         """A 429 arrived: nobody starts for ``wait`` seconds, and the pace slows down."""
         with self._cond:
             self._slowdown = min(self._slowdown * 1.5, 16.0)
-            self._next_start = max(self._next_start, self._clock() + wait)
+            self._paused_until = max(self._paused_until, self._clock() + wait)
 
     def succeeded(self) -> None:
         with self._cond:
@@ -155,13 +156,20 @@ class RequestGate:
             while self._in_flight >= (self._limits.concurrency if self._announced else 1):
                 self._cond.wait()
             self._in_flight += 1
-            # Reserve a start time while holding the lock, so threads never share one.
             now = self._clock()
-            start = max(now, self._next_start)
-            self._next_start = start + self._limits.spacing * (1 + self._margin) * self._slowdown
-        delay = start - now
-        if delay > 0:
+            start = self._reserve(now)
+        while (delay := start - now) > 0:
             self._sleep(delay)
+            with self._cond:
+                now = self._clock()
+                if start < self._paused_until:  # a 429 came while this one waited: queue again
+                    start = self._reserve(now)
+
+    def _reserve(self, now: float) -> float:
+        """The next free start time (caller holds the lock): no two requests share one."""
+        start = max(now, self._next_start, self._paused_until)
+        self._next_start = start + self._limits.spacing * (1 + self._margin) * self._slowdown
+        return start
 
     def release(self) -> None:
         with self._cond:

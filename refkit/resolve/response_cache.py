@@ -28,6 +28,7 @@ CREATE TABLE IF NOT EXISTS responses (
 )
 """
 _BUSY_TIMEOUT_MS = 30_000
+_DAMAGED = {sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT}  # error codes that mean "the file is bad"
 
 
 @dataclass(frozen=True)
@@ -42,23 +43,38 @@ class ResponseCache:
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._warned = False
         self._conn = self._open_or_replace()
 
     def _open_or_replace(self) -> sqlite3.Connection:
         try:
-            return self._open()
-        except (sqlite3.DatabaseError, _ForeignFile) as err:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            return self._open(self.path)
+        except _ForeignFile as err:
+            reason = str(err)
+        except sqlite3.DatabaseError as err:
+            if getattr(err, "sqlite_errorcode", None) not in _DAMAGED:
+                return self._in_memory(err)  # cannot open or write there: not the file's fault
+            reason = str(err)
+        except OSError as err:
+            return self._in_memory(err)
+        try:
             kept = self._move_aside()
-            reason = str(err) or type(err).__name__
-            print(f"refkit: warning: response cache {self.path} unusable ({reason}); kept as {kept.name}, "
-                  "starting a fresh one", file=sys.stderr)
-            return self._open()
+            conn = self._open(self.path)
+        except (OSError, sqlite3.DatabaseError, _ForeignFile) as err:
+            return self._in_memory(err)
+        print(f"refkit: warning: response cache {self.path} unusable ({reason}); kept as {kept.name}, "
+              "starting a fresh one", file=sys.stderr)
+        return conn
 
-    def _open(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+    def _in_memory(self, err: Exception) -> sqlite3.Connection:
+        """No usable file: remember answers for this run only, and say so once."""
+        self._warn_once(f"{err}; answers are kept for this run only")
+        return self._open(":memory:")
+
+    def _open(self, path: Path | str) -> sqlite3.Connection:
+        conn = sqlite3.connect(path, timeout=_BUSY_TIMEOUT_MS / 1000, isolation_level=None,
                                check_same_thread=False)
         try:
             conn.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
@@ -135,11 +151,12 @@ class ResponseCache:
         with self._lock:
             return self._conn.execute("SELECT COUNT(*) FROM responses").fetchone()[0]
 
-    def _warn_once(self, err: Exception) -> None:
+    def _warn_once(self, problem: Exception | str) -> None:
         if not self._warned:
             self._warned = True
-            print(f"refkit: warning: response cache {self.path}: {err}; continuing without it",
-                  file=sys.stderr)
+            if isinstance(problem, Exception):
+                problem = f"{problem}; continuing without it"
+            print(f"refkit: warning: response cache {self.path}: {problem}", file=sys.stderr)
 
     def close(self) -> None:
         with self._lock:
