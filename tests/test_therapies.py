@@ -1,0 +1,231 @@
+"""Therapy extraction: vocabulary, curated layer, span finder, doses, the seed's gold, CDR scores."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from refkit.cli import main
+from refkit.evaluation.therapies import document_text, load_documents, score_documents
+from refkit.parse import read_article
+from refkit.therapies import extract_article, extract_text, summarize, therapy_mentions, vocabulary
+from refkit.therapies.chemicals import find_names
+from refkit.therapies.doses import dose_after
+
+ROOT = Path(__file__).parent.parent
+SEED = ROOT / "seeds" / "jkra-16-301.txt"
+GOLD = json.loads((ROOT / "seeds" / "jkra-16-301.gold.json").read_text(encoding="utf-8"))["therapies"]
+CDR = ROOT / "tests" / "data" / "corpus" / "therapies.jsonl"
+
+
+@pytest.fixture(scope="module")
+def seed_mentions():
+    article = read_article(SEED)
+    return article, extract_article(article)
+
+
+def _names(text: str) -> list[str]:
+    return [h.concept.name for h in find_names(text)]
+
+
+# --- vocabulary -------------------------------------------------------------------------------
+
+
+def test_mesh_ids_are_substances_not_pharmacological_classes():
+    vocab = vocabulary()
+    assert vocab.lookup("lidocaine").mesh == "D008012"  # the package says D061567 (a class)
+    assert vocab.lookup("tacrolimus").mesh == "D016559"  # the package says D065095
+    assert vocab.lookup("Trental").name == "pentoxifylline"
+    assert vocab.lookup("Trental").mesh == "D010431"
+
+
+@pytest.mark.parametrize("alias", ["FK506", "FK-506", "Prograf", "tacrolimus", "TACROLIMUS"])
+def test_synonyms_and_brands_normalise(alias):
+    assert vocabulary().lookup(alias).name == "tacrolimus"
+
+
+def test_curated_layer_procedures_abbreviations_classes():
+    vocab = vocabulary()
+    assert vocab.lookup("plasma exchange").kind == "procedure"
+    assert vocab.lookup("plasmapheresis").name == "plasma exchange"
+    assert vocab.lookup("IVIG").name == "intravenous immune globulin"
+    assert vocab.lookup("intravenous immunoglobulin").name == "intravenous immune globulin"
+    assert _names("MTX and CsA were stopped; AZA, CYC and MMF followed.") == [
+        "methotrexate", "cyclosporine", "azathioprine", "cyclophosphamide", "mycophenolate mofetil"]
+    # abbreviations are case-sensitive: "aza" and "mtx" in lower case are not drugs
+    assert _names("the aza and mtx words") == []
+    tcell = vocab.lookup("T-cell-specific immunosuppressants")
+    assert tcell.kind == "class" and {"tacrolimus", "cyclosporine"} <= set(tcell.members)
+    assert "calcineurin inhibitors" in vocab.lookup("cyclosporine").classes
+    assert "glucocorticoids" in vocab.lookup("prednisolone").classes
+
+
+def test_everyday_words_are_not_chemicals():
+    text = ("The patient was treated in routine care; plasma and serum levels, blood lead, the line and "
+            "the baseline were normal. Death occurred in one minor case. Protein intake was adequate.")
+    assert find_names(text) == []
+
+
+# --- span finder ------------------------------------------------------------------------------
+
+
+def test_offsets_point_into_the_text():
+    text = "Ifosfamide-induced toxicity; gentamicin sulfate and sodium nitroprusside (SNP). Post-SNP rise."
+    hits = find_names(text)
+    assert [text[h.start:h.end] for h in hits] == [
+        "Ifosfamide", "gentamicin sulfate", "sodium nitroprusside", "SNP", "SNP"]
+    assert all(h.text == text[h.start:h.end] for h in hits)
+
+
+def test_glued_words_and_misspellings():
+    text = "given forCyclosporine and Azathioprin, then vincristin"
+    hits = find_names(text)
+    assert [(h.text, h.concept.name) for h in hits] == [
+        ("Cyclosporine", "cyclosporine"), ("Azathioprin", "azathioprine"), ("vincristin", "vincristine")]
+    assert text[hits[0].start:hits[0].end] == "Cyclosporine"
+
+
+def test_fuzzy_match_is_guarded():
+    # one edit from a drug name, but neither a truncation of it nor chemical-looking
+    assert _names("The patients were randomised and followed for years.") == []
+
+
+def test_defined_abbreviations_and_systematic_names():
+    text = ("Valproic acid (VPA) and its urea N-(2-propylpentanoyl)urea (VPU) were compared; "
+            "VPU was less toxic than VPA. 3-methyladenine (3MA) blocked it; 3MA alone did not.")
+    found = [h.text for h in find_names(text)]
+    assert found.count("VPA") == 2 and found.count("VPU") == 2 and found.count("3MA") == 2
+    assert "N-(2-propylpentanoyl)urea" in found and "3-methyladenine" in found
+
+
+def test_abbreviation_after_a_non_chemical_is_ignored():
+    assert _names("admitted to the intensive care unit (ICU); the ICU staff") == []
+
+
+def test_regimen_named_by_initials_is_one_mention():
+    text = "six cycles of ifosfamide, vincristine, and dactinomycin [IVA] were given"
+    assert [h.text for h in find_names(text)] == ["ifosfamide, vincristine, and dactinomycin", "IVA"]
+
+
+# --- doses ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("window, dose", [
+    (" (2 mg/day)", "2 mg/day"),
+    (" (tapering from 1 mg/kg/day),IVIG", "1 mg/kg/day (tapering)"),
+    (" (300 mg, 1 day),", "300 mg, 1 day"),
+    (" 850 mg containing", "850 mg"),
+    (" (10 mg/week),", "10 mg/week"),
+    (" 5 mg daily", "5 mg daily"),
+    (" (100", None),
+    (" (n = 5) patients", None),
+    (" therapy for 2 years", None),
+])
+def test_dose_after(window, dose):
+    assert dose_after(window) == dose
+
+
+# --- the seed ---------------------------------------------------------------------------------
+
+
+def test_seed_finds_every_therapy_given_in_the_case(seed_mentions):
+    _, mentions = seed_mentions
+    given = {t.name for t in summarize(mentions) if t.given_in_case}
+    assert set(GOLD["given_in_case"]) <= given
+
+
+def test_seed_caption_abbreviations_misspelling_and_glued_word(seed_mentions):
+    article, mentions = seed_mentions
+    caption = [m for m in mentions if m.where == "caption"]
+    by_text = {m.text: m for m in caption}
+    for short, name in GOLD["caption_abbreviations"].items():
+        assert by_text[short].name == name
+    assert by_text["Azathioprin"].how == "fuzzy"
+    glued = by_text["Cyclosporine"]
+    assert glued.name == "cyclosporine" and article.text[glued.start - 3:glued.end] == "forCyclosporine"
+
+
+def test_seed_doses_match_gold(seed_mentions):
+    _, mentions = seed_mentions
+    doses = {t.name: t.doses for t in summarize(mentions)}
+    for name, dose in GOLD["doses"].items():
+        assert dose in doses[name], name
+
+
+def test_seed_mentions_in_abstract_and_reference_titles(seed_mentions):
+    _, mentions = seed_mentions
+    vocab = vocabulary()
+    abstract = {m.name for m in mentions if m.where == "abstract"}
+    assert {vocab.lookup(n).name for n in GOLD["named_in_abstract"]} <= abstract
+    in_titles = {m.name for m in mentions if m.ref is not None and m.in_title}
+    assert {vocab.lookup(n).name for n in GOLD["named_in_references"]} <= in_titles
+
+
+def test_seed_offsets_are_file_offsets(seed_mentions):
+    article, mentions = seed_mentions
+    text = SEED.read_text(encoding="utf-8")
+    assert article.text == text
+    for m in mentions:
+        if m.start is not None:
+            assert text[m.start:m.end] == m.text
+
+
+def test_seed_only_caption_drugs_are_given(seed_mentions):
+    _, mentions = seed_mentions
+    therapies = {t.name: t for t in summarize(mentions)}
+    assert not therapies["rituximab"].given_in_case  # named in a reference title only
+    assert not therapies["plasma exchange"].given_in_case
+
+
+# --- CLI ----------------------------------------------------------------------------------------
+
+
+def test_cli_on_a_plain_abstract_without_references(tmp_path):
+    text = "Lidocaine toxicity. A man given lidocaine 200 mg and adrenaline developed seizures."
+    path = tmp_path / "abstract.txt"
+    path.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(main, ["therapies", str(path), "--format", "json", "--refs-dir",
+                                       str(tmp_path / "refs")])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    spans = [(m["start"], m["end"], m["name"], m["mesh"]) for m in report["mentions"]]
+    assert [text[s:e] for s, e, *_ in spans] == ["Lidocaine", "lidocaine", "adrenaline"]
+    assert spans[0][2:] == ("lidocaine", "D008012")
+    assert report["mentions"][1]["dose"] == "200 mg"
+    assert {t["name"] for t in report["therapies"]} == {"lidocaine", "epinephrine"}
+
+
+def test_cli_table_on_the_seed(tmp_path):
+    result = CliRunner().invoke(main, ["therapies", str(SEED), "--refs-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "prednisolone" in result.output and "1 mg/kg/day" in result.output
+
+
+def test_cli_missing_file_is_one_line_error(tmp_path):
+    result = CliRunner().invoke(main, ["therapies", str(tmp_path / "nope.txt")])
+    assert result.exit_code == 2
+    assert "no such file" in result.output
+
+
+# --- BioCreative V CDR ------------------------------------------------------------------------
+
+
+def test_cdr_exact_span_precision_and_recall():
+    docs = load_documents(CDR)
+    score = score_documents(docs, lambda text: [m.to_dict() for m in therapy_mentions(extract_text(text))])
+    assert score.precision >= 0.85, score.errors[:20]
+    assert score.recall >= 0.85, score.errors[:20]
+    assert score.mesh_accuracy >= 0.75
+
+
+def test_cdr_via_the_cli_offsets(tmp_path):
+    doc = load_documents(CDR)[0]
+    path = tmp_path / f"{doc['pmid']}.txt"
+    path.write_text(document_text(doc), encoding="utf-8")
+    result = CliRunner().invoke(main, ["therapies", str(path), "-f", "json", "--refs-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    spans = {(m["start"], m["end"]) for m in json.loads(result.output)["mentions"]}
+    assert {(c["start"], c["end"]) for c in doc["chemicals"]} <= spans
