@@ -199,6 +199,7 @@ def test_too_many_errors_stops_all_requests(crossref_server, crossref_client):
     assert refusal.startswith("too many errors from Crossref (")
     sent = server.requests
     assert sent < 30
+    assert client.summary().endswith(f"; stopped: {refusal}")
     with pytest.raises(CrossrefUnavailable):
         client.lookup(WORKS[0]["DOI"])
     assert server.requests == sent  # refused without asking

@@ -125,6 +125,16 @@ class CrossrefClient:
                          key=f"/works/{doi.lower()}/transform/application/x-bibtex",
                          decode=_bibtex_text, none_on_404=True, accept="application/x-bibtex")
 
+    def summary(self) -> str:
+        """One line for a run's end, e.g. ``crossref: 12 requests, 40 from cache, 0 throttled (429)``."""
+        with self._lock:
+            stats = dict(self.stats)
+        line = (f"crossref: {stats['requests']} requests, {stats['cache_hits']} from cache, "
+                f"{stats['http_429']} throttled (429), {stats['retries']} retries, {stats['errors']} errors")
+        if self._refusal is not None:
+            line += f"; stopped: {self._refusal.reason}"
+        return line
+
     def close(self) -> None:
         if self._owns_session:
             self._session.close()
