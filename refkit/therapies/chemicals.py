@@ -198,6 +198,12 @@ def _is_short_word(word: str) -> bool:
 
 def _rescue(tok: _Token, vocab: Vocabulary) -> Hit | list[Hit] | None:
     word = tok.text
+    ion = _ION.fullmatch(word)
+    if ion:
+        element = next((n for n, sym in _ELEMENT_SYMBOLS.items() if sym == ion.group(1)), None)
+        concept = vocab.lookup(element) if element else None
+        if concept is not None:
+            return Hit(tok.start, tok.end, word, concept, "ion")
     if word in vocab.abbreviations:
         concept = vocab.lookup(vocab.abbreviations[word])
         if concept is not None:
@@ -321,6 +327,8 @@ _ELEMENT_SYMBOLS = {
     "cadmium": "Cd", "selenium": "Se", "manganese": "Mn", "cobalt": "Co", "nickel": "Ni",
     "chromium": "Cr", "barium": "Ba", "gold": "Au", "silver": "Ag", "platinum": "Pt", "fluorine": "F",
 }
+# Ions written as formulas: Ca2+, Na+, K(+), Cl-
+_ION = re.compile(r"([A-Z][a-z]?)(?:\d?[+\-]|\(\d?[+\-]\))")
 _ROMAN = re.compile(r"[IVXLC]+")
 
 
