@@ -163,8 +163,8 @@ def score_catalog(make_article: Callable[[str], Article] | None = None, *, corpu
 
 
 def score_server(make_article: Callable[[str], Article] | None = None, *, corpus: Path = CORPUS,
-                 pages: list[str] | None = None, latency: float = 0.0, rate_limit: int = 1000,
-                 concurrency: int = 8) -> Score:
+                 pages: list[str] | None = None, latency: float = 0.0,
+                 rate_limit: tuple[int, str] | None = (1000, "1s"), concurrency: int | None = 8) -> Score:
     """Resolve the pages against the loopback Crossref server, with an empty catalog and cache."""
     from refkit.crossref_server import CrossrefServer
     from refkit.resolve.crossref import CrossrefClient
@@ -197,3 +197,68 @@ def report(name: str, score: Score) -> str:
         lines.append(f"  MISS  {o.page}#{o.n}: {o.status}, expect {o.expect}: {o.reason}")
         lines.append(f"        {' '.join(o.raw.split())[:160]}")
     return "\n".join(lines)
+
+
+# --- deposit quirks: a harder catalog to check that the matcher generalises ----------------------
+
+_EXTRA_WORDS = (": a randomized controlled trial", " in adults", ": a review", " (review)", ": preliminary report",
+                ": results from a cohort study")
+
+
+def quirky_records(records: list[dict[str, Any]], *, seed: int = 0, rate: float = 0.6) -> list[dict[str, Any]]:
+    """Copies of ``records`` with real deposit quirks applied at random (to near misses too).
+
+    Capitals, Title Case, subtitle deposited apart, ``<i>`` markup, truncated titles, extra
+    words, missing volume or pages, issued a year early with no print date, family names in
+    capitals or without accents, no authors, a ``RETRACTED:`` title prefix.
+    """
+    import copy
+    import random
+
+    rng = random.Random(seed)
+    out = []
+    for original in records:
+        r = copy.deepcopy(original)
+        out.append(r)
+        if rng.random() > rate:
+            continue
+        title = (r.get("title") or [""])[0]
+        quirk = rng.choice(["caps", "titlecase", "subtitle", "markup", "truncate", "extra", "novolume",
+                            "nopage", "early", "family", "noauthor", "retracted"])
+        if quirk == "caps":
+            r["title"] = [title.upper()]
+        elif quirk == "titlecase":
+            r["title"] = [title.title()]
+        elif quirk == "subtitle" and ": " in title:
+            main, _, sub = title.partition(": ")
+            r["title"], r["subtitle"] = [main], [sub]
+        elif quirk == "markup":
+            words = title.split()
+            if len(words) > 3:
+                i = rng.randrange(len(words))
+                words[i] = f"<i>{words[i]}</i>"
+                r["title"] = [" ".join(words)]
+        elif quirk == "truncate":
+            words = title.split()
+            if len(words) >= 8:
+                r["title"] = [" ".join(words[: max(5, int(len(words) * 0.7))])]
+        elif quirk == "extra":
+            r["title"] = [title.rstrip(".") + rng.choice(_EXTRA_WORDS)]
+        elif quirk == "novolume":
+            r.pop("volume", None)
+        elif quirk == "nopage":
+            r.pop("page", None)
+        elif quirk == "early":
+            year = ((r.get("issued") or {}).get("date-parts") or [[None]])[0][0]
+            if year:
+                r["issued"] = {"date-parts": [[int(year) - 1, 12]]}
+                r.pop("published-print", None)
+        elif quirk == "family":
+            for a in r.get("author") or []:
+                if a.get("family"):
+                    a["family"] = a["family"].upper()
+        elif quirk == "noauthor":
+            r["author"] = []
+        elif quirk == "retracted" and not r.get("update-to"):
+            r["title"] = ["RETRACTED: " + title]
+    return out

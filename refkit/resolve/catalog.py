@@ -26,20 +26,23 @@ from refkit.settings import Settings
 
 CATALOG_FILE = "catalog.sqlite"
 
+SCHEMA_VERSION = 2
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS works (
-    doi TEXT PRIMARY KEY,      -- lower-cased DOI
+    id INTEGER PRIMARY KEY,    -- also the rowid of the work's row in works_fts
+    doi TEXT NOT NULL UNIQUE,  -- lower-cased DOI
     record TEXT NOT NULL,      -- the Crossref item, as JSON
     origin TEXT NOT NULL       -- file path, 'crossref' (fetched live) or 'import'
 );
 CREATE INDEX IF NOT EXISTS works_origin ON works(origin);
 CREATE VIRTUAL TABLE IF NOT EXISTS works_fts USING fts5(
-    doi UNINDEXED, title, authors, container, numbers, tokenize = 'unicode61 remove_diacritics 2'
+    title, authors, container, numbers, tokenize = 'unicode61 remove_diacritics 2'
 );
 CREATE TABLE IF NOT EXISTS seed_files (
     path TEXT PRIMARY KEY, mtime REAL, size INTEGER, sha256 TEXT
 );
 """
+_OLD_TABLES = ("works", "works_fts", "seed_files")
 
 # Words too common to help rank candidates; dropping them keeps OR queries selective.
 _STOPWORDS = frozenset(
@@ -63,6 +66,12 @@ class LocalCatalog:
             self._db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
             self._db.execute("PRAGMA journal_mode=WAL")  # readers and a writer in two processes
             self._db.execute("PRAGMA busy_timeout=30000")
+            self._db.execute("PRAGMA synchronous=NORMAL")  # WAL stays consistent; a cache need not fsync
+            if self._db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+                # An index from an older refkit: rebuilt (seeds re-index themselves; imports must be redone).
+                for table in _OLD_TABLES:
+                    self._db.execute(f"DROP TABLE IF EXISTS {table}")
+                self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             self._db.executescript(_SCHEMA)
         except sqlite3.Error as err:
             raise RefkitError(f"cannot open the local catalog {self.path}: {err}") from err
@@ -78,8 +87,8 @@ class LocalCatalog:
             return []
         with self._lock:
             found = self._db.execute(
-                "SELECT w.record FROM works_fts f JOIN works w ON w.doi = f.doi "
-                "WHERE works_fts MATCH ? ORDER BY bm25(works_fts, 0, 4.0, 2.0, 1.0, 1.0) LIMIT ?",
+                "SELECT w.record FROM works_fts JOIN works w ON w.id = works_fts.rowid "
+                "WHERE works_fts MATCH ? ORDER BY bm25(works_fts, 4.0, 2.0, 1.0, 1.0) LIMIT ?",
                 (match, rows),
             ).fetchall()
         return [json.loads(r[0]) for r in found]
@@ -98,14 +107,19 @@ class LocalCatalog:
                 doi = str(record.get("DOI") or "").strip().lower()
                 if not doi:
                     continue
-                self._db.execute("DELETE FROM works_fts WHERE doi = ?", (doi,))
+                record_json = json.dumps(record, ensure_ascii=False)
+                row = self._db.execute("SELECT id FROM works WHERE doi = ?", (doi,)).fetchone()
+                if row:
+                    work_id = row[0]
+                    self._db.execute("DELETE FROM works_fts WHERE rowid = ?", (work_id,))
+                    self._db.execute("UPDATE works SET record = ?, origin = ? WHERE id = ?",
+                                     (record_json, origin, work_id))
+                else:
+                    work_id = self._db.execute("INSERT INTO works(doi, record, origin) VALUES (?, ?, ?)",
+                                               (doi, record_json, origin)).lastrowid
                 self._db.execute(
-                    "INSERT OR REPLACE INTO works(doi, record, origin) VALUES (?, ?, ?)",
-                    (doi, json.dumps(record, ensure_ascii=False), origin),
-                )
-                self._db.execute(
-                    "INSERT INTO works_fts(doi, title, authors, container, numbers) VALUES (?, ?, ?, ?, ?)",
-                    (doi, *_index_fields(record)),
+                    "INSERT INTO works_fts(rowid, title, authors, container, numbers) VALUES (?, ?, ?, ?, ?)",
+                    (work_id, *_index_fields(record)),
                 )
                 count += 1
         return count
@@ -137,8 +151,8 @@ class LocalCatalog:
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
             if not known or known[2] != digest:
                 with self._lock, self._db:
-                    for (doi,) in self._db.execute("SELECT doi FROM works WHERE origin = ?", (key,)).fetchall():
-                        self._db.execute("DELETE FROM works_fts WHERE doi = ?", (doi,))
+                    self._db.execute("DELETE FROM works_fts WHERE rowid IN (SELECT id FROM works WHERE origin = ?)",
+                                     (key,))
                     self._db.execute("DELETE FROM works WHERE origin = ?", (key,))
                 loaded += self.import_file(path, origin=key)
             with self._lock, self._db:
@@ -222,7 +236,7 @@ def _index_fields(record: dict[str, Any]) -> tuple[str, str, str, str]:
     return title, authors, container, " ".join(numbers)
 
 
-def fts_query(text: str, limit: int = 40) -> str:
+def fts_query(text: str, limit: int = 80) -> str:
     """A safe FTS5 OR query from free text: each distinct word quoted, stopwords dropped."""
     folded = unicodedata.normalize("NFKC", strip_markup(text)).casefold()
     seen: list[str] = []

@@ -10,6 +10,8 @@ multi-part paper.
 
 from __future__ import annotations
 
+import functools
+import html
 import math
 import re
 import unicodedata
@@ -27,14 +29,20 @@ WEIGHTS: dict[str, dict[str, float]] = {
     "title": {"match": 5.0, "close": 3.0, "weak": 0.5, "mismatch": -4.0, "missing": 0.0},
     "author": {"match": 2.0, "close": 1.0, "elsewhere": 0.5, "mismatch": -2.5, "missing": 0.0},
     "year": {"match": 1.5, "close": 0.0, "mismatch": -3.0, "missing": 0.0},
-    "volume": {"match": 1.0, "mismatch": -2.5, "missing": 0.0},
+    "volume": {"match": 1.0, "mismatch": -3.5, "missing": 0.0},
     "issue": {"match": 0.3, "mismatch": -0.5, "missing": 0.0},
-    "page": {"match": 1.5, "mismatch": -3.0, "missing": 0.0},
+    "page": {"match": 1.5, "mismatch": -5.0, "missing": 0.0},
     "journal": {"match": 1.0, "unknown": 0.0, "mismatch": -1.0, "missing": 0.0},
     "doi": {"match": 3.0, "missing": 0.0},
 }
 
 _DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"), "-")
+# Greek letters as references often spell them ("beta-cell" for "β-cell").
+_GREEK = {ord(k): v for k, v in {
+    "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "κ": "kappa", "λ": "lambda",
+    "μ": "mu", "π": "pi", "σ": "sigma", "τ": "tau", "ω": "omega", "Α": "alpha", "Β": "beta", "Γ": "gamma",
+    "Δ": "delta", "Κ": "kappa",
+}.items()}
 _YEAR = re.compile(r"(?<!\d)(1[6-9]\d\d|20\d\d)(?!\d)")
 _NUMBER = re.compile(r"[a-z]?\d+[a-z]?")
 
@@ -64,11 +72,13 @@ _PARTICLES = frozenset(["de", "da", "del", "della", "der", "den", "di", "du", "l
 _JOURNAL_STOP = frozenset(["of", "the", "and", "for", "in", "on", "de", "des", "la", "le", "der", "und", "&"])
 
 
+@functools.lru_cache(maxsize=65536)
 def normalize(text: Any) -> str:
     """Fold for comparison: markup, accents, case, dashes, punctuation, whitespace."""
     if text is None:
         return ""
-    text = strip_markup(unicodedata.normalize("NFKC", str(text))).translate(_DASHES)
+    text = strip_markup(html.unescape(unicodedata.normalize("NFKC", str(text)))).translate(_DASHES)
+    text = text.translate(_GREEK)
     text = re.sub(r"-\s*\n\s*", "", text)  # a word hyphenated at a line end
     text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     text = text.casefold().replace("ß", "ss").replace("ø", "o").replace("æ", "ae").replace("ł", "l")
@@ -137,8 +147,10 @@ def validate(ref: Reference, record: dict[str, Any], *, printed_doi: str | None 
 
     logit = PRIOR + sum(WEIGHTS[name].get(ev["verdict"], 0.0) for name, ev in evidence.items())
     # A year off by one is Crossref's online-first date only when the rest agrees.
-    support = sum(evidence.get(f, {}).get("verdict") == "match" for f in ("volume", "page", "author", "journal", "doi"))
-    if evidence["year"]["verdict"] == "close" and support < 2:
+    # Author and journal do not count: another paper by the same author in the same journal shares them.
+    support = sum(evidence.get(f, {}).get("verdict") == "match" for f in ("volume", "page", "doi"))
+    support += all(evidence[f]["verdict"] == "match" for f in ("title", "author", "journal"))
+    if evidence["year"]["verdict"] == "close" and not support:
         logit -= 2.0
     title_v = evidence["title"]["verdict"]
     if title_v in ("mismatch", "weak") and evidence["page"]["verdict"] != "match":
@@ -195,27 +207,14 @@ def _part(text: str) -> int | None:
 
 
 def _title_evidence(ref: Reference, raw: str, title: str, subtitle: str) -> dict[str, Any]:
-    variants = [normalize(title)]
+    full = [normalize(title)]
     if subtitle:
-        variants.append(normalize(f"{title}: {subtitle}"))
-    main = re.split(r"[:.?]\s", title, maxsplit=1)[0]
-    if main != title and len(main.split()) >= 3:
-        variants.append(normalize(main))  # the record carries a subtitle the citation omits
-    variants = [v for v in variants if v]
-    if not variants:
+        full.append(normalize(f"{title}: {subtitle}"))
+    full = [v for v in full if v]
+    if not full:
         return {"cited": ref.title, "record": title or None, "score": 0.0, "verdict": "missing"}
-    best = 0.0
     cited = normalize(ref.title) if ref.title else ""
-    for variant in variants:
-        if cited:
-            best = max(best, fuzz.ratio(variant, cited) / 100)
-            shorter, longer = sorted((variant, cited), key=len)
-            if len(shorter) >= 0.6 * len(longer):  # one truncated, or with a few extra words
-                best = max(best, fuzz.partial_ratio(shorter, longer) / 100 * (0.9 + 0.1 * len(shorter) / len(longer)))
-        # The raw text too: it survives a parser that cut the title in the wrong place.
-        if len(variant) <= len(raw):
-            best = max(best, fuzz.partial_ratio(variant, raw) / 100)
-    length = len(variants[0])
+    best, length = max((_title_similarity(v, cited, raw), len(v)) for v in full)
     if best >= 0.93 and length >= 20:
         verdict = "match"
     elif best >= 0.93 or (best >= 0.85 and length >= 30):
@@ -224,7 +223,30 @@ def _title_evidence(ref: Reference, raw: str, title: str, subtitle: str) -> dict
         verdict = "weak"
     else:
         verdict = "mismatch"
+    # The record may carry a subtitle the citation leaves out ("Title: A Controlled Trial").
+    main = normalize(re.split(r"[:.?]\s", title, maxsplit=1)[0])
+    if verdict not in ("match", "close") and main != full[0] and len(main.split()) >= 3:
+        if cited:
+            main_score = fuzz.ratio(main, cited) / 100
+        else:
+            main_score = fuzz.partial_ratio(main, raw) / 100
+        if main_score >= 0.93 and len(main) >= 20:
+            # Only "close": another paper can share the main title and differ after the colon.
+            best, verdict = main_score, "close"
     return {"cited": ref.title, "record": title, "score": round(best, 3), "verdict": verdict}
+
+
+def _title_similarity(variant: str, cited: str, raw: str) -> float:
+    best = 0.0
+    if cited:
+        best = fuzz.ratio(variant, cited) / 100
+        shorter, longer = sorted((variant, cited), key=len)
+        if len(shorter) >= 0.6 * len(longer):  # one truncated, or with a few extra words
+            best = max(best, fuzz.partial_ratio(shorter, longer) / 100 * (0.9 + 0.1 * len(shorter) / len(longer)))
+    # The raw text too: it survives a parser that cut the title in the wrong place.
+    if len(variant) <= len(raw):
+        best = max(best, fuzz.partial_ratio(variant, raw) / 100)
+    return best
 
 
 def _family_names(record: dict[str, Any]) -> str | None:
@@ -307,7 +329,7 @@ def _number_evidence(cited: str | None, raw: str, value: Any) -> dict[str, Any]:
     if cited:
         ok = normalize(cited).lstrip("0") == record.lstrip("0")
     else:
-        tokens = record.split()
+        tokens = [t for t in record.split() if any(c.isdigit() for c in t)]  # "51 Suppl 2": the numbers
         ok = bool(tokens) and all((t.lstrip("0") or "0") in _numbers(raw) for t in tokens)
     return {"cited": cited, "record": value, "score": 1.0 if ok else 0.0, "verdict": "match" if ok else "mismatch"}
 

@@ -1,0 +1,113 @@
+"""Resolve end to end: the seed offline, the corpus against the loopback server and the catalog."""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from refkit.cli import main
+from refkit.evaluation.resolve import page_ids, parsed_article, report, score_catalog, score_server
+from refkit.model import Article, Reference
+from refkit.resolve import resolve_article
+from refkit.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+PRECISION, RECALL = 0.99, 0.97
+
+
+def closed_port() -> int:
+    """A loopback port nobody listens on: connections are refused at once."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh checkout-like directory with seeds/ and an unreachable Crossref."""
+    shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("REFKIT_CROSSREF_URL", f"http://127.0.0.1:{closed_port()}")
+    monkeypatch.delenv("REFKIT_CACHE_DIR", raising=False)
+    return tmp_path
+
+
+def test_seed_resolves_offline_with_no_flags(workspace: Path) -> None:
+    result = CliRunner().invoke(main, ["resolve", "seeds/jkra-16-301.txt", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.count("Crossref unreachable") == 1
+    doc = json.loads(result.stdout)
+    written = json.loads((workspace / "refs" / "jkra-16-301.json").read_text(encoding="utf-8"))
+    assert written == doc
+    gold = json.loads((workspace / "seeds" / "jkra-16-301.gold.json").read_text(encoding="utf-8"))
+    targets = {g["n"]: g.get("target_doi") for g in gold["references"]}
+    refs = {r["n"]: r for r in doc["references"]}
+    assert set(refs) == set(targets)
+    matched = {n: r["match"]["doi"] for n, r in refs.items() if r["match"]["status"] == "matched"}
+    assert matched == {n: doi for n, doi in targets.items() if doi}  # refs 1, 3, 6, 7, 11, 13; no wrong DOI
+    for r in refs.values():
+        assert r["match"]["reason"]
+        if r["match"]["status"] == "matched":
+            assert r["work"]["doi"] == r["match"]["doi"]
+            assert set(r["match"]["evidence"]["title"]) == {"cited", "record", "score", "verdict"}
+
+
+def test_seed_table_and_second_run_from_cache(workspace: Path) -> None:
+    runner = CliRunner()
+    first = runner.invoke(main, ["resolve", "seeds/jkra-16-301.txt"])
+    assert first.exit_code == 0, first.output
+    assert "10.1056/NEJM197502202920807" in first.stdout and "unmatched" in first.stdout
+    second = runner.invoke(main, ["resolve", "seeds/jkra-16-301.txt", "--offline", "--out-dir", "out"])
+    assert second.exit_code == 0 and "Crossref unreachable" not in second.stderr
+    assert (workspace / "out" / "jkra-16-301.json").is_file()
+
+
+def test_missing_input_is_a_one_line_error(workspace: Path) -> None:
+    result = CliRunner().invoke(main, ["resolve", "nope.txt", "--offline"])
+    assert result.exit_code == 2 and result.stderr.startswith("refkit: error:")
+
+
+def test_interrupted_run_keeps_what_was_done(tmp_path: Path) -> None:
+    class Interrupting:
+        name = "memory"
+
+        def __init__(self) -> None:
+            self.calls = 0
+
+        def search(self, query: str, rows: int = 5) -> list[dict]:
+            self.calls += 1
+            if self.calls == 2:
+                raise KeyboardInterrupt
+            return []
+
+        def lookup(self, doi: str) -> None:
+            return None
+
+    article = Article(references=[Reference(raw=f"Ref {i}. A title. J Synth. 2001;1:{i}.", n=i) for i in (1, 2, 3)])
+    with pytest.raises(KeyboardInterrupt):
+        resolve_article(article, Settings(cache_dir=tmp_path), sources=[Interrupting()])
+    statuses = [r.match.status for r in article.references]
+    assert statuses[0] == "unmatched" and statuses[1:] == ["error", "error"]
+    assert all(r.match.reason for r in article.references)
+
+
+@pytest.fixture(scope="module")
+def parsed_pages() -> dict[str, Article]:
+    return {page: parsed_article(page) for page in page_ids()}
+
+
+def test_corpus_against_loopback_crossref(parsed_pages: dict[str, Article]) -> None:
+    score = score_server(lambda page: copy.deepcopy(parsed_pages[page]))
+    assert len(score.outcomes) == sum(len(a.references) for a in parsed_pages.values())
+    assert score.precision >= PRECISION and score.recall >= RECALL, report("server", score)
+
+
+def test_corpus_against_local_catalog(parsed_pages: dict[str, Article]) -> None:
+    score = score_catalog(lambda page: copy.deepcopy(parsed_pages[page]))
+    assert score.precision >= PRECISION and score.recall >= RECALL, report("catalog", score)
