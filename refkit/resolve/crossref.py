@@ -22,7 +22,14 @@ import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 
 from refkit import __version__
-from refkit.resolve.rate_limit import POLITE_POOL, PUBLIC_POOL, RequestGate, parse_limits, parse_retry_after
+from refkit.resolve.rate_limit import (
+    POLITE_POOL,
+    PUBLIC_POOL,
+    Limits,
+    RequestGate,
+    parse_limits,
+    parse_retry_after,
+)
 from refkit.resolve.response_cache import CachedResponse, ResponseCache
 from refkit.settings import Settings
 
@@ -94,7 +101,7 @@ class CrossrefClient:
         return self._gate.limits.concurrency
 
     @property
-    def limits(self):
+    def limits(self) -> Limits:
         """The :class:`~refkit.resolve.rate_limit.Limits` currently obeyed."""
         return self._gate.limits
 
