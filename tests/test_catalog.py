@@ -17,14 +17,23 @@ SAMPLES = Path(__file__).parent / "data" / "crossref-samples"
 
 
 def work(n: int, title: str, family: str = "Quist", journal: str = "J Test Med") -> dict:
-    return {"DOI": f"10.5555/catalog-test.{n}", "type": "journal-article", "title": [title],
-            "author": [{"family": family, "given": "A", "sequence": "first"}],
-            "container-title": [journal], "issued": {"date-parts": [[2001 + n]]}, "volume": str(n),
-            "page": f"{10 * n}-{10 * n + 5}"}
+    return {
+        "DOI": f"10.5555/catalog-test.{n}",
+        "type": "journal-article",
+        "title": [title],
+        "author": [{"family": family, "given": "A", "sequence": "first"}],
+        "container-title": [journal],
+        "issued": {"date-parts": [[2001 + n]]},
+        "volume": str(n),
+        "page": f"{10 * n}-{10 * n + 5}",
+    }
 
 
-WORKS = [work(1, "Tacrolimus for refractory polymyositis"), work(2, "Azathioprine in dermatomyositis"),
-         work(3, "Renal amyloidosis presenting as nephrotic syndrome", family="Öberg")]
+WORKS = [
+    work(1, "Tacrolimus for refractory polymyositis"),
+    work(2, "Azathioprine in dermatomyositis"),
+    work(3, "Renal amyloidosis presenting as nephrotic syndrome", family="Öberg"),
+]
 
 
 @pytest.fixture
@@ -44,7 +53,10 @@ def test_json_lines(catalog: LocalCatalog, tmp_path: Path) -> None:
 
 
 def test_api_envelopes_work_and_work_list(catalog: LocalCatalog) -> None:
-    assert catalog.import_file(SAMPLES / "work-single_10.1371-journal.pone.0033693_updated-by-correction.json") == 1
+    assert (
+        catalog.import_file(SAMPLES / "work-single_10.1371-journal.pone.0033693_updated-by-correction.json")
+        == 1
+    )
     assert catalog.lookup("10.1371/journal.pone.0033693") is not None
     listed = json.loads((SAMPLES / "works-list_query-bibliographic_journals-2167-8359_fish.json").read_text())
     count = catalog.import_file(SAMPLES / "works-list_query-bibliographic_journals-2167-8359_fish.json")
@@ -66,7 +78,9 @@ def test_public_data_file_items_gzipped(catalog: LocalCatalog, tmp_path: Path) -
 
 def test_search_ranks_the_cited_work_first(catalog: LocalCatalog) -> None:
     catalog.add(WORKS)
-    found = catalog.search("Oberg A. Renal amyloidosis presenting as nephrotic syndrome. J Test Med 2004;3:30-5")
+    found = catalog.search(
+        "Oberg A. Renal amyloidosis presenting as nephrotic syndrome. J Test Med 2004;3:30-5"
+    )
     assert found[0]["DOI"] == "10.5555/catalog-test.3"  # accents folded both ways
     assert catalog.search('"unbalanced (quote AND OR NOT * ^ near', rows=5) == []
     assert catalog.search("") == []
@@ -121,5 +135,7 @@ def test_catalog_cli_import_and_stats(tmp_path: Path, monkeypatch: pytest.Monkey
     assert "3 works" in result.output
     result = runner.invoke(main, ["catalog", "stats", "--cache-dir", str(tmp_path / "c")])
     assert result.exit_code == 0 and "3 works" in result.output
-    result = runner.invoke(main, ["catalog", "import", str(tmp_path / "nope.json"), "--cache-dir", str(tmp_path)])
+    result = runner.invoke(
+        main, ["catalog", "import", str(tmp_path / "nope.json"), "--cache-dir", str(tmp_path)]
+    )
     assert result.exit_code == 2 and "refkit: error: no such file" in result.output

@@ -15,12 +15,25 @@ SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 THRESHOLD = 0.8
 
 
-def record(doi: str, title: str, family: str = "Okafor", journal: str = "J Clin Synth", year: int = 2004,
-           volume: str | None = "12", page: str | None = "341-349", **extra) -> dict:
-    r = {"DOI": f"10.5555/{doi}", "type": "journal-article", "title": [title],
-         "author": [{"family": family, "given": "B", "sequence": "first"}],
-         "container-title": [journal], "short-container-title": [journal],
-         "issued": {"date-parts": [[year]]}}
+def record(
+    doi: str,
+    title: str,
+    family: str = "Okafor",
+    journal: str = "J Clin Synth",
+    year: int = 2004,
+    volume: str | None = "12",
+    page: str | None = "341-349",
+    **extra,
+) -> dict:
+    r = {
+        "DOI": f"10.5555/{doi}",
+        "type": "journal-article",
+        "title": [title],
+        "author": [{"family": family, "given": "B", "sequence": "first"}],
+        "container-title": [journal],
+        "short-container-title": [journal],
+        "issued": {"date-parts": [[year]]},
+    }
     if volume:
         r["volume"] = volume
     if page:
@@ -61,12 +74,15 @@ def test_the_cited_work_validates_with_evidence_per_field() -> None:
         assert evidence[name]["verdict"] == "match", name
 
 
-@pytest.mark.parametrize("notice", [
-    record("corr.1", f"Erratum: {TITLE}", page="999", update_to=None),
-    record("corr.2", f"Correction: {TITLE}", page="1001"),
-    record("corr.3", f"Corrigendum to: {TITLE}", page="341"),
-    record("corr.4", TITLE, page="341", **{"update-to": [{"DOI": "10.5555/m.1", "type": "correction"}]}),
-])
+@pytest.mark.parametrize(
+    "notice",
+    [
+        record("corr.1", f"Erratum: {TITLE}", page="999", update_to=None),
+        record("corr.2", f"Correction: {TITLE}", page="1001"),
+        record("corr.3", f"Corrigendum to: {TITLE}", page="341"),
+        record("corr.4", TITLE, page="341", **{"update-to": [{"DOI": "10.5555/m.1", "type": "correction"}]}),
+    ],
+)
 def test_correction_notices_are_not_the_paper(notice: dict) -> None:
     notice.pop("update_to", None)
     v = validate(REF, notice)
@@ -86,24 +102,36 @@ def test_other_part_of_a_two_part_paper_is_rejected() -> None:
     works = [json.loads(line) for line in (SEEDS / "jkra-16-301.works.jsonl").read_text().splitlines()]
     first = next(w for w in works if "First of Two Parts" in w["title"][0])
     second = next(w for w in works if "Second of Two Parts" in w["title"][0])
-    ref = Reference(raw="Bohan A, Peter JB. Polymyositis and dermatomyositis (second of two parts). "
-                        "N Engl J Med. 1975; 292:403–7.")
+    ref = Reference(
+        raw="Bohan A, Peter JB. Polymyositis and dermatomyositis (second of two parts). "
+        "N Engl J Med. 1975; 292:403–7."
+    )
     assert validate(ref, first).veto and confidence(ref, first) < 0.01
     assert confidence(ref, second) >= 0.99
     part_one = Reference(raw="Smith J. Lupus nephritis, part I. Kidney Synth. 2001;3:1-9.")
-    part_two = record("p.2", "Lupus nephritis, part II", family="Smith", journal="Kidney Synth", year=2001,
-                      volume="3", page="1-9")
+    part_two = record(
+        "p.2",
+        "Lupus nephritis, part II",
+        family="Smith",
+        journal="Kidney Synth",
+        year=2001,
+        volume="3",
+        page="1-9",
+    )
     assert validate(part_one, part_two).veto
 
 
 def test_another_article_in_the_same_issue_is_rejected() -> None:
-    neighbour = record("nbr.1", "Renal vein thrombosis after nephrotic relapse", family="Tanaka", page="350-358")
+    neighbour = record(
+        "nbr.1", "Renal vein thrombosis after nephrotic relapse", family="Tanaka", page="350-358"
+    )
     assert confidence(REF, neighbour) < 0.01
 
 
 def test_another_paper_by_the_same_first_author_in_the_same_journal_is_rejected() -> None:
-    sibling = record("sib.1", "Hepatic sarcoidosis: response to methotrexate", year=2006, volume="14",
-                     page="77-80")
+    sibling = record(
+        "sib.1", "Hepatic sarcoidosis: response to methotrexate", year=2006, volume="14", page="77-80"
+    )
     assert confidence(REF, sibling) < 0.05
 
 
@@ -124,8 +152,9 @@ def test_year_one_off_needs_other_support() -> None:
     online_first = record("early.1", TITLE, year=2003)
     assert confidence(REF, online_first) >= THRESHOLD
     assert validate(REF, online_first).evidence["year"]["verdict"] == "close"
-    unsupported = record("early.2", TITLE, family="Garcia", journal="Acta Synth", year=2003, volume=None,
-                         page=None)
+    unsupported = record(
+        "early.2", TITLE, family="Garcia", journal="Acta Synth", year=2003, volume=None, page=None
+    )
     assert confidence(REF, unsupported) < THRESHOLD
 
 
@@ -134,8 +163,7 @@ def test_deposit_quirks_are_accepted() -> None:
         record("q.1", TITLE.upper()),
         record("q.2", TITLE.title()),
         record("q.3", "Hepatic sarcoidosis mimicking <i>metastatic</i> carcinoma in a young adult"),
-        record("q.4", "Hepatic sarcoidosis mimicking metastatic carcinoma",
-               subtitle=["in a young adult"]),
+        record("q.4", "Hepatic sarcoidosis mimicking metastatic carcinoma", subtitle=["in a young adult"]),
         record("q.5", TITLE + ": a case report and review of the literature"),
         record("q.6", TITLE, family="OKAFOR", volume=None, page=None),
         record("q.7", TITLE, journal="Journal of Clinical Synthesis"),
@@ -147,8 +175,10 @@ def test_deposit_quirks_are_accepted() -> None:
 def test_accents_and_particles_in_family_names() -> None:
     ref = Reference(raw=f"Senécal JL, de Bruijn JD. {TITLE}. J Clin Synth. 2004;12:341-9.")
     assert confidence(ref, record("a.1", TITLE, family="Senecal")) >= THRESHOLD
-    ref2 = Reference(raw=f"de Bruijn JD, Senécal JL. {TITLE}. J Clin Synth. 2004;12:341-9.",
-                     authors=[Author("Bruijn", "JD")])
+    ref2 = Reference(
+        raw=f"de Bruijn JD, Senécal JL. {TITLE}. J Clin Synth. 2004;12:341-9.",
+        authors=[Author("Bruijn", "JD")],
+    )
     assert validate(ref2, record("a.2", TITLE, family="de Bruijn")).evidence["author"]["verdict"] == "match"
 
 
@@ -156,13 +186,29 @@ def test_retractions_are_flagged_and_the_prefix_does_not_stop_the_match() -> Non
     renamed = record("r.1", f"RETRACTED: {TITLE}")
     conf, _, flags = validate_candidate(REF, renamed)
     assert conf >= THRESHOLD and "retracted-title" in flags
-    updated = record("r.2", TITLE, **{"updated-by": [{"DOI": "10.5555/r.notice", "type": "retraction",
-                                                      "source": "retraction-watch", "label": "Retraction"}]})
+    updated = record(
+        "r.2",
+        TITLE,
+        **{
+            "updated-by": [
+                {
+                    "DOI": "10.5555/r.notice",
+                    "type": "retraction",
+                    "source": "retraction-watch",
+                    "label": "Retraction",
+                }
+            ]
+        },
+    )
     ref = Resolver([Source([updated])]).resolve(Reference(raw=REF.raw, n=1))
     assert ref.match.status == "matched" and "retracted" in validate(REF, updated).flags
     assert ref.updates[0]["type"] == "retraction" and ref.updates[0]["source"] == "retraction-watch"
-    notice = record("r.notice", f"Retraction notice: {TITLE}", page="1",
-                    **{"update-to": [{"DOI": "10.5555/r.2", "type": "retraction"}]})
+    notice = record(
+        "r.notice",
+        f"Retraction notice: {TITLE}",
+        page="1",
+        **{"update-to": [{"DOI": "10.5555/r.2", "type": "retraction"}]},
+    )
     assert validate(REF, notice).veto
 
 
@@ -176,9 +222,12 @@ def test_ties_are_ambiguous_and_every_outcome_has_a_reason() -> None:
     twin_deposit = dict(CITED, DOI="10.5555/m.duplicate")
     ref = Resolver([Source([CITED, twin_deposit])]).resolve(Reference(raw=REF.raw, n=1))
     assert ref.match.status == "ambiguous" and ref.match.doi is None and ref.match.reason
-    ref = Resolver([Source([record("x.1", "Unrelated paper on soil bacteria", family="Zed", year=1980)])]).resolve(
-        Reference(raw=REF.raw, n=1))
-    assert ref.match.status == "unmatched" and ref.match.reason.startswith("best candidate 10.5555/x.1 rejected")
+    ref = Resolver(
+        [Source([record("x.1", "Unrelated paper on soil bacteria", family="Zed", year=1980)])]
+    ).resolve(Reference(raw=REF.raw, n=1))
+    assert ref.match.status == "unmatched" and ref.match.reason.startswith(
+        "best candidate 10.5555/x.1 rejected"
+    )
     ref = Resolver([Source([])]).resolve(Reference(raw=REF.raw, n=1))
     assert ref.match.status == "unmatched" and ref.match.reason == "no candidate found"
 
@@ -196,9 +245,16 @@ def test_printed_doi_is_verified_not_trusted() -> None:
 
 def test_discrepancies_list_what_editors_should_fix() -> None:
     rec = record("d.1", TITLE, year=2003, page="340-349")
-    ref = Reference(raw=REF.raw.replace("341-9", "340-9"), n=1, title=TITLE.replace("young", "younger"),
-                    year=2004, volume="12", first_page="340", last_page="349",
-                    authors=[Author("Okafr", "B")])
+    ref = Reference(
+        raw=REF.raw.replace("341-9", "340-9"),
+        n=1,
+        title=TITLE.replace("young", "younger"),
+        year=2004,
+        volume="12",
+        first_page="340",
+        last_page="349",
+        authors=[Author("Okafr", "B")],
+    )
     resolved = Resolver([Source([rec])]).resolve(ref)
     assert resolved.match.status == "matched"
     fields = {d["field"]: d for d in resolved.discrepancies}
@@ -208,6 +264,8 @@ def test_discrepancies_list_what_editors_should_fix() -> None:
 
 
 def test_journal_abbreviations() -> None:
-    assert abbreviates(normalize("J Am Acad Dermatol"), normalize("Journal of the American Academy of Dermatology"))
+    assert abbreviates(
+        normalize("J Am Acad Dermatol"), normalize("Journal of the American Academy of Dermatology")
+    )
     assert abbreviates(normalize("Ann Intern Med"), normalize("Annals of Internal Medicine"))
     assert not abbreviates(normalize("Ann Surg"), normalize("Annals of Internal Medicine"))

@@ -89,7 +89,9 @@ def test_interrupted_run_keeps_what_was_done(tmp_path: Path) -> None:
         def lookup(self, doi: str) -> None:
             return None
 
-    article = Article(references=[Reference(raw=f"Ref {i}. A title. J Synth. 2001;1:{i}.", n=i) for i in (1, 2, 3)])
+    article = Article(
+        references=[Reference(raw=f"Ref {i}. A title. J Synth. 2001;1:{i}.", n=i) for i in (1, 2, 3)]
+    )
     with pytest.raises(KeyboardInterrupt):
         resolve_article(article, Settings(cache_dir=tmp_path), sources=[Interrupting()])
     statuses = [r.match.status for r in article.references]

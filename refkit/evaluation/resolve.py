@@ -75,9 +75,16 @@ class Score:
         statuses: dict[str, int] = {}
         for o in self.outcomes:
             statuses[o.status] = statuses.get(o.status, 0) + 1
-        return {"references": len(self.outcomes), "expected": self.expected, "given": self.given,
-                "correct": self.correct, "precision": round(self.precision, 4), "recall": round(self.recall, 4),
-                "f1": round(self.f1, 4), "statuses": statuses}
+        return {
+            "references": len(self.outcomes),
+            "expected": self.expected,
+            "given": self.given,
+            "correct": self.correct,
+            "precision": round(self.precision, 4),
+            "recall": round(self.recall, 4),
+            "f1": round(self.f1, 4),
+            "statuses": statuses,
+        }
 
 
 def page_ids(corpus: Path = CORPUS) -> list[str]:
@@ -124,19 +131,29 @@ def score_articles(articles: Iterable[tuple[str, Article]], corpus: Path = CORPU
         for g in gold_references(page, corpus):
             ref = by_n.get(g["n"])
             match = ref.match if ref else None
-            score.outcomes.append(Outcome(
-                page, g["n"], g.get("expect"),
-                match.doi if match and match.status == "matched" else None,
-                match.status if match else "missing",
-                match.confidence if match else 0.0,
-                match.reason if match else "reference not found by the parser",
-                g["raw"],
-            ))
+            score.outcomes.append(
+                Outcome(
+                    page,
+                    g["n"],
+                    g.get("expect"),
+                    match.doi if match and match.status == "matched" else None,
+                    match.status if match else "missing",
+                    match.confidence if match else 0.0,
+                    match.reason if match else "reference not found by the parser",
+                    g["raw"],
+                )
+            )
     return score
 
 
-def run_pages(make_article: Callable[[str], Article], sources: list[Any], *, pages: list[str] | None = None,
-              settings: Settings | None = None, corpus: Path = CORPUS) -> Score:
+def run_pages(
+    make_article: Callable[[str], Article],
+    sources: list[Any],
+    *,
+    pages: list[str] | None = None,
+    settings: Settings | None = None,
+    corpus: Path = CORPUS,
+) -> Score:
     from refkit.resolve import resolve_article
 
     settings = settings or Settings()
@@ -148,39 +165,59 @@ def run_pages(make_article: Callable[[str], Article], sources: list[Any], *, pag
     return score_articles(resolved, corpus)
 
 
-def score_catalog(make_article: Callable[[str], Article] | None = None, *, corpus: Path = CORPUS,
-                  pages: list[str] | None = None) -> Score:
+def score_catalog(
+    make_article: Callable[[str], Article] | None = None,
+    *,
+    corpus: Path = CORPUS,
+    pages: list[str] | None = None,
+) -> Score:
     """Resolve the pages against a temporary local catalog holding ``catalog.jsonl``."""
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(cache_dir=Path(tmp), seeds_dir=Path(tmp) / "no-seeds", offline=True)
         catalog = LocalCatalog(settings)
         catalog.import_file(corpus / "catalog.jsonl")
         try:
-            return run_pages(make_article or parsed_article, [catalog], pages=pages, settings=settings,
-                             corpus=corpus)
+            return run_pages(
+                make_article or parsed_article, [catalog], pages=pages, settings=settings, corpus=corpus
+            )
         finally:
             catalog.close()
 
 
-def score_server(make_article: Callable[[str], Article] | None = None, *, corpus: Path = CORPUS,
-                 pages: list[str] | None = None, latency: float = 0.0,
-                 rate_limit: tuple[int, str] | None = (1000, "1s"), concurrency: int | None = 8) -> Score:
+def score_server(
+    make_article: Callable[[str], Article] | None = None,
+    *,
+    corpus: Path = CORPUS,
+    pages: list[str] | None = None,
+    latency: float = 0.0,
+    rate_limit: tuple[int, str] | None = (1000, "1s"),
+    concurrency: int | None = 8,
+) -> Score:
     """Resolve the pages against the loopback Crossref server, with an empty catalog and cache."""
     from refkit.crossref_server import CrossrefServer
     from refkit.resolve.crossref import CrossrefClient
 
-    records = [json.loads(line) for line in (corpus / "catalog.jsonl").read_text(encoding="utf-8").splitlines()
-               if line.strip()]
-    with tempfile.TemporaryDirectory() as tmp, CrossrefServer(
-        records, latency=latency, rate_limit=rate_limit, concurrency=concurrency
-    ) as server:
-        settings = Settings(api_url=server.url, cache_dir=Path(tmp), seeds_dir=Path(tmp) / "no-seeds",
-                            mailto="refkit-tests@example.org")
+    records = [
+        json.loads(line)
+        for line in (corpus / "catalog.jsonl").read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        CrossrefServer(records, latency=latency, rate_limit=rate_limit, concurrency=concurrency) as server,
+    ):
+        settings = Settings(
+            api_url=server.url,
+            cache_dir=Path(tmp),
+            seeds_dir=Path(tmp) / "no-seeds",
+            mailto="refkit-tests@example.org",
+        )
         catalog = LocalCatalog(settings)
         try:
             sources = [catalog, CrossrefClient(settings)]
-            return run_pages(make_article or parsed_article, sources, pages=pages, settings=settings,
-                             corpus=corpus)
+            return run_pages(
+                make_article or parsed_article, sources, pages=pages, settings=settings, corpus=corpus
+            )
         finally:
             catalog.close()
 
@@ -188,10 +225,14 @@ def score_server(make_article: Callable[[str], Article] | None = None, *, corpus
 def report(name: str, score: Score) -> str:
     """The figures, then each wrong DOI and each miss with its reason."""
     s = score.summary()
-    lines = [f"{name}: precision {s['precision']:.4f}  recall {s['recall']:.4f}  F1 {s['f1']:.4f}  "
-             f"({s['correct']} correct / {s['given']} given / {s['expected']} expected; {s['statuses']})"]
+    lines = [
+        f"{name}: precision {s['precision']:.4f}  recall {s['recall']:.4f}  F1 {s['f1']:.4f}  "
+        f"({s['correct']} correct / {s['given']} given / {s['expected']} expected; {s['statuses']})"
+    ]
     for o in score.wrong():
-        lines.append(f"  WRONG {o.page}#{o.n}: gave {o.doi}, expect {o.expect} ({o.confidence:.2f}) {o.reason}")
+        lines.append(
+            f"  WRONG {o.page}#{o.n}: gave {o.doi}, expect {o.expect} ({o.confidence:.2f}) {o.reason}"
+        )
         lines.append(f"        {' '.join(o.raw.split())[:160]}")
     for o in score.misses():
         lines.append(f"  MISS  {o.page}#{o.n}: {o.status}, expect {o.expect}: {o.reason}")
@@ -201,11 +242,19 @@ def report(name: str, score: Score) -> str:
 
 # --- deposit quirks: a harder catalog to check that the matcher generalises ----------------------
 
-_EXTRA_WORDS = (": a randomized controlled trial", " in adults", ": a review", " (review)", ": preliminary report",
-                ": results from a cohort study")
+_EXTRA_WORDS = (
+    ": a randomized controlled trial",
+    " in adults",
+    ": a review",
+    " (review)",
+    ": preliminary report",
+    ": results from a cohort study",
+)
 
 
-def quirky_records(records: list[dict[str, Any]], *, seed: int = 0, rate: float = 0.6) -> list[dict[str, Any]]:
+def quirky_records(
+    records: list[dict[str, Any]], *, seed: int = 0, rate: float = 0.6
+) -> list[dict[str, Any]]:
     """Copies of ``records`` with real deposit quirks applied at random (to near misses too).
 
     Capitals, Title Case, subtitle deposited apart, ``<i>`` markup, truncated titles, extra
@@ -223,8 +272,22 @@ def quirky_records(records: list[dict[str, Any]], *, seed: int = 0, rate: float 
         if rng.random() > rate:
             continue
         title = (r.get("title") or [""])[0]
-        quirk = rng.choice(["caps", "titlecase", "subtitle", "markup", "truncate", "extra", "novolume",
-                            "nopage", "early", "family", "noauthor", "retracted"])
+        quirk = rng.choice(
+            [
+                "caps",
+                "titlecase",
+                "subtitle",
+                "markup",
+                "truncate",
+                "extra",
+                "novolume",
+                "nopage",
+                "early",
+                "family",
+                "noauthor",
+                "retracted",
+            ]
+        )
         if quirk == "caps":
             r["title"] = [title.upper()]
         elif quirk == "titlecase":

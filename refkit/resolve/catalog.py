@@ -46,7 +46,32 @@ _OLD_TABLES = ("works", "works_fts", "seed_files")
 
 # Words too common to help rank candidates; dropping them keeps OR queries selective.
 _STOPWORDS = frozenset(
-    ["a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "in", "into", "is", "it", "of", "on", "or", "the", "to", "with", "et", "al", "vs", "via"]
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "for",
+        "from",
+        "in",
+        "into",
+        "is",
+        "it",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "with",
+        "et",
+        "al",
+        "vs",
+        "via",
+    ]
 )
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 
@@ -56,8 +81,9 @@ class LocalCatalog:
 
     name = "catalog"
 
-    def __init__(self, settings: Settings | None = None, *, path: Path | str | None = None,
-                 index_seeds: bool = True) -> None:
+    def __init__(
+        self, settings: Settings | None = None, *, path: Path | str | None = None, index_seeds: bool = True
+    ) -> None:
         self.settings = settings or Settings()
         self.path = Path(path) if path else Path(self.settings.cache_dir) / CATALOG_FILE
         try:
@@ -95,7 +121,9 @@ class LocalCatalog:
 
     def lookup(self, doi: str) -> dict[str, Any] | None:
         with self._lock:
-            row = self._db.execute("SELECT record FROM works WHERE doi = ?", (doi.strip().lower(),)).fetchone()
+            row = self._db.execute(
+                "SELECT record FROM works WHERE doi = ?", (doi.strip().lower(),)
+            ).fetchone()
         return json.loads(row[0]) if row else None
 
     # -- filling it --------------------------------------------------------------------
@@ -112,11 +140,13 @@ class LocalCatalog:
                 if row:
                     work_id = row[0]
                     self._db.execute("DELETE FROM works_fts WHERE rowid = ?", (work_id,))
-                    self._db.execute("UPDATE works SET record = ?, origin = ? WHERE id = ?",
-                                     (record_json, origin, work_id))
+                    self._db.execute(
+                        "UPDATE works SET record = ?, origin = ? WHERE id = ?", (record_json, origin, work_id)
+                    )
                 else:
-                    work_id = self._db.execute("INSERT INTO works(doi, record, origin) VALUES (?, ?, ?)",
-                                               (doi, record_json, origin)).lastrowid
+                    work_id = self._db.execute(
+                        "INSERT INTO works(doi, record, origin) VALUES (?, ?, ?)", (doi, record_json, origin)
+                    ).lastrowid
                 self._db.execute(
                     "INSERT INTO works_fts(rowid, title, authors, container, numbers) VALUES (?, ?, ?, ?, ?)",
                     (work_id, *_index_fields(record)),
@@ -151,8 +181,9 @@ class LocalCatalog:
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
             if not known or known[2] != digest:
                 with self._lock, self._db:
-                    self._db.execute("DELETE FROM works_fts WHERE rowid IN (SELECT id FROM works WHERE origin = ?)",
-                                     (key,))
+                    self._db.execute(
+                        "DELETE FROM works_fts WHERE rowid IN (SELECT id FROM works WHERE origin = ?)", (key,)
+                    )
                     self._db.execute("DELETE FROM works WHERE origin = ?", (key,))
                 loaded += self.import_file(path, origin=key)
             with self._lock, self._db:

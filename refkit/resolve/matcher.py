@@ -38,20 +38,39 @@ WEIGHTS: dict[str, dict[str, float]] = {
 
 _DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"), "-")
 # Greek letters as references often spell them ("beta-cell" for "β-cell").
-_GREEK = {ord(k): v for k, v in {
-    "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "κ": "kappa", "λ": "lambda",
-    "μ": "mu", "π": "pi", "σ": "sigma", "τ": "tau", "ω": "omega", "Α": "alpha", "Β": "beta", "Γ": "gamma",
-    "Δ": "delta", "Κ": "kappa",
-}.items()}
+_GREEK = {
+    ord(k): v
+    for k, v in {
+        "α": "alpha",
+        "β": "beta",
+        "γ": "gamma",
+        "δ": "delta",
+        "ε": "epsilon",
+        "κ": "kappa",
+        "λ": "lambda",
+        "μ": "mu",
+        "π": "pi",
+        "σ": "sigma",
+        "τ": "tau",
+        "ω": "omega",
+        "Α": "alpha",
+        "Β": "beta",
+        "Γ": "gamma",
+        "Δ": "delta",
+        "Κ": "kappa",
+    }.items()
+}
 _YEAR = re.compile(r"(?<!\d)(1[6-9]\d\d|20\d\d)(?!\d)")
 _NUMBER = re.compile(r"[a-z]?\d+[a-z]?")
 
 # Titles of notices about another work; a reference citing one of these says so itself.
+# Errata are unmistakable; "Correction", "Response"… only with a colon ("Correction of a deformity"
+# and "Response to treatment" are ordinary titles); "Reply to" and "Comment on" are letters.
 _NOTICE = re.compile(
-    r"^\s*(?:\[?\s*)(erratum|errata|corrigendum|corrigenda|correction|retraction(?: notice)?|notice of retraction|"
-    r"expression of concern|editorial expression of concern|reply|author(?:s|'s|s')? reply|in reply|response|"
-    r"comment(?:ary)? on|comments? to|letter to the editor|addendum|withdrawal notice)\b\s*(?:to|on|of|for|in)?\s*"
-    r"(?::|\]|\bto\b|\bon\b|$)?",
+    r"^\s*\[?\s*(?:(errat(?:um|a)|corrigend(?:um|a))\b"
+    r"|(reply to|comments? on|in reply|author(?:s|'s|s')? reply|notice of retraction)\b"
+    r"|(?:publisher(?:'s)?|author(?:s|'s|s')?|editorial)?\s*(correction|retraction|expression of concern|"
+    r"withdrawal|response|reply|comment|addendum)(?:\s+(?:notice|to|on|note))*\s*(?::|$))",
     re.IGNORECASE,
 )
 _CITED_NOTICE = re.compile(
@@ -60,15 +79,58 @@ _CITED_NOTICE = re.compile(
     r"|(?:correction|retraction|reply|comment|response|addendum)\s*(?:to\s*)?:)"
 )
 # Renamed retracted works: the prefix is a flag, not part of the title.
-_RETRACTED_PREFIX = re.compile(r"^\s*(retracted(?: article)?|withdrawn|retraction)\s*[:.\]-]\s*", re.IGNORECASE)
+_RETRACTED_PREFIX = re.compile(
+    r"^\s*(retracted(?: article)?|withdrawn|retraction)\s*[:.\]-]\s*", re.IGNORECASE
+)
 _PART = re.compile(
     r"\b(?:(first|second|third|fourth|fifth)\s+of\s+(?:two|three|four|five)\s+parts?"
     r"|parts?\s+(i{1,3}|iv|v|vi{0,3}|[1-9]|one|two|three|four|five)\b)",
     re.IGNORECASE,
 )
-_ORDINAL = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "one": 1, "two": 2, "three": 3,
-            "four": 4, "five": 5, "i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8}
-_PARTICLES = frozenset(["de", "da", "del", "della", "der", "den", "di", "du", "la", "le", "van", "von", "vander", "ter", "ten", "dos", "das", "st", "mac", "mc"])
+_ORDINAL = {
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "i": 1,
+    "ii": 2,
+    "iii": 3,
+    "iv": 4,
+    "v": 5,
+    "vi": 6,
+    "vii": 7,
+    "viii": 8,
+}
+_PARTICLES = frozenset(
+    [
+        "de",
+        "da",
+        "del",
+        "della",
+        "der",
+        "den",
+        "di",
+        "du",
+        "la",
+        "le",
+        "van",
+        "von",
+        "vander",
+        "ter",
+        "ten",
+        "dos",
+        "das",
+        "st",
+        "mac",
+        "mc",
+    ]
+)
 _JOURNAL_STOP = frozenset(["of", "the", "and", "for", "in", "on", "de", "des", "la", "le", "der", "und", "&"])
 
 
@@ -127,13 +189,16 @@ def validate(ref: Reference, record: dict[str, Any], *, printed_doi: str | None 
     prefix = _RETRACTED_PREFIX.match(record_title)
     if prefix:
         flags.append("retracted-title")
-        record_title = record_title[prefix.end():]
+        record_title = record_title[prefix.end() :]
     notice = _notice_kind(record, record_title)
     if notice and not _cites_notice(ref, raw):
         veto = f"record is a {notice} notice"
 
     evidence["title"] = _title_evidence(ref, raw, record_title, _first(record.get("subtitle")))
-    part_cited, part_record = _part(ref.title or ref.raw), _part(record_title + " " + _first(record.get("subtitle")))
+    part_cited, part_record = (
+        _part(ref.title or ref.raw),
+        _part(record_title + " " + _first(record.get("subtitle"))),
+    )
     if part_cited and part_record and part_cited != part_record:
         veto = veto or f"part {part_record} of a multi-part paper, cited part {part_cited}"
     evidence["author"] = _author_evidence(ref, raw, record)
@@ -143,7 +208,12 @@ def validate(ref: Reference, record: dict[str, Any], *, printed_doi: str | None 
     evidence["page"] = _page_evidence(ref, raw, record)
     evidence["journal"] = _journal_evidence(ref, raw, record)
     if printed_doi and printed_doi.lower() == str(record.get("DOI", "")).lower():
-        evidence["doi"] = {"cited": printed_doi, "record": record.get("DOI"), "score": 1.0, "verdict": "match"}
+        evidence["doi"] = {
+            "cited": printed_doi,
+            "record": record.get("DOI"),
+            "score": 1.0,
+            "verdict": "match",
+        }
 
     logit = PRIOR + sum(WEIGHTS[name].get(ev["verdict"], 0.0) for name, ev in evidence.items())
     # A year off by one is Crossref's online-first date only when the rest agrees.
@@ -182,10 +252,8 @@ def _notice_kind(record: dict[str, Any], title: str) -> str | None:
         kinds = {str(u.get("type") or "update").lower() for u in record["update-to"]}
         return "/".join(sorted(kinds))
     m = _NOTICE.match(title)
-    if m and (":" in title[: m.end() + 2] or title[m.end():m.end() + 1] in ("", " ")):
-        word = m.group(1).lower()
-        if re.match(r"\s*(?::|\bto\b|\bon\b|\]|$)", title[m.end(1):], re.IGNORECASE):
-            return word
+    if m:
+        return next(g for g in m.groups() if g).lower()
     return None
 
 
@@ -226,10 +294,7 @@ def _title_evidence(ref: Reference, raw: str, title: str, subtitle: str) -> dict
     # The record may carry a subtitle the citation leaves out ("Title: A Controlled Trial").
     main = normalize(re.split(r"[:.?]\s", title, maxsplit=1)[0])
     if verdict not in ("match", "close") and main != full[0] and len(main.split()) >= 3:
-        if cited:
-            main_score = fuzz.ratio(main, cited) / 100
-        else:
-            main_score = fuzz.partial_ratio(main, raw) / 100
+        main_score = (fuzz.ratio(main, cited) if cited else fuzz.partial_ratio(main, raw)) / 100
         if main_score >= 0.93 and len(main) >= 20:
             # Only "close": another paper can share the main title and differ after the colon.
             best, verdict = main_score, "close"
@@ -242,7 +307,9 @@ def _title_similarity(variant: str, cited: str, raw: str) -> float:
         best = fuzz.ratio(variant, cited) / 100
         shorter, longer = sorted((variant, cited), key=len)
         if len(shorter) >= 0.6 * len(longer):  # one truncated, or with a few extra words
-            best = max(best, fuzz.partial_ratio(shorter, longer) / 100 * (0.9 + 0.1 * len(shorter) / len(longer)))
+            best = max(
+                best, fuzz.partial_ratio(shorter, longer) / 100 * (0.9 + 0.1 * len(shorter) / len(longer))
+            )
     # The raw text too: it survives a parser that cut the title in the wrong place.
     if len(variant) <= len(raw):
         best = max(best, fuzz.partial_ratio(variant, raw) / 100)
@@ -268,8 +335,11 @@ def _author_evidence(ref: Reference, raw: str, record: dict[str, Any]) -> dict[s
     candidates = {name, core, name.replace(" ", ""), words[-1] if words else name}
     if cited:
         c = normalize(cited)
-        if c in candidates or c.endswith(" " + core) or core.endswith(" " + c) or c.replace(" ", "") == core.replace(
-            " ", ""
+        if (
+            c in candidates
+            or c.endswith(" " + core)
+            or core.endswith(" " + c)
+            or c.replace(" ", "") == core.replace(" ", "")
         ):
             return {"cited": cited, "record": family, "score": 1.0, "verdict": "match"}
     head = raw[:60]
@@ -280,10 +350,15 @@ def _author_evidence(ref: Reference, raw: str, record: dict[str, Any]) -> dict[s
         pos = padded.find(f" {cand} ")
         if pos < 0:
             continue
-        verdict = "match" if pos <= 3 or f" {cand} " in f" {head} "[:len(cand) + 25] else "elsewhere"
+        verdict = "match" if pos <= 3 or f" {cand} " in f" {head} "[: len(cand) + 25] else "elsewhere"
         if verdict == "elsewhere" and (cited is None and pos < 40):
             verdict = "match"
-        return {"cited": cited, "record": family, "score": 1.0 if verdict == "match" else 0.5, "verdict": verdict}
+        return {
+            "cited": cited,
+            "record": family,
+            "score": 1.0 if verdict == "match" else 0.5,
+            "verdict": verdict,
+        }
     score = fuzz.partial_ratio(core, head) / 100 if len(core) >= 4 else 0.0
     if cited:
         score = max(score, fuzz.ratio(core, normalize(cited)) / 100)
@@ -310,7 +385,9 @@ def _year_evidence(ref: Reference, raw: str, record: dict[str, Any]) -> dict[str
     if set(years) & set(cited_years):
         return {"cited": cited, "record": shown, "score": 1.0, "verdict": "match"}
     # Online first: the record's year is the one before the printed one.
-    if any(c - y == 1 for c in cited_years for y in years) or any(y - c == 1 for c in cited_years for y in years):
+    if any(c - y == 1 for c in cited_years for y in years) or any(
+        y - c == 1 for c in cited_years for y in years
+    ):
         return {"cited": cited, "record": shown, "score": 0.5, "verdict": "close"}
     if not ref.year and len(cited_years) > 1:
         # Several years in the text (a title can carry one); weak either way.
@@ -331,7 +408,12 @@ def _number_evidence(cited: str | None, raw: str, value: Any) -> dict[str, Any]:
     else:
         tokens = [t for t in record.split() if any(c.isdigit() for c in t)]  # "51 Suppl 2": the numbers
         ok = bool(tokens) and all((t.lstrip("0") or "0") in _numbers(raw) for t in tokens)
-    return {"cited": cited, "record": value, "score": 1.0 if ok else 0.0, "verdict": "match" if ok else "mismatch"}
+    return {
+        "cited": cited,
+        "record": value,
+        "score": 1.0 if ok else 0.0,
+        "verdict": "match" if ok else "mismatch",
+    }
 
 
 def _issue_evidence(ref: Reference, record: dict[str, Any]) -> dict[str, Any]:
@@ -357,7 +439,12 @@ def _page_evidence(ref: Reference, raw: str, record: dict[str, Any]) -> dict[str
         ok = rec in numbers or rec.lstrip("e") in numbers or ("e" + rec) in numbers
         if not ok and record.get("article-number"):
             ok = normalize(record["article-number"]).lstrip("0") in numbers
-    return {"cited": cited, "record": page or first, "score": float(ok), "verdict": "match" if ok else "mismatch"}
+    return {
+        "cited": cited,
+        "record": page or first,
+        "score": float(ok),
+        "verdict": "match" if ok else "mismatch",
+    }
 
 
 def _journal_names(record: dict[str, Any]) -> list[str]:
@@ -378,7 +465,13 @@ def abbreviates(abbrev: str, full: str) -> bool:
         return False
     i = 0
     for word in f:
-        if i < len(a) and word.startswith(a[i][:max(1, len(a[i]))]) or i < len(a) and len(a[i]) >= 3 and fuzz.ratio(word[: len(a[i])], a[i]) >= 80:
+        if (
+            i < len(a)
+            and word.startswith(a[i][: max(1, len(a[i]))])
+            or i < len(a)
+            and len(a[i]) >= 3
+            and fuzz.ratio(word[: len(a[i])], a[i]) >= 80
+        ):
             i += 1
     return i == len(a) and len(a) >= min(len(f), 2) - (len(f) - len(a))
 

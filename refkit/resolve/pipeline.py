@@ -80,8 +80,13 @@ def query_text(ref: Reference) -> str:
 class Resolver:
     """Holds the sources and the per-run state (which sources went down, what was said)."""
 
-    def __init__(self, sources: Sequence[Source], *, min_confidence: float = DEFAULT_MIN_CONFIDENCE,
-                 warn: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        sources: Sequence[Source],
+        *,
+        min_confidence: float = DEFAULT_MIN_CONFIDENCE,
+        warn: Callable[[str], None] | None = None,
+    ) -> None:
         self.sources = list(sources)
         self.min_confidence = min_confidence
         self.warn = warn or (lambda msg: print(f"refkit: {msg}", file=sys.stderr))
@@ -158,13 +163,19 @@ class Resolver:
         self._decide(ref, validations, candidates, notes)
         return ref
 
-    def _validate_all(self, ref: Reference, candidates: dict[str, tuple[dict[str, Any], str]],
-                      doi: str | None) -> list[Validation]:
+    def _validate_all(
+        self, ref: Reference, candidates: dict[str, tuple[dict[str, Any], str]], doi: str | None
+    ) -> list[Validation]:
         found = [validate(ref, record, printed_doi=doi) for record, _ in candidates.values()]
         return sorted(found, key=lambda v: (v.veto is None, v.logit), reverse=True)
 
-    def _decide(self, ref: Reference, validations: list[Validation],
-                candidates: dict[str, tuple[dict[str, Any], str]], notes: list[str]) -> None:
+    def _decide(
+        self,
+        ref: Reference,
+        validations: list[Validation],
+        candidates: dict[str, tuple[dict[str, Any], str]],
+        notes: list[str],
+    ) -> None:
         runner_ups = [{"doi": v.doi, "confidence": round(v.confidence, 3)} for v in validations[1:4]]
         failures = "; ".join(self._failures.values())
         if not validations:
@@ -185,7 +196,8 @@ class Resolver:
             return
         rival = next((v for v in validations[1:] if not v.veto and v.confidence >= self.min_confidence), None)
         if rival and best.logit - rival.logit < TIE_MARGIN:
-            reason = f"{best.doi} and {rival.doi} fit equally well ({best.confidence:.2f} vs {rival.confidence:.2f})"
+            reason = (f"{best.doi} and {rival.doi} fit equally well "
+                      f"({best.confidence:.2f} vs {rival.confidence:.2f})")
             ref.match = Match("ambiguous", None, best.confidence, source, best.evidence, reason, runner_ups)
             return
         reason = f"validated: {_agreeing(best)}"
@@ -216,14 +228,23 @@ def discrepancies(ref: Reference, v: Validation) -> list[dict[str, Any]]:
             found.append({"field": name, "cited": cited, "record": record})
     page = ev["page"]
     if ref.first_page and page["record"] and page["verdict"] != "match":
-        found.append({"field": "pages", "cited": _pages(ref.first_page, ref.last_page), "record": page["record"]})
+        found.append(
+            {"field": "pages", "cited": _pages(ref.first_page, ref.last_page), "record": page["record"]}
+        )
     title = ev["title"]
     if ref.title and title["record"] and normalize(ref.title) != normalize(title["record"]):
         cited_words, record_words = set(normalize(ref.title).split()), set(normalize(title["record"]).split())
         missing, extra = sorted(record_words - cited_words), sorted(cited_words - record_words)
         if missing or extra:
-            found.append({"field": "title", "cited": ref.title, "record": title["record"],
-                          "missing_words": missing, "extra_words": extra})
+            found.append(
+                {
+                    "field": "title",
+                    "cited": ref.title,
+                    "record": title["record"],
+                    "missing_words": missing,
+                    "extra_words": extra,
+                }
+            )
     author = ev["author"]
     if author["cited"] and author["record"] and normalize(author["cited"]) != normalize(author["record"]):
         found.append({"field": "author", "cited": author["cited"], "record": author["record"]})
@@ -238,49 +259,74 @@ def updates(record: dict[str, Any], flags: list[str]) -> list[dict[str, Any]]:
     """Retractions, corrections, expressions of concern recorded against the matched work."""
     found = []
     for u in record.get("updated-by") or []:
-        found.append({
-            "type": u.get("type"),
-            "doi": u.get("DOI"),
-            "source": u.get("source"),
-            "label": u.get("label"),
-            "date": (u.get("updated") or {}).get("date-time")
-            or "-".join(str(p) for p in ((u.get("updated") or {}).get("date-parts") or [[]])[0]) or None,
-        })
+        found.append(
+            {
+                "type": u.get("type"),
+                "doi": u.get("DOI"),
+                "source": u.get("source"),
+                "label": u.get("label"),
+                "date": (u.get("updated") or {}).get("date-time")
+                or "-".join(str(p) for p in ((u.get("updated") or {}).get("date-parts") or [[]])[0])
+                or None,
+            }
+        )
     if "retracted-title" in flags and not any(u["type"] == "retraction" for u in found):
-        found.append({"type": "retraction", "doi": None, "source": "title", "label": "title marks it retracted",
-                      "date": None})
+        found.append(
+            {
+                "type": "retraction",
+                "doi": None,
+                "source": "title",
+                "label": "title marks it retracted",
+                "date": None,
+            }
+        )
     return found
 
 
 def match_flags(ref: Reference) -> list[str]:
     """Short flags for a table: retracted, corrected, … (from updates)."""
     kinds = {str(u.get("type") or "").lower() for u in ref.updates}
-    names = {"retraction": "RETRACTED", "correction": "corrected", "expression_of_concern": "CONCERN",
-             "expression-of-concern": "CONCERN", "withdrawal": "WITHDRAWN"}
+    names = {
+        "retraction": "RETRACTED",
+        "correction": "corrected",
+        "expression_of_concern": "CONCERN",
+        "expression-of-concern": "CONCERN",
+        "withdrawal": "WITHDRAWN",
+    }
     return sorted(names.get(k, k) for k in kinds if k)
 
 
-def resolve_reference(ref: Reference, sources: Sequence[Source], *,
-                      min_confidence: float = DEFAULT_MIN_CONFIDENCE) -> Reference:
+def resolve_reference(
+    ref: Reference, sources: Sequence[Source], *, min_confidence: float = DEFAULT_MIN_CONFIDENCE
+) -> Reference:
     return Resolver(sources, min_confidence=min_confidence).resolve(ref)
 
 
-def resolve_article(article: Article, settings: Settings, *, sources: Sequence[Source] | None = None,
-                    progress: Callable[[Reference], None] | None = None,
-                    min_confidence: float = DEFAULT_MIN_CONFIDENCE,
-                    warn: Callable[[str], None] | None = None,
-                    resolver: Resolver | None = None) -> Article:
+def resolve_article(
+    article: Article,
+    settings: Settings,
+    *,
+    sources: Sequence[Source] | None = None,
+    progress: Callable[[Reference], None] | None = None,
+    min_confidence: float = DEFAULT_MIN_CONFIDENCE,
+    warn: Callable[[str], None] | None = None,
+    resolver: Resolver | None = None,
+) -> Article:
     """Fill each reference's match, work, discrepancies and updates; returns the article.
 
     References are resolved in parallel up to what the live sources allow. On Ctrl-C the
     references not reached are marked ``error`` ("interrupted") and the interrupt goes on,
     so the caller can still write what was done.
     """
-    resolver = resolver or Resolver(sources if sources is not None else default_sources(settings),
-                                    min_confidence=min_confidence, warn=warn)
+    resolver = resolver or Resolver(
+        sources if sources is not None else default_sources(settings),
+        min_confidence=min_confidence,
+        warn=warn,
+    )
     refs = article.references
-    workers = max([int(getattr(s, "concurrency", 1) or 1) for s in resolver.sources if s is not resolver.catalog]
-                  or [1])
+    workers = max(
+        [int(getattr(s, "concurrency", 1) or 1) for s in resolver.sources if s is not resolver.catalog] or [1]
+    )
     try:
         if workers <= 1 or len(refs) <= 1:
             for ref in refs:

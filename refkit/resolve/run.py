@@ -45,12 +45,20 @@ def output_stem(path: str) -> str:
 class ResolveRun:
     """One invocation: shared sources (so "Crossref unreachable" is said once), many files."""
 
-    def __init__(self, settings: Settings, *, min_confidence: float | None = None, progress: bool = False,
-                 sources: list[Any] | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        min_confidence: float | None = None,
+        progress: bool = False,
+        sources: list[Any] | None = None,
+    ) -> None:
         self.settings = settings
         self.progress = progress and settings.progress
-        self.resolver = Resolver(sources if sources is not None else default_sources(settings),
-                                 min_confidence=DEFAULT_MIN_CONFIDENCE if min_confidence is None else min_confidence)
+        self.resolver = Resolver(
+            sources if sources is not None else default_sources(settings),
+            min_confidence=DEFAULT_MIN_CONFIDENCE if min_confidence is None else min_confidence,
+        )
         self.articles: dict[str, Article] = {}
 
     def run(self, files: list[str]) -> list[tuple[str, dict[str, Any]]]:
@@ -73,11 +81,17 @@ class ResolveRun:
             return
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      transient=True) as bar:
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            transient=True,
+        ) as bar:
             task = bar.add_task(f"resolving {Path(name).name}", total=len(article.references))
-            resolve_article(article, self.settings, resolver=self.resolver,
-                            progress=lambda _ref: bar.advance(task))
+            resolve_article(
+                article, self.settings, resolver=self.resolver, progress=lambda _ref: bar.advance(task)
+            )
 
     def write(self, name: str, article: Article) -> dict[str, Any]:
         out = Path(self.settings.refs_dir)
@@ -103,8 +117,14 @@ class ResolveRun:
         for ref in article.references:
             m = ref.match
             flags = " ".join(match_flags(ref))
-            table.add_row(str(ref.n or ""), m.status if m else "-", (m.doi or "") if m else "",
-                          f"{m.confidence:.2f}" if m else "", flags, (m.reason if m else "")[:90])
+            table.add_row(
+                str(ref.n or ""),
+                m.status if m else "-",
+                (m.doi or "") if m else "",
+                f"{m.confidence:.2f}" if m else "",
+                flags,
+                (m.reason if m else "")[:90],
+            )
         buffer = io.StringIO()
         Console(file=buffer, width=max(100, _terminal_width()), force_terminal=False).print(table)
         return buffer.getvalue().rstrip("\n")
