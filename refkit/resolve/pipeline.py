@@ -24,6 +24,7 @@ DEFAULT_MIN_CONFIDENCE = 0.8
 TIE_MARGIN = 1.0
 # A catalog answer this sure is not worth a network request.
 SURE = 0.995
+MAX_WORKERS = 16
 
 # A DOI as printed; PDF extraction can leave a space or line break after the slash.
 _DOI = re.compile(r"\b(10\.\d{4,9})\s*/\s*([^\s\"<>]+)", re.IGNORECASE)
@@ -92,7 +93,8 @@ class Resolver:
         self.warn = warn or (lambda msg: print(f"refkit: {msg}", file=sys.stderr))
         self.catalog = next((s for s in self.sources if isinstance(s, LocalCatalog)), None)
         self._down: set[str] = set()
-        self._failures: dict[str, str] = {}
+        self._down_reasons: list[str] = []
+        self._answered: set[int] = set()  # threads whose current reference got an answer
         self._lock = threading.Lock()
         self._unavailable, self._source_error = _crossref_errors()
 
@@ -100,32 +102,34 @@ class Resolver:
     def _live(self) -> list[Source]:
         return [s for s in self.sources if s.name not in self._down]
 
-    def _call(self, source: Source, method: str, *args: Any) -> Any:
-        """Call a source; a source that fails is marked down once and skipped afterwards."""
+    def _call(self, source: Source, method: str, *args: Any, errors: list[str]) -> Any:
+        """Call a source. One that cannot be asked at all is marked down, said once, and skipped
+        afterwards; a request that failed for good is noted in ``errors`` for this reference."""
         try:
             result = getattr(source, method)(*args)
         except self._unavailable as err:
-            self._mark_down(source, "Crossref unreachable" if source.name == "crossref" else str(err), err)
+            self._mark_down(source, err)
             return None
         except self._source_error as err:
-            self._mark_down(source, f"{source.name}: {err}", err)
+            errors.append(f"{source.name}: {err}")
             return None
+        self._answered.add(threading.get_ident())
         if result and source is not self.catalog and self.catalog is not None:
             records = result if isinstance(result, list) else [result]
             self.catalog.add(records, origin=source.name)  # works fetched live stay available offline
         return result
 
-    def _mark_down(self, source: Source, message: str, err: BaseException) -> None:
+    def _mark_down(self, source: Source, err: BaseException) -> None:
         with self._lock:
             if source.name in self._down:
                 return
             self._down.add(source.name)
-            self._failures[source.name] = message
-        if message == "Crossref unreachable" and str(err).startswith("Crossref unreachable"):
-            message = str(err)  # the client's own wording already names the address
-        elif message == "Crossref unreachable" and str(err):
-            message = f"{message} ({err})"
-        self.warn(f"{message}; carrying on with the local catalog" if self.catalog else message)
+            self._down_reasons.append(str(err) or f"{source.name} unavailable")
+        message = str(err) or f"{source.name} unavailable"
+        if source.name == "crossref" and "crossref" not in message.lower():
+            message = f"Crossref: {message}"
+        others = [s.name for s in self.sources if s.name not in self._down]
+        self.warn(f"{message}; carrying on with {', '.join(others)}" if others else message)
 
     # -- one reference ------------------------------------------------------------------
     def resolve(self, ref: Reference) -> Reference:
@@ -138,10 +142,12 @@ class Resolver:
     def _resolve(self, ref: Reference) -> Reference:
         candidates: dict[str, tuple[dict[str, Any], str]] = {}
         notes: list[str] = []
+        errors: list[str] = []
+        self._answered.discard(threading.get_ident())
         doi = printed_doi(ref)
         if doi:
             for source in self._live():
-                record = self._call(source, "lookup", doi)
+                record = self._call(source, "lookup", doi, errors=errors)
                 if record:
                     candidates.setdefault(record["DOI"].lower(), (record, source.name))
                     break
@@ -152,7 +158,7 @@ class Resolver:
             query = query_text(ref)
             for source in self._live():
                 rows = 10 if source is self.catalog else 5
-                for record in self._call(source, "search", query, rows) or []:
+                for record in self._call(source, "search", query, rows, errors=errors) or []:
                     if record.get("DOI"):
                         candidates.setdefault(record["DOI"].lower(), (record, source.name))
                 validations = self._validate_all(ref, candidates, doi)
@@ -160,7 +166,8 @@ class Resolver:
                     break  # sure already: spare the next source a request
         if doi and validations and doi.lower() in candidates and validations[0].doi.lower() != doi.lower():
             notes.append(f"printed DOI {doi} does not fit the reference")
-        self._decide(ref, validations, candidates, notes)
+        answered = threading.get_ident() in self._answered
+        self._decide(ref, validations, candidates, notes + errors, answered=answered)
         return ref
 
     def _validate_all(
@@ -175,12 +182,14 @@ class Resolver:
         validations: list[Validation],
         candidates: dict[str, tuple[dict[str, Any], str]],
         notes: list[str],
+        *,
+        answered: bool = True,
     ) -> None:
         runner_ups = [{"doi": v.doi, "confidence": round(v.confidence, 3)} for v in validations[1:4]]
-        failures = "; ".join(self._failures.values())
         if not validations:
-            if failures and not self._live():
-                ref.match = Match("error", reason=f"no source answered ({failures})")
+            if not answered:  # every source failed or was down: we do not know
+                why = "; ".join(notes + self._down_reasons) or "no source available"
+                ref.match = Match("error", reason=f"no source answered ({why})")
                 return
             reason = "no candidate found" + (f" ({'; '.join(notes)})" if notes else "")
             ref.match = Match("unmatched", reason=reason)
@@ -196,8 +205,10 @@ class Resolver:
             return
         rival = next((v for v in validations[1:] if not v.veto and v.confidence >= self.min_confidence), None)
         if rival and best.logit - rival.logit < TIE_MARGIN:
-            reason = (f"{best.doi} and {rival.doi} fit equally well "
-                      f"({best.confidence:.2f} vs {rival.confidence:.2f})")
+            reason = (
+                f"{best.doi} and {rival.doi} fit equally well "
+                f"({best.confidence:.2f} vs {rival.confidence:.2f})"
+            )
             ref.match = Match("ambiguous", None, best.confidence, source, best.evidence, reason, runner_ups)
             return
         reason = f"validated: {_agreeing(best)}"
@@ -324,8 +335,11 @@ def resolve_article(
         warn=warn,
     )
     refs = article.references
-    workers = max(
-        [int(getattr(s, "concurrency", 1) or 1) for s in resolver.sources if s is not resolver.catalog] or [1]
+    # A network source gates its own requests (rate and requests in flight, raised as the server
+    # announces more), so the pool only needs to be wide enough for what it may be allowed.
+    live = [s for s in resolver.sources if s is not resolver.catalog]
+    workers = (
+        min(MAX_WORKERS, max([4] + [int(getattr(s, "concurrency", 1) or 1) for s in live])) if live else 1
     )
     try:
         if workers <= 1 or len(refs) <= 1:
@@ -334,12 +348,13 @@ def resolve_article(
                 if progress:
                     progress(ref)
         else:
-            with ThreadPoolExecutor(max_workers=min(workers, 8)) as pool:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
                 futures = [pool.submit(resolver.resolve, ref) for ref in refs]
                 try:
                     for future in as_completed(futures):
+                        done = future.result()  # re-raises what a worker could not turn into an outcome
                         if progress:
-                            progress(future.result())
+                            progress(done)
                 except BaseException:
                     for f in futures:
                         f.cancel()
