@@ -269,3 +269,13 @@ def test_journal_abbreviations() -> None:
     )
     assert abbreviates(normalize("Ann Intern Med"), normalize("Annals of Internal Medicine"))
     assert not abbreviates(normalize("Ann Surg"), normalize("Annals of Internal Medicine"))
+
+
+def test_translated_title_and_swapped_names_in_the_deposit() -> None:
+    translated = record("t.1", "Sarcoïdose hépatique simulant un carcinome métastatique", family="Okafor")
+    translated["title"].append(TITLE)
+    assert validate(REF, translated).evidence["title"]["verdict"] == "match"
+    swapped = record("s.1", TITLE, family="Bartholomew")
+    swapped["author"][0]["given"] = "Okafor"
+    assert validate(REF, swapped).evidence["author"]["verdict"] == "close"
+    assert confidence(REF, swapped) >= THRESHOLD

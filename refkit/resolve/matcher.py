@@ -194,7 +194,12 @@ def validate(ref: Reference, record: dict[str, Any], *, printed_doi: str | None 
     if notice and not _cites_notice(ref, raw):
         veto = f"record is a {notice} notice"
 
-    evidence["title"] = _title_evidence(ref, raw, record_title, _first(record.get("subtitle")))
+    subtitle = _first(record.get("subtitle"))
+    evidence["title"] = _title_evidence(ref, raw, record_title, subtitle)
+    for other in _other_titles(record):  # a translation, or the title in its original language
+        alt = _title_evidence(ref, raw, _RETRACTED_PREFIX.sub("", other, count=1), "")
+        if alt["score"] > evidence["title"]["score"]:
+            evidence["title"] = alt
     part_cited, part_record = (
         _part(ref.title or ref.raw),
         _part(record_title + " " + _first(record.get("subtitle"))),
@@ -245,6 +250,15 @@ def _first(value: Any) -> str:
 
 def _record_title(record: dict[str, Any]) -> str:
     return _first(record.get("title"))
+
+
+def _other_titles(record: dict[str, Any]) -> list[str]:
+    titles = []
+    for key in ("title", "original-title"):
+        value = record.get(key)
+        titles.extend(strip_markup(str(t)) for t in (value if isinstance(value, list) else [value]) if t)
+    first = _record_title(record)
+    return [t for t in dict.fromkeys(titles) if t != first]
 
 
 def _notice_kind(record: dict[str, Any], title: str) -> str | None:
@@ -324,6 +338,12 @@ def _family_names(record: dict[str, Any]) -> str | None:
     return first.get("family") or first.get("name")
 
 
+def _given_name(record: dict[str, Any]) -> str | None:
+    authors = record.get("author") or []
+    first = next((a for a in authors if a.get("sequence") == "first"), authors[0] if authors else None)
+    return (first or {}).get("given")
+
+
 def _author_evidence(ref: Reference, raw: str, record: dict[str, Any]) -> dict[str, Any]:
     family = _family_names(record)
     cited = ref.authors[0].family if ref.authors else None
@@ -359,6 +379,10 @@ def _author_evidence(ref: Reference, raw: str, record: dict[str, Any]) -> dict[s
             "score": 1.0 if verdict == "match" else 0.5,
             "verdict": verdict,
         }
+    given = normalize(_given_name(record) or "")
+    if len(given) >= 3 and not re.fullmatch(r"(\w )*\w", given) and f" {given} " in f" {head} ":
+        # Given and family names swapped in the deposit.
+        return {"cited": cited, "record": family, "score": 0.9, "verdict": "close"}
     score = fuzz.partial_ratio(core, head) / 100 if len(core) >= 4 else 0.0
     if cited:
         score = max(score, fuzz.ratio(core, normalize(cited)) / 100)
