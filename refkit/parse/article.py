@@ -64,7 +64,7 @@ def parse_article(text: str, source: str | None = None) -> Article:
 
 _NUMBERED = re.compile(
     r"^[ \t]{0,8}(?:\[(?P<bracket>\d{1,4})\]|\((?P<paren>\d{1,4})\)|(?P<dot>\d{1,4})\.(?!\d)"
-    r"|(?P<close>\d{1,4})\)|(?P<tab>\d{1,4})(?=\t)|(?P<bare>\d{1,4})(?= [^\W\d]))[ \t]*(?=\S)"
+    r"|(?P<close>\d{1,4})\)|(?P<tab>\d{1,4})(?=\t)|(?P<bare>\d{1,4})(?= +[^\W\d]))[ \t]*(?=\S)"
 )
 # "1<TAB>" and "1 " are one family: a copy may turn a tab into spaces on some lines only.
 _STYLE_FAMILY = {"bracket": "bracket", "paren": "paren", "dot": "dot", "close": "close", "tab": "bare",
@@ -95,7 +95,19 @@ class ReferenceItem:
 
     @property
     def raw(self) -> str:
-        return "\n".join(p.strip() for p in self.pieces).strip()
+        """The item's text on one line: a web page wraps lines for display, not inside words.
+
+        A line that ends in a hyphen after a letter was broken at that hyphen (``Risk-`` /
+        ``based``), so the hyphen stays and no space is added.
+        """
+        text = ""
+        for piece in (" ".join(p.split()) for p in self.pieces):
+            if not piece:
+                continue
+            if text and not (text[-1] == "-" and text[-2:-1].isalpha() and piece[:1].isalpha()):
+                text += " "
+            text += piece
+        return text
 
     def to_reference(self) -> Reference:
         raw = self.raw
@@ -177,7 +189,9 @@ def split_items(lines: list[Line], start: int, strict_start: bool) -> ReferenceS
         if words:
             current.links.extend(words)
             continue
-        if blank_before or current.links or _ends_list(text, current.pieces[-1]):
+        if blank_before or current.links or _ends_list(text) or (
+            _looks_like_widget(text, current.pieces[-1]) and not _list_goes_on(lines, i + 1, current)
+        ):
             end = i
             break
         body, links = split_inline_residue(text)
@@ -199,21 +213,40 @@ def _continues(current: ReferenceItem | None, found: tuple[int, str, int], stric
     return _STYLE_FAMILY[style] != "bare" and current.n + 1 < n <= current.n + _MAX_JUMP
 
 
-def _ends_list(text: str, previous: str) -> bool:
-    """Whether an unnumbered line after an item is not its continuation but what follows the list."""
-    if is_furniture(text) or is_section_heading(text) or CAPTION_START.match(text) or IMAGE_FILE.match(text):
-        return True
+def _ends_list(text: str) -> bool:
+    """Whether an unnumbered line is known to follow the list (page furniture, heading, caption)."""
+    return bool(is_furniture(text) or is_section_heading(text) or CAPTION_START.match(text)
+                or IMAGE_FILE.match(text))
+
+
+# How a complete reference ends: a page or year, a bracket, a bare "doi:", a URL.
+_FINISHED = re.compile(r"(?:\d\)?\.?|\]|\bdoi:?|https?://\S+)\s*$", re.IGNORECASE)
+
+
+def _looks_like_widget(text: str, previous: str) -> bool:
+    """A short label without digits or closing punctuation after a finished reference.
+
+    Such a line is an unknown page widget (``Support Center``) unless the list goes on after it.
+    """
     stripped = text.strip()
-    # A short label without digits or closing punctuation after a finished reference: a page widget.
-    words = stripped.split()
-    finished = previous.rstrip().endswith((".", ")", "]")) or previous.rstrip()[-1:].isdigit()
     return (
-        finished
-        and len(words) <= 4
+        bool(_FINISHED.search(previous[-40:]))
+        and len(stripped.split()) <= 4
         and not any(c.isdigit() for c in stripped)
-        and not stripped.endswith((".", ",", ";", ")"))
+        and not stripped.endswith((".", ",", ";", ")", "-"))
         and stripped[:1].isupper()
     )
+
+
+def _list_goes_on(lines: list[Line], i: int, current: ReferenceItem) -> bool:
+    """Whether the line after a doubtful one continues the item or the list (so it was no widget)."""
+    if i >= len(lines) or not lines[i].text.strip():
+        return False
+    text = lines[i].text.strip()
+    found = numbering(lines[i].text)
+    if found and _continues(current, found, strict=False):
+        return True
+    return bool(residue_words(text)) or text[:1].islower()
 
 
 # --- header: breadcrumb, authors and title, citation line ---------------------------------

@@ -118,9 +118,10 @@ _FURNITURE = {
     "author information", "article history", "publication history", "copyright and license information",
     "license", "associated data", "data availability", "data availability statement",
 }
+# Case-sensitive: a wrapped reference line may well start with "view" or "download".
 _FURNITURE_PREFIX = re.compile(
-    r"^(?:articles from |copyright ©|© ?\d{4}|cited by \d|this article has been cited|"
-    r"similar articles|related articles|go to|back to|see also|download |view |share on )"
+    r"^(?:Articles from |Copyright ©|Copyright \d{4}|© ?\d{4}|Cited by \d|This article has been cited|"
+    r"Similar articles|Related articles|Go to|Back to|See also|Download |View |Share on )"
 )
 
 
@@ -130,7 +131,7 @@ def is_furniture(text: str) -> bool:
     folded = _fold(stripped)
     if folded in _FURNITURE:
         return True
-    return len(stripped) <= 80 and bool(_FURNITURE_PREFIX.match(stripped.casefold()))
+    return len(stripped) <= 120 and bool(_FURNITURE_PREFIX.match(stripped))
 
 
 # --- link residue ------------------------------------------------------------------------
@@ -193,8 +194,9 @@ _BRACKET = re.compile(r"\[([^\[\]\n]{1,40})\]")
 def split_inline_residue(text: str) -> tuple[str, list[str]]:
     """Strip trailing bracketed link labels (`` [PubMed] [Google Scholar]``) from a reference line.
 
-    A bracket group is residue only when every trailing group is a known link label and one of
-    them is unmistakable; ``[in Japanese]`` or ``[Epub ahead of print]`` stay in the reference.
+    A bracket group is residue only when every trailing group is a known link label, printed as
+    a label (capitalised) or unmistakable (``PubMed``); ``[abstract]`` (a meeting abstract),
+    ``[in Japanese]`` or ``[Epub ahead of print]`` stay in the reference.
     """
     tail = _BRACKET_TAIL.search(text[-400:]) if "]" in text[-3:] else None
     if not tail:
@@ -204,9 +206,9 @@ def split_inline_residue(text: str) -> tuple[str, list[str]]:
         words = residue_words(group)
         if words is None:
             return text, []
+        if not (is_strong_residue(words) or group.strip()[:1].isupper()):
+            return text, []
         labels.extend(words)
-    if not is_strong_residue(labels):
-        return text, []
     cut = len(text) - len(tail.group(0))
     return text[:cut].rstrip(), labels
 
