@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import subprocess
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -20,6 +18,7 @@ import rispy
 from click.testing import CliRunner
 
 from refkit.cli import main
+from refkit.evaluation import export as evaluation
 from refkit.export import (
     EXPORTERS,
     csl_items,
@@ -38,11 +37,10 @@ ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 SCHEMA = json.loads((Path(__file__).parent / "data" / "csl-data.json").read_text())
 
-needs_biber = pytest.mark.skipif(shutil.which("biber") is None,
+needs_biber = pytest.mark.skipif(not evaluation.has_biber(),
                                  reason="biber not installed (.ci/run installs it)")
 needs_bibtex = pytest.mark.skipif(
-    shutil.which("bibtex") is None or shutil.which("kpsewhich") is None
-    or subprocess.run(["kpsewhich", "plain.bst"], capture_output=True).returncode != 0,
+    not evaluation.has_bibtex(),
     reason="bibtex or plain.bst not installed (.ci/run installs texlive-binaries, texlive-base)",
 )
 
@@ -115,31 +113,12 @@ def retracted_reference() -> Reference:
 
 # --- helpers for the real clients ---------------------------------------------------------------
 def biber_problems(tmp_path: Path, bib: str) -> list[str]:
-    path = tmp_path / "biber-check.bib"
-    path.write_text(bib, encoding="utf-8")
-    run = subprocess.run(["biber", "--tool", "--validate-datamodel", path.name],
-                         capture_output=True, text=True, cwd=tmp_path)
-    problems = [line for line in (run.stdout + run.stderr).splitlines() if re.match(r"(WARN|ERROR)", line)]
-    if run.returncode != 0:
-        problems.append(f"exit {run.returncode}")
-    return problems
+    return evaluation.biber_problems(bib, tmp_path)
 
 
 def bibtex_run(tmp_path: Path, bib: str) -> tuple[list[str], str]:
     """Run bibtex (plain.bst) over an .aux citing every key: (problems, .bbl text)."""
-    keys = [e["ID"] for e in read_bibtex(bib)]
-    (tmp_path / "refs.bib").write_text(bib, encoding="utf-8")
-    aux = "\\relax\n" + "".join(f"\\citation{{{k}}}\n" for k in keys) + "\\bibstyle{plain}\n\\bibdata{refs}\n"
-    (tmp_path / "doc.aux").write_text(aux)
-    run = subprocess.run(["bibtex", "doc"], capture_output=True, text=True, cwd=tmp_path)
-    output = run.stdout + run.stderr
-    problems = [line for line in output.splitlines()
-                if "Warning" in line or "rror" in line or "---line" in line]
-    if run.returncode != 0:
-        problems.append(f"exit {run.returncode}")
-    bbl_path = tmp_path / "doc.bbl"
-    bbl = bbl_path.read_text(encoding="utf-8", errors="replace") if bbl_path.exists() else ""
-    return problems, bbl
+    return evaluation.bibtex_problems(bib, tmp_path, [e["ID"] for e in read_bibtex(bib)])
 
 
 # --- BibTeX ---------------------------------------------------------------------------------------
@@ -393,3 +372,16 @@ def test_export_command_refuses_json_that_is_not_a_refs_file(tmp_path):
     broken.write_text('{"references": [{"n": 1, "match": {"confidence": 1}}]}')
     result = CliRunner().invoke(main, ["export", str(broken)])
     assert result.exit_code == 2 and "not a refkit references file" in result.output
+
+
+# --- the corpus through the real clients ------------------------------------------------------------
+def test_corpus_sample_exports_cleanly_everywhere():
+    """300 corpus strings as parsed, half with their catalog record: no client complains."""
+    references = evaluation.corpus_references(limit=300)
+    assert sum(r.work is not None for r in references) > 100
+    report = evaluation.export_report(references)
+    for key in ("biber_utf8", "biber_ascii", "bibtex_utf8", "bibtex_ascii", "ris", "csljson"):
+        assert report[key] in ([], None), (key, report[key][:5])
+    assert report["entries_utf8"] == report["entries_ascii"] == report["text_lines"] == 300
+    if report["bibtex_utf8"] is not None:
+        assert report["bibitems_utf8"] == report["bibitems_ascii"] == 300

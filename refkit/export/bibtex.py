@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import bibtexparser
 from bibtexparser.library import Library
-from bibtexparser.middlewares import BlockMiddleware
+from bibtexparser.middlewares import AddEnclosingMiddleware, BlockMiddleware
 from bibtexparser.model import Entry, Field
 from bibtexparser.writer import BibtexFormat
 
@@ -44,8 +44,11 @@ def to_bibtex(references: Iterable[Reference], *, ascii: bool = False) -> str:
     bibtex_format.indent = "  "
     bibtex_format.trailing_comma = True
     bibtex_format.block_separator = "\n"
-    text = bibtexparser.write_string(library, prepend_middleware=[LatexEncoder(ascii=ascii)],
-                                     bibtex_format=bibtex_format)
+    # The library is ours alone, so the middlewares may work in place (no deep copies).
+    stack = [LatexEncoder(ascii=ascii, allow_inplace_modification=True),
+             AddEnclosingMiddleware(reuse_previous_enclosing=False, enclose_integers=True,
+                                    default_enclosing="{", allow_inplace_modification=True)]
+    text = bibtexparser.write_string(library, unparse_stack=stack, bibtex_format=bibtex_format)
     return text if not text or text.endswith("\n") else text + "\n"
 
 
@@ -63,7 +66,8 @@ def bibtex_entry(record: ExportRecord) -> Entry:
     elif record.kind == "paper" and has_core and record.container:
         entry_type = "inproceedings"  # plain.bst warns on volume together with number: volume only
         fields += [("title", record.title), ("booktitle", record.container)]
-        fields += _date(record) + _volume_number(record.volume, None)[:1] + [("pages", pages)]
+        volume = record.volume if record.volume and record.volume.isdigit() else None
+        fields += _date(record) + [("volume", volume), ("pages", pages)]
         fields.append(("publisher", record.publisher))
     elif record.kind == "book" and has_core and record.publisher:
         entry_type = "book"
@@ -97,7 +101,9 @@ def _volume_number(volume: str | None, issue: str | None) -> list[tuple[str, obj
     match = re.fullmatch(r"(\d+)\s*(.*)", volume or "")
     rest = match.group(2).strip(" ,;") if match else volume
     number = " ".join(p for p in (rest, issue) if p) or None
-    return [("volume", match.group(1) if match else None), ("number", number)]
+    if not match:  # plain.bst warns on a number without a volume; biblatex's issue is free text
+        return [("issue", number)]
+    return [("volume", match.group(1)), ("number", number)]
 
 
 def _source(record: ExportRecord, pages: str | None) -> str | None:
@@ -132,8 +138,8 @@ def valid_issn(issn: str) -> bool:
 class LatexEncoder(BlockMiddleware):
     """Turns plain values into BibTeX: escapes, protected title words, names, verbatim fields."""
 
-    def __init__(self, ascii: bool = False):
-        super().__init__(allow_inplace_modification=False, allow_parallel_execution=True)
+    def __init__(self, ascii: bool = False, allow_inplace_modification: bool = False):
+        super().__init__(allow_inplace_modification=allow_inplace_modification, allow_parallel_execution=True)
         self.ascii = ascii
 
     def transform_entry(self, entry: Entry, library: Library) -> Entry:
