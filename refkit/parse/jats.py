@@ -218,16 +218,32 @@ def _reference(ref_el: Element, index: int) -> Reference:
     structured = any(_find(citation, name) is not None for name in
                      ("article-title", "source", "person-group", "name", "string-name", "year", "collab"))
     if not structured:
-        return _parsed(_text(citation), n)
+        return _parsed(_citation_text(citation), n)
     fields = _citation_fields(citation)
     if kind == "element-citation":
         ref = Reference(raw=_vancouver(fields), n=n)
     else:
-        ref = _parsed(_text(citation), n)
+        ref = _parsed(_citation_text(citation), n)
     for key, value in fields.items():
         if value not in (None, [], False):
             setattr(ref, key, value)
     return ref
+
+
+def _citation_text(el: Element) -> str:
+    """A citation's printed text; tagged names (``<surname>``, ``<given-names>``) get their space."""
+    return " ".join(_render(el).split())
+
+
+def _render(el: Element) -> str:
+    name = _local(el.tag)
+    if name in ("name", "string-name") and _find(el, "surname") is not None:
+        inner = " ".join(filter(None, [_value(el, "surname"), _value(el, "given-names"), _value(el, "suffix")]))
+    elif name == "etal":
+        inner = "et al"
+    else:
+        inner = (el.text or "") + "".join(_render(child) for child in el)
+    return inner + (el.tail or "")
 
 
 def _parsed(raw: str, n: int) -> Reference:
