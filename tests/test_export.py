@@ -360,6 +360,11 @@ def test_export_command_parses_and_resolves_an_article_offline(tmp_path):
     assert len(entries) == 13
     found = {i: e["doi"] for i, e in enumerate(entries, 1) if "doi" in e}
     assert found == seed_targets()
+    if evaluation.has_biber():
+        assert evaluation.biber_problems(result.stdout, tmp_path) == []
+    if evaluation.has_bibtex():
+        problems, bbl = bibtex_run(tmp_path, result.stdout)
+        assert problems == [] and bbl.count("\\bibitem") == 13
 
 
 def test_export_command_refuses_json_that_is_not_a_refs_file(tmp_path):

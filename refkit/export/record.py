@@ -206,6 +206,8 @@ def _notices(ref: Reference) -> list[str]:
         details = ", ".join(
             _clean(str(x)) or "" for x in (update.get("doi"), (update.get("date") or "")[:10]) if x
         )
+        if not details and update.get("label"):  # e.g. a title that says it was retracted
+            details = f"- {_clean(str(update['label']))}"
         text = f"{label} ({kind.replace('_', ' ')}{' ' + details if details else ''})"
         if text not in notices:
             notices.append(text)
