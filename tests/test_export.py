@@ -107,7 +107,7 @@ def retracted_reference() -> Reference:
     })
     return Reference(raw="Nunez J. Tacrolimus in everything. J Troub. 2018;9:1-2.", n=4,
                      authors=[Author("Nunez", "J")], title="Tacrolimus in everything", journal="J Troub",
-                     year=2018, volume="9", first_page="1", last_page="2",
+                     year=2018, volume="9", first_page="1", last_page="2", pmid="29876543",
                      match=Match("matched", "10.5555/retracted.1", 0.97), work=work)
 
 
@@ -210,6 +210,9 @@ def test_retraction_is_loud_in_every_format():
     entry = read_bibtex(to_bibtex(refs))[0]
     assert entry["note"] == note
     assert entry["issn"] == "0140-6736"  # the record's first ISSN fails its check digit
+    assert (entry["eprint"], entry["eprinttype"]) == ("29876543", "pubmed")  # biblatex has no pmid field
+    assert rispy.loads(to_ris(refs))[0]["accession_number"] == "29876543"
+    assert json.loads(to_csljson(refs))[0]["PMID"] == "29876543"
     assert rispy.loads(to_ris(refs))[0]["notes"] == [note]
     assert json.loads(to_csljson(refs))[0]["note"] == note
     assert note in to_text(refs)
