@@ -316,12 +316,22 @@ def test_text_is_vancouver_numbered_as_in_the_article():
     lines = to_text(seed_references()).splitlines()
     assert len(lines) == 13
     assert lines[0].startswith("1. Dalakas MC, Hohlfeld R. Polymyositis and dermatomyositis. ")
-    assert "2003;362(9388):971" in lines[0] and lines[0].endswith("doi:10.1016/S0140-6736(03)14368-1")
+    assert "2003;362(9388):971-82." in lines[0] and lines[0].endswith("doi:10.1016/S0140-6736(03)14368-1")
     assert lines[3].startswith("4. Drake LA, Dinehart SM, Farmer ER, Goltz RW, Graham GF, Hordinsky MK, "
                                "et al. ")
     assert lines[12].startswith("13. Takada K, Nagasaka K, Miyasaka N. ")
     picked = [seed_references()[i] for i in (2, 6)]
     assert [line.split(".")[0] for line in to_text(picked).splitlines()] == ["3", "7"]
+
+
+def test_vancouver_style_is_valid_csl():
+    from citeproc import SCHEMA_PATH
+    from lxml import etree
+
+    from refkit.export.text import STYLE_PATH
+
+    schema = etree.RelaxNG(etree.parse(SCHEMA_PATH))
+    assert schema.validate(etree.parse(str(STYLE_PATH))), schema.error_log
 
 
 def test_every_format_survives_hostile_input():
