@@ -16,11 +16,12 @@ import re
 # break falls right after a "/" or "." or "-" (where PDF extractors like to wrap).
 _DOI = re.compile(
     r"(?:(?:https?://)?(?:dx\.)?doi\.org/|\bdoi\s*:?\s*)?"
-    r"\b(?P<prefix>10\s?\.\s?\d{4,9})\s*/\s*"
+    r"\b(?P<prefix>10\s*\.\s*\d{4,9})\s*/\s*"
     r"(?P<suffix>[^\s\"<>]{1,200}(?:(?<=[/.\-_:;(])\s*\n\s*[^\s\"<>]{1,200}){0,3})",
     re.IGNORECASE,
 )
-_DOI_LABEL_EMPTY = re.compile(r"\(?\bdoi\s*:?\s*[.\s]*\)?(?=\s|$)", re.IGNORECASE)
+# A "doi:" label whose DOI the extraction lost ("doi: . \n05.010"): drop it and what follows it.
+_DOI_LABEL_LEFTOVER = re.compile(r"[.,;]?\s*\(?\bdoi\b\s*:?[^a-zA-Z]{0,60}$|\(?\bdoi\s*:?\s*[.\s]*\)?(?=\s|$)", re.I)
 _PMID = re.compile(r"\b(?:PubMed\s+)?PMID\s*:?\s*(?P<pmid>\d{1,9})\b", re.IGNORECASE)
 _PMCID = re.compile(r"\b(?:PMCID\s*:?\s*)?(?P<pmcid>PMC\d{4,9})\b")
 _URL = re.compile(r"(?:https?://|www\.)[^\s<>\"]+", re.IGNORECASE)
@@ -71,7 +72,10 @@ def take_identifiers(text: str) -> tuple[str, dict[str, str]]:
         m = _DOI.search(text)
         if m and m.group("suffix").strip(".,;:)"):
             found["doi"] = _clean_doi(m.group("prefix"), m.group("suffix"))
-            text = text[: m.start()] + " " + text[m.end() :]
+            end = m.end()
+            if m.group("suffix").endswith(")") and not found["doi"].endswith(")"):
+                end -= 1  # leave the bracket that opened before "doi:" balanced
+            text = text[: m.start()] + " " + text[end:]
     if "PMID" in text or "pmid" in text:
         m = _PMID.search(text)
         if m:
@@ -89,5 +93,5 @@ def take_identifiers(text: str) -> tuple[str, dict[str, str]]:
             found["url"] = url
             text = text[: m.start()] + " " + text[m.start() + len(url) :]
     if "doi" in text or "DOI" in text:
-        text = _DOI_LABEL_EMPTY.sub(" ", text)
+        text = _DOI_LABEL_LEFTOVER.sub(" ", text)
     return text, found

@@ -28,7 +28,7 @@ _L = f"[{LOWER}]"
 _APOS = "['’`´]"
 
 # One capitalised word of a family name: Dalakas, McIntosh, MCGuckin, O'Brien, Moran-Gates, LeMeur.
-_FAMILY_WORD = rf"(?:{_U}{_APOS})?{_U}+{_L}+(?:(?:-|{_APOS})?{_U}*{_L}+)*"
+_FAMILY_WORD = rf"(?!(?:Jr|Sr)\b)(?:{_U}{_APOS})?{_U}+{_L}+(?:(?:-|{_APOS})?{_U}*{_L}+)*"
 # Some journals print family names in capitals (ZHANG, VAN DER HEIJDEN, ABU-ABIED).
 _CAPS_WORD = rf"(?:{_U}{_APOS})?{_U}{{2,}}(?:-{_U}{{2,}})*(?![{LOWER}])"
 _PARTICLE = (
@@ -38,7 +38,7 @@ _PARTICLE = (
 )
 _CAPS_PARTICLE = r"(?:(?:VAN|VON|DE|DER|DEN|DI|DA|LA|LE|DU)\s+)"
 _FAMILY = (
-    rf"(?:{_PARTICLE}{{0,3}}{_FAMILY_WORD}(?:\s+{_FAMILY_WORD}){{0,2}}"
+    rf"(?:{_PARTICLE}{{0,3}}{_FAMILY_WORD}(?:\s+{_PARTICLE}{{0,2}}{_FAMILY_WORD}){{0,2}}"
     rf"|{_CAPS_PARTICLE}{{0,3}}{_CAPS_WORD}(?:\s+{_CAPS_WORD}){{0,1}})"
 )
 _SUFFIX = r"(?:,?\s+(?:Jr|Sr|II|III|IV|2nd|3rd)\.?)"
@@ -46,7 +46,7 @@ _END = r"(?=[\s,.;:()&]|$)"
 
 # Family then bare initials (Vancouver): "Dalakas MC", "Senécal JL", "Smith J-P", "Smith JA." is dotted below.
 _FAMILY_INITIALS = re.compile(
-    rf"(?P<family>{_FAMILY})\s+(?P<given>(?:{_U}\.\s?-?){{1,4}}|{_U}{{1,4}}(?:-{_U}{{1,2}})?)(?P<suffix>{_SUFFIX})?{_END}"
+    rf"(?P<family>{_FAMILY})\s+(?P<given>(?:{_U}\.\s?-?){{1,5}}|{_U}{{1,5}}(?:-{_U}{{1,2}})?)(?P<suffix>{_SUFFIX})?{_END}"
 )
 # Family, comma, dotted initials or given name (APA/Harvard): "Fuligni, A. J.", "Leong, J.-A. C.", "Gill, C.J."
 _FAMILY_COMMA_GIVEN = re.compile(

@@ -32,6 +32,7 @@ _LEADING_NUMBER = re.compile(r"^\s*(?:\[\s*\d{1,4}\s*\]|\(\s*\d{1,4}\s*\)|\d{1,4
 # keep the hyphen before capitals and digits (Navarro-\nGarcia, TDP-\n43) and after capitals (IL-\nbeta).
 _BREAK_HYPHEN = re.compile(r"(\w+)[-\u00ad][ \t]*\r?\n[ \t]*(?=(\w))")
 _SPACES = re.compile(r"\s+")
+_EMPTY_BRACKETS = re.compile(r"\(\s*[.,;:]?\s*\)|\[\s*\]")
 
 _YEAR = r"(?:1[6-9]\d\d|20[0-4]\d)"
 _MONTH = (
@@ -41,11 +42,13 @@ _DATE = (
     rf"(?P<year>{_YEAR})[a-z]?(?:\s+{_MONTH}(?:\s*\d{{1,2}})?"
     rf"(?:\s*[-–/]\s*(?:{_MONTH})?\s*(?:\d{{1,2}})?)?)?"
 )
-_VOLUME = r"(?P<volume>[A-Z]?\d+[A-Za-z]?)(?:\s*(?:Suppl|Supplement|Pt|Part)\.?\s*\w{0,4})?"
+_VOLUME = r"(?P<volume>[A-Z]{0,2}\d+[A-Za-z]?(?:[-–]\d+)?)(?:\s*(?:Suppl|Supplement|Pt|Part)\.?\s*\w{0,4})?"
 _ISSUE = r"(?:\s*\((?P<issue>[^()]{1,30})\))?"
 _DASH = r"\s*[-–—‐‑−]+\s*"
-_PAGES = rf"(?:pp?\.?\s*)?(?P<first>[A-Za-z]{{0,3}}\d+[A-Za-z]?)(?:{_DASH}(?P<last>[A-Za-z]{{0,3}}\d+[A-Za-z]?))?"
-_TAIL_END = r"[\s.,;:]*$"
+_PAGES = rf"(?:pp?\.?\s*)?(?P<first>[A-Za-z]{{0,3}}\d+[A-Za-z]?)(?:{_DASH}(?P<last>[A-Za-z]{{0,3}}\d+[A-Za-z]?)|-(?=\s*$))?"
+_TAIL_END = r"[\s.,;:(\[]*$"
+# Where a source block may stop when notes follow it ("…:2337-43. discussion 2320", ", 1-9").
+_TAIL_STOP = r"(?=[.,;]\s|\s*[(\[]|\s*$)"
 
 # Tail forms, most specific first. Each is searched in the last stretch of the string only.
 _TAILS = [
@@ -63,6 +66,8 @@ _TAILS = [
     re.compile(rf"(?:^|[\s.,])\s*{_VOLUME}{_ISSUE}\s*[.,]?\s*\(?{_DATE}\)?{_TAIL_END}"),
 ]
 _TAIL_WINDOW = 160
+# The same forms ending anywhere at a delimiter, for references with notes after the source.
+_LOOSE_TAILS = [re.compile(p.pattern.replace(_TAIL_END, _TAIL_STOP)) for p in _TAILS[:3]]
 
 # Notes printed after the source that are not part of any field.
 _TRAILING_NOTES = re.compile(
@@ -81,6 +86,12 @@ _EXTENSION_WINDOW = 200
 _LIST_GOES_ON = re.compile(r"\s*(?:[,;&]|and\s)")
 _HEAD_STOP = re.compile(rf"\(\s*{_YEAR}[a-z]?\s*\)|\s:\s|:\s(?=[A-Z])|(?<=\.\s){_YEAR}[a-z]?\.")
 _LOWER_WORD = re.compile(r"(?<![\w'’])(?!(?:and|et|al|van|von|der|den|del|della|da|de|dos|das|du|le|la)\b)[a-z]{3,}")
+_LATE_YEAR = re.compile(rf"\(\s*(?P<paren>{_YEAR})[a-z]?\s*\)|(?<=[.,]\s)(?P<bare>{_YEAR})[a-z]?\.(?=\s)")
+_GROUP_PREFIX = re.compile(
+    r"(?P<group>(?:for\s+)?(?:the\s+)?(?:[\w'’()&-]+\s+){0,12}?"
+    r"(?:Group|Investigators|Consortium|Committee|Task Force|Collaborat\w*|Working Party|Network|Society"
+    r"|Association|Organi[sz]ation|Trialists|Panel|Authors))(?:[:.]\s+)"
+)
 _NAME_SPLIT = re.compile(r"[,;&]|\band\b")
 _BOUNDARY = re.compile(r"[.?!](?=[\s\"”’]|$)|[\"”](?=\s)")
 # A quoted title closes with its comma or period inside or right after the quote: "Title," Journal
@@ -143,6 +154,7 @@ def _parse_into(ref: Reference, text: str) -> None:
     text, ids = take_identifiers(text)
     ref.doi, ref.pmid, ref.pmcid, ref.url = ids.get("doi"), ids.get("pmid"), ids.get("pmcid"), ids.get("url")
     text = join_lines(text)
+    text = _EMPTY_BRACKETS.sub(" ", text)
     text, _ = take_links(text)  # residue words that followed an identifier
     text = _strip_trailing_notes(text)
 
@@ -151,7 +163,9 @@ def _parse_into(ref: Reference, text: str) -> None:
     ref.authors, ref.et_al = authors, et_al
     year = None
     head_year = _HEAD_YEAR.match(text, pos)
-    if head_year and authors:
+    if head_year and not authors:
+        head_year = None
+    if head_year:
         year = int(head_year.group("py") or head_year.group("by"))
         start = head_year.end()
     else:
@@ -181,6 +195,10 @@ def _parse_into(ref: Reference, text: str) -> None:
         year = int(tail_year)
 
     middle = text[start:tail_start].strip(" ,;:")
+    if head_year is None or not authors:
+        middle, late_year = _late_head_year(middle, ref.authors)
+        year = year or late_year
+    middle = _take_group_prefix(middle, ref.authors)
     if year is None:
         found = _YEAR_ANYWHERE.findall(middle)
         if found:
@@ -243,6 +261,36 @@ def _lenient_names(segment: str) -> list[Author]:
     return names
 
 
+def _late_head_year(middle: str, authors: list[Author]) -> tuple[str, int | None]:
+    """Find the ``(2007)`` or ``2007.`` that closes an author list the name parser stopped short of.
+
+    ``Schlüter A, Szczepanowski R, Pühler, Top EM (2007) Genomics…``: the names after the
+    parser stopped are read leniently and the title starts after the year.
+    """
+    m = _LATE_YEAR.search(middle, 0, _EXTENSION_WINDOW + 100)
+    if not m or len(middle) - m.end() < 10:
+        return middle, None
+    residue = middle[: m.start()].strip(" ,;:&")
+    has_lower = bool(_LOWER_WORD.search(residue))
+    if has_lower and (m.group("bare") or len(residue) > 60 or ". " in residue):
+        return middle, None
+    if residue:
+        if has_lower:
+            authors.append(Author(residue, None, group=True))
+        else:
+            authors.extend(_lenient_names(residue))
+    return middle[m.end() :].lstrip(" .,:;"), int(m.group("paren") or m.group("bare"))
+
+
+def _take_group_prefix(middle: str, authors: list[Author]) -> str:
+    """``ISPOR Task Force …: Principles…``, ``PEACE Investigators. Prognostic…``: a group author, not title."""
+    m = _GROUP_PREFIX.match(middle)
+    if m and len(middle) - m.end() > 10:
+        authors.append(Author(m.group("group").strip(), None, group=True))
+        return middle[m.end() :]
+    return middle
+
+
 def _strip_trailing_notes(text: str) -> str:
     m = _TRAILING_NOTES.search(text, max(0, len(text) - 120))
     if m and m.start() > 0:
@@ -260,6 +308,15 @@ def _match_tail(text: str, start: int) -> tuple[re.Match[str] | None, int]:
             while tail_start < len(text) and text[tail_start] in " .,":
                 tail_start += 1
             return m, max(tail_start, start)
+    for pattern in _LOOSE_TAILS:
+        last = None
+        for last in pattern.finditer(text, window):
+            pass
+        if last:
+            tail_start = last.start()
+            while tail_start < len(text) and text[tail_start] in " .,":
+                tail_start += 1
+            return last, max(tail_start, start)
     return None, len(text)
 
 
