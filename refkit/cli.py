@@ -65,10 +65,13 @@ def parse_cmd(file: str, fmt: str) -> None:
 
 def _print_article_table(article) -> None:  # noqa: ANN001 - refkit.model.Article
     """The article header, then one row per reference (rich table on stdout)."""
+    from rich import box
     from rich.console import Console
     from rich.table import Table
 
     console = Console(file=sys.stdout, highlight=False)
+    if not console.is_terminal:  # piped or captured: no terminal width to fit, so use a readable one
+        console.width = 140
     authors = ", ".join(a.family for a in article.authors[:6])
     if len(article.authors) > 6:
         authors += " et al."
@@ -81,17 +84,30 @@ def _print_article_table(article) -> None:  # noqa: ANN001 - refkit.model.Articl
                          ("File", article.source), ("Captions", len(article.captions) or None)):
         if value:
             console.print(f"{label}: {value}", markup=False)
-    table = Table(title=f"{len(article.references)} references", title_justify="left")
-    for column, justify in (("n", "right"), ("first author", "left"), ("year", "right"), ("title", "left"),
-                            ("journal", "left"), ("vol", "left"), ("pages", "left"), ("links", "left"),
-                            ("warn", "right")):
-        table.add_column(column, justify=justify, overflow="fold" if column == "title" else "ellipsis")
+    table = Table(title=f"{len(article.references)} references", title_justify="left", box=box.SIMPLE_HEAD,
+                  pad_edge=False)
+    # One line per reference: long cells end in an ellipsis; the title takes the spare width.
+    all_columns = ("n", "first author", "year", "title", "journal", "vol", "pages", "links", "warn")
+    widths = {"n": 3, "first author": 10, "year": 4, "title": 0, "journal": 12, "vol": 4, "pages": 9,
+              "links": 8, "warn": 4}
+    if console.width >= 120:
+        widths.update({"first author": 14, "journal": 20, "vol": 5, "pages": 11, "links": 14})
+    if not any(ref.warnings for ref in article.references) or console.width < 100:
+        del widths["warn"]
+    if console.width < 100:
+        del widths["links"]
+    spare = console.width - sum(widths.values()) - 3 * len(widths)  # padding and divider per column
+    widths["title"] = max(16, min(70, spare))
+    for column, width in widths.items():
+        table.add_column(column, justify="right" if column in ("n", "year", "warn") else "left",
+                         width=width, no_wrap=True, overflow="ellipsis")
     for ref in article.references:
         title = ref.title or ""
         pages = "-".join(filter(None, [ref.first_page, ref.last_page]))
-        table.add_row(str(ref.n or ""), ref.authors[0].family if ref.authors else "", str(ref.year or ""),
-                      title if len(title) <= 60 else title[:57] + "...", ref.journal or "", ref.volume or "",
-                      pages, ", ".join(ref.links), str(len(ref.warnings) or ""))
+        cells = [str(ref.n or ""), ref.authors[0].family if ref.authors else "", str(ref.year or ""),
+                 title if len(title) <= 70 else title[:69] + "…", ref.journal or "", ref.volume or "", pages,
+                 ", ".join(ref.links), str(len(ref.warnings) or "")]
+        table.add_row(*(cell for cell, column in zip(cells, all_columns, strict=True) if column in widths))
     console.print(table)
 
 

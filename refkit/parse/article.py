@@ -117,7 +117,7 @@ class ReferenceItem:
             ref = Reference(raw=raw, warnings=[f"reference parser failed: {type(err).__name__}: {err}"])
         ref.raw = raw
         ref.n = self.n
-        ref.links = self.links + [w for w in ref.links if w not in self.links]
+        ref.links = list(self.links)  # the segmenter saw the residue; raw no longer holds any
         return ref
 
 

@@ -238,7 +238,8 @@ def _citation_text(el: Element) -> str:
 def _render(el: Element) -> str:
     name = _local(el.tag)
     if name in ("name", "string-name") and _find(el, "surname") is not None:
-        inner = " ".join(filter(None, [_value(el, "surname"), _value(el, "given-names"), _value(el, "suffix")]))
+        parts = [_value(el, "surname"), _value(el, "given-names"), _value(el, "suffix")]
+        inner = " ".join(p for p in parts if p)
     elif name == "etal":
         inner = "et al"
     else:

@@ -201,15 +201,17 @@ def split_inline_residue(text: str) -> tuple[str, list[str]]:
     tail = _BRACKET_TAIL.search(text[-400:]) if "]" in text[-3:] else None
     if not tail:
         return text, []
+    cut = len(text)
     labels: list[str] = []
-    for group in _BRACKET.findall(tail.group(0)):
-        words = residue_words(group)
-        if words is None:
-            return text, []
-        if not (is_strong_residue(words) or group.strip()[:1].isupper()):
-            return text, []
-        labels.extend(words)
-    cut = len(text) - len(tail.group(0))
+    groups = list(_BRACKET.finditer(tail.group(0)))
+    offset = len(text) - len(tail.group(0))
+    for group in reversed(groups):  # from the end: residue follows the reference, never precedes it
+        label = group.group(1)
+        words = residue_words(label)
+        if words is None or not (is_strong_residue(words) or label.strip()[:1].isupper()):
+            break
+        labels[:0] = words
+        cut = offset + group.start()
     return text[:cut].rstrip(), labels
 
 

@@ -1,0 +1,210 @@
+"""Article segmentation of pasted text: header, abstract, captions, reference section, items, residue."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from refkit import parse_article as top_level_parse_article
+from refkit.evaluation.pages import FIELDS, score_pages, seed_differences
+from refkit.parse import parse_article, read_article
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT / "seeds" / "jkra-16-301.txt"
+SEED_GOLD = ROOT / "seeds" / "jkra-16-301.gold.json"
+
+REFS = [
+    "Dalakas MC, Hohlfeld R. Polymyositis and dermatomyositis. Lancet. 2003; 362:971–82.",
+    "Bohan A, Peter JB. Polymyositis and dermatomyositis (second of two parts). N Engl J Med. 1975; "
+    "292:403–7.",
+    "Noss EH, Hausner-Sypek DL, Weinblatt ME. Rituximab as therapy for refractory polymyositis and "
+    "dermatomyositis. J Rheumatol. 2006; 33:1021–6.",
+]
+
+
+def page(references: str, heading: str = "References", tail: str = "\nTOOLS\nSimilar articles\n") -> str:
+    return (
+        "Journal List > Case Rep Med > v.20; 2023 > 1774790\n\nCase Report\n\nAbstract\n"
+        "We describe a patient.\n\n" + heading + "\n" + references + "\n" + tail
+    )
+
+
+# --- the project's acceptance tests -------------------------------------------------------
+
+def test_seed_matches_gold_exactly():
+    article = read_article(SEED)
+    gold = json.loads(SEED_GOLD.read_text(encoding="utf-8"))
+    assert seed_differences(article, gold) == []
+
+
+@pytest.fixture(scope="module")
+def corpus_score():
+    return score_pages()
+
+
+def test_corpus_pages_reference_count_raw_and_links_exact(corpus_score):
+    assert corpus_score.pages == 40
+    assert corpus_score.pages_count_exact == corpus_score.pages
+    assert corpus_score.found == corpus_score.references
+    assert corpus_score.raw_accuracy == 1.0
+    assert corpus_score.links_accuracy == 1.0
+
+
+@pytest.mark.parametrize("name", FIELDS)
+def test_corpus_pages_field_accuracy(corpus_score, name):
+    assert corpus_score.scored[name] > 0
+    assert corpus_score.accuracy(name) >= 0.95, f"{name}: {corpus_score.accuracy(name):.3f}"
+
+
+# --- header --------------------------------------------------------------------------------
+
+def test_seed_header_abstract_and_captions():
+    text = SEED.read_text(encoding="utf-8")
+    article = parse_article(text)
+    assert article.journal == "J Korean Rheum Assoc"
+    assert (article.volume, article.issue, article.first_page) == ("16", "4", "301")
+    assert [a.family for a in article.authors] == ["Ahn", "Song", "Hwang", "Yoo", "Kim", "Kim"]
+    assert all(a.given is None for a in article.authors)
+    assert article.title.startswith("A Case of Resistant Polymyositis")
+    assert article.abstract.startswith("Polymyositis is one form")
+    assert article.abstract.endswith("many years.")
+    assert text.find(article.abstract) > 0  # a verbatim slice: callers can locate it
+    assert [c.label for c in article.captions] == ["Fig. 1", "Fig. 2"]
+    assert [c.image for c in article.captions] == ["jkra-16-301f1.tif", "jkra-16-301f2.tif"]
+    for caption in article.captions:
+        assert text[caption.start : caption.start + len(caption.text)] == caption.text
+    assert "Tacrolimus (2 mg/day)" in article.captions[1].text
+
+
+def test_breadcrumb_with_year_and_no_issue():
+    article = parse_article(page("1. " + REFS[0]))
+    header = (article.journal, article.volume, article.issue, article.year)
+    assert header == ("Case Rep Med", "20", None, 2023)
+
+
+def test_first_page_comes_from_image_name_only_when_nothing_else_gives_it():
+    text = page("1. " + REFS[0], tail="\nFigure 2\nCT of the chest.\ncrm-20-1187g2.jpg\n")
+    article = parse_article(text)
+    assert article.first_page == "1187"
+    assert article.captions[0].label == "Figure 2"
+    cited = "J Korean Rheum Assoc. 2009 Dec;16(4):299-305.\n" + text
+    assert parse_article(cited).first_page == "299"
+
+
+def test_caption_offsets_survive_crlf_line_breaks():
+    text = page("1. " + REFS[0], tail="\nFig. 1.\nBiopsy (H&E, ×400).\nx-1-5f1.tif\n").replace("\n", "\r\n")
+    article = parse_article(text)
+    caption = article.captions[0]
+    assert caption.text == "Biopsy (H&E, ×400)."
+    assert text[caption.start : caption.start + len(caption.text)] == caption.text
+    assert article.references[0].raw == REFS[0]
+
+
+# --- the reference section -----------------------------------------------------------------
+
+@pytest.mark.parametrize("heading", [
+    "References", "REFERENCES", "Literature Cited", "Bibliography", "Works Cited", "Notes and References",
+    "References and Notes", "Reference List", "5. References", "References:", "LITERATURE CITED", "Sources",
+])
+def test_reference_headings(heading):
+    refs = "\n".join(f"{i}. {r}" for i, r in enumerate(REFS, 1))
+    article = parse_article(page(refs, heading))
+    assert [r.raw for r in article.references] == REFS
+
+
+@pytest.mark.parametrize("style", ["{n}. ", "{n}) ", "[{n}] ", "({n}) ", "{n}\t", "{n} ", "{n}.\t", " {n}. "])
+def test_numbering_styles(style):
+    refs = "\n".join(style.format(n=i) + r for i, r in enumerate(REFS, 1))
+    article = parse_article(page(refs))
+    assert [(r.n, r.raw) for r in article.references] == list(enumerate(REFS, 1))
+
+
+def test_residue_lines_and_inline_residue_become_links_in_order():
+    refs = (f"1. {REFS[0]}\ncrossref\n2. {REFS[1]} [PubMed] [Google Scholar]\n"
+            f"3. {REFS[2]}\nArticle | CAS | PubMed\nWeb of Science\n")
+    article = parse_article(page(refs))
+    assert [r.raw for r in article.references] == REFS
+    assert [r.links for r in article.references] == [
+        ["crossref"], ["PubMed", "Google Scholar"], ["Article", "CAS", "PubMed", "Web of Science"]]
+
+
+def test_bracketed_words_that_belong_to_the_reference_stay():
+    ref = "Kim H. Myositis in Korea [in Korean]. J Korean Rheum Assoc. 2001;8:1-5 [abstract]"
+    article = parse_article(page("1. " + ref + " [PubMed]"))
+    assert article.references[0].raw == ref
+    assert article.references[0].links == ["PubMed"]
+
+
+def test_wrapped_items_are_joined_on_one_line():
+    refs = ("1. Dalakas MC, Hohlfeld R. Polymyositis and\n   dermatomyositis. Lancet. 2003; 362:971–82.\n"
+            "2. Bohan A, Peter JB. Polymyositis and dermatomyositis (second of two parts).\n"
+            "N Engl J Med. 1975;\n292:403–7.\ncrossref\n"
+            "3. Noss EH, Hausner-\nSypek DL, Weinblatt ME. Rituximab as therapy for refractory\n"
+            "polymyositis and\n"
+            "dermatomyositis. J Rheumatol. 2006; 33:1021–6.")
+    article = parse_article(page(refs))
+    assert [r.raw for r in article.references] == REFS
+    assert [r.links for r in article.references] == [[], ["crossref"], []]
+
+
+@pytest.mark.parametrize("tail", [
+    "\nTOOLS\nSimilar articles\n", "Go to:\nArticle information\n", "Support Center\nFollow NCBI\n",
+    "Articles from Case Reports in Medicine are provided here courtesy of Hindawi\n",
+    "Copyright © 2023 The Authors.\n", "\nFootnotes\nConflict of interest: none.\n",
+    "Fig. 1.\nChest radiograph.\nabc-1-9f1.jpg\n", "\nCited by other articles\nShare\n",
+])
+def test_page_furniture_never_leaks_into_the_last_reference(tail):
+    refs = "\n".join(f"{i}. {r}" for i, r in enumerate(REFS, 1))
+    article = parse_article(page(refs, tail=tail))
+    assert [r.raw for r in article.references] == REFS
+    assert all(r.links == [] for r in article.references)
+
+
+def test_numbered_lists_in_the_body_are_not_references():
+    body = ("Case presentation\n1. Prednisone 60 mg daily from 2019.\n2. Methotrexate 15 mg weekly.\n"
+            "3. Tacrolimus 2 mg/day since 2020.\n\n")
+    refs = "\n".join(f"{i}. {r}" for i, r in enumerate(REFS, 1))
+    text = page(refs).replace("Abstract\n", body + "Abstract\n", 1)
+    article = parse_article(text)
+    assert [r.raw for r in article.references] == REFS
+
+
+def test_numbering_must_continue_so_a_wrapped_number_is_not_an_item():
+    refs = ("1. Smith A. Outcomes in a cohort of\n45 patients with myositis. Lancet. 2001;1:1-2.\n"
+            "2. Jones B. Another study. BMJ. 2002;2:3-4.")
+    article = parse_article(page(refs))
+    assert [r.n for r in article.references] == [1, 2]
+    assert article.references[0].raw == ("Smith A. Outcomes in a cohort of 45 patients with myositis. "
+                                         "Lancet. 2001;1:1-2.")
+
+
+def test_a_list_without_heading_is_found_by_its_numbering_with_a_warning():
+    refs = "\n".join(f"{i}. {r}" for i, r in enumerate(REFS, 1))
+    article = parse_article("A case report.\n\n" + refs + "\n")
+    assert [r.raw for r in article.references] == REFS
+    assert any("no reference heading" in w for w in article.warnings)
+
+
+def test_no_reference_section_is_a_warning_not_an_exception():
+    article = parse_article("Case report\n\nAbstract\nA patient with myositis.\n")
+    assert article.references == []
+    assert "no reference section found" in article.warnings
+
+
+def test_an_absurdly_long_line_is_skipped_with_a_warning():
+    refs = "\n".join(f"{i}. {r}" for i, r in enumerate(REFS, 1))
+    text = "x" * 2_000_000 + "\n" + page(refs)
+    article = parse_article(text)
+    assert [r.raw for r in article.references] == REFS
+    assert any("characters long" in w for w in article.warnings)
+    single = parse_article("1. " + "a " * 1_000_000)
+    assert single.references == []
+
+
+def test_library_entry_point_forwards_to_the_parser():
+    article = top_level_parse_article(page("1. " + REFS[0]), source="x.txt")
+    assert article.source == "x.txt"
+    assert article.references[0].n == 1
+    assert article.to_dict()["references"][0]["raw"] == REFS[0]
