@@ -403,3 +403,17 @@ def test_corpus_sample_exports_cleanly_everywhere():
     assert report["entries_utf8"] == report["entries_ascii"] == report["text_lines"] == 300
     if report["bibtex_utf8"] is not None:
         assert report["bibitems_utf8"] == report["bibitems_ascii"] == 300
+
+
+def test_records_deposited_in_capitals_are_not_exported_shouting():
+    work = Work(doi="10.5555/caps.1", title="POLYMYOSITIS AND DERMATOMYOSITIS: A REVIEW OF IVIG",
+                authors=[Author("DALAKAS", "MARINOS C."), Author("O'BRIEN", "J")], container_title="Lancet",
+                year=2003)
+    ref = Reference(raw="", authors=[Author("Dalakas", "MC")],
+                    title="Polymyositis and dermatomyositis: a review of IVIG",
+                    match=Match("matched", "10.5555/caps.1", 0.9), work=work)
+    entry = read_bibtex(to_bibtex([ref]))[0]
+    assert entry["title"] == ref.title  # the cited spelling of the same title
+    assert entry["author"] == "Dalakas, Marinos C. and O'Brien, J."
+    ref.title = "A title the record does not share"
+    assert read_bibtex(to_bibtex([ref]))[0]["title"] == "Polymyositis and dermatomyositis: a review of ivig"

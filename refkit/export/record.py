@@ -10,7 +10,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from refkit.export.keys import base_key, unique_keys
+from rapidfuzz import fuzz
+
+from refkit.export.keys import base_key, fold_ascii, unique_keys
 from refkit.model import Author, Reference
 
 UNVERIFIED_NOTE = "refkit: unverified"
@@ -129,11 +131,11 @@ def _record(ref: Reference, position: int) -> ExportRecord:
     if is_confident(ref):
         work = ref.work
         assert work is not None
-        title = _clean(work.title)
+        title = _uncapitalised_title(_clean(work.title), _clean(ref.title))
         subtitle = _clean(work.subtitle)
         if title and subtitle and subtitle.lower() not in title.lower():
             title = f"{title}: {subtitle}"
-        authors = _clean_authors(work.authors)
+        authors = _uncapitalised_names(_clean_authors(work.authors), ref.authors)
         return ExportRecord(
             key="",
             n=n,
@@ -180,6 +182,35 @@ def _record(ref: Reference, position: int) -> ExportRecord:
         url=_clean(ref.url),
         notices=notices,
     )
+
+
+def _shouting(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) > 1 and all(c.isupper() for c in letters)
+
+
+def _uncapitalised_title(title: str | None, cited: str | None) -> str | None:
+    """A record title in capitals (as some deposits are) gives way to the cited spelling of the
+    same title, else to sentence case; otherwise every word would look like an acronym."""
+    if not title:
+        return title
+    letters = [c for c in title if c.isalpha()]
+    if len(letters) < 12 or sum(c.isupper() for c in letters) < 0.9 * len(letters):
+        return title
+    if cited and fuzz.ratio(fold_ascii(title).lower(), fold_ascii(cited).lower()) >= 90:
+        return cited
+    return title[:1] + title[1:].lower()
+
+
+def _uncapitalised_names(authors: list[Author], cited: list[Author]) -> list[Author]:
+    """``DALAKAS`` → the cited ``Dalakas`` (or ``Dalakas`` by title case) for names deposited in capitals."""
+    spelled = {fold_ascii(a.family).lower(): a.family for a in cited if a.family}
+    for author in authors:
+        if not author.group and _shouting(author.family):
+            author.family = spelled.get(fold_ascii(author.family).lower()) or author.family.title()
+        if author.given and _shouting(author.given) and re.search(r"[A-Z]{3,}", author.given):  # not initials
+            author.given = author.given.title()
+    return authors
 
 
 def _clean_authors(authors: list[Author]) -> list[Author]:
