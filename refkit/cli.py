@@ -45,7 +45,7 @@ def main() -> None:
 
 # --- parse -------------------------------------------------------------------------------
 @main.command("parse")
-@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("file")  # checked by refkit.parse.source, so every bad input gets the same one-line error
 @click.option("--format", "-f", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="A readable table, or the JSON shape documented in the README.")
 def parse_cmd(file: str, fmt: str) -> None:
