@@ -28,7 +28,9 @@ _L = f"[{LOWER}]"
 _APOS = "['’`´]"
 
 # One capitalised word of a family name: Dalakas, McIntosh, MCGuckin, O'Brien, Moran-Gates, LeMeur.
-_FAMILY_WORD = rf"(?!(?:Jr|Sr)\b)(?:{_U}{_APOS})?{_U}+{_L}+(?:(?:-|{_APOS})?{_U}*{_L}+)*"
+# Each later segment starts with a hyphen, an apostrophe or a capital, so a run of lowercase
+# letters can be read one way only (no catastrophic backtracking on "Nedeljkovic´SSNedeljkovic´").
+_FAMILY_WORD = rf"(?!(?:Jr|Sr)\b)(?:{_U}{_APOS})?{_U}+{_L}+(?:(?:-|{_APOS}){_U}*{_L}+|{_U}+{_L}+)*"
 # Some journals print family names in capitals (ZHANG, VAN DER HEIJDEN, ABU-ABIED).
 _CAPS_WORD = rf"(?:{_U}{_APOS})?{_U}{{2,}}(?:-{_U}{{2,}})*(?![{LOWER}])"
 _PARTICLE = (
@@ -62,11 +64,12 @@ _FORMS = (_FAMILY_COMMA_GIVEN, _FAMILY_INITIALS, _INITIALS_FAMILY)
 _SEPARATOR = re.compile(r"\s*(?:[,;]\s*(?:(?:and|&)\s+)?|\s(?:and|&)\s+|&\s*)")
 _ET_AL = re.compile(r",?\s*(?:et\.?\s*al\b\.?|and others\b|etal\b\.?)", re.IGNORECASE)
 _EDITORS = re.compile(r"\s*\(?(?:eds?|editors?)\.?\)?(?=[\s.,:]|$)", re.IGNORECASE)
-_GIVEN_JUNK = re.compile(r"[.\s]")
-
-
-def _given(text: str) -> str:
-    return _GIVEN_JUNK.sub("", text)
+def _match_name(text: str, pos: int) -> re.Match[str] | None:
+    for form in _FORMS:
+        m = form.match(text, pos)
+        if m:
+            return m
+    return None
 
 
 def parse_author_block(text: str, start: int = 0) -> tuple[list[Author], bool, int]:
@@ -79,15 +82,10 @@ def parse_author_block(text: str, start: int = 0) -> tuple[list[Author], bool, i
     authors: list[Author] = []
     pos = start
     et_al = False
-    while True:
-        m = None
-        for form in _FORMS:
-            m = form.match(text, pos)
-            if m:
-                break
-        if not m:
-            break
-        authors.append(Author(m.group("family"), _given(m.group("given")) or None))
+    m = _match_name(text, pos)
+    while m:
+        given = m.group("given").replace(".", "").replace(" ", "")
+        authors.append(Author(m.group("family"), given or None))
         pos = m.end()
         etal = _ET_AL.match(text, pos)
         if etal:
@@ -98,14 +96,7 @@ def parse_author_block(text: str, start: int = 0) -> tuple[list[Author], bool, i
         if not sep:
             break
         # A separator only counts if another name follows it; otherwise the list ended before it.
-        nxt = sep.end()
-        if not any(form.match(text, nxt) for form in _FORMS):
-            etal = _ET_AL.match(text, pos)
-            if etal:
-                et_al = True
-                pos = etal.end()
-            break
-        pos = nxt
+        m = _match_name(text, sep.end())
     if authors:
         ed = _EDITORS.match(text, pos)
         if ed:

@@ -30,7 +30,7 @@ MAX_REFERENCE_CHARS = 4000
 _LEADING_NUMBER = re.compile(r"^\s*(?:\[\s*\d{1,4}\s*\]|\(\s*\d{1,4}\s*\)|\d{1,4}\s*[.)](?!\d)|\d{1,4}\t)\s*")
 # End-of-line hyphen: join when a lowercase fragment continues in lowercase (opti-\nmization);
 # keep the hyphen before capitals and digits (Navarro-\nGarcia, TDP-\n43) and after capitals (IL-\nbeta).
-_BREAK_HYPHEN = re.compile(r"(\w+)[-\u00ad][ \t]*\r?\n[ \t]*(?=(\w))")
+_BREAK_HYPHEN = re.compile(r"[-\u00ad][ \t]*\r?\n[ \t]*")
 _SPACES = re.compile(r"\s+")
 _EMPTY_BRACKETS = re.compile(r"\(\s*[.,;:]?\s*\)|\[\s*\]")
 
@@ -71,10 +71,12 @@ _LOOSE_TAILS = [re.compile(p.pattern.replace(_TAIL_END, _TAIL_STOP)) for p in _T
 
 # Notes printed after the source that are not part of any field.
 _TRAILING_NOTES = re.compile(
-    rf"(?:[.,]?\s*(?:\[?Epub\b[^\]]*\]?|\[[^\]]*\]|\((?:in [A-Z][a-z]+|[A-Z][a-z]+ with [A-Z][a-z]+ abstract)\)"
-    rf"|Review|In press|Erratum[^.]*|Published online[^.]*|Article\b)\.?\s*)+$",
+    r"(?:[.,]?\s*(?:\[?Epub\b[^\]]*\]?|\[[^\]]*\]|\((?:in [A-Z][a-z]+|[A-Z][a-z]+ with [A-Z][a-z]+ abstract)\)"
+    r"|Review|In press|Erratum[^.]*|Published online[^.]*|Article\b)\.?\s*)+$",
     re.IGNORECASE,
 )
+
+_NOTE_HINT = re.compile(r"[\[(]|Epub|Review|[Pp]ress|Erratum|Published|Article")
 
 # A year printed after the authors: "(2008)", "(2008a).", "2006.", "(2007, March)".
 _HEAD_YEAR = re.compile(
@@ -102,16 +104,20 @@ _TITLE_TRIM = " \t.,;:"
 
 def join_lines(text: str) -> str:
     """Undo PDF line wrapping: rejoin words split by an end-of-line hyphen, then one line."""
-    if "\n" in text:
-        text = _BREAK_HYPHEN.sub(_rejoin, text)
+    if "\n" in text and "-\n" in text.replace(" \n", "\n").replace("\u00ad", "-"):
+        parts: list[str] = []
+        last = 0
+        for m in _BREAK_HYPHEN.finditer(text):
+            i, j = m.start(), m.end()
+            parts.append(text[last:i])
+            left, nxt = text[max(0, i - 2) : i], text[j : j + 1]
+            # join "opti-\nmization"; keep "TDP-\n43", "Navarro-\nGarcia", "IL-\nbeta", "β-\nadrenergic"
+            joined = len(left) == 2 and left[1].islower() and left[0].isalpha() and nxt.islower()
+            parts.append("" if joined else "-")
+            last = j
+        parts.append(text[last:])
+        text = "".join(parts)
     return _SPACES.sub(" ", text).strip()
-
-
-def _rejoin(m: re.Match[str]) -> str:
-    left, nxt = m.group(1), m.group(2)
-    if nxt.islower() and len(left) >= 2 and left[-1].islower() and left[-2].isalpha():
-        return left
-    return left + "-"
 
 
 def expand_last_page(first: str | None, last: str | None) -> str | None:
@@ -292,6 +298,9 @@ def _take_group_prefix(middle: str, authors: list[Author]) -> str:
 
 
 def _strip_trailing_notes(text: str) -> str:
+    end = text[-120:]
+    if not _NOTE_HINT.search(end):
+        return text
     m = _TRAILING_NOTES.search(text, max(0, len(text) - 120))
     if m and m.start() > 0:
         return text[: m.start()].rstrip()
@@ -300,10 +309,9 @@ def _strip_trailing_notes(text: str) -> str:
 
 def _match_tail(text: str, start: int) -> tuple[re.Match[str] | None, int]:
     window = max(start, len(text) - _TAIL_WINDOW)
-    for pattern in _TAILS:
-        m = pattern.search(text, window)
+    for pattern in _TAILS:  # strict forms end the string; they need a short window only
+        m = pattern.search(text, max(window, len(text) - 80))
         if m:
-            # the journal ends where the source block starts (skip the separator the pattern ate)
             tail_start = m.start()
             while tail_start < len(text) and text[tail_start] in " .,":
                 tail_start += 1
