@@ -417,3 +417,43 @@ def test_records_deposited_in_capitals_are_not_exported_shouting():
     assert entry["author"] == "Dalakas, Marinos C. and O'Brien, J."
     ref.title = "A title the record does not share"
     assert read_bibtex(to_bibtex([ref]))[0]["title"] == "Polymyositis and dermatomyositis: a review of ivig"
+
+
+def typed_references() -> list[Reference]:
+    """Matched records of each Crossref type refkit distinguishes, incomplete ones included."""
+    base = {"author": [{"family": "Kim", "given": "Hyun"}], "issued": {"date-parts": [[2011]]},
+            "publisher": "Springer", "page": "10-20"}
+    records = [
+        {"type": "book", "title": ["Myositis handbook"]},
+        {"type": "book", "title": ["A book without publisher"], "publisher": None},
+        {"type": "book-chapter", "title": ["Inflammatory myopathies"], "container-title": ["Rheumatology"]},
+        {"type": "proceedings-article", "title": ["Tacrolimus trial"], "container-title": ["Proc EULAR"],
+         "volume": "3 Suppl", "issue": "2"},
+        {"type": "posted-content", "title": ["A preprint"], "URL": "https://example.org/p?a=1&b=2"},
+    ]
+    refs = []
+    for i, extra in enumerate(records, 1):
+        record = {**base, **extra, "DOI": f"10.5555/typed.{i}"}
+        refs.append(Reference(raw=f"Kim H. {extra['title'][0]}. 2011.", n=i, authors=[Author("Kim", "H")],
+                              title=extra["title"][0], year=2011,
+                              match=Match("matched", record["DOI"], 0.9), work=Work.from_crossref(record)))
+    return refs
+
+
+def test_other_work_types_export_cleanly(tmp_path):
+    refs = typed_references()
+    entries = read_bibtex(to_bibtex(refs))
+    assert [e["ENTRYTYPE"] for e in entries] == ["book", "misc", "misc", "inproceedings", "misc"]
+    assert entries[0]["publisher"] == "Springer"
+    assert entries[2]["howpublished"] == "In: Rheumatology. Springer. pages 10--20"
+    assert "volume" not in entries[3]  # biber wants an integer volume; plain.bst no number without it
+    items = json.loads(to_csljson(refs))
+    jsonschema.validate(items, SCHEMA)
+    assert [i["type"] for i in items] == ["book", "book", "chapter", "paper-conference", "document"]
+    ris_types = [r["type_of_reference"] for r in rispy.loads(to_ris(refs))]
+    assert ris_types == ["BOOK", "BOOK", "CHAP", "CPAPER", "GEN"]
+    assert len(to_text(refs).splitlines()) == 5
+    if evaluation.has_biber():
+        assert biber_problems(tmp_path, to_bibtex(refs)) == []
+    if evaluation.has_bibtex():
+        assert bibtex_run(tmp_path, to_bibtex(refs))[0] == []

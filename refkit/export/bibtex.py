@@ -114,7 +114,10 @@ def _source(record: ExportRecord, pages: str | None) -> str | None:
     if pages:
         detail += f":{pages}" if detail else f"pages {pages}"
     publisher = record.publisher if record.kind != "article" else None
-    parts = [p for p in (record.container, publisher, detail) if p]
+    container = record.container
+    if container and record.kind == "chapter":
+        container = f"In: {container}"
+    parts = [p for p in (container, publisher, detail) if p]
     return ". ".join(parts) or None
 
 
