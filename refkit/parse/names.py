@@ -35,7 +35,7 @@ _FAMILY_WORD = rf"(?!(?:Jr|Sr)\b)(?:{_U}{_APOS})?{_U}+{_L}+(?:(?:-|{_APOS}){_U}*
 _CAPS_WORD = rf"(?:{_U}{_APOS})?{_U}{{2,}}(?:-{_U}{{2,}})*(?![{LOWER}])"
 _PARTICLE = (
     r"(?:(?:[vV]an|[vV]on|[dD]e|[dD]er|[dD]en|[dD]el|[dD]ella|[dD]ei|[dD]i|[dD]a|[dD]o|[dD]os|[dD]as|[dD]u|"
-    r"[lL]a|[lL]e|[tT]en|[tT]er|[zZ]u|[dD]elle|al|el|bin|ben|St\.?|Ste\.?)\s+"
+    r"[lL]a|[lL]e|[tT]en|[tT]er|[zZ]u|[dD]elle|al|el|bin|ben|St\.?|Ste\.?|DE|VAN|VON|DER|DI|DA|DU|LA|LE)\s+"
     r"|[dDlL]['’](?=[A-Z])|(?:de|van|von|di|da|du|le|la|del)(?=[A-Z][a-z]))"
 )
 _CAPS_PARTICLE = r"(?:(?:VAN|VON|DE|DER|DEN|DI|DA|LA|LE|DU)\s+)"
@@ -48,7 +48,7 @@ _END = r"(?=[\s,.;:()&]|$)"
 
 # Family then bare initials (Vancouver): "Dalakas MC", "Senécal JL", "Smith J-P", "Smith JA." is dotted below.
 _FAMILY_INITIALS = re.compile(
-    rf"(?P<family>{_FAMILY})\s+(?P<given>(?:{_U}\.\s?-?){{1,5}}|{_U}{{1,5}}(?:-{_U}{{1,2}})?)(?P<suffix>{_SUFFIX})?{_END}"
+    rf"(?P<family>{_FAMILY})(?:\s+(?:Jr|Sr)\.?)?\s+(?P<given>(?:{_U}\.\s?-?){{1,5}}|{_U}{{1,5}}(?:-{_U}{{1,2}})?)(?P<suffix>{_SUFFIX})?{_END}"
 )
 # Family, comma, dotted initials or given name (APA/Harvard): "Fuligni, A. J.", "Leong, J.-A. C.", "Gill, C.J."
 _FAMILY_COMMA_GIVEN = re.compile(
@@ -62,7 +62,7 @@ _INITIALS_FAMILY = re.compile(
 _FORMS = (_FAMILY_COMMA_GIVEN, _FAMILY_INITIALS, _INITIALS_FAMILY)
 
 _SEPARATOR = re.compile(r"\s*(?:[,;]\s*(?:(?:and|&)\s+)?|\s(?:and|&)\s+|&\s*)")
-_ET_AL = re.compile(r",?\s*(?:et\.?\s*al\b\.?|and others\b|etal\b\.?)", re.IGNORECASE)
+_ET_AL = re.compile(r",?\s*(?:et\.?\s*als?\b\.?|and others\b|etal\b\.?)", re.IGNORECASE)
 _EDITORS = re.compile(r"\s*\(?(?:eds?|editors?)\.?\)?(?=[\s.,:]|$)", re.IGNORECASE)
 def _match_name(text: str, pos: int) -> re.Match[str] | None:
     for form in _FORMS:

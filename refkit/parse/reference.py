@@ -32,6 +32,8 @@ _LEADING_NUMBER = re.compile(r"^\s*(?:\[\s*\d{1,4}\s*\]|\(\s*\d{1,4}\s*\)|\d{1,4
 # keep the hyphen before capitals and digits (Navarro-\nGarcia, TDP-\n43) and after capitals (IL-\nbeta).
 _BREAK_HYPHEN = re.compile(r"[-\u00ad][ \t]*\r?\n[ \t]*")
 _SPACES = re.compile(r"\s+")
+# A line holding only a number inside a reference is the next item's number left by the PDF layout.
+_STRAY_NUMBER_LINE = re.compile(r"\n[ \t]*\d{1,4}\.[ \t]*\n")
 _EMPTY_BRACKETS = re.compile(r"\(\s*[.,;:]?\s*\)|\[\s*\]")
 
 _YEAR = r"(?:1[6-9]\d\d|20[0-4]\d)"
@@ -155,6 +157,8 @@ def _parse_into(ref: Reference, text: str) -> None:
         ref.warnings.append(f"reference longer than {MAX_REFERENCE_CHARS} characters; parsed the start only")
         text = text[:MAX_REFERENCE_CHARS]
     text = _LEADING_NUMBER.sub("", text, count=1)
+    if "\n" in text:
+        text = _STRAY_NUMBER_LINE.sub("\n", text)
     text, links = take_links(text)
     ref.links = links
     text, ids = take_identifiers(text)
@@ -340,25 +344,30 @@ def _group_author(middle: str) -> tuple[Author | None, str]:
     bounds = [m.start() for m in _BOUNDARY.finditer(middle)]
     if len(bounds) >= 2:
         first = middle[: bounds[0]].strip()
-        if 0 < len(first.split()) <= 8 and middle[bounds[0]] == ".":
+        if 0 < len(first.split()) <= 8 and middle[bounds[0]] == "." and not _LOWER_WORD.search(first):
             return Author(first, None, group=True), middle[bounds[0] + 1 :].strip()
     return None, middle
 
 
 def _follows_abbreviation(body: str, word_start: int) -> bool:
-    """Whether the word starting at ``word_start`` continues a dotted abbreviation chain.
+    """Whether the dotted word at ``word_start`` continues a journal abbreviation.
 
-    True after ``Res.`` in ``J. Biomed. Mater. Res. B Appl.``: the word before is dotted,
-    or is a one- or two-letter capital section mark (``B``, ``D``) after a dotted word.
+    It does when a sentence end comes before it, directly or across up to two undotted
+    capitalised words: ``Res. B Appl.``, ``Drug Discov. Today Dis.``, ``title. PLoS Comput.``,
+    ``colorful? Photochem.``. It does not in ``fragile X.`` or ``Hepatitis B.`` (no dot before).
     """
-    prev_end = word_start - 1
-    if prev_end <= 0:
-        return False
-    if body[prev_end - 1] == ".":
-        return True
-    prev_start = body.rfind(" ", 0, prev_end) + 1
-    prev = body[prev_start:prev_end]
-    return len(prev) <= 2 and prev.isupper() and prev_start >= 2 and body[prev_start - 2] == "."
+    end = word_start - 1  # the space before the word
+    for _ in range(3):
+        if end <= 0:
+            return False
+        if body[end - 1] in ".?!":
+            return True
+        start = body.rfind(" ", 0, end) + 1
+        word = body[start:end]
+        if not word or not word[0].isupper() or not word.replace("-", "").isalpha():
+            return False
+        end = start - 1
+    return False
 
 
 def _split_title_journal(middle: str) -> tuple[str, str]:

@@ -1,0 +1,87 @@
+"""Parse benchmark: an article of 10,000 numbered references built from the corpus strings.
+
+Parses it end to end with ``refkit.parse_article`` (segmentation + every reference) and prints
+references per second and peak memory. Also times ``parse_reference`` alone.
+
+Usage: python bench/bench_parse.py [--n 10000] [--repeat 3]
+Target: >= 10,000 references/s on one core, < 300 MB peak.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import time
+import tracemalloc
+
+from refkit.evaluation.references import load_records
+from refkit.parse.reference import parse_reference
+
+
+def build_article(raws: list[str], n: int) -> str:
+    """A case-report shell whose reference section holds ``n`` numbered references."""
+    lines = [
+        "Journal List > J Test Assoc > v.1(1) > 1",
+        "",
+        "Doe J, Roe R: A case of something treated with something else",
+        "",
+        "Abstract",
+        "A patient presented with a condition and was treated.",
+        "",
+        "References",
+    ]
+    for i in range(n):
+        lines.append(f"{i + 1}. {raws[i % len(raws)]}")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--n", type=int, default=10_000)
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+
+    raws = [r["raw"] for r in load_records()]
+    # the pasted article has one reference a line, as web pages give them
+    one_line = [" ".join(r.split()) for r in raws]
+    text = build_article(one_line, args.n)
+
+    try:
+        from refkit import parse_article
+
+        parse_article(text[:2000])
+        end_to_end = True
+    except Exception as exc:  # noqa: BLE001 - report and fall back, the benchmark must still run
+        print(f"parse_article unavailable ({type(exc).__name__}); timing parse_reference only", file=sys.stderr)
+        end_to_end = False
+
+    if end_to_end:
+        best = float("inf")
+        found = 0
+        for _ in range(args.repeat):
+            t0 = time.perf_counter()
+            article = parse_article(text)
+            best = min(best, time.perf_counter() - t0)
+            found = len(article.references)
+        print(f"parse_article: {found} references in {best:.3f} s = {found / best:,.0f} references/s")
+        tracemalloc.start()
+        parse_article(text)
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        print(f"parse_article peak traced memory: {peak / 1e6:.1f} MB")
+
+    best = float("inf")
+    batch = [raws[i % len(raws)] for i in range(args.n)]
+    for _ in range(args.repeat):
+        t0 = time.perf_counter()
+        for raw in batch:
+            parse_reference(raw)
+        best = min(best, time.perf_counter() - t0)
+    print(f"parse_reference: {len(batch)} strings in {best:.3f} s = {len(batch) / best:,.0f} references/s")
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"process peak RSS: {rss:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
