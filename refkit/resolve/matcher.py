@@ -26,13 +26,13 @@ from refkit.model import Reference, strip_markup
 # fields agree; tuned on the development corpus, checked on the seed.
 PRIOR = -3.0
 WEIGHTS: dict[str, dict[str, float]] = {
-    "title": {"match": 5.0, "close": 3.0, "weak": 0.5, "mismatch": -4.0, "missing": 0.0},
+    "title": {"match": 5.0, "close": 3.0, "weak": 0.5, "mismatch": -5.0, "missing": 0.0},
     "author": {"match": 2.0, "close": 1.0, "elsewhere": 0.5, "mismatch": -2.5, "missing": 0.0},
-    "year": {"match": 1.5, "close": 0.0, "mismatch": -3.0, "missing": 0.0},
+    "year": {"match": 1.5, "close": 0.0, "mismatch": -4.0, "missing": 0.0},
     "volume": {"match": 1.0, "mismatch": -3.5, "missing": 0.0},
     "issue": {"match": 0.3, "mismatch": -0.5, "missing": 0.0},
     "page": {"match": 1.5, "mismatch": -5.0, "missing": 0.0},
-    "journal": {"match": 1.0, "unknown": 0.0, "mismatch": -1.0, "missing": 0.0},
+    "journal": {"match": 1.0, "unknown": 0.0, "mismatch": -1.5, "missing": 0.0},
     "doi": {"match": 3.0, "missing": 0.0},
 }
 
@@ -191,7 +191,7 @@ def validate(ref: Reference, record: dict[str, Any], *, printed_doi: str | None 
         flags.append("retracted-title")
         record_title = record_title[prefix.end() :]
     notice = _notice_kind(record, record_title)
-    if notice and not _cites_notice(ref, raw):
+    if notice and not _cites_notice(ref, raw, notice):
         veto = f"record is a {notice} notice"
 
     subtitle = _first(record.get("subtitle"))
@@ -208,7 +208,7 @@ def validate(ref: Reference, record: dict[str, Any], *, printed_doi: str | None 
         veto = veto or f"part {part_record} of a multi-part paper, cited part {part_cited}"
     evidence["author"] = _author_evidence(ref, raw, record)
     evidence["year"] = _year_evidence(ref, raw, record)
-    evidence["volume"] = _number_evidence(ref.volume, raw, record.get("volume"))
+    evidence["volume"] = _number_evidence(ref.volume, raw, record.get("volume"), ref.raw)
     evidence["issue"] = _issue_evidence(ref, record)
     evidence["page"] = _page_evidence(ref, raw, record)
     evidence["journal"] = _journal_evidence(ref, raw, record)
@@ -271,11 +271,27 @@ def _notice_kind(record: dict[str, Any], title: str) -> str | None:
     return None
 
 
-def _cites_notice(ref: Reference, raw: str) -> bool:
-    """Whether the reference itself cites a notice ("Erratum to: …", "Reply to …", "Comment on …")."""
-    if ref.title and _NOTICE.match(ref.title):
-        return True
-    return bool(_CITED_NOTICE.search(ref.raw))
+# Notices come in families; a reference citing a reply is not citing an erratum.
+_NOTICE_FAMILIES = (
+    ("correction", ("errat", "corrig", "correction", "addend", "clarification")),
+    ("retraction", ("retract", "withdraw", "concern", "removal")),
+    ("comment", ("reply", "comment", "response", "letter")),
+)
+
+
+def notice_family(word: str) -> str:
+    word = word.lower()
+    return next((fam for fam, stems in _NOTICE_FAMILIES if any(st in word for st in stems)), word)
+
+
+def _cites_notice(ref: Reference, raw: str, kind: str) -> bool:
+    """Whether the reference itself cites a notice of the record's family ("Erratum to: …")."""
+    wanted = {notice_family(k) for k in kind.split("/")}
+    found = []
+    if ref.title and (m := _NOTICE.match(ref.title)):
+        found.append(next(g for g in m.groups() if g))
+    found.extend(m.group(0) for m in _CITED_NOTICE.finditer(ref.raw))
+    return any(notice_family(word) in wanted for word in found)
 
 
 def _part(text: str) -> int | None:
@@ -423,14 +439,25 @@ def _numbers(raw: str) -> set[str]:
     return {n.lstrip("0") or "0" for n in _NUMBER.findall(raw)}
 
 
-def _number_evidence(cited: str | None, raw: str, value: Any) -> dict[str, Any]:
+def _number_evidence(cited: str | None, raw: str, value: Any, raw_text: str = "") -> dict[str, Any]:
     if not value:
         return {"cited": cited, "record": None, "score": 0.0, "verdict": "missing"}
     record = normalize(value)
+    tokens = [t for t in record.split() if any(c.isdigit() for c in t)]  # "51 Suppl 2": the numbers
     if cited:
         ok = normalize(cited).lstrip("0") == record.lstrip("0")
+        if not ok and tokens and raw_text:
+            # A parser can take the wrong number; the record's volume printed where volumes go
+            # ("58:", "58(", "58, 768", "vol 58") still counts. An issue "11(6)" does not.
+            vol = re.escape(tokens[0].lstrip("0") or "0")
+            ok = bool(
+                re.search(
+                    rf"(?<![\w.(])0*{vol}\s*(?:\(|:|;|,\s*\d)|\bvol(?:ume)?\.?\s*0*{vol}\b",
+                    raw_text,
+                    re.IGNORECASE,
+                )
+            )
     else:
-        tokens = [t for t in record.split() if any(c.isdigit() for c in t)]  # "51 Suppl 2": the numbers
         ok = bool(tokens) and all((t.lstrip("0") or "0") in _numbers(raw) for t in tokens)
     return {
         "cited": cited,
