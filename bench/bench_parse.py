@@ -53,7 +53,8 @@ def main() -> None:
         parse_article(text[:2000])
         end_to_end = True
     except Exception as exc:  # noqa: BLE001 - report and fall back, the benchmark must still run
-        print(f"parse_article unavailable ({type(exc).__name__}); timing parse_reference only", file=sys.stderr)
+        reason = type(exc).__name__
+        print(f"parse_article unavailable ({reason}); timing parse_reference only", file=sys.stderr)
         end_to_end = False
 
     if end_to_end:

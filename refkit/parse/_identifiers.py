@@ -21,7 +21,9 @@ _DOI = re.compile(
     re.IGNORECASE,
 )
 # A "doi:" label whose DOI the extraction lost ("doi: . \n05.010"): drop it and what follows it.
-_DOI_LABEL_LEFTOVER = re.compile(r"[.,;]?\s*\(?\bdoi\b\s*:?[^a-zA-Z]{0,60}$|\(?\bdoi\s*:?\s*[.\s]*\)?(?=\s|$)", re.I)
+_DOI_LABEL_LEFTOVER = re.compile(
+    r"[.,;]?\s*\(?\bdoi\b\s*:?[^a-zA-Z]{0,60}$|\(?\bdoi\s*:?\s*[.\s]*\)?(?=\s|$)", re.IGNORECASE
+)
 _PMID = re.compile(r"\b(?:PubMed\s+)?PMID\s*:?\s*(?P<pmid>\d{1,9})\b", re.IGNORECASE)
 _PMCID = re.compile(r"\b(?:PMCID\s*:?\s*)?(?P<pmcid>PMC\d{4,9})\b")
 _URL = re.compile(r"(?:https?://|www\.)[^\s<>\"]+", re.IGNORECASE)

@@ -50,7 +50,7 @@ _END = r"(?=[\s,.;:()&]|$)"
 _FAMILY_INITIALS = re.compile(
     rf"(?P<family>{_FAMILY})(?:\s+(?:Jr|Sr)\.?)?\s+(?P<given>(?:{_U}\.\s?-?){{1,5}}|{_U}{{1,5}}(?:-{_U}{{1,2}})?)(?P<suffix>{_SUFFIX})?{_END}"
 )
-# Family, comma, dotted initials or given name (APA/Harvard): "Fuligni, A. J.", "Leong, J.-A. C.", "Gill, C.J."
+# Family, comma, dotted initials or given name (APA, Harvard): "Fuligni, A. J.", "Leong, J.-A. C.".
 _FAMILY_COMMA_GIVEN = re.compile(
     rf"(?P<family>{_FAMILY}),\s*(?P<given>(?:{_U}{_L}+\s+)?(?:{_U}{_L}?\.\s?-?\s?){{1,4}}|{_U}{_L}+(?:\s+{_U}\.)?|{_U}{{1,3}}(?=,))"
     rf"(?P<suffix>{_SUFFIX})?{_END}"

@@ -47,7 +47,8 @@ _DATE = (
 _VOLUME = r"(?P<volume>[A-Z]{0,2}\d+[A-Za-z]?(?:[-–]\d+)?)(?:\s*(?:Suppl|Supplement|Pt|Part)\.?\s*\w{0,4})?"
 _ISSUE = r"(?:\s*\((?P<issue>[^()]{1,30})\))?"
 _DASH = r"\s*[-–—‐‑−]+\s*"
-_PAGES = rf"(?:pp?\.?\s*)?(?P<first>[A-Za-z]{{0,3}}\d+[A-Za-z]?)(?:{_DASH}(?P<last>[A-Za-z]{{0,3}}\d+[A-Za-z]?)|-(?=\s*$))?"
+_PAGE = r"[A-Za-z]{0,3}\d+[A-Za-z]?"
+_PAGES = rf"(?:pp?\.?\s*)?(?P<first>{_PAGE})(?:{_DASH}(?P<last>{_PAGE})|-(?=\s*$))?"
 _TAIL_END = r"[\s.,;:(\[]*$"
 # Where a source block may stop when notes follow it ("…:2337-43. discussion 2320", ", 1-9").
 _TAIL_STOP = r"(?=[.,;]\s|\s*[(\[]|\s*$)"
@@ -73,7 +74,8 @@ _LOOSE_TAILS = [re.compile(p.pattern.replace(_TAIL_END, _TAIL_STOP)) for p in _T
 
 # Notes printed after the source that are not part of any field.
 _TRAILING_NOTES = re.compile(
-    r"(?:[.,]?\s*(?:\[?Epub\b[^\]]*\]?|\[[^\]]*\]|\((?:in [A-Z][a-z]+|[A-Z][a-z]+ with [A-Z][a-z]+ abstract)\)"
+    r"(?:[.,]?\s*(?:\[?Epub\b[^\]]*\]?|\[[^\]]*\]"
+    r"|\((?:in [A-Z][a-z]+|[A-Z][a-z]+ with [A-Z][a-z]+ abstract)\)"
     r"|Review|In press|Erratum[^.]*|Published online[^.]*|Article\b)\.?\s*)+$",
     re.IGNORECASE,
 )
@@ -89,7 +91,9 @@ _AFTER_AUTHORS = re.compile(r"[\s.,:;]*")
 _EXTENSION_WINDOW = 200
 _LIST_GOES_ON = re.compile(r"\s*(?:[,;&]|and\s)")
 _HEAD_STOP = re.compile(rf"\(\s*{_YEAR}[a-z]?\s*\)|\s:\s|:\s(?=[A-Z])|(?<=\.\s){_YEAR}[a-z]?\.")
-_LOWER_WORD = re.compile(r"(?<![\w'’])(?!(?:and|et|al|van|von|der|den|del|della|da|de|dos|das|du|le|la)\b)[a-z]{3,}")
+_LOWER_WORD = re.compile(
+    r"(?<![\w'’])(?!(?:and|et|al|van|von|der|den|del|della|da|de|dos|das|du|le|la)\b)[a-z]{3,}"
+)
 _LATE_YEAR = re.compile(rf"\(\s*(?P<paren>{_YEAR})[a-z]?\s*\)|(?<=[.,]\s)(?P<bare>{_YEAR})[a-z]?\.(?=\s)")
 _GROUP_PREFIX = re.compile(
     r"(?P<group>(?:for\s+)?(?:the\s+)?(?:[\w'’()&-]+\s+){0,12}?"
@@ -189,9 +193,13 @@ def _parse_into(ref: Reference, text: str) -> None:
         if year is None and any_year:
             year = int(any_year[-1])
         ref.year = year
+        if not authors:
+            group, middle = _group_author(middle)
+            if group:
+                ref.authors = [group]
         title = _first_sentence(middle)
         ref.title = title or None
-        if not authors:
+        if not ref.authors:
             ref.warnings.append("no authors found")
         return
 
@@ -293,7 +301,7 @@ def _late_head_year(middle: str, authors: list[Author]) -> tuple[str, int | None
 
 
 def _take_group_prefix(middle: str, authors: list[Author]) -> str:
-    """``ISPOR Task Force …: Principles…``, ``PEACE Investigators. Prognostic…``: a group author, not title."""
+    """``ISPOR Task Force …: Principles…``, ``PEACE Investigators. Prognostic…``: group authors."""
     m = _GROUP_PREFIX.match(middle)
     if m and len(middle) - m.end() > 10:
         authors.append(Author(m.group("group").strip(), None, group=True))
@@ -322,8 +330,8 @@ def _match_tail(text: str, start: int) -> tuple[re.Match[str] | None, int]:
             return m, max(tail_start, start)
     for pattern in _LOOSE_TAILS:
         last = None
-        for last in pattern.finditer(text, window):
-            pass
+        for found in pattern.finditer(text, window):
+            last = found
         if last:
             tail_start = last.start()
             while tail_start < len(text) and text[tail_start] in " .,":
@@ -396,4 +404,7 @@ def _split_title_journal(middle: str) -> tuple[str, str]:
     title = body[:cut].strip(_TITLE_TRIM)
     if body[cut] in "?!":
         title += body[cut]
-    return title.strip("\"“”' "), body[cut + 1 :].strip(_TITLE_TRIM + "\"”")
+    journal = body[cut + 1 :].strip(_TITLE_TRIM + "\"”")
+    if ". " in journal and middle.rstrip(" ,;:").endswith("."):
+        journal += "."  # "J. Biol. Chem.": the last dot belongs to the abbreviation
+    return title.strip("\"“”' "), journal

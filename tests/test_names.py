@@ -1,0 +1,70 @@
+"""The author-list parser."""
+
+from __future__ import annotations
+
+import pytest
+
+from refkit.model import Author
+from refkit.parse.names import parse_author_block, parse_authors
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Dalakas MC, Hohlfeld R", [("Dalakas", "MC"), ("Hohlfeld", "R")]),
+        ("Senécal JL", [("Senécal", "JL")]),
+        ("Fuligni, A. J.", [("Fuligni", "AJ")]),
+        ("Ozer, E. J., Cantor, J. P., & Moret, L.", [("Ozer", "EJ"), ("Cantor", "JP"), ("Moret", "L")]),
+        ("M. Suwalsky, K. Oyarce, C.P. Sotomayor", [("Suwalsky", "M"), ("Oyarce", "K"), ("Sotomayor", "CP")]),
+        ("A Ruhe, R Fejer, BF Walker", [("Ruhe", "A"), ("Fejer", "R"), ("Walker", "BF")]),
+        ("Rafferty, Matthew", [("Rafferty", "Matthew")]),
+        ("Monga S.; Pediaditakis P.; Mule K.", [("Monga", "S"), ("Pediaditakis", "P"), ("Mule", "K")]),
+        (
+            "de Haan S, van der Schaaf IC, Van Buskirk HA",
+            [("de Haan", "S"), ("van der Schaaf", "IC"), ("Van Buskirk", "HA")],
+        ),
+        (
+            "Moran-Gates T, O'Brien LA, McIntosh JM",
+            [("Moran-Gates", "T"), ("O'Brien", "LA"), ("McIntosh", "JM")],
+        ),
+        ("Borgerhoff Mulder, M.", [("Borgerhoff Mulder", "M")]),
+        ("VAN DER HEIJDEN M, JORIS PX", [("VAN DER HEIJDEN", "M"), ("JORIS", "PX")]),
+        ("Kaelin WG Jr, Smith J", [("Kaelin", "WG"), ("Smith", "J")]),
+        ("Leong, J.-A. C.", [("Leong", "J-AC")]),
+        ("Smith J and Jones K", [("Smith", "J"), ("Jones", "K")]),
+    ],
+)
+def test_author_lists(text, expected):
+    authors, et_al = parse_authors(text)
+    assert [(a.family, a.given) for a in authors] == expected
+    assert not et_al
+
+
+@pytest.mark.parametrize("tail", [", et al.", " et al", ", et al:", " and others", ", et al.,"])
+def test_et_al(tail):
+    authors, et_al = parse_authors("Drake LA, Dinehart SM" + tail)
+    assert et_al and authors == [Author("Drake", "LA"), Author("Dinehart", "SM")]
+
+
+@pytest.mark.parametrize(
+    ("text", "rest"),
+    [
+        ("Dalakas MC, Hohlfeld R. Polymyositis and dermatomyositis.", "Polymyositis"),
+        ("Martin LB, Wikelski M (2006) Phytohemagglutinin-induced", "(2006)"),
+        ("Kim S, Suh YH: Alpha-synuclein induces", ": Alpha"),
+        ("A Ruhe, BF Walker, The test-retest reliability", ", The test"),
+        ("Fuligni, A. J. (1998). Authority", "(1998)"),
+    ],
+)
+def test_block_ends_before_the_title(text, rest):
+    _, _, end = parse_author_block(text)
+    assert text[end:].lstrip(" .").startswith(rest)
+
+
+def test_no_names_at_start():
+    assert parse_author_block("The role of phloem loading reconsidered.") == ([], False, 0)
+
+
+def test_pathological_names_do_not_backtrack_forever():
+    authors, _ = parse_authors("Choi DS, Nedeljkovic´SSNedeljkovic´Nedeljkovic´SS" * 50)
+    assert authors[0] == Author("Choi", "DS")

@@ -1,0 +1,390 @@
+"""parse_reference: corpus accuracy thresholds, the seed's gold, and the tricky cases."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from refkit.evaluation.references import MAIN_FIELDS, PRINTED_TITLE, load_records, score_references
+from refkit.model import Author
+from refkit.parse.reference import MAX_REFERENCE_CHARS, expand_last_page, join_lines, parse_reference
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED_GOLD = ROOT / "seeds" / "jkra-16-301.gold.json"
+
+
+@pytest.fixture(scope="module")
+def corpus_scores():
+    return score_references(load_records())
+
+
+# --- corpus -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", [f for f in MAIN_FIELDS if f != "title"])
+def test_corpus_field_accuracy(corpus_scores, name):
+    assert corpus_scores.accuracy(name) >= 0.93, corpus_scores.fields[name]
+
+
+def test_corpus_title_accuracy(corpus_scores):
+    # About 7% of gold titles lost their italic words in the records they come from
+    # ("Restriction endonuclease analysis of" for "… of Aspergillus fumigatus DNA"), so even a
+    # perfect parser tops out near 0.929 on all titles. On titles printed whole the bar is 0.93+.
+    assert corpus_scores.accuracy(PRINTED_TITLE) >= 0.97, corpus_scores.fields[PRINTED_TITLE]
+    assert corpus_scores.accuracy("title") >= 0.91, corpus_scores.fields["title"]
+
+
+def test_corpus_identifiers_printed_are_found(corpus_scores):
+    assert corpus_scores.accuracy("doi") >= 0.9
+
+
+# --- the seed's 13 references ----------------------------------------------------------------
+
+
+def _seed_references():
+    return json.loads(SEED_GOLD.read_text(encoding="utf-8"))["references"]
+
+
+@pytest.mark.parametrize("gold", _seed_references(), ids=lambda g: f"ref{g['n']}")
+def test_seed_reference_matches_gold(gold):
+    ref = parse_reference(gold["raw"])
+    assert [a.to_dict() for a in ref.authors] == [Author.from_dict(a).to_dict() for a in gold["authors"]]
+    for key in (
+        "et_al",
+        "title",
+        "journal",
+        "year",
+        "volume",
+        "issue",
+        "first_page",
+        "last_page",
+        "doi",
+        "pmid",
+    ):
+        assert getattr(ref, key) == gold[key], key
+    assert ref.raw == gold["raw"]
+    assert ref.warnings == []
+
+
+# --- styles ------------------------------------------------------------------------------------
+
+
+def fields(ref):
+    return (
+        ref.authors[0].family if ref.authors else None,
+        ref.title,
+        ref.journal,
+        ref.year,
+        ref.volume,
+        ref.issue,
+        ref.first_page,
+        ref.last_page,
+    )
+
+
+def test_vancouver_with_date_and_issue():
+    ref = parse_reference(
+        "Dalakas MC, Hohlfeld R. Polymyositis and dermatomyositis. Lancet. 2003 Sep 20;362(9388):971-982."
+    )
+    assert fields(ref) == (
+        "Dalakas",
+        "Polymyositis and dermatomyositis",
+        "Lancet",
+        2003,
+        "362",
+        "9388",
+        "971",
+        "982",
+    )
+
+
+def test_comma_separated_source():
+    ref = parse_reference("Dalakas MC, Hohlfeld R. Polymyositis and dermatomyositis. Lancet 2003, 362, 971")
+    assert fields(ref) == (
+        "Dalakas",
+        "Polymyositis and dermatomyositis",
+        "Lancet",
+        2003,
+        "362",
+        None,
+        "971",
+        None,
+    )
+
+
+def test_springer_style_with_pdf_line_breaks():
+    ref = parse_reference(
+        "Moran-Gates T, Grady C, Park YS, Baldessarini RJ, Tarazi FI \n(2007) Effects of "
+        "risperidone on dopamine receptor subtypes \nin developing rat brain. Eur "
+        "Neuropsychopharmacol 17:448-\n455"
+    )
+    assert fields(ref) == (
+        "Moran-Gates",
+        "Effects of risperidone on dopamine receptor subtypes in developing rat brain",
+        "Eur Neuropsychopharmacol",
+        2007,
+        "17",
+        None,
+        "448",
+        "455",
+    )
+    assert [a.given for a in ref.authors] == ["T", "C", "YS", "RJ", "FI"]
+
+
+def test_apa_with_hyphenated_break_in_journal():
+    ref = parse_reference(
+        "Ozer, E. J., Cantor, J. P., Cruz, G. W., Fox, B., Hubbard, E., & Moret, L. \n(2008). "
+        "The diffusion of youth-led participatory research in \nurban schools. American "
+        "Journal of Com-\nmunity Psychology, 41(3), 278-289."
+    )
+    assert fields(ref) == (
+        "Ozer",
+        "The diffusion of youth-led participatory research in urban schools",
+        "American Journal of Community Psychology",
+        2008,
+        "41",
+        "3",
+        "278",
+        "289",
+    )
+    assert ref.authors[0].given == "EJ" and ref.authors[-1] == Author("Moret", "L")
+    assert len(ref.authors) == 6
+
+
+def test_bmc_style_colon_after_authors():
+    ref = parse_reference(
+        "Kim S, Cho SH, Suh YH: Alpha-synuclein induces migration of BV-2 microglial cells. "
+        "J Neurochem 2009, 109:1483-96."
+    )
+    assert fields(ref) == (
+        "Kim",
+        "Alpha-synuclein induces migration of BV-2 microglial cells",
+        "J Neurochem",
+        2009,
+        "109",
+        None,
+        "1483",
+        "1496",
+    )
+
+
+def test_harvard_initials_first_after_first_author():
+    ref = parse_reference(
+        "Basbaum, A.I., and J.D. Levine. 2006. The contribution of the nervous system to "
+        "inflammation. Cell 121: 105-114."
+    )
+    assert fields(ref) == (
+        "Basbaum",
+        "The contribution of the nervous system to inflammation",
+        "Cell",
+        2006,
+        "121",
+        None,
+        "105",
+        "114",
+    )
+    assert ref.authors[1] == Author("Levine", "JD")
+
+
+def test_dotted_journal_abbreviation_and_year_last():
+    ref = parse_reference(
+        "Rosenstein, M., J. J. Collins, and C. J. de Luca. A practical method for calculating "
+        "largest Lyapunov exponents. Phys. D 65:117-134, 1993."
+    )
+    assert fields(ref) == (
+        "Rosenstein",
+        "A practical method for calculating largest Lyapunov exponents",
+        "Phys. D",
+        1993,
+        "65",
+        None,
+        "117",
+        "134",
+    )
+    assert ref.authors[2] == Author("de Luca", "CJ")
+
+
+def test_quoted_title_physics_style():
+    ref = parse_reference(
+        'G. Taga, F. Homae, and H. Watanabe, "Effects of source-detector distance on the '
+        'hemodynamic response in infants," Neuroimage 38, 452-460 (2007).'
+    )
+    assert fields(ref) == (
+        "Taga",
+        "Effects of source-detector distance on the hemodynamic response in infants",
+        "Neuroimage",
+        2007,
+        "38",
+        None,
+        "452",
+        "460",
+    )
+
+
+def test_title_question_mark_is_kept():
+    ref = parse_reference(
+        "Matz, M. V., Marshall, N. J. & Vorobyev, M. 2006 Are corals colorful? "
+        "Photochem. Photobiol. 82, 345-350."
+    )
+    assert ref.title == "Are corals colorful?"
+    assert ref.journal == "Photochem. Photobiol."
+
+
+def test_title_with_colon_and_parentheses_and_journal_with_parentheses():
+    ref = parse_reference(
+        "Bohan A, Peter JB. Polymyositis and dermatomyositis (second of two parts): a review. "
+        "Medicine (Baltimore). 1975; 292:403–7."
+    )
+    assert ref.title == "Polymyositis and dermatomyositis (second of two parts): a review"
+    assert ref.journal == "Medicine (Baltimore)"
+    assert (ref.first_page, ref.last_page) == ("403", "407")
+
+
+def test_particles_and_non_ascii_names():
+    ref = parse_reference(
+        "van der Berg A, de Haan S, Senécal JL, Pawlikowska-Pawlęga B, O'Brien LA. Title of "
+        "the work. J Test 2001;1:1-2."
+    )
+    assert [(a.family, a.given) for a in ref.authors] == [
+        ("van der Berg", "A"),
+        ("de Haan", "S"),
+        ("Senécal", "JL"),
+        ("Pawlikowska-Pawlęga", "B"),
+        ("O'Brien", "LA"),
+    ]
+
+
+def test_capitalised_family_names():
+    ref = parse_reference(
+        "ZHANG M, ZWISLOCKI JJ (1996) Intensity-dependent peak shift in cochlear transfer. Hear Res 96:46-58"
+    )
+    assert [(a.family, a.given) for a in ref.authors] == [("ZHANG", "M"), ("ZWISLOCKI", "JJ")]
+    assert ref.title == "Intensity-dependent peak shift in cochlear transfer"
+
+
+def test_et_al_variants():
+    assert parse_reference("Lu QL, Abel P, et al. Bcl-2 in cells. Hum Pathol 27:102-110. 1996").et_al
+    assert parse_reference(
+        "Eriksson S, Thompson A et al (2003) Unravelling things. Mol Microbiol 47:103-118"
+    ).et_al
+    ref = parse_reference("Epling CL, et al: Neutrophil function screening. Cytometry 1992, 13:615-620.")
+    assert ref.et_al and ref.title == "Neutrophil function screening"
+
+
+def test_group_author():
+    ref = parse_reference("World Health Organization. Global tuberculosis report 2015. Geneva: WHO; 2015.")
+    assert ref.authors == [Author("World Health Organization", None, group=True)]
+    assert ref.title == "Global tuberculosis report 2015" and ref.year == 2015
+
+
+# --- line breaks, pages, identifiers, residue ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("opti-\nmization", "optimization"),
+        ("Peter-\nsen", "Petersen"),
+        ("Com-\nmunity", "Community"),
+        ("TDP-\n43", "TDP-43"),
+        ("Hausner-\nSypek", "Hausner-Sypek"),
+        ("IL-\nbeta", "IL-beta"),
+        ("two \nlines", "two lines"),
+    ],
+)
+def test_join_lines(text, expected):
+    assert join_lines(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "expected"),
+    [
+        ("971", "82", "982"),
+        ("1380", "4", "1384"),
+        ("1762", "3", "1763"),
+        ("403", "7", "407"),
+        ("448", "455", "455"),
+        ("S12", "5", "S15"),
+        ("99", "1", "1"),
+        ("e3811", None, None),
+    ],
+)
+def test_expand_last_page(first, last, expected):
+    assert expand_last_page(first, last) == expected
+
+
+def test_e_locator_is_first_page():
+    ref = parse_reference("Terrien J, Blanc S (2009) Impaired control of body cooling. PLoS One 4(10):e7587")
+    assert (ref.volume, ref.issue, ref.first_page, ref.last_page) == ("4", "10", "e7587", None)
+
+
+def test_identifiers_extracted_and_kept_out_of_fields():
+    ref = parse_reference(
+        "Dalakas MC, Hohlfeld R. Polymyositis. Lancet. 2003;362:971-82. "
+        "doi: 10.1016/S0140-6736(03)14368-1. PMID: 14511932. PMCID: PMC1234567. "
+        "Available from: https://example.org/paper"
+    )
+    assert ref.doi == "10.1016/S0140-6736(03)14368-1"
+    assert (ref.pmid, ref.pmcid, ref.url) == ("14511932", "PMC1234567", "https://example.org/paper")
+    assert (ref.volume, ref.first_page, ref.last_page) == ("362", "971", "982")
+
+
+@pytest.mark.parametrize(
+    ("text", "doi"),
+    [
+        (
+            "Smith AB (2008) Nanoparticles. J Nanopart Res 10:88-95. doi:10.1007/ s11051-008-9546-1",
+            "10.1007/s11051-008-9546-1",
+        ),
+        ("Huang J. 2010. Kinetics. Nature. 464:932-936. doi:10 \n.1038/nature08944", "10.1038/nature08944"),
+        (
+            "Jit M. 2008 Economic evaluation. Brit. Med. J. 337, a769. (doi:10.1136/ \nbmj.a769)",
+            "10.1136/bmj.a769",
+        ),
+        (
+            "Wang YM (1999) Kinase. J Neurosci Res 55:293-302. https://doi.org/10.1002/(SICI)1097-4547(19990201)55:3"
+            "<293::AID-JNR4>3.0.CO;2-9",
+            "10.1002/(SICI)1097-4547(19990201)55:3",
+        ),
+    ],
+)
+def test_broken_dois(text, doi):
+    ref = parse_reference(text)
+    assert ref.doi == doi
+    assert ref.first_page is not None
+
+
+def test_leading_number_and_residue_go_to_links():
+    for number in ("1. ", "[1] ", "(1) ", "1) "):
+        ref = parse_reference(
+            number + "Bunch TW, Engel AG. Azathioprine with prednisone for polymyositis. "
+            "Ann Intern Med. 1980; 92:365–9. [PubMed] [Google Scholar] [CrossRef]"
+        )
+        assert ref.authors[0] == Author("Bunch", "TW")
+        assert ref.links == ["PubMed", "Google Scholar", "CrossRef"]
+        assert (ref.journal, ref.last_page) == ("Ann Intern Med", "369")
+    ref = parse_reference(
+        "Bunch TW. Azathioprine for polymyositis. Ann Intern Med. 1980; 92:365–9.\ncrossref"
+    )
+    assert ref.links == ["crossref"] and ref.last_page == "369"
+    ref = parse_reference("Bunch TW. Azathioprine. Ann Intern Med. 1980; 92:365–9. CAS Full Text Abstract")
+    assert ref.links == ["CAS", "Full Text", "Abstract"] and ref.last_page == "369"
+
+
+# --- never raises -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["", "   ", "???", "1.", "12345", "Just some words without structure"])
+def test_unparseable_strings_return_a_reference_with_warnings(text):
+    ref = parse_reference(text)
+    assert ref.raw == text
+    assert ref.warnings
+
+
+def test_absurdly_long_line_is_cut_with_a_warning():
+    text = "Smith J, " * 1_000_000
+    ref = parse_reference(text)
+    assert ref.raw is text
+    assert any(str(MAX_REFERENCE_CHARS) in w for w in ref.warnings)
