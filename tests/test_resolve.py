@@ -123,8 +123,9 @@ def synthetic_article(works: list[dict]) -> Article:
     return Article(references=[Reference(raw=reference_string(w), n=i) for i, w in enumerate(works, 1)])
 
 
-def test_faults_lose_no_reference_and_live_works_reach_the_catalog(crossref_server, crossref_client,
-                                                                   tmp_path: Path) -> None:
+def test_faults_lose_no_reference_and_live_works_reach_the_catalog(
+    crossref_server, crossref_client, tmp_path: Path
+) -> None:
     from conftest import synthetic_works
 
     from refkit.crossref_server import Fault
@@ -132,12 +133,19 @@ def test_faults_lose_no_reference_and_live_works_reach_the_catalog(crossref_serv
 
     works = synthetic_works(20)
     server = crossref_server(works, concurrency=3)
-    server.inject(Fault.status(503), Fault.truncated(), Fault.dropped(), Fault.throttle(retry_after=0.01),
-                  Fault.status(502))
+    server.inject(
+        Fault.status(503),
+        Fault.truncated(),
+        Fault.dropped(),
+        Fault.throttle(retry_after=0.01),
+        Fault.status(502),
+    )
     settings = Settings(cache_dir=tmp_path / "cache", seeds_dir=tmp_path / "no-seeds")
     catalog = LocalCatalog(settings)
     article = synthetic_article(works)
-    resolve_article(article, settings, sources=[catalog, crossref_client(server, cache_dir=tmp_path / "cache")])
+    resolve_article(
+        article, settings, sources=[catalog, crossref_client(server, cache_dir=tmp_path / "cache")]
+    )
     assert server.faults_sent == 5
     got = {r.n: r.match.doi for r in article.references}
     assert got == {i: w["DOI"] for i, w in enumerate(works, 1)}
@@ -148,8 +156,9 @@ def test_faults_lose_no_reference_and_live_works_reach_the_catalog(crossref_serv
     catalog.close()
 
 
-def test_a_failing_crossref_ends_every_reference_with_a_status(crossref_server, crossref_client,
-                                                               tmp_path: Path) -> None:
+def test_a_failing_crossref_ends_every_reference_with_a_status(
+    crossref_server, crossref_client, tmp_path: Path
+) -> None:
     from conftest import synthetic_works
 
     from refkit.crossref_server import Fault

@@ -128,7 +128,11 @@ class Resolver:
         message = str(err) or f"{source.name} unavailable"
         if source.name == "crossref" and "crossref" not in message.lower():
             message = f"Crossref: {message}"
-        others = [s.name for s in self.sources if s.name not in self._down]
+        others = [
+            "the local catalog" if s is self.catalog else s.name
+            for s in self.sources
+            if s.name not in self._down
+        ]
         self.warn(f"{message}; carrying on with {', '.join(others)}" if others else message)
 
     # -- one reference ------------------------------------------------------------------
