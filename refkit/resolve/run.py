@@ -79,6 +79,7 @@ class ResolveRun:
         if not self.progress or not article.references:
             resolve_article(article, self.settings, resolver=self.resolver)
             return
+        from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         with Progress(
@@ -87,6 +88,7 @@ class ResolveRun:
             MofNCompleteColumn(),
             TimeElapsedColumn(),
             transient=True,
+            console=Console(stderr=True),  # results alone on stdout
         ) as bar:
             task = bar.add_task(f"resolving {Path(name).name}", total=len(article.references))
             resolve_article(
