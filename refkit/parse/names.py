@@ -35,7 +35,7 @@ _FAMILY_WORD = rf"(?!(?:Jr|Sr)\b)(?:{_U}{_APOS})?{_U}+{_L}+(?:(?:-|{_APOS}){_U}*
 _CAPS_WORD = rf"(?:{_U}{_APOS})?{_U}{{2,}}(?:-{_U}{{2,}})*(?![{LOWER}])"
 _PARTICLE = (
     r"(?:(?:[vV]an|[vV]on|[dD]e|[dD]er|[dD]en|[dD]el|[dD]ella|[dD]ei|[dD]i|[dD]a|[dD]o|[dD]os|[dD]as|[dD]u|"
-    r"[lL]a|[lL]e|[tT]en|[tT]er|[zZ]u|[dD]elle|al|el|bin|ben|St\.?|Ste\.?|DE|VAN|VON|DER|DI|DA|DU|LA|LE)\s+"
+    r"[lL]a|[lL]e|[tT]en|[tT]er|[zZ]u|[zZ]ur|[oO]p|[dD]elle|al|el|bin|ben|St\.?|Ste\.?|DE|VAN|VON|DER|DI|DA|DU|LA|LE)\s+"
     r"|[dDlL]['’](?=[A-Z])|(?:de|van|von|di|da|du|le|la|del)(?=[A-Z][a-z]))"
 )
 _CAPS_PARTICLE = r"(?:(?:VAN|VON|DE|DER|DEN|DI|DA|LA|LE|DU)\s+)"

@@ -45,7 +45,7 @@ _DATE = (
     rf"(?:\s*[-–/]\s*(?:{_MONTH})?\s*(?:\d{{1,2}})?)?)?"
 )
 _VOLUME = r"(?P<volume>[A-Z]{0,2}\d+[A-Za-z]?(?:[-–]\d+)?)(?:\s*(?:Suppl|Supplement|Pt|Part)\.?\s*\w{0,4})?"
-_ISSUE = r"(?:\s*\((?P<issue>[^()]{1,30})\))?"
+_ISSUE = r"(?:\s*\((?P<issue>(?:[^()]|\([^()]{0,10}\)){1,30})\))?"
 _DASH = r"\s*[-–—‐‑−]+\s*"
 _PAGE = r"[A-Za-z]{0,3}\d+[A-Za-z]?"
 _PAGES = rf"(?:pp?\.?\s*)?(?P<first>{_PAGE})(?:{_DASH}(?P<last>{_PAGE})|-(?=\s*$))?"
@@ -92,7 +92,7 @@ _EXTENSION_WINDOW = 200
 _LIST_GOES_ON = re.compile(r"\s*(?:[,;&]|and\s)")
 _HEAD_STOP = re.compile(rf"\(\s*{_YEAR}[a-z]?\s*\)|\s:\s|:\s(?=[A-Z])|(?<=\.\s){_YEAR}[a-z]?\.")
 _LOWER_WORD = re.compile(
-    r"(?<![\w'’])(?!(?:and|et|al|van|von|der|den|del|della|da|de|dos|das|du|le|la)\b)[a-z]{3,}"
+    r"(?<![\w'’])(?!(?:and|et|al|van|von|der|den|del|della|da|de|dos|das|du|le|la|zur|ten|ter)\b)[a-z]{3,}"
 )
 _LATE_YEAR = re.compile(rf"\(\s*(?P<paren>{_YEAR})[a-z]?\s*\)|(?<=[.,]\s)(?P<bare>{_YEAR})[a-z]?\.(?=\s)")
 _GROUP_PREFIX = re.compile(
@@ -104,7 +104,8 @@ _NAME_SPLIT = re.compile(r"[,;&]|\band\b")
 _BOUNDARY = re.compile(r"[.?!](?=[\s\"”’]|$)|[\"”](?=\s)")
 # A quoted title closes with its comma or period inside or right after the quote: "Title," Journal
 _QUOTED = re.compile(r"^[\"“](?P<title>[^\"”]{3,}?)(?:[,.][\"”]|[\"”][,.])\s*")
-_ABBREV_WORD = re.compile(rf"^(?:[{UPPER}][\w\-']*|(?:[{UPPER}]\.)+[{UPPER}]?|[a-z]{{1,4}})$")
+# A word that can sit inside a journal abbreviation: "Biol", "Ecol.-Prog", "U.S.A" (letters only).
+_ABBREV_WORD = re.compile(rf"^[{UPPER}](?:[^\W\d_]|[-'’.])*$")
 _TITLE_TRIM = " \t.,;:"
 
 
@@ -130,16 +131,14 @@ def expand_last_page(first: str | None, last: str | None) -> str | None:
     """``971``–``82`` → ``982``; ``1380``–``4`` → ``1384``; other forms as printed."""
     if not first or not last:
         return last
-    if first.isdigit() and last.isdigit():
+    if not first.isdigit():
+        # lettered pages are kept as printed (S39–S45, S51–57, D387–92), a letter suffix dropped (544S–548S)
+        return last.rstrip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") or last
+    if last.isdigit():
         if len(last) < len(first):
             expanded = first[: len(first) - len(last)] + last
             return expanded if int(expanded) >= int(first) else last
         return last
-    # S12–5 → S15, e3811–4 → e3814: a shared letter prefix, abbreviated digits
-    lead = re.match(r"([A-Za-z]+)(\d+)$", first)
-    if lead and last.isdigit():
-        digits = expand_last_page(lead.group(2), last)
-        return lead.group(1) + (digits or last)
     return last
 
 
