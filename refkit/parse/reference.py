@@ -98,10 +98,13 @@ _LATE_YEAR = re.compile(rf"\(\s*(?P<paren>{_YEAR})[a-z]?\s*\)|(?<=[.,]\s)(?P<bar
 _GROUP_PREFIX = re.compile(
     r"(?P<group>(?:for\s+)?(?:the\s+)?(?:[\w'’()&-]+\s+){0,12}?"
     r"(?:Group|Investigators|Consortium|Committee|Task Force|Collaborat\w*|Working Party|Network|Society"
-    r"|Association|Organi[sz]ation|Trialists|Panel|Authors))(?:[:.]\s+)"
+    r"|Association|Organi[sz]ation|Trialists|Panel|Authors)(?:\s+[\w'’()&-]+){0,8}?)(?:[:.]\s+)"
 )
+# Words a group name may hold in lowercase ("Task Force for Translation and Cultural Adaptation").
+_GROUP_FUNCTION_WORDS = frozenset("for of the and on in to at study".split())
 _NAME_SPLIT = re.compile(r"[,;&]|\band\b")
-_BOUNDARY = re.compile(r"[.?!](?=[\s\"”’]|$)|[\"”](?=\s)")
+# Sentence ends; also a period run into the next word by PDF extraction ("disease.Blood").
+_BOUNDARY = re.compile(r"[.?!](?=[\s\"”’]|$)|[\"”](?=\s)|(?<=[a-z]{3})\.(?=[A-Z][a-z]{2})")
 # A quoted title closes with its comma or period inside or right after the quote: "Title," Journal
 _QUOTED = re.compile(r"^[\"“](?P<title>[^\"”]{3,}?)(?:[,.][\"”]|[\"”][,.])\s*")
 # A word that can sit inside a journal abbreviation: "Biol", "Ecol.-Prog", "U.S.A" (letters only).
@@ -302,10 +305,16 @@ def _late_head_year(middle: str, authors: list[Author]) -> tuple[str, int | None
 def _take_group_prefix(middle: str, authors: list[Author]) -> str:
     """``ISPOR Task Force …: Principles…``, ``PEACE Investigators. Prognostic…``: group authors."""
     m = _GROUP_PREFIX.match(middle)
-    if m and len(middle) - m.end() > 10:
+    if m and len(middle) - m.end() > 10 and _looks_like_group(m.group("group")):
         authors.append(Author(m.group("group").strip(), None, group=True))
         return middle[m.end() :]
     return middle
+
+
+def _looks_like_group(name: str) -> bool:
+    """A group name is in title case: "ASTRA Study Group", not "Association of diet with risk"."""
+    words = [w.strip("()&-'’") for w in name.split()]
+    return all(not w or w[0].isupper() or w.lower() in _GROUP_FUNCTION_WORDS for w in words)
 
 
 def _strip_trailing_notes(text: str) -> str:
