@@ -208,3 +208,73 @@ def test_library_entry_point_forwards_to_the_parser():
     assert article.source == "x.txt"
     assert article.references[0].n == 1
     assert article.to_dict()["references"][0]["raw"] == REFS[0]
+
+
+def test_plain_trailing_residue_and_counted_heading():
+    refs = f"1. {REFS[0]} PubMed | Google Scholar\n2. {REFS[1]} Abstract\n"
+    article = parse_article(page(refs, heading="References (2)"))
+    assert article.references[0].raw == REFS[0]
+    assert article.references[0].links == ["PubMed", "Google Scholar"]
+    assert article.references[1].raw == REFS[1] + " Abstract"  # a lone weak word may be the reference's own
+
+
+def test_a_wrapped_issue_number_is_not_an_item_and_wrapped_link_words_stay_text():
+    refs = ("(1) Smith A (2003) Spectra of compounds. Rapid Commun Mass Spectrom 17\n(11):1163-1168\n"
+            "(2) Kunin V, Goodwin L. A phylogeny-driven genomic encyclopaedia. Nature 2009; 462:1056-1060.\n"
+            "PubMed\ndoi:\ncrossref\n(3) Jones B. Another study. BMJ. 2002;2:3-4.")
+    article = parse_article(page(refs))
+    assert [r.n for r in article.references] == [1, 2, 3]
+    assert article.references[0].raw.endswith("Spectrom 17 (11):1163-1168")
+    assert article.references[1].raw.endswith("462:1056-1060. PubMed doi:")
+    assert article.references[1].links == ["crossref"]
+
+
+def _variant(gold: dict, rnd) -> tuple[str, dict[int, list[str]]]:
+    """A corpus page re-laid with another heading, numbering, residue, wrapping and furniture."""
+    import textwrap
+
+    heading = rnd.choice(["Works Cited", "REFERENCES AND NOTES", "Cited Literature", "Reference List",
+                          "References (45)", "Bibliography", "4. REFERENCES"])
+    style = rnd.choice(["{n}. ", "{n}) ", "[{n}] ", "({n}) ", "{n}\t", "{n} "])
+    residues = [["Crossref"], ["Article", "CAS", "PubMed", "Google Scholar"], ["Web of Science"], ["Scopus"],
+                ["PubMed", "Google Scholar"], ["PMC free article"], ["Medline"], ["Full Text"]]
+    mode = rnd.choice(["lines", "brackets", "plain"])
+    width = rnd.choice([0, 60, 90])
+    out = ["Journal List > Case Rep Med > v.3(2); 2011 > 12345", "", "Case presentation",
+           "1. Prednisone 60 mg daily in 2019.", "2. Tacrolimus 2 mg/day in 2020.", "", heading]
+    links: dict[int, list[str]] = {}
+    for ref in gold["references"]:
+        words = rnd.choice(residues) if rnd.random() < 0.5 else []
+        if mode == "plain" and words == ["Full Text"]:
+            words = []
+        line = style.format(n=ref["n"]) + ref["raw"]
+        if words and mode == "brackets":
+            line += " " + " ".join(f"[{w}]" for w in words)
+        elif words and mode == "plain":
+            line += " " + " | ".join(words)
+        out.extend(textwrap.wrap(line, width, expand_tabs=False) if width else [line])
+        if words and mode == "lines":
+            out.extend(words)
+        links[ref["n"]] = words
+    out.extend(rnd.choice([["Support Center", "Follow NCBI"], ["", "Go to:", "Share"], ["Related articles"],
+                           ["Articles from X are provided here courtesy of Y"],
+                           ["Fig. 1.", "CT scan.", "a-1-2f1.tif"]]))
+    return "\n".join(out), links
+
+
+def test_page_variants_with_unseen_headings_numbering_residue_and_furniture():
+    import random
+
+    rnd = random.Random(20231125)
+    golds = [json.loads(p.read_text(encoding="utf-8"))
+             for p in sorted((ROOT / "tests/data/corpus/pages").glob("*.json"))]
+    wrong = []
+    for _ in range(60):
+        gold = rnd.choice(golds)
+        text, links = _variant(gold, rnd)
+        article = parse_article(text)
+        got = [(r.n, r.raw, r.links) for r in article.references]
+        want = [(g["n"], g["raw"], links[g["n"]]) for g in gold["references"]]
+        if got != want:
+            wrong.append(next((g, w) for g, w in zip(got + [None] * len(want), want, strict=False) if g != w))
+    assert wrong == []

@@ -64,11 +64,13 @@ def parse_article(text: str, source: str | None = None) -> Article:
 
 _NUMBERED = re.compile(
     r"^[ \t]{0,8}(?:\[(?P<bracket>\d{1,4})\]|\((?P<paren>\d{1,4})\)|(?P<dot>\d{1,4})\.(?!\d)"
-    r"|(?P<close>\d{1,4})\)|(?P<tab>\d{1,4})(?=\t)|(?P<bare>\d{1,4})(?= +[^\W\d]))[ \t]*(?=\S)"
+    r"|(?P<close>\d{1,4})\)|(?P<tab>\d{1,4})(?=\t)|(?P<bare>\d{1,4})(?= +[^\W\d]))[ \t]*"
+    r"(?=[^\s\d:;,.)\]/–-]|\d{1,4}\s+[^\W\d])"  # an item starts with a name or a title, not ":1163"
 )
 # "1<TAB>" and "1 " are one family: a copy may turn a tab into spaces on some lines only.
 _STYLE_FAMILY = {"bracket": "bracket", "paren": "paren", "dot": "dot", "close": "close", "tab": "bare",
                  "bare": "bare"}
+MAX_REFERENCE = 5_000  # the longest real references run to about 2,000 characters
 _MAX_JUMP = 5  # a copy may lose an item or two; a bigger jump is not the next reference
 _MAX_PREAMBLE = 6  # non-blank lines tolerated between a heading and the first item
 _YEAR = re.compile(r"(?<!\d)(?:1[6-9]\d\d|20\d\d)(?!\d)")
@@ -85,16 +87,16 @@ def numbering(text: str) -> tuple[int, str, int] | None:
 
 @dataclass
 class ReferenceItem:
-    """One numbered item as found in the text: its pieces (lines) and the link residue after it."""
+    """One numbered item as found in the text: its lines, and the link-residue lines after them."""
 
     n: int
     style: str
     line: int
     pieces: list[str] = field(default_factory=list)
-    links: list[str] = field(default_factory=list)
+    residue: list[str] = field(default_factory=list)
 
     @property
-    def raw(self) -> str:
+    def text(self) -> str:
         """The item's text on one line: a web page wraps lines for display, not inside words.
 
         A line that ends in a hyphen after a letter was broken at that hyphen (``Risk-`` /
@@ -109,15 +111,36 @@ class ReferenceItem:
             text += piece
         return text
 
+    def split(self) -> tuple[str, list[str]]:
+        """(raw, links): the text without the link labels that trail it inline or follow it.
+
+        Residue lines are read together, so a label wrapped over two lines stays one label.
+        """
+        text = self.text
+        if not self.residue:
+            return split_inline_residue(text)
+        full = text + " " + " ".join(" ".join(line.split()) for line in self.residue)
+        raw, links = split_inline_residue(full, lines_from=len(text) + 1)
+        if len(raw) > len(text):  # the lines did not read as residue together: take them one by one
+            raw, links = split_inline_residue(text)
+            links += [w for line in self.residue for w in residue_words(line) or []]
+        return raw, links
+
+    @property
+    def raw(self) -> str:
+        return self.split()[0]
+
     def to_reference(self) -> Reference:
-        raw = self.raw
+        raw, links = self.split()
         try:
+            if len(raw) > MAX_REFERENCE:
+                raise ValueError(f"{len(raw):,} characters is too long for one reference")
             ref = parse_reference(raw)
         except Exception as err:  # noqa: BLE001 - a reference is never dropped, whatever the parser does
             ref = Reference(raw=raw, warnings=[f"reference parser failed: {type(err).__name__}: {err}"])
         ref.raw = raw
         ref.n = self.n
-        ref.links = list(self.links)  # the segmenter saw the residue; raw no longer holds any
+        ref.links = links  # the segmenter saw the residue; raw no longer holds any
         return ref
 
 
@@ -165,6 +188,8 @@ def split_items(lines: list[Line], start: int, strict_start: bool) -> ReferenceS
     blank_before = False
     preamble = 0
     end = len(lines)
+    # Residue lines stay apart until the item ends: a wrapped line that happens to read "PubMed"
+    # is text if the item goes on after it.
     for i in range(start, len(lines)):
         text = lines[i].text
         if not text.strip():
@@ -176,8 +201,7 @@ def split_items(lines: list[Line], start: int, strict_start: bool) -> ReferenceS
             n, style, at = found
             if current is not None and n != current.n + 1:
                 warnings.append(f"reference numbering jumps from {current.n} to {n}")
-            body, links = split_inline_residue(text[at:])
-            items.append(ReferenceItem(n, style, i, [body], links))
+            items.append(ReferenceItem(n, style, i, [text[at:]]))
             blank_before = False
             continue
         if current is None:
@@ -185,18 +209,23 @@ def split_items(lines: list[Line], start: int, strict_start: bool) -> ReferenceS
             if preamble > _MAX_PREAMBLE or is_section_heading(text) or CAPTION_START.match(text):
                 return None
             continue
-        words = residue_words(text)
-        if words:
-            current.links.extend(words)
+        if residue_words(text):
+            current.residue.append(text)
+            blank_before = False
             continue
-        if blank_before or current.links or _ends_list(text) or (
-            _looks_like_widget(text, current.pieces[-1]) and not _list_goes_on(lines, i + 1, current)
-        ):
+        if _ends_list(text):
             end = i
             break
-        body, links = split_inline_residue(text)
-        current.pieces.append(body)
-        current.links.extend(links)
+        after_gap = bool(blank_before or current.residue)
+        doubtful = after_gap or _looks_like_widget(text, current.pieces[-1])
+        if doubtful and not _list_goes_on(lines, i + 1, current, strict=after_gap):
+            end = i
+            break
+        if not blank_before:  # the "residue" was text that the item goes on with
+            current.pieces.extend(current.residue)
+            current.residue = []
+        blank_before = False
+        current.pieces.append(text)
     if not items:
         return None
     return ReferenceSection(None, items, end, warnings)
@@ -219,8 +248,8 @@ def _ends_list(text: str) -> bool:
                 or IMAGE_FILE.match(text))
 
 
-# How a complete reference ends: a page or year, a bracket, a bare "doi:", a URL.
-_FINISHED = re.compile(r"(?:\d\)?\.?|\]|\bdoi:?|https?://\S+)\s*$", re.IGNORECASE)
+# How a complete reference may end: a period, a page or year, a bracket, a bare "doi:", a URL.
+_FINISHED = re.compile(r"(?:[.\]]|\d\)?|\bdoi:?|https?://\S+)\s*$", re.IGNORECASE)
 
 
 def _looks_like_widget(text: str, previous: str) -> bool:
@@ -229,24 +258,37 @@ def _looks_like_widget(text: str, previous: str) -> bool:
     Such a line is an unknown page widget (``Support Center``) unless the list goes on after it.
     """
     stripped = text.strip()
+    previous = split_inline_residue(previous)[0]
     return (
         bool(_FINISHED.search(previous[-40:]))
         and len(stripped.split()) <= 4
         and not any(c.isdigit() for c in stripped)
-        and not stripped.endswith((".", ",", ";", ")", "-"))
+        and not stripped.endswith((".", ",", ";", ":", ")", "-"))
         and stripped[:1].isupper()
     )
 
 
-def _list_goes_on(lines: list[Line], i: int, current: ReferenceItem) -> bool:
-    """Whether the line after a doubtful one continues the item or the list (so it was no widget)."""
-    if i >= len(lines) or not lines[i].text.strip():
-        return False
-    text = lines[i].text.strip()
-    found = numbering(lines[i].text)
-    if found and _continues(current, found, strict=False):
-        return True
-    return bool(residue_words(text)) or text[:1].islower()
+def _list_goes_on(lines: list[Line], i: int, current: ReferenceItem, strict: bool) -> bool:
+    """Whether the lines after a doubtful one continue the item or the list (so it was no widget).
+
+    Looks ahead a few lines, up to known furniture, for the next number. Unless ``strict`` (the
+    doubtful line came after a blank line or after link residue), link residue, a lower-case
+    continuation or digits (a year, pages, as a reference ends with) before a blank line also count.
+    """
+    for j in range(i, min(i + 6, len(lines))):
+        text = lines[j].text.strip()
+        if not text:
+            if strict:
+                continue
+            return False
+        if _ends_list(text):
+            return False
+        found = numbering(lines[j].text)
+        if found and _continues(current, found, strict=False):
+            return True
+        if not strict and (residue_words(text) or text[:1].islower() or any(c.isdigit() for c in text)):
+            return True
+    return False
 
 
 # --- header: breadcrumb, authors and title, citation line ---------------------------------
@@ -330,7 +372,11 @@ def _read_byline(article: Article, text: str) -> bool:
             continue
         if not _NAME.match(part) or len(part.split()) > 4:
             return False
-        authors.append(Author(part, None))
+        family, _, initials = part.rpartition(" ")
+        if family and re.fullmatch(r"[A-Z]{1,3}", initials):  # "Ahn JK"
+            authors.append(Author(family, initials))
+        else:
+            authors.append(Author(part, None))
     if not authors:
         return False
     article.authors = authors

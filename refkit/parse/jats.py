@@ -51,8 +51,7 @@ def parse_jats(text: str, source: str | None = None) -> Article:
             caption = _caption(el, text)
             if caption is not None:
                 article.captions.append(caption)
-    back = _find(article_el, "back")
-    refs = list(_iter(back, "ref")) if back is not None else []
+    refs = list(_iter(article_el, "ref"))  # in <back>, or in a <ref-list> a section holds
     for index, ref_el in enumerate(refs, 1):
         article.references.append(_reference(ref_el, index))
     if not refs:

@@ -45,12 +45,14 @@ def _fold(text: str) -> str:
 # --- headings ----------------------------------------------------------------------------
 
 _HEADING_NUMBER = re.compile(r"^\s*(?:\d{1,2}|[IVX]{1,4})[.)]?\s+")
+_HEADING_COUNT = re.compile(r"\s*[(\[]\s*\d{1,4}\s*[)\]]\s*:?\s*$")  # "References (27)"
 _REFERENCE_HEADING = re.compile(
-    r"^(?:(?:notes?|sources?|endnotes?)\s+(?:and|&)\s+)?"
+    r"^(?:(?:notes?|sources?|endnotes?|footnotes?)\s+(?:and|&)\s+)?"
     r"(?:cited\s+|selected\s+|key\s+|further\s+|literature\s+and\s+)?"
     r"(?:references?(?:\s+cited|\s+list)?|bibliograph(?:y|ie|ía|ia)|literature(?:\s+cited|\s+references)?"
     r"|works?\s+cited|citations?|reference\s+list|list\s+of\s+references|refer[eê]nci(?:as|a)"
-    r"|r[ée]f[ée]rences(?:\s+bibliographiques)?|literatur(?:verzeichnis)?|sources?\s+cited)"
+    r"|r[ée]f[ée]rences(?:\s+bibliographiques)?|literatur(?:verzeichnis)?|sources?\s+cited"
+    r"|bibliographic\s+references|references\s+and\s+citations)"
     r"(?:\s+(?:and|&)\s+(?:notes?|further\s+reading|sources?|bibliography))?$"
 )
 _ABSTRACT_HEADING = re.compile(r"^(?:abstract|summary|r[ée]sum[ée]|synopsis)$")
@@ -72,7 +74,8 @@ def heading_text(text: str) -> str | None:
         return None
     if stripped.endswith(".") and len(stripped.split()) > 3:  # a sentence, not a heading
         return None
-    return _fold(_HEADING_NUMBER.sub("", stripped))
+    stripped = _HEADING_COUNT.sub("", _HEADING_NUMBER.sub("", stripped))
+    return _fold(stripped)
 
 
 def is_reference_heading(text: str) -> bool:
@@ -149,7 +152,11 @@ _RESIDUE_PHRASES = sorted(
             "free article", "pdf", "full text pdf", "html", "wiley online library", "sciencedirect",
             "springerlink", "jstor", "order article via infotrieve", "abstract/free full text",
             "article locations", "pubmed citation", "google", "worldcat", "scholar", "ncbi", "epub",
-            "export citation", "citation", "abstract free full text",
+            "export citation", "citation", "abstract free full text", "search ads", "crossref search ads",
+            "europepmc", "pubmed ncbi", "ncbi pubmed", "mathscinet", "zbmath", "inspire",
+            "astrophysics data system",
+            "view in scopus", "view in article", "google scholar crossref", "pubmed central full text",
+            "pmc full text", "ref", "refs", "publisher site", "full article", "full-text", "free full-text",
         )
     ),
     key=len,
@@ -187,32 +194,43 @@ def is_strong_residue(words: list[str]) -> bool:
     return any(tuple(w.casefold().split()) not in _WEAK_RESIDUE for w in words)
 
 
-_BRACKET_TAIL = re.compile(r"(?:\s*\[[^\[\]\n]{1,40}\])+\s*$")
 _BRACKET = re.compile(r"\[([^\[\]\n]{1,40})\]")
 
 
-def split_inline_residue(text: str) -> tuple[str, list[str]]:
-    """Strip trailing bracketed link labels (`` [PubMed] [Google Scholar]``) from a reference line.
+_TOKEN_START = re.compile(r"(?<!\S)\S")
+_RESIDUE_WINDOW = 300  # link labels after a reference never run longer than this
 
-    A bracket group is residue only when every trailing group is a known link label, printed as
-    a label (capitalised) or unmistakable (``PubMed``); ``[abstract]`` (a meeting abstract),
-    ``[in Japanese]`` or ``[Epub ahead of print]`` stay in the reference.
+
+def split_inline_residue(text: str, lines_from: int | None = None) -> tuple[str, list[str]]:
+    """Strip the longest tail of ``text`` that is nothing but link labels; (text, labels).
+
+    Labels are bracketed (``[PubMed] [Google Scholar]``) or plain (``PubMed | Google Scholar``).
+    From ``lines_from`` on, ``text`` holds lines that were residue on their own, where any label
+    counts. Inline, a tail counts only when one label is unmistakable (``PubMed``) or every label
+    is bracketed and capitalised: ``[abstract]`` (a meeting abstract), ``[in Japanese]`` and a
+    plain trailing ``Abstract`` stay in the reference.
     """
-    tail = _BRACKET_TAIL.search(text[-400:]) if "]" in text[-3:] else None
-    if not tail:
-        return text, []
-    cut = len(text)
-    labels: list[str] = []
-    groups = list(_BRACKET.finditer(tail.group(0)))
-    offset = len(text) - len(tail.group(0))
-    for group in reversed(groups):  # from the end: residue follows the reference, never precedes it
-        label = group.group(1)
-        words = residue_words(label)
-        if words is None or not (is_strong_residue(words) or label.strip()[:1].isupper()):
-            break
-        labels[:0] = words
-        cut = offset + group.start()
-    return text[:cut].rstrip(), labels
+    for m in _TOKEN_START.finditer(text, max(1, len(text) - _RESIDUE_WINDOW)):
+        tail = text[m.start() :]
+        if tail.count("[") != tail.count("]") or tail.find("]") < tail.find("["):
+            continue
+        words = residue_words(tail)
+        if words is None:
+            continue
+        own_lines = lines_from is not None and m.start() >= lines_from
+        if own_lines or _inline_labels(tail, words):
+            return text[: m.start()].rstrip(), words
+    return text, []
+
+
+def _inline_labels(tail: str, words: list[str]) -> bool:
+    groups = _BRACKET.findall(tail)
+    for group in groups:
+        inner = residue_words(group) or []
+        if not is_strong_residue(inner) and not group.strip()[:1].isupper():
+            return False
+    plain = _BRACKET.sub(" ", tail)
+    return is_strong_residue(words) or (bool(groups) and not residue_words(plain))
 
 
 # --- captions and images -----------------------------------------------------------------
