@@ -390,3 +390,50 @@ def test_absurdly_long_line_is_cut_with_a_warning():
     ref = parse_reference(text)
     assert ref.raw is text
     assert any(str(MAX_REFERENCE_CHARS) in w for w in ref.warnings)
+
+
+def test_labelled_volume_issue_pages():
+    ref = parse_reference(
+        'A. Smith and B. Jones, "A study of things," IEEE Trans. Med. Imaging, vol. 12, no. 3, '
+        "pp. 45–67, Mar. 2008."
+    )
+    assert fields(ref) == (
+        "Smith",
+        "A study of things",
+        "IEEE Trans. Med. Imaging",
+        2008,
+        "12",
+        "3",
+        "45",
+        "67",
+    )
+
+
+def test_nature_style_year_in_brackets_after_pages():
+    ref = parse_reference("Smith, J. et al. A study of things. Nature 451, 457–460 (2008).")
+    assert fields(ref) == ("Smith", "A study of things", "Nature", 2008, "451", None, "457", "460")
+    assert ref.et_al
+
+
+def test_book_chapter():
+    ref = parse_reference(
+        "Smith J, Jones K (2008) A study of things. In: Doe J, Roe R (eds) Book of Stuff. "
+        "Springer, Berlin, pp 45-67"
+    )
+    assert (ref.title, ref.journal, ref.year, ref.first_page, ref.last_page) == (
+        "A study of things",
+        "Book of Stuff",
+        2008,
+        "45",
+        "67",
+    )
+    ref = parse_reference(
+        "Smith J, Jones K: A study of things. In Book of Stuff. Edited by Doe J. New York: Wiley; 2008:45-67."
+    )
+    assert (ref.title, ref.journal, ref.year, ref.volume, ref.first_page) == (
+        "A study of things",
+        "Book of Stuff",
+        2008,
+        None,
+        "45",
+    )

@@ -54,15 +54,27 @@ _TAIL_END = r"[\s.,;:(\[]*$"
 _TAIL_STOP = r"(?=[.,;]\s|\s*[(\[]|\s*$)"
 
 # Tail forms, most specific first. Each is searched in the last stretch of the string only.
+_LABELLED_TAIL = (
+    rf"(?:^|[\s.,])\s*(?:[Vv]ol\.?|Volume)\s*{_VOLUME}(?:,?\s*(?:[Nn]o\.?|[Ii]ssue)\s*(?P<issue>[\w-]{{1,10}}))?"
+    rf",?\s*{_PAGES}(?:,?\s*(?:{_MONTH}\s*)?(?:\d{{1,2}},?\s*)?(?P<year>{_YEAR}))?"
+)
+_VANCOUVER_TAIL = rf"(?:^|[\s.,])\s*\(?{_DATE}\)?(?:\s*[;,:.]\s*|\s+){_VOLUME}{_ISSUE}\s*[:,]\s*{_PAGES}"
+_YEAR_LAST_TAIL = rf"(?:^|[\s.,])\s*{_VOLUME}{_ISSUE}\s*[:,]\s*{_PAGES}\s*(?:[.,;]\s*|\(\s*){_DATE}\s*\)?"
+_VOLUME_PAGES_TAIL = rf"(?:^|[\s.,])\s*{_VOLUME}{_ISSUE}\s*[:,]\s*{_PAGES}"
 _TAILS = [
+    # Labelled: "vol. 12, no. 3, pp. 45–67, Mar. 2008", "Volume 10, pp 1-5"
+    re.compile(_LABELLED_TAIL + _TAIL_END),
     # Vancouver/BMC/AMA: "Lancet. 2003; 362:971–82", "J 2008, 28(53):14329-40", "Lancet 2003, 362, 971"
-    re.compile(rf"(?:^|[\s.,])\s*{_DATE}\s*[;,:.]\s*{_VOLUME}{_ISSUE}\s*[:,]\s*{_PAGES}{_TAIL_END}"),
+    re.compile(_VANCOUVER_TAIL + _TAIL_END),
     # Year after pages: "27:102-110. 1996", "65:117-134, 1993", "38, 452-460 (2007)"
-    re.compile(
-        rf"(?:^|[\s.,])\s*{_VOLUME}{_ISSUE}\s*[:,]\s*{_PAGES}\s*(?:[.,;]\s*|\(\s*){_DATE}\s*\)?{_TAIL_END}"
-    ),
+    re.compile(_YEAR_LAST_TAIL + _TAIL_END),
+    # Book chapter pages after the publisher: "New York: Wiley; 2008:45-67"
+    re.compile(rf"[;,]\s*{_DATE}\s*:\s*{_PAGES}{_TAIL_END}"),
     # Volume then pages, year elsewhere: "10:88-95", ", 41(3), 278-289", "Neuropsychologia 34, 247-261"
-    re.compile(rf"(?:^|[\s.,])\s*(?:[Vv]ol\.?\s*)?{_VOLUME}{_ISSUE}\s*[:,]\s*{_PAGES}{_TAIL_END}"),
+    re.compile(_VOLUME_PAGES_TAIL + _TAIL_END),
+    # Pages alone, as chapters give them: "Springer, Berlin, pp 45-67", "pp. 45-67, 2008"
+    re.compile(rf"[\s.,;:]\s*pp?\.\s*{_PAGES}(?:[,.]?\s*\(?{_DATE}\)?)?{_TAIL_END}"),
+    re.compile(rf"[\s.,;:]\s*pp\s*{_PAGES}(?:[,.]?\s*\(?{_DATE}\)?)?{_TAIL_END}"),
     # Year and volume without pages: "Lancet 2003;362."
     re.compile(rf"(?:^|[\s.,])\s*{_DATE}\s*[;,:]\s*{_VOLUME}{_ISSUE}{_TAIL_END}"),
     # Volume(issue) then year: "Nature 451(7), 2008"
@@ -70,7 +82,7 @@ _TAILS = [
 ]
 _TAIL_WINDOW = 160
 # The same forms ending anywhere at a delimiter, for references with notes after the source.
-_LOOSE_TAILS = [re.compile(p.pattern.replace(_TAIL_END, _TAIL_STOP)) for p in _TAILS[:3]]
+_LOOSE_TAILS = [re.compile(p + _TAIL_STOP) for p in (_VANCOUVER_TAIL, _YEAR_LAST_TAIL, _VOLUME_PAGES_TAIL)]
 
 # Notes printed after the source that are not part of any field.
 _TRAILING_NOTES = re.compile(
@@ -101,7 +113,7 @@ _GROUP_PREFIX = re.compile(
     r"|Association|Organi[sz]ation|Trialists|Panel|Authors)(?:\s+[\w'’()&-]+){0,8}?)(?:[:.]\s+)"
 )
 # Words a group name may hold in lowercase ("Task Force for Translation and Cultural Adaptation").
-_GROUP_FUNCTION_WORDS = frozenset("for of the and on in to at study".split())
+_GROUP_FUNCTION_WORDS = frozenset(["for", "of", "the", "and", "on", "in", "to", "at", "study"])
 _NAME_SPLIT = re.compile(r"[,;&]|\band\b")
 # Sentence ends; also a period run into the next word by PDF extraction ("disease.Blood").
 _BOUNDARY = re.compile(r"[.?!](?=[\s\"”’]|$)|[\"”](?=\s)|(?<=[a-z]{3})\.(?=[A-Z][a-z]{2})")
@@ -110,6 +122,9 @@ _QUOTED = re.compile(r"^[\"“](?P<title>[^\"”]{3,}?)(?:[,.][\"”]|[\"”][,.
 # A word that can sit inside a journal abbreviation: "Biol", "Ecol.-Prog", "U.S.A" (letters only).
 _ABBREV_WORD = re.compile(rf"^[{UPPER}](?:[^\W\d_]|[-'’.])*$")
 _TITLE_TRIM = " \t.,;:"
+# A chapter: "Title. In: Smith J (ed) Book. Publisher", "Title. In Book. Edited by Doe J."
+_IN_BOOK = re.compile(r"(?<=[.?!])\s+In:?\s+(?=[A-Z\d])")
+_EDITORS_BEFORE_BOOK = re.compile(r"^[^()]{0,200}?\((?:eds?|Hrsg|editors?)\.?\)[.,:]?\s*", re.IGNORECASE)
 
 
 def join_lines(text: str) -> str:
@@ -205,7 +220,7 @@ def _parse_into(ref: Reference, text: str) -> None:
             ref.warnings.append("no authors found")
         return
 
-    ref.volume = tail.group("volume")
+    ref.volume = tail.groupdict().get("volume")
     ref.issue = tail.groupdict().get("issue")
     first = tail.groupdict().get("first")
     ref.first_page = first
@@ -224,7 +239,7 @@ def _parse_into(ref: Reference, text: str) -> None:
         if found:
             year = int(found[-1])
             middle = _YEAR_ANYWHERE.sub(" ", middle)  # a bare year between journal and volume
-            middle = _SPACES.sub(" ", middle).strip(" ,;:")
+            middle = _SPACES.sub(" ", _EMPTY_BRACKETS.sub(" ", middle)).strip(" ,;:")
     ref.year = year
 
     if not authors and middle:
@@ -388,6 +403,10 @@ def _follows_abbreviation(body: str, word_start: int) -> bool:
 
 def _split_title_journal(middle: str) -> tuple[str, str]:
     """Split "Title. Journal" at the last sentence boundary outside the journal's abbreviations."""
+    chapter = _IN_BOOK.search(middle)
+    if chapter:
+        book = _EDITORS_BEFORE_BOOK.sub("", middle[chapter.end() :], count=1)
+        return middle[: chapter.start()].strip(_TITLE_TRIM), _first_sentence(book)
     quoted = _QUOTED.match(middle)
     if quoted:
         return quoted.group("title").strip(_TITLE_TRIM), middle[quoted.end() :].strip(_TITLE_TRIM)
