@@ -437,3 +437,26 @@ def test_book_chapter():
         None,
         "45",
     )
+
+
+def test_group_names_in_and_after_the_author_list():
+    ref = parse_reference(
+        "Wild D, Erikson P, ISPOR Task Force for Translation and Cultural Adaptation: Principles "
+        "of Good Practice. Value Health 2005, 8:94-104."
+    )
+    assert ref.authors[-1] == Author(
+        "ISPOR Task Force for Translation and Cultural Adaptation", None, group=True
+    )
+    assert ref.title == "Principles of Good Practice"
+    ref = parse_reference(
+        "Sabatine MS, et al. PEACE Investigators. Prognostic utility of things. "
+        "Arterioscler Thromb Vasc Biol. 2007;27:2463-9."
+    )
+    assert ref.title == "Prognostic utility of things" and ref.et_al
+    # a title in title case that merely contains "Association" is not a group
+    ref = parse_reference(
+        "O'Neill MS, Schwartz J: Modifiers of the Temperature and Mortality Association in "
+        "Seven US Cities. Am J Epidemiol 2003, 157:1074-1082."
+    )
+    assert ref.title == "Modifiers of the Temperature and Mortality Association in Seven US Cities"
+    assert [a.family for a in ref.authors] == ["O'Neill", "Schwartz"]

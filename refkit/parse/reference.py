@@ -107,11 +107,15 @@ _LOWER_WORD = re.compile(
     r"(?<![\w'’])(?!(?:and|et|al|van|von|der|den|del|della|da|de|dos|das|du|le|la|zur|ten|ter)\b)[a-z]{3,}"
 )
 _LATE_YEAR = re.compile(rf"\(\s*(?P<paren>{_YEAR})[a-z]?\s*\)|(?<=[.,]\s)(?P<bare>{_YEAR})[a-z]?\.(?=\s)")
-_GROUP_PREFIX = re.compile(
-    r"(?P<group>(?:for\s+)?(?:the\s+)?(?:[\w'’()&-]+\s+){0,12}?"
+_GROUP_KEYWORD = (
     r"(?:Group|Investigators|Consortium|Committee|Task Force|Collaborat\w*|Working Party|Network|Society"
-    r"|Association|Organi[sz]ation|Trialists|Panel|Authors)(?:\s+[\w'’()&-]+){0,8}?)(?:[:.]\s+)"
+    r"|Association|Organi[sz]ation|Trialists|Panel|Authors)"
 )
+# A group ahead of the title: "PEACE Investigators. Prognostic…", "… ASTRA Study Group: Effect…"
+_GROUP_PREFIX = re.compile(
+    rf"(?P<group>(?:for\s+)?(?:the\s+)?(?:[\w'’()&-]+\s+){{0,12}}?{_GROUP_KEYWORD})(?:[:.]\s+)"
+)
+_GROUP_IN_LIST = re.compile(rf"\b{_GROUP_KEYWORD}\b")
 # Words a group name may hold in lowercase ("Task Force for Translation and Cultural Adaptation").
 _GROUP_FUNCTION_WORDS = frozenset(["for", "of", "the", "and", "on", "in", "to", "at", "study"])
 _NAME_SPLIT = re.compile(r"[,;&]|\band\b")
@@ -271,7 +275,12 @@ def _extend_author_block(text: str, pos: int, authors: list[Author]) -> int:
         return pos
     segment = rest[: stop.start()]
     if _LOWER_WORD.search(segment):
-        return pos
+        # "…, Erikson P, ISPOR Task Force for Translation and Cultural Adaptation: Principles…"
+        group = segment.strip(" ,;&")
+        if not (_GROUP_IN_LIST.search(group) and _looks_like_group(group)):
+            return pos
+        authors.append(Author(group, None, group=True))
+        return pos + stop.start()
     extra = _lenient_names(segment)
     if not extra:
         return pos
