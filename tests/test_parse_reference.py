@@ -292,6 +292,7 @@ def test_group_author():
         ("Hausner-\nSypek", "Hausner-Sypek"),
         ("IL-\nbeta", "IL-beta"),
         ("two \nlines", "two lines"),
+        ("opti-\r\nmization", "optimization"),
     ],
 )
 def test_join_lines(text, expected):

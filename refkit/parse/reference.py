@@ -47,11 +47,11 @@ _DATE = (
 _VOLUME = r"(?P<volume>[A-Z]{0,2}\d+[A-Za-z]?(?:[-–]\d+)?)(?:\s*(?:Suppl|Supplement|Pt|Part)\.?\s*\w{0,4})?"
 _ISSUE = r"(?:\s*\((?P<issue>(?:[^()]|\([^()]{0,10}\)){1,30})\))?"
 _DASH = r"\s*[-–—‐‑−]+\s*"
-_PAGE = r"[A-Za-z]{0,3}\d+[A-Za-z]?"
+_PAGE = r"[A-Za-z]{0,3}\d+(?:[A-Za-z]\d*)?"
 _PAGES = rf"(?:pp?\.?\s*)?(?P<first>{_PAGE})(?:{_DASH}(?P<last>{_PAGE})|-(?=\s*$))?"
 _TAIL_END = r"[\s.,;:(\[]*$"
 # Where a source block may stop when notes follow it ("…:2337-43. discussion 2320", ", 1-9").
-_TAIL_STOP = r"(?=[.,;]\s|\s*[(\[]|\s*$)"
+_TAIL_STOP = r"(?=[.,;]\s|\s*[(\[]|\s*$|\s+[a-z])"
 
 # Tail forms, most specific first. Each is searched in the last stretch of the string only.
 _LABELLED_TAIL = (
@@ -133,7 +133,7 @@ _EDITORS_BEFORE_BOOK = re.compile(r"^[^()]{0,200}?\((?:eds?|Hrsg|editors?)\.?\)[
 
 def join_lines(text: str) -> str:
     """Undo PDF line wrapping: rejoin words split by an end-of-line hyphen, then one line."""
-    if "\n" in text and "-\n" in text.replace(" \n", "\n").replace("\u00ad", "-"):
+    if "\n" in text:
         parts: list[str] = []
         last = 0
         for m in _BREAK_HYPHEN.finditer(text):
