@@ -461,3 +461,22 @@ def test_group_names_in_and_after_the_author_list():
     )
     assert ref.title == "Modifiers of the Temperature and Mortality Association in Seven US Cities"
     assert [a.family for a in ref.authors] == ["O'Neill", "Schwartz"]
+
+
+def test_page_range_broken_over_lines_before_residue():
+    ref = parse_reference("Smith J. Psychological distress. Psycho-Oncology. 2006;15(8):739-\n47.\ncrossref")
+    assert (ref.journal, ref.first_page, ref.last_page, ref.links) == (
+        "Psycho-Oncology",
+        "739",
+        "747",
+        ["crossref"],
+    )
+
+
+def test_stray_number_line_from_pdf_layout_is_dropped():
+    ref = parse_reference(
+        "McCallum RW, Campoli-Richards DM, \n58. \nGoa KL. Cisapride. A preliminary review. "
+        "Drugs. 1988;36:652-681."
+    )
+    assert [a.family for a in ref.authors] == ["McCallum", "Campoli-Richards", "Goa"]
+    assert ref.title == "Cisapride. A preliminary review"

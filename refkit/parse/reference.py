@@ -33,7 +33,8 @@ _LEADING_NUMBER = re.compile(r"^\s*(?:\[\s*\d{1,4}\s*\]|\(\s*\d{1,4}\s*\)|\d{1,4
 _BREAK_HYPHEN = re.compile(r"[-\u00ad][ \t]*\r?\n[ \t]*")
 _SPACES = re.compile(r"\s+")
 # A line holding only a number inside a reference is the next item's number left by the PDF layout.
-_STRAY_NUMBER_LINE = re.compile(r"\n[ \t]*\d{1,4}\.[ \t]*\n")
+# (not a page range's end: "739-\n47.\n").
+_STRAY_NUMBER_LINE = re.compile(r"(?<![-–])\n[ \t]*\d{1,4}\.[ \t]*\n(?=[ \t]*[^\W\d_])")
 _EMPTY_BRACKETS = re.compile(r"\(\s*[.,;:]?\s*\)|\[\s*\]")
 
 _YEAR = r"(?:1[6-9]\d\d|20[0-4]\d)"
