@@ -480,3 +480,14 @@ def test_stray_number_line_from_pdf_layout_is_dropped():
     )
     assert [a.family for a in ref.authors] == ["McCallum", "Campoli-Richards", "Goa"]
     assert ref.title == "Cisapride. A preliminary review"
+
+
+def test_title_starting_with_a_year_is_not_a_head_year():
+    ref = parse_reference("Smith J, Jones K. 2009 H1N1 influenza pandemic in Mexico. Lancet 2010;375:1-5.")
+    assert (ref.title, ref.year, ref.journal) == ("2009 H1N1 influenza pandemic in Mexico", 2010, "Lancet")
+
+
+def test_in_press_keeps_title_and_journal():
+    ref = parse_reference("Smith J, Jones K. A study of things. J Foo (in press).")
+    assert (ref.title, ref.journal, ref.volume) == ("A study of things", "J Foo", None)
+    assert ref.warnings == ["no volume/pages found"]

@@ -93,6 +93,7 @@ _TRAILING_NOTES = re.compile(
     re.IGNORECASE,
 )
 
+_IN_PRESS = re.compile(r"[\s.,;]*\(?\b(?:in press|forthcoming|accepted)\b\)?[\s.]*$", re.IGNORECASE)
 _NOTE_HINT = re.compile(r"[\[(]|Epub|Review|[Pp]ress|Erratum|Published|Article")
 
 # A year printed after the authors: "(2008)", "(2008a).", "2006.", "(2007, March)".
@@ -192,6 +193,9 @@ def _parse_into(ref: Reference, text: str) -> None:
     text = join_lines(text)
     text = _EMPTY_BRACKETS.sub(" ", text)
     text, _ = take_links(text)  # residue words that followed an identifier
+    in_press = _IN_PRESS.search(text, max(0, len(text) - 30))
+    if in_press:
+        text = text[: in_press.start()]
     text = _strip_trailing_notes(text)
 
     authors, et_al, pos = parse_author_block(text)
@@ -219,7 +223,11 @@ def _parse_into(ref: Reference, text: str) -> None:
             group, middle = _group_author(middle)
             if group:
                 ref.authors = [group]
-        title = _first_sentence(middle)
+        if in_press:  # "Title. J Foo (in press)": the journal is known, the source block not yet
+            title, journal = _split_title_journal(middle)
+            ref.journal = journal or None
+        else:
+            title = _first_sentence(middle)
         ref.title = title or None
         if not ref.authors:
             ref.warnings.append("no authors found")
@@ -231,6 +239,9 @@ def _parse_into(ref: Reference, text: str) -> None:
     ref.first_page = first
     ref.last_page = expand_last_page(first, tail.groupdict().get("last"))
     tail_year = tail.groupdict().get("year")
+    if tail_year and head_year and head_year.group("by") and int(tail_year) != year:
+        # "Smith J. 2009 H1N1 influenza pandemic. Lancet 2010;…": the bare number opened the title
+        year, start = None, _AFTER_AUTHORS.match(text, pos).end()
     if year is None and tail_year:
         year = int(tail_year)
 
