@@ -64,6 +64,8 @@ _FORMS = (_FAMILY_COMMA_GIVEN, _FAMILY_INITIALS, _INITIALS_FAMILY)
 _SEPARATOR = re.compile(r"\s*(?:[,;]\s*(?:(?:and|&)\s+)?|\s(?:and|&)\s+|&\s*)")
 _ET_AL = re.compile(r",?\s*(?:et\.?\s*als?\b\.?|and others\b|etal\b\.?)", re.IGNORECASE)
 _EDITORS = re.compile(r"\s*\(?(?:eds?|editors?)\.?\)?(?=[\s.,:]|$)", re.IGNORECASE)
+
+
 def _match_name(text: str, pos: int) -> re.Match[str] | None:
     for form in _FORMS:
         m = form.match(text, pos)

@@ -9,9 +9,11 @@ middle is not:
 2. head: the author list (:mod:`refkit.parse.names`), then a year if the style puts it
    there (``Author (2008) Title``, ``Fuligni, A. J. (1998). Title``, ``Name, I. 2006. Title``);
 3. tail: the source block, matched against the end of the string — ``2003;362(9388):971-82``,
-   ``2008, 28:14329-40``, ``10:88-95``, ``, 41(3), 278-289``, ``38, 452-460 (2007)``;
+   ``2008, 28:14329-40``, ``10:88-95``, ``, 41(3), 278-289``, ``38, 452-460 (2007)``
+   (:mod:`refkit.parse._source_block`);
 4. middle: what lies between is title then journal. The title ends at the last sentence
-   boundary that is not inside a dotted journal abbreviation (``J. Biol. Chem.``).
+   boundary that is not inside a dotted journal abbreviation (``J. Biol. Chem.``)
+   (:mod:`refkit.parse._title_journal`).
 
 It never raises: a string it cannot split keeps its ``raw`` text and gets a warning.
 """
@@ -22,7 +24,11 @@ import re
 
 from refkit.model import Author, Reference
 from refkit.parse._identifiers import take_identifiers, take_links
-from refkit.parse.names import UPPER, parse_author_block
+from refkit.parse._source_block import YEAR, expand_last_page, match_source_block
+from refkit.parse._title_journal import BOUNDARY, first_sentence, split_title_journal
+from refkit.parse.names import parse_author_block
+
+__all__ = ["MAX_REFERENCE_CHARS", "expand_last_page", "join_lines", "parse_reference"]
 
 # Longest reference string worth parsing; beyond this the text is a segmentation accident.
 MAX_REFERENCE_CHARS = 4000
@@ -37,54 +43,6 @@ _SPACES = re.compile(r"\s+")
 _STRAY_NUMBER_LINE = re.compile(r"(?<![-–])\n[ \t]*\d{1,4}\.[ \t]*\n(?=[ \t]*[^\W\d_])")
 _EMPTY_BRACKETS = re.compile(r"\(\s*[.,;:]?\s*\)|\[\s*\]")
 
-_YEAR = r"(?:1[6-9]\d\d|20[0-4]\d)"
-_MONTH = (
-    r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Spring|Summer|Fall|Autumn|Winter)[a-z]*\.?"
-)
-_DATE = (
-    rf"(?P<year>{_YEAR})[a-z]?(?:\s+{_MONTH}(?:\s*\d{{1,2}})?"
-    rf"(?:\s*[-–/]\s*(?:{_MONTH})?\s*(?:\d{{1,2}})?)?)?"
-)
-_VOLUME = r"(?P<volume>[A-Z]{0,2}\d+[A-Za-z]?(?:[-–]\d+)?)(?:\s*(?:Suppl|Supplement|Pt|Part)\.?\s*\w{0,4})?"
-_ISSUE = r"(?:\s*\((?P<issue>(?:[^()]|\([^()]{0,10}\)){1,30})\))?"
-_DASH = r"\s*[-–—‐‑−]+\s*"
-_PAGE = r"[A-Za-z]{0,3}\d+(?:[A-Za-z]\d*)?"
-_PAGES = rf"(?:pp?\.?\s*)?(?P<first>{_PAGE})(?:{_DASH}(?P<last>{_PAGE})|-(?=\s*$))?"
-_TAIL_END = r"[\s.,;:(\[]*$"
-# Where a source block may stop when notes follow it ("…:2337-43. discussion 2320", ", 1-9").
-_TAIL_STOP = r"(?=[.,;]\s|\s*[(\[]|\s*$|\s+[a-z])"
-
-# Tail forms, most specific first. Each is searched in the last stretch of the string only.
-_LABELLED_TAIL = (
-    rf"(?:^|[\s.,])\s*(?:[Vv]ol\.?|Volume)\s*{_VOLUME}(?:,?\s*(?:[Nn]o\.?|[Ii]ssue)\s*(?P<issue>[\w-]{{1,10}}))?"
-    rf",?\s*{_PAGES}(?:,?\s*(?:{_MONTH}\s*)?(?:\d{{1,2}},?\s*)?(?P<year>{_YEAR}))?"
-)
-_VANCOUVER_TAIL = rf"(?:^|[\s.,])\s*\(?{_DATE}\)?(?:\s*[;,:.]\s*|\s+){_VOLUME}{_ISSUE}\s*[:,]\s*{_PAGES}"
-_YEAR_LAST_TAIL = rf"(?:^|[\s.,])\s*{_VOLUME}{_ISSUE}\s*[:,]\s*{_PAGES}\s*(?:[.,;]\s*|\(\s*){_DATE}\s*\)?"
-_VOLUME_PAGES_TAIL = rf"(?:^|[\s.,])\s*{_VOLUME}{_ISSUE}\s*[:,]\s*{_PAGES}"
-_TAILS = [
-    # Labelled: "vol. 12, no. 3, pp. 45–67, Mar. 2008", "Volume 10, pp 1-5"
-    re.compile(_LABELLED_TAIL + _TAIL_END),
-    # Vancouver/BMC/AMA: "Lancet. 2003; 362:971–82", "J 2008, 28(53):14329-40", "Lancet 2003, 362, 971"
-    re.compile(_VANCOUVER_TAIL + _TAIL_END),
-    # Year after pages: "27:102-110. 1996", "65:117-134, 1993", "38, 452-460 (2007)"
-    re.compile(_YEAR_LAST_TAIL + _TAIL_END),
-    # Book chapter pages after the publisher: "New York: Wiley; 2008:45-67"
-    re.compile(rf"[;,]\s*{_DATE}\s*:\s*{_PAGES}{_TAIL_END}"),
-    # Volume then pages, year elsewhere: "10:88-95", ", 41(3), 278-289", "Neuropsychologia 34, 247-261"
-    re.compile(_VOLUME_PAGES_TAIL + _TAIL_END),
-    # Pages alone, as chapters give them: "Springer, Berlin, pp 45-67", "pp. 45-67, 2008"
-    re.compile(rf"[\s.,;:]\s*pp?\.\s*{_PAGES}(?:[,.]?\s*\(?{_DATE}\)?)?{_TAIL_END}"),
-    re.compile(rf"[\s.,;:]\s*pp\s*{_PAGES}(?:[,.]?\s*\(?{_DATE}\)?)?{_TAIL_END}"),
-    # Year and volume without pages: "Lancet 2003;362."
-    re.compile(rf"(?:^|[\s.,])\s*{_DATE}\s*[;,:]\s*{_VOLUME}{_ISSUE}{_TAIL_END}"),
-    # Volume(issue) then year: "Nature 451(7), 2008"
-    re.compile(rf"(?:^|[\s.,])\s*{_VOLUME}{_ISSUE}\s*[.,]?\s*\(?{_DATE}\)?{_TAIL_END}"),
-]
-_TAIL_WINDOW = 160
-# The same forms ending anywhere at a delimiter, for references with notes after the source.
-_LOOSE_TAILS = [re.compile(p + _TAIL_STOP) for p in (_VANCOUVER_TAIL, _YEAR_LAST_TAIL, _VOLUME_PAGES_TAIL)]
-
 # Notes printed after the source that are not part of any field.
 _TRAILING_NOTES = re.compile(
     r"(?:[.,]?\s*(?:\[?Epub\b[^\]]*\]?|\[[^\]]*\]"
@@ -98,17 +56,17 @@ _NOTE_HINT = re.compile(r"[\[(]|Epub|Review|[Pp]ress|Erratum|Published|Article")
 
 # A year printed after the authors: "(2008)", "(2008a).", "2006.", "(2007, March)".
 _HEAD_YEAR = re.compile(
-    rf"[\s.,:;]*(?:\(\s*(?P<py>{_YEAR})[a-z]?(?:\s*,[^()]{{0,20}})?\s*\)|(?P<by>{_YEAR})[a-z]?(?=[\s.,:;]))[\s.,:;]*"
+    rf"[\s.,:;]*(?:\(\s*(?P<py>{YEAR})[a-z]?(?:\s*,[^()]{{0,20}})?\s*\)|(?P<by>{YEAR})[a-z]?(?=[\s.,:;]))[\s.,:;]*"
 )
-_YEAR_ANYWHERE = re.compile(rf"(?<![\d/.])({_YEAR})[a-z]?(?![\d/])")
+_YEAR_ANYWHERE = re.compile(rf"(?<![\d/.])({YEAR})[a-z]?(?![\d/])")
 _AFTER_AUTHORS = re.compile(r"[\s.,:;]*")
 _EXTENSION_WINDOW = 200
 _LIST_GOES_ON = re.compile(r"\s*(?:[,;&]|and\s)")
-_HEAD_STOP = re.compile(rf"\(\s*{_YEAR}[a-z]?\s*\)|\s:\s|:\s(?=[A-Z])|(?<=\.\s){_YEAR}[a-z]?\.")
+_HEAD_STOP = re.compile(rf"\(\s*{YEAR}[a-z]?\s*\)|\s:\s|:\s(?=[A-Z])|(?<=\.\s){YEAR}[a-z]?\.")
 _LOWER_WORD = re.compile(
     r"(?<![\w'’])(?!(?:and|et|al|van|von|der|den|del|della|da|de|dos|das|du|le|la|zur|ten|ter)\b)[a-z]{3,}"
 )
-_LATE_YEAR = re.compile(rf"\(\s*(?P<paren>{_YEAR})[a-z]?\s*\)|(?<=[.,]\s)(?P<bare>{_YEAR})[a-z]?\.(?=\s)")
+_LATE_YEAR = re.compile(rf"\(\s*(?P<paren>{YEAR})[a-z]?\s*\)|(?<=[.,]\s)(?P<bare>{YEAR})[a-z]?\.(?=\s)")
 _GROUP_KEYWORD = (
     r"(?:Group|Investigators|Consortium|Committee|Task Force|Collaborat\w*|Working Party|Network|Society"
     r"|Association|Organi[sz]ation|Trialists|Panel|Authors)"
@@ -121,16 +79,6 @@ _GROUP_IN_LIST = re.compile(rf"\b{_GROUP_KEYWORD}\b")
 # Words a group name may hold in lowercase ("Task Force for Translation and Cultural Adaptation").
 _GROUP_FUNCTION_WORDS = frozenset(["for", "of", "the", "and", "on", "in", "to", "at", "study"])
 _NAME_SPLIT = re.compile(r"[,;&]|\band\b")
-# Sentence ends; also a period run into the next word by PDF extraction ("disease.Blood").
-_BOUNDARY = re.compile(r"[.?!](?=[\s\"”’]|$)|[\"”](?=\s)|(?<=[a-z]{3})\.(?=[A-Z][a-z]{2})")
-# A quoted title closes with its comma or period inside or right after the quote: "Title," Journal
-_QUOTED = re.compile(r"^[\"“](?P<title>[^\"”]{3,}?)(?:[,.][\"”]|[\"”][,.])\s*")
-# A word that can sit inside a journal abbreviation: "Biol", "Ecol.-Prog", "U.S.A" (letters only).
-_ABBREV_WORD = re.compile(rf"^[{UPPER}](?:[^\W\d_]|[-'’.])*$")
-_TITLE_TRIM = " \t.,;:"
-# A chapter: "Title. In: Smith J (ed) Book. Publisher", "Title. In Book. Edited by Doe J."
-_IN_BOOK = re.compile(r"(?<=[.?!])\s+In:?\s+(?=[A-Z\d])")
-_EDITORS_BEFORE_BOOK = re.compile(r"^[^()]{0,200}?\((?:eds?|Hrsg|editors?)\.?\)[.,:]?\s*", re.IGNORECASE)
 
 
 def join_lines(text: str) -> str:
@@ -149,21 +97,6 @@ def join_lines(text: str) -> str:
         parts.append(text[last:])
         text = "".join(parts)
     return _SPACES.sub(" ", text).strip()
-
-
-def expand_last_page(first: str | None, last: str | None) -> str | None:
-    """``971``–``82`` → ``982``; ``1380``–``4`` → ``1384``; other forms as printed."""
-    if not first or not last:
-        return last
-    if not first.isdigit():
-        # lettered pages are kept as printed (S39–S45, S51–57, D387–92), a letter suffix dropped (544S–548S)
-        return last.rstrip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") or last
-    if last.isdigit():
-        if len(last) < len(first):
-            expanded = first[: len(first) - len(last)] + last
-            return expanded if int(expanded) >= int(first) else last
-        return last
-    return last
 
 
 def parse_reference(text: str) -> Reference:
@@ -211,7 +144,7 @@ def _parse_into(ref: Reference, text: str) -> None:
     else:
         start = _AFTER_AUTHORS.match(text, pos).end()
 
-    tail, tail_start = _match_tail(text, start)
+    tail, tail_start = match_source_block(text, start)
     if tail is None:
         ref.warnings.append("no volume/pages found")
         middle = text[start:]
@@ -224,10 +157,10 @@ def _parse_into(ref: Reference, text: str) -> None:
             if group:
                 ref.authors = [group]
         if in_press:  # "Title. J Foo (in press)": the journal is known, the source block not yet
-            title, journal = _split_title_journal(middle)
+            title, journal = split_title_journal(middle)
             ref.journal = journal or None
         else:
-            title = _first_sentence(middle)
+            title = first_sentence(middle)
         ref.title = title or None
         if not ref.authors:
             ref.warnings.append("no authors found")
@@ -262,7 +195,7 @@ def _parse_into(ref: Reference, text: str) -> None:
         group, middle = _group_author(middle)
         if group:
             ref.authors = [group]
-    title, journal = _split_title_journal(middle)
+    title, journal = split_title_journal(middle)
     ref.title = title or None
     ref.journal = journal or None
     if not ref.authors:
@@ -363,96 +296,11 @@ def _strip_trailing_notes(text: str) -> str:
     return text
 
 
-def _match_tail(text: str, start: int) -> tuple[re.Match[str] | None, int]:
-    window = max(start, len(text) - _TAIL_WINDOW)
-    for pattern in _TAILS:  # strict forms end the string; they need a short window only
-        m = pattern.search(text, max(window, len(text) - 80))
-        if m:
-            tail_start = m.start()
-            while tail_start < len(text) and text[tail_start] in " .,":
-                tail_start += 1
-            return m, max(tail_start, start)
-    for pattern in _LOOSE_TAILS:
-        last = None
-        for found in pattern.finditer(text, window):
-            last = found
-        if last:
-            tail_start = last.start()
-            while tail_start < len(text) and text[tail_start] in " .,":
-                tail_start += 1
-            return last, max(tail_start, start)
-    return None, len(text)
-
-
-def _first_sentence(text: str) -> str:
-    m = _BOUNDARY.search(text)
-    end = m.start() if m else len(text)
-    keep = text[end] if m and text[end] in "?!" else ""
-    return (text[:end].strip(_TITLE_TRIM) + keep).strip()
-
-
 def _group_author(middle: str) -> tuple[Author | None, str]:
     """Without personal names, a short first sentence followed by a title and journal is a group."""
-    bounds = [m.start() for m in _BOUNDARY.finditer(middle)]
+    bounds = [m.start() for m in BOUNDARY.finditer(middle)]
     if len(bounds) >= 2:
         first = middle[: bounds[0]].strip()
         if 0 < len(first.split()) <= 8 and middle[bounds[0]] == "." and not _LOWER_WORD.search(first):
             return Author(first, None, group=True), middle[bounds[0] + 1 :].strip()
     return None, middle
-
-
-def _follows_abbreviation(body: str, word_start: int) -> bool:
-    """Whether the dotted word at ``word_start`` continues a journal abbreviation.
-
-    It does when a sentence end comes before it, directly or across up to two undotted
-    capitalised words: ``Res. B Appl.``, ``Drug Discov. Today Dis.``, ``title. PLoS Comput.``,
-    ``colorful? Photochem.``. It does not in ``fragile X.`` or ``Hepatitis B.`` (no dot before).
-    """
-    end = word_start - 1  # the space before the word
-    for _ in range(3):
-        if end <= 0:
-            return False
-        if body[end - 1] in ".?!":
-            return True
-        start = body.rfind(" ", 0, end) + 1
-        word = body[start:end]
-        if not word or not word[0].isupper() or not word.replace("-", "").isalpha():
-            return False
-        end = start - 1
-    return False
-
-
-def _split_title_journal(middle: str) -> tuple[str, str]:
-    """Split "Title. Journal" at the last sentence boundary outside the journal's abbreviations."""
-    chapter = _IN_BOOK.search(middle)
-    if chapter:
-        book = _EDITORS_BEFORE_BOOK.sub("", middle[chapter.end() :], count=1)
-        return middle[: chapter.start()].strip(_TITLE_TRIM), _first_sentence(book)
-    quoted = _QUOTED.match(middle)
-    if quoted:
-        return quoted.group("title").strip(_TITLE_TRIM), middle[quoted.end() :].strip(_TITLE_TRIM)
-    body = middle.rstrip(" .,;:")
-    cut = None
-    for m in reversed(list(_BOUNDARY.finditer(body))):
-        i = m.start()
-        if body[i] in "?!":
-            cut = i
-            break
-        if body[i] in "\"”":
-            cut = i
-            break
-        word_start = body.rfind(" ", 0, i) + 1
-        word = body[word_start:i]
-        if _ABBREV_WORD.match(word) and _follows_abbreviation(body, word_start):
-            continue  # "J. Biol. Chem.": a dot inside the journal abbreviation
-        cut = i
-        break
-    if cut is None:
-        return body.strip(_TITLE_TRIM), ""
-    title = body[:cut].strip(_TITLE_TRIM)
-    if body[cut] in "?!":
-        title += body[cut]
-    journal = body[cut + 1 :].strip(_TITLE_TRIM + "\"”")
-    if ". " in journal and middle.rstrip(" ,;:").endswith("."):
-        journal += "."  # "J. Biol. Chem.": the last dot belongs to the abbreviation
-    return title.strip("\"“”' "), journal

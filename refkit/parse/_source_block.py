@@ -1,0 +1,98 @@
+"""The source block at the end of a reference: year, volume, issue, pages.
+
+Styles put the same facts in different orders, so each known order is one pattern matched
+against the end of the string (``2003;362(9388):971-82``, ``2008, 28:14329-40``, ``10:88-95``,
+``, 41(3), 278-289``, ``38, 452-460 (2007)``, ``vol. 12, no. 3, pp. 45–67``). Patterns are
+tried most specific first and searched only in the last stretch of the string, which keeps
+the cost per reference small and bounded.
+"""
+
+from __future__ import annotations
+
+import re
+
+YEAR = r"(?:1[6-9]\d\d|20[0-4]\d)"
+MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Spring|Summer|Fall|Autumn|Winter)[a-z]*\.?"
+_DATE = (
+    rf"(?P<year>{YEAR})[a-z]?(?:\s+{MONTH}(?:\s*\d{{1,2}})?"
+    rf"(?:\s*[-–/]\s*(?:{MONTH})?\s*(?:\d{{1,2}})?)?)?"
+)
+_VOLUME = r"(?P<volume>[A-Z]{0,2}\d+[A-Za-z]?(?:[-–]\d+)?)(?:\s*(?:Suppl|Supplement|Pt|Part)\.?\s*\w{0,4})?"
+_ISSUE = r"(?:\s*\((?P<issue>(?:[^()]|\([^()]{0,10}\)){1,30})\))?"
+_DASH = r"\s*[-–—‐‑−]+\s*"
+_PAGE = r"[A-Za-z]{0,3}\d+(?:[A-Za-z]\d*)?"
+_PAGES = rf"(?:pp?\.?\s*)?(?P<first>{_PAGE})(?:{_DASH}(?P<last>{_PAGE})|-(?=\s*$))?"
+_TAIL_END = r"[\s.,;:(\[]*$"
+# Where a source block may stop when notes follow it ("…:2337-43. discussion 2320", ", 1-9").
+_TAIL_STOP = r"(?=[.,;]\s|\s*[(\[]|\s*$|\s+[a-z])"
+
+# Tail forms, most specific first. Each is searched in the last stretch of the string only.
+_LABELLED_TAIL = (
+    rf"(?:^|[\s.,])\s*(?:[Vv]ol\.?|Volume)\s*{_VOLUME}(?:,?\s*(?:[Nn]o\.?|[Ii]ssue)\s*(?P<issue>[\w-]{{1,10}}))?"
+    rf",?\s*{_PAGES}(?:,?\s*(?:{MONTH}\s*)?(?:\d{{1,2}},?\s*)?(?P<year>{YEAR}))?"
+)
+_VANCOUVER_TAIL = rf"(?:^|[\s.,])\s*\(?{_DATE}\)?(?:\s*[;,:.]\s*|\s+){_VOLUME}{_ISSUE}\s*[:,]\s*{_PAGES}"
+_YEAR_LAST_TAIL = rf"(?:^|[\s.,])\s*{_VOLUME}{_ISSUE}\s*[:,]\s*{_PAGES}\s*(?:[.,;]\s*|\(\s*){_DATE}\s*\)?"
+_VOLUME_PAGES_TAIL = rf"(?:^|[\s.,])\s*{_VOLUME}{_ISSUE}\s*[:,]\s*{_PAGES}"
+_TAILS = [
+    # Labelled: "vol. 12, no. 3, pp. 45–67, Mar. 2008", "Volume 10, pp 1-5"
+    re.compile(_LABELLED_TAIL + _TAIL_END),
+    # Vancouver/BMC/AMA: "Lancet. 2003; 362:971–82", "J 2008, 28(53):14329-40", "Lancet 2003, 362, 971"
+    re.compile(_VANCOUVER_TAIL + _TAIL_END),
+    # Year after pages: "27:102-110. 1996", "65:117-134, 1993", "38, 452-460 (2007)"
+    re.compile(_YEAR_LAST_TAIL + _TAIL_END),
+    # Book chapter pages after the publisher: "New York: Wiley; 2008:45-67"
+    re.compile(rf"[;,]\s*{_DATE}\s*:\s*{_PAGES}{_TAIL_END}"),
+    # Volume then pages, year elsewhere: "10:88-95", ", 41(3), 278-289", "Neuropsychologia 34, 247-261"
+    re.compile(_VOLUME_PAGES_TAIL + _TAIL_END),
+    # Pages alone, as chapters give them: "Springer, Berlin, pp 45-67", "pp. 45-67, 2008"
+    re.compile(rf"[\s.,;:]\s*pp?\.\s*{_PAGES}(?:[,.]?\s*\(?{_DATE}\)?)?{_TAIL_END}"),
+    re.compile(rf"[\s.,;:]\s*pp\s*{_PAGES}(?:[,.]?\s*\(?{_DATE}\)?)?{_TAIL_END}"),
+    # Year and volume without pages: "Lancet 2003;362."
+    re.compile(rf"(?:^|[\s.,])\s*{_DATE}\s*[;,:]\s*{_VOLUME}{_ISSUE}{_TAIL_END}"),
+    # Volume(issue) then year: "Nature 451(7), 2008"
+    re.compile(rf"(?:^|[\s.,])\s*{_VOLUME}{_ISSUE}\s*[.,]?\s*\(?{_DATE}\)?{_TAIL_END}"),
+]
+_TAIL_WINDOW = 160
+# The same forms ending anywhere at a delimiter, for references with notes after the source.
+_LOOSE_TAILS = [re.compile(p + _TAIL_STOP) for p in (_VANCOUVER_TAIL, _YEAR_LAST_TAIL, _VOLUME_PAGES_TAIL)]
+
+
+def match_source_block(text: str, start: int) -> tuple[re.Match[str] | None, int]:
+    """The source block ending ``text`` (or ending before notes), and where the journal ends.
+
+    Returns ``(None, len(text))`` when no form matches.
+    """
+    window = max(start, len(text) - _TAIL_WINDOW)
+    for pattern in _TAILS:  # strict forms end the string; they need a short window only
+        m = pattern.search(text, max(window, len(text) - 80))
+        if m:
+            tail_start = m.start()
+            while tail_start < len(text) and text[tail_start] in " .,":
+                tail_start += 1
+            return m, max(tail_start, start)
+    for pattern in _LOOSE_TAILS:
+        last = None
+        for found in pattern.finditer(text, window):
+            last = found
+        if last:
+            tail_start = last.start()
+            while tail_start < len(text) and text[tail_start] in " .,":
+                tail_start += 1
+            return last, max(tail_start, start)
+    return None, len(text)
+
+
+def expand_last_page(first: str | None, last: str | None) -> str | None:
+    """``971``–``82`` → ``982``; ``1380``–``4`` → ``1384``; other forms as printed."""
+    if not first or not last:
+        return last
+    if not first.isdigit():
+        # lettered pages are kept as printed (S39–S45, S51–57, D387–92), a letter suffix dropped (544S–548S)
+        return last.rstrip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") or last
+    if last.isdigit():
+        if len(last) < len(first):
+            expanded = first[: len(first) - len(last)] + last
+            return expanded if int(expanded) >= int(first) else last
+        return last
+    return last

@@ -1,0 +1,88 @@
+"""The middle of a reference: title, then journal (or a chapter's book).
+
+The title ends at the last sentence boundary that is not inside the journal's dotted
+abbreviation (``Title. J. Biol. Chem.``, ``Title? Photochem. Photobiol.``), keeps its ``?``,
+and comes out of quotes in styles that quote it (``"Title," Neuroimage``).
+"""
+
+from __future__ import annotations
+
+import re
+
+from refkit.parse.names import UPPER
+
+# Sentence ends; also a period run into the next word by PDF extraction ("disease.Blood").
+BOUNDARY = re.compile(r"[.?!](?=[\s\"”’]|$)|[\"”](?=\s)|(?<=[a-z]{3})\.(?=[A-Z][a-z]{2})")
+# A quoted title closes with its comma or period inside or right after the quote: "Title," Journal
+_QUOTED = re.compile(r"^[\"“](?P<title>[^\"”]{3,}?)(?:[,.][\"”]|[\"”][,.])\s*")
+# A word that can sit inside a journal abbreviation: "Biol", "Ecol.-Prog", "U.S.A" (letters only).
+_ABBREV_WORD = re.compile(rf"^[{UPPER}](?:[^\W\d_]|[-'’.])*$")
+_TITLE_TRIM = " \t.,;:"
+# A chapter: "Title. In: Smith J (ed) Book. Publisher", "Title. In Book. Edited by Doe J."
+_IN_BOOK = re.compile(r"(?<=[.?!])\s+In:?\s+(?=[A-Z\d])")
+_EDITORS_BEFORE_BOOK = re.compile(r"^[^()]{0,200}?\((?:eds?|Hrsg|editors?)\.?\)[.,:]?\s*", re.IGNORECASE)
+
+
+def first_sentence(text: str) -> str:
+    """The text up to its first sentence end (a final ``?`` or ``!`` kept)."""
+    m = BOUNDARY.search(text)
+    end = m.start() if m else len(text)
+    keep = text[end] if m and text[end] in "?!" else ""
+    return (text[:end].strip(_TITLE_TRIM) + keep).strip()
+
+
+def _follows_abbreviation(body: str, word_start: int) -> bool:
+    """Whether the dotted word at ``word_start`` continues a journal abbreviation.
+
+    It does when a sentence end comes before it, directly or across up to two undotted
+    capitalised words: ``Res. B Appl.``, ``Drug Discov. Today Dis.``, ``title. PLoS Comput.``,
+    ``colorful? Photochem.``. It does not in ``fragile X.`` or ``Hepatitis B.`` (no dot before).
+    """
+    end = word_start - 1  # the space before the word
+    for _ in range(3):
+        if end <= 0:
+            return False
+        if body[end - 1] in ".?!":
+            return True
+        start = body.rfind(" ", 0, end) + 1
+        word = body[start:end]
+        if not word or not word[0].isupper() or not word.replace("-", "").isalpha():
+            return False
+        end = start - 1
+    return False
+
+
+def split_title_journal(middle: str) -> tuple[str, str]:
+    """Split "Title. Journal" at the last sentence boundary outside the journal's abbreviations."""
+    chapter = _IN_BOOK.search(middle)
+    if chapter:
+        book = _EDITORS_BEFORE_BOOK.sub("", middle[chapter.end() :], count=1)
+        return middle[: chapter.start()].strip(_TITLE_TRIM), first_sentence(book)
+    quoted = _QUOTED.match(middle)
+    if quoted:
+        return quoted.group("title").strip(_TITLE_TRIM), middle[quoted.end() :].strip(_TITLE_TRIM)
+    body = middle.rstrip(" .,;:")
+    cut = None
+    for m in reversed(list(BOUNDARY.finditer(body))):
+        i = m.start()
+        if body[i] in "?!":
+            cut = i
+            break
+        if body[i] in '"”':
+            cut = i
+            break
+        word_start = body.rfind(" ", 0, i) + 1
+        word = body[word_start:i]
+        if _ABBREV_WORD.match(word) and _follows_abbreviation(body, word_start):
+            continue  # "J. Biol. Chem.": a dot inside the journal abbreviation
+        cut = i
+        break
+    if cut is None:
+        return body.strip(_TITLE_TRIM), ""
+    title = body[:cut].strip(_TITLE_TRIM)
+    if body[cut] in "?!":
+        title += body[cut]
+    journal = body[cut + 1 :].strip(_TITLE_TRIM + '"”')
+    if ". " in journal and middle.rstrip(" ,;:").endswith("."):
+        journal += "."  # "J. Biol. Chem.": the last dot belongs to the abbreviation
+    return title.strip("\"“”' "), journal
