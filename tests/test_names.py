@@ -68,3 +68,13 @@ def test_no_names_at_start():
 def test_pathological_names_do_not_backtrack_forever():
     authors, _ = parse_authors("Choi DS, Nedeljkovic´SSNedeljkovic´Nedeljkovic´SS" * 50)
     assert authors[0] == Author("Choi", "DS")
+
+
+def test_two_letter_given_and_full_given_names_do_not_swallow_the_next_author():
+    authors, _ = parse_authors("Meinen C, Leuschner Ch, Ryan NT, Hertel D")
+    assert [(a.family, a.given) for a in authors] == [
+        ("Meinen", "C"),
+        ("Leuschner", "Ch"),
+        ("Ryan", "NT"),
+        ("Hertel", "D"),
+    ]

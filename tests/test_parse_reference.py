@@ -491,3 +491,17 @@ def test_in_press_keeps_title_and_journal():
     ref = parse_reference("Smith J, Jones K. A study of things. J Foo (in press).")
     assert (ref.title, ref.journal, ref.volume) == ("A study of things", "J Foo", None)
     assert ref.warnings == ["no volume/pages found"]
+
+
+def test_web_notes_are_not_fields():
+    ref = parse_reference(
+        "Smith J. A study of things. J Foo [Internet]. 2008;12(3):45-67. "
+        "Available from: http://www.foo.org/x [cited 2010 Jan 1]."
+    )
+    assert (ref.title, ref.journal, ref.year, ref.volume, ref.url) == (
+        "A study of things",
+        "J Foo",
+        2008,
+        "12",
+        "http://www.foo.org/x",
+    )

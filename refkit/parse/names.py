@@ -46,13 +46,14 @@ _FAMILY = (
 _SUFFIX = r"(?:,?\s+(?:Jr|Sr|II|III|IV|2nd|3rd)\.?)"
 _END = r"(?=[\s,.;:()&]|$)"
 
-# Family then bare initials (Vancouver): "Dalakas MC", "Senécal JL", "Smith J-P", "Smith JA." is dotted below.
+# Family then initials (Vancouver): "Dalakas MC", "Senécal JL", "Smith J-P", "Smith J.A.", "Leuschner Ch,".
 _FAMILY_INITIALS = re.compile(
-    rf"(?P<family>{_FAMILY})(?:\s+(?:Jr|Sr)\.?)?\s+(?P<given>(?:{_U}\.\s?-?){{1,5}}|{_U}{{1,5}}(?:-{_U}{{1,2}})?)(?P<suffix>{_SUFFIX})?{_END}"
+    rf"(?P<family>{_FAMILY})(?:\s+(?:Jr|Sr)\.?)?\s+(?P<given>(?:{_U}\.\s?-?){{1,5}}|{_U}{{1,5}}(?:-{_U}{{1,2}})?|{_U}{_L}(?=,))"
+    rf"(?P<suffix>{_SUFFIX})?{_END}"
 )
 # Family, comma, dotted initials or given name (APA, Harvard): "Fuligni, A. J.", "Leong, J.-A. C.".
 _FAMILY_COMMA_GIVEN = re.compile(
-    rf"(?P<family>{_FAMILY}),\s*(?P<given>(?:{_U}{_L}+\s+)?(?:{_U}{_L}?\.\s?-?\s?){{1,4}}|{_U}{_L}+(?:\s+{_U}\.)?|{_U}{{1,3}}(?=,))"
+    rf"(?P<family>{_FAMILY}),\s*(?P<given>(?:{_U}{_L}+\s+)?(?:{_U}{_L}?\.\s?-?\s?){{1,4}}|{_U}{_L}+(?:\s+{_U}\.)?(?=[.,;:(&]|\s+(?:and|&)\s|\s*$)|{_U}{{1,3}}(?=,))"
     rf"(?P<suffix>{_SUFFIX})?{_END}"
 )
 # Initials then family: "M. Suwalsky", "C.P. Sotomayor", "BF Walker", "J.-A. C. Leong".

@@ -47,12 +47,17 @@ _EMPTY_BRACKETS = re.compile(r"\(\s*[.,;:]?\s*\)|\[\s*\]")
 _TRAILING_NOTES = re.compile(
     r"(?:[.,]?\s*(?:\[?Epub\b[^\]]*\]?|\[[^\]]*\]"
     r"|\((?:in [A-Z][a-z]+|[A-Z][a-z]+ with [A-Z][a-z]+ abstract)\)"
-    r"|Review|In press|Erratum[^.]*|Published online[^.]*|Article\b)\.?\s*)+$",
+    r"|Review|In press|Erratum[^.]*|Published online[^.]*|Article\b|Accessed\b[^.]*|Available (?:from|at)\b:?"
+    r"|\[?Internet\]?)\.?\s*)+$",
     re.IGNORECASE,
 )
 
 _IN_PRESS = re.compile(r"[\s.,;]*\(?\b(?:in press|forthcoming|accepted)\b\)?[\s.]*$", re.IGNORECASE)
-_NOTE_HINT = re.compile(r"[\[(]|Epub|Review|[Pp]ress|Erratum|Published|Article")
+_NOTE_HINT = re.compile(r"[\[(]|Epub|Review|[Pp]ress|Erratum|Published|Article|Accessed|Available|Internet")
+# "J Foo [Internet]. 2008": a medium note inside the source, not part of the journal's name.
+_MEDIUM_NOTE = re.compile(
+    r"\s*\[(?:Internet|serial online|serial on the Internet|online|electronic resource)\]", re.IGNORECASE
+)
 
 # A year printed after the authors: "(2008)", "(2008a).", "2006.", "(2007, March)".
 _HEAD_YEAR = re.compile(
@@ -125,6 +130,8 @@ def _parse_into(ref: Reference, text: str) -> None:
     ref.doi, ref.pmid, ref.pmcid, ref.url = ids.get("doi"), ids.get("pmid"), ids.get("pmcid"), ids.get("url")
     text = join_lines(text)
     text = _EMPTY_BRACKETS.sub(" ", text)
+    if "[" in text:
+        text = _MEDIUM_NOTE.sub("", text)
     text, _ = take_links(text)  # residue words that followed an identifier
     in_press = _IN_PRESS.search(text, max(0, len(text) - 30))
     if in_press:
