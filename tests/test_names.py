@@ -29,6 +29,8 @@ from refkit.parse.names import parse_author_block, parse_authors
         ),
         ("Borgerhoff Mulder, M.", [("Borgerhoff Mulder", "M")]),
         ("VAN DER HEIJDEN M, JORIS PX", [("VAN DER HEIJDEN", "M"), ("JORIS", "PX")]),
+        ("PERRY AML, Shinde K", [("PERRY", "AML"), ("Shinde", "K")]),
+        ("ARREDONDO DE ARREOLA HP", [("ARREDONDO DE ARREOLA", "HP")]),
         ("Kaelin WG Jr, Smith J", [("Kaelin", "WG"), ("Smith", "J")]),
         ("Leong, J.-A. C.", [("Leong", "J-AC")]),
         ("Smith J and Jones K", [("Smith", "J"), ("Jones", "K")]),

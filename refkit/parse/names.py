@@ -41,7 +41,8 @@ _PARTICLE = (
 _CAPS_PARTICLE = r"(?:(?:VAN|VON|DE|DER|DEN|DI|DA|LA|LE|DU)\s+)"
 _FAMILY = (
     rf"(?:{_PARTICLE}{{0,3}}{_FAMILY_WORD}(?:\s+{_PARTICLE}{{0,2}}{_FAMILY_WORD}){{0,2}}"
-    rf"|{_CAPS_PARTICLE}{{0,3}}{_CAPS_WORD}(?:\s+{_CAPS_WORD}){{0,1}})"
+    # a second capitalised word must be long, or "PERRY AML" (family, initials) would read as one name
+    rf"|{_CAPS_PARTICLE}{{0,3}}{_CAPS_WORD}(?:\s+{_CAPS_PARTICLE}{{0,2}}(?={_U}{{6}}){_CAPS_WORD})?)"
 )
 _SUFFIX = r"(?:,?\s+(?:Jr|Sr|II|III|IV|2nd|3rd)\.?)"
 _END = r"(?=[\s,.;:()&]|$)"
