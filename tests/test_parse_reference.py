@@ -505,3 +505,18 @@ def test_web_notes_are_not_fields():
         "12",
         "http://www.foo.org/x",
     )
+
+
+def test_title_case_titles_are_not_read_as_names():
+    ref = parse_reference(
+        'J. Bergman, K. Smith, and P. Katan, "Antiproliferative Activity And Mechanism Of Fatty '
+        'Acid Derivatives In Leukemia," Biochem. Pharmacol. 67, 503-511 (2004).'
+    )
+    assert [a.family for a in ref.authors] == ["Bergman", "Smith", "Katan"]
+    assert ref.title == "Antiproliferative Activity And Mechanism Of Fatty Acid Derivatives In Leukemia"
+    assert (ref.journal, ref.volume, ref.first_page, ref.year) == ("Biochem. Pharmacol.", "67", "503", 2004)
+
+
+def test_dotted_journal_with_small_words():
+    ref = parse_reference("Smith J, Jones K. A study of things. J. of Neurosci. Res. 2008;12:45-67.")
+    assert (ref.title, ref.journal) == ("A study of things", "J. of Neurosci. Res.")

@@ -18,6 +18,10 @@ _QUOTED = re.compile(r"^[\"“](?P<title>[^\"”]{3,}?)(?:[,.][\"”]|[\"”][,.
 # A word that can sit inside a journal abbreviation: "Biol", "Ecol.-Prog", "U.S.A" (letters only).
 _ABBREV_WORD = re.compile(rf"^[{UPPER}](?:[^\W\d_]|[-'’.])*$")
 _TITLE_TRIM = " \t.,;:"
+# Small words a dotted journal name may hold undotted: "J. of Neurosci.", "Proc. of the IEEE".
+_JOURNAL_FUNCTION_WORDS = frozenset(
+    ["of", "and", "the", "&", "in", "on", "for", "de", "des", "der", "und", "la"]
+)
 # A chapter: "Title. In: Smith J (ed) Book. Publisher", "Title. In Book. Edited by Doe J."
 _IN_BOOK = re.compile(r"(?<=[.?!])\s+In:?\s+(?=[A-Z\d])")
 _EDITORS_BEFORE_BOOK = re.compile(r"^[^()]{0,200}?\((?:eds?|Hrsg|editors?)\.?\)[.,:]?\s*", re.IGNORECASE)
@@ -35,8 +39,9 @@ def _follows_abbreviation(body: str, word_start: int) -> bool:
     """Whether the dotted word at ``word_start`` continues a journal abbreviation.
 
     It does when a sentence end comes before it, directly or across up to two undotted
-    capitalised words: ``Res. B Appl.``, ``Drug Discov. Today Dis.``, ``title. PLoS Comput.``,
-    ``colorful? Photochem.``. It does not in ``fragile X.`` or ``Hepatitis B.`` (no dot before).
+    capitalised words (``Res. B Appl.``, ``Drug Discov. Today Dis.``, ``title. PLoS Comput.``,
+    ``colorful? Photochem.``), or when a small word follows an abbreviation (``J. of Neurosci.``).
+    It does not in ``fragile X.`` or ``Hepatitis B.`` (no dot before).
     """
     end = word_start - 1  # the space before the word
     for _ in range(3):
@@ -46,6 +51,10 @@ def _follows_abbreviation(body: str, word_start: int) -> bool:
             return True
         start = body.rfind(" ", 0, end) + 1
         word = body[start:end]
+        if word in _JOURNAL_FUNCTION_WORDS:
+            # "J. of Neurosci.": a small word continues the chain only right after an abbreviation
+            before = body.rfind(" ", 0, start - 1) + 1
+            return body[start - 2 : start - 1] == "." and bool(_ABBREV_WORD.match(body[before : start - 2]))
         if not word or not word[0].isupper() or not word.replace("-", "").isalpha():
             return False
         end = start - 1
@@ -60,7 +69,7 @@ def split_title_journal(middle: str) -> tuple[str, str]:
         return middle[: chapter.start()].strip(_TITLE_TRIM), first_sentence(book)
     quoted = _QUOTED.match(middle)
     if quoted:
-        return quoted.group("title").strip(_TITLE_TRIM), middle[quoted.end() :].strip(_TITLE_TRIM)
+        return quoted.group("title").strip(_TITLE_TRIM), _journal(middle[quoted.end() :])
     body = middle.rstrip(" .,;:")
     cut = None
     for m in reversed(list(BOUNDARY.finditer(body))):
@@ -82,7 +91,11 @@ def split_title_journal(middle: str) -> tuple[str, str]:
     title = body[:cut].strip(_TITLE_TRIM)
     if body[cut] in "?!":
         title += body[cut]
-    journal = body[cut + 1 :].strip(_TITLE_TRIM + '"”')
-    if ". " in journal and middle.rstrip(" ,;:").endswith("."):
+    return title.strip("\"“”' "), _journal(middle[cut + 1 :])
+
+
+def _journal(text: str) -> str:
+    journal = text.strip(_TITLE_TRIM + '"”')
+    if ". " in journal and text.rstrip(" ,;:").endswith("."):
         journal += "."  # "J. Biol. Chem.": the last dot belongs to the abbreviation
-    return title.strip("\"“”' "), journal
+    return journal

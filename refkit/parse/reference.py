@@ -234,7 +234,7 @@ def _extend_author_block(text: str, pos: int, authors: list[Author]) -> int:
         authors.append(Author(group, None, group=True))
         return pos + stop.start()
     extra = _lenient_names(segment)
-    if not extra:
+    if not extra or '"' in segment or "“" in segment:
         return pos
     authors.extend(extra)
     return pos + stop.start()
@@ -246,6 +246,11 @@ def _lenient_names(segment: str) -> list[Author]:
         words = [w.strip(".´˚'") for w in chunk.split()]
         words = [w for w in words if w and w[0].isalpha()]
         if not words:
+            continue
+        if len(words) > 4:  # a group ("… Study Group"), or else a Title Case title rather than names
+            if not _GROUP_IN_LIST.search(chunk):
+                return []
+            names.append(Author(" ".join(chunk.split()), None, group=True))
             continue
         family = [w for w in words if not (w.isupper() and len(w) <= 3)]
         initials = "".join(w for w in words if w.isupper() and len(w) <= 3)
@@ -274,7 +279,10 @@ def _late_head_year(middle: str, authors: list[Author]) -> tuple[str, int | None
         if has_lower:
             authors.append(Author(residue, None, group=True))
         else:
-            authors.extend(_lenient_names(residue))
+            names = _lenient_names(residue)
+            if not names:
+                return middle, None
+            authors.extend(names)
     return middle[m.end() :].lstrip(" .,:;"), int(m.group("paren") or m.group("bare"))
 
 
