@@ -120,7 +120,8 @@ def _print_article_table(article) -> None:  # noqa: ANN001 - refkit.model.Articl
 @click.option("--min-confidence", type=click.FloatRange(0.0, 1.0), default=None,
               help="Accept a match only at this confidence or above (default 0.8).")
 @click.option("--api-url", default=None, help="Crossref API base URL (env REFKIT_CROSSREF_URL).")
-@click.option("--mailto", default=None, help="Contact address for Crossref's polite pool (env REFKIT_MAILTO).")
+@click.option("--mailto", default=None,
+              help="Contact address for Crossref's polite pool (env REFKIT_MAILTO).")
 @click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
               help="Response cache and local catalog directory (default ./cache).")
 @click.option("--refresh", is_flag=True, help="Ask Crossref again instead of using cached responses.")
