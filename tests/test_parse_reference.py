@@ -520,3 +520,12 @@ def test_title_case_titles_are_not_read_as_names():
 def test_dotted_journal_with_small_words():
     ref = parse_reference("Smith J, Jones K. A study of things. J. of Neurosci. Res. 2008;12:45-67.")
     assert (ref.title, ref.journal) == ("A study of things", "J. of Neurosci. Res.")
+
+
+def test_residue_words_need_a_reference_end_before_them():
+    ref = parse_reference("Smith J. Writing the Abstract")
+    assert ref.title == "Writing the Abstract" and ref.links == []
+    ref = parse_reference("Smith J. Title. Surv Ophthalmol 47: 162S-175S Full Text | Google Scholar")
+    assert (ref.last_page, ref.links) == ("175", ["Full Text", "Google Scholar"])
+    ref = parse_reference("Thames AD. Medication management. J Clin Exp Neuropsychol\ncrossref")
+    assert ref.links == ["crossref"]

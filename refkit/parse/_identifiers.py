@@ -46,14 +46,21 @@ def take_links(text: str) -> tuple[str, list[str]]:
         links.extend(m.group(1) for m in _BRACKETED_RESIDUE.finditer(text))
         text = _BRACKETED_RESIDUE.sub(" ", text)
     tail: list[str] = []
+    rest = text
     for _ in range(8):  # a handful of residue words at most; never loop on odd input
-        stripped = text.rstrip()
+        stripped = rest.rstrip()
         m = _TRAILING_RESIDUE.search(stripped, max(0, len(stripped) - 40))
         if not m:
             break
         tail.append(m.group(1))
-        text = stripped[: m.start()]
-    links.extend(reversed(tail))
+        rest = stripped[: m.start()]
+    # Bare words count as residue only after the end of a reference (its pages, a closing
+    # bracket, "175S"; not a word), so a title that ends in "Abstract" keeps it.
+    last_word = rest.rsplit(None, 1)[-1] if rest.strip() else ""
+    own_line = rest.rstrip(" \t").endswith("\n")
+    if tail and (own_line or not last_word[-1:].isalpha() or any(c.isdigit() for c in last_word)):
+        links.extend(reversed(tail))
+        text = rest
     return text, links
 
 

@@ -122,10 +122,10 @@ def _parse_into(ref: Reference, text: str) -> None:
         ref.warnings.append(f"reference longer than {MAX_REFERENCE_CHARS} characters; parsed the start only")
         text = text[:MAX_REFERENCE_CHARS]
     text = _LEADING_NUMBER.sub("", text, count=1)
-    if "\n" in text:
-        text = _STRAY_NUMBER_LINE.sub("\n", text)
     text, links = take_links(text)
     ref.links = links
+    if "\n" in text:
+        text = _STRAY_NUMBER_LINE.sub("\n", text)
     text, ids = take_identifiers(text)
     ref.doi, ref.pmid, ref.pmcid, ref.url = ids.get("doi"), ids.get("pmid"), ids.get("pmcid"), ids.get("url")
     text = join_lines(text)
