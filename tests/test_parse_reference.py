@@ -349,7 +349,7 @@ def test_identifiers_extracted_and_kept_out_of_fields():
         (
             "Wang YM (1999) Kinase. J Neurosci Res 55:293-302. https://doi.org/10.1002/(SICI)1097-4547(19990201)55:3"
             "<293::AID-JNR4>3.0.CO;2-9",
-            "10.1002/(SICI)1097-4547(19990201)55:3",
+            "10.1002/(SICI)1097-4547(19990201)55:3<293::AID-JNR4>3.0.CO;2-9",
         ),
     ],
 )

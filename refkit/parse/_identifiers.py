@@ -17,7 +17,8 @@ import re
 _DOI = re.compile(
     r"(?:(?:https?://)?(?:dx\.)?doi\.org/|\bdoi\s*:?\s*)?"
     r"\b(?P<prefix>10\s*\.\s*\d{4,9})\s*/\s*"
-    r"(?P<suffix>[^\s\"<>]{1,200}(?:(?<=[/.\-_:;(])\s*\n\s*[^\s\"<>]{1,200}){0,3})",
+    # SICI suffixes hold "<" and ">" (10.1002/(SICI)1097-4547(19990201)55:3<293::AID-JNR4>3.0.CO;2-9)
+    r"(?P<suffix>[^\s\"]{1,200}(?:(?<=[/.\-_:;(])\s*\n\s*[^\s\"]{1,200}){0,3})",
     re.IGNORECASE,
 )
 # A "doi:" label whose DOI the extraction lost ("doi: . \n05.010"): drop it and what follows it.
