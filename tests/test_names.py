@@ -18,6 +18,7 @@ from refkit.parse.names import parse_author_block, parse_authors
         ("M. Suwalsky, K. Oyarce, C.P. Sotomayor", [("Suwalsky", "M"), ("Oyarce", "K"), ("Sotomayor", "CP")]),
         ("A Ruhe, R Fejer, BF Walker", [("Ruhe", "A"), ("Fejer", "R"), ("Walker", "BF")]),
         ("Rafferty, Matthew", [("Rafferty", "Matthew")]),
+        ("Eisenberg, Rebecca S.", [("Eisenberg", "Rebecca S")]),
         ("Monga S.; Pediaditakis P.; Mule K.", [("Monga", "S"), ("Pediaditakis", "P"), ("Mule", "K")]),
         (
             "de Haan S, van der Schaaf IC, Van Buskirk HA",

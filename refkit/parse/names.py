@@ -68,6 +68,13 @@ _ET_AL = re.compile(r",?\s*(?:et\.?\s*als?\b\.?|and others\b|etal\b\.?)", re.IGN
 _EDITORS = re.compile(r"\s*\(?(?:eds?|editors?)\.?\)?(?=[\s.,:]|$)", re.IGNORECASE)
 
 
+def _given(printed: str) -> str | None:
+    """Initials as printed without dots or spaces ("A. J." → "AJ"); a given name keeps its spaces."""
+    if any(c.islower() for c in printed) and len(printed.replace(".", "").strip()) > 2:
+        return " ".join(printed.replace(".", " ").split()) or None  # "Rebecca S." → "Rebecca S"
+    return printed.replace(".", "").replace(" ", "") or None
+
+
 def _match_name(text: str, pos: int) -> re.Match[str] | None:
     for form in _FORMS:
         m = form.match(text, pos)
@@ -88,8 +95,7 @@ def parse_author_block(text: str, start: int = 0) -> tuple[list[Author], bool, i
     et_al = False
     m = _match_name(text, pos)
     while m:
-        given = m.group("given").replace(".", "").replace(" ", "")
-        authors.append(Author(m.group("family"), given or None))
+        authors.append(Author(m.group("family"), _given(m.group("given"))))
         pos = m.end()
         etal = _ET_AL.match(text, pos)
         if etal:
