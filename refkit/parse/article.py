@@ -63,14 +63,15 @@ def parse_article(text: str, source: str | None = None) -> Article:
 # --- the reference section ---------------------------------------------------------------
 
 _NUMBERED = re.compile(
-    r"^[ \t]{0,8}(?:\[(?P<bracket>\d{1,4})\]|\((?P<paren>\d{1,4})\)|(?P<dot>\d{1,4})\.(?!\d)"
-    r"|(?P<close>\d{1,4})\)|(?P<tab>\d{1,4})(?=\t)|(?P<bare>\d{1,4})(?= +[^\W\d]))[ \t]*"
-    r"(?=[^\s\d:;,.)\]/–-]|\d{1,4}\s+[^\W\d])"  # an item starts with a name or a title, not ":1163"
+    r"^[ \t]{0,8}(?:\[(?P<bracket>\d{1,5})\]|\((?P<paren>\d{1,5})\)|(?P<dot>\d{1,5})\.(?!\d)"
+    r"|(?P<close>\d{1,5})\)|(?P<tab>\d{1,5})(?=\t)|(?P<bare>\d{1,5})(?= +[^\W\d]))[ \t]*"
+    r"(?=[^\s\d:;,.)\]/–-]|\d{1,5}\s+[^\W\d])"  # an item starts with a name or a title, not ":1163"
 )
 # "1<TAB>" and "1 " are one family: a copy may turn a tab into spaces on some lines only.
 _STYLE_FAMILY = {"bracket": "bracket", "paren": "paren", "dot": "dot", "close": "close", "tab": "bare",
                  "bare": "bare"}
 MAX_REFERENCE = 5_000  # the longest real references run to about 2,000 characters
+_MAX_ITEM_LINES = 40  # a wrapped reference takes a few lines; forty lines are no longer one item
 _MAX_JUMP = 5  # a copy may lose an item or two; a bigger jump is not the next reference
 _MAX_PREAMBLE = 6  # non-blank lines tolerated between a heading and the first item
 _YEAR = re.compile(r"(?<!\d)(?:1[6-9]\d\d|20\d\d)(?!\d)")
@@ -165,14 +166,18 @@ def find_reference_section(lines: list[Line]) -> ReferenceSection | None:
             section.heading = index
             return section
     best: ReferenceSection | None = None
-    for i, line in enumerate(lines):
-        found = numbering(line.text)
-        if found and found[0] == 1:
-            section = split_items(lines, i, strict_start=True)
-            if section and len(section.items) >= 3 and (best is None or len(section.items) > len(best.items)):
-                with_year = sum(1 for item in section.items if _YEAR.search(item.raw))
-                if with_year >= 0.6 * len(section.items):
-                    best = section
+    i = 0
+    while i < len(lines):  # each line is read by one run at most: linear however many lists
+        found = numbering(lines[i].text)
+        section = split_items(lines, i, strict_start=True) if found and found[0] == 1 else None
+        if section is None:
+            i += 1
+            continue
+        if len(section.items) >= 3 and (best is None or len(section.items) > len(best.items)):
+            with_year = sum(1 for item in section.items if _YEAR.search(item.text))
+            if with_year >= 0.6 * len(section.items):
+                best = section
+        i = max(section.end, i + 1)
     if best is not None:
         best.warnings.append(
             f"no reference heading found; took the numbered list at line {best.items[0].line + 1} "
@@ -213,7 +218,7 @@ def split_items(lines: list[Line], start: int, strict_start: bool) -> ReferenceS
             current.residue.append(text)
             blank_before = False
             continue
-        if _ends_list(text):
+        if _ends_list(text) or len(current.pieces) >= _MAX_ITEM_LINES:
             end = i
             break
         after_gap = bool(blank_before or current.residue)

@@ -162,6 +162,9 @@ _RESIDUE_PHRASES = sorted(
     key=len,
     reverse=True,
 )
+_PHRASES_BY_FIRST: dict[str, list[tuple[str, ...]]] = {}
+for _phrase in _RESIDUE_PHRASES:  # longest first, as sorted above
+    _PHRASES_BY_FIRST.setdefault(_phrase[0], []).append(_phrase)
 # Words that on their own are too common in titles to strip when they trail a reference inline.
 _WEAK_RESIDUE = {("abstract",), ("article",), ("doi",), ("link",), ("pdf",), ("html",), ("citation",),
                  ("google",), ("scholar",), ("epub",), ("full", "text"), ("isi",), ("ads",), ("pmc",)}
@@ -179,7 +182,7 @@ def residue_words(text: str) -> list[str] | None:
     found: list[str] = []
     i = 0
     while i < len(words):
-        for phrase in _RESIDUE_PHRASES:
+        for phrase in _PHRASES_BY_FIRST.get(folded[i], ()):
             if tuple(folded[i : i + len(phrase)]) == phrase:
                 found.append(" ".join(words[i : i + len(phrase)]))
                 i += len(phrase)
