@@ -121,6 +121,13 @@ def test_numbering_styles(style):
     assert [(r.n, r.raw) for r in article.references] == list(enumerate(REFS, 1))
 
 
+def test_numbers_alone_on_their_lines():
+    refs = f"[1]\n{REFS[0]}\ncrossref\n[2]\n{REFS[1]}\n[3]\n{REFS[2]}\n"
+    article = parse_article(page(refs))
+    assert [r.raw for r in article.references] == REFS
+    assert [r.links for r in article.references] == [["crossref"], [], []]
+
+
 def test_residue_lines_and_inline_residue_become_links_in_order():
     refs = (f"1. {REFS[0]}\ncrossref\n2. {REFS[1]} [PubMed] [Google Scholar]\n"
             f"3. {REFS[2]}\nArticle | CAS | PubMed\nWeb of Science\n")

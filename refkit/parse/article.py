@@ -77,9 +77,16 @@ _MAX_PREAMBLE = 6  # non-blank lines tolerated between a heading and the first i
 _YEAR = re.compile(r"(?<!\d)(?:1[6-9]\d\d|20\d\d)(?!\d)")
 
 
+# A number alone on its line, its reference on the next lines (a copied table of labels and texts).
+_LABEL_ONLY = re.compile(
+    r"^[ \t]{0,8}(?:\[(?P<bracket>\d{1,5})\]|\((?P<paren>\d{1,5})\)|(?P<dot>\d{1,5})\."
+    r"|(?P<close>\d{1,5})\)|(?P<bare>\d{1,5}))[ \t]*$"
+)
+
+
 def numbering(text: str) -> tuple[int, str, int] | None:
     """(number, style, where the item text starts) if the line starts with a reference number."""
-    m = _NUMBERED.match(text)
+    m = _NUMBERED.match(text) or _LABEL_ONLY.match(text)
     if not m:
         return None
     style = m.lastgroup or ""
