@@ -54,7 +54,9 @@ _TRAILING_NOTES = re.compile(
 
 _IN_PRESS = re.compile(r"[\s.,;]*\(?\b(?:in press|forthcoming|accepted)\b\)?[\s.]*$", re.IGNORECASE)
 # Cheap test for whether the end of a reference may hold such notes at all.
-_NOTE_HINT = re.compile(r"\]|\)[\s.]*$|Epub|Review|[Pp]ress|Erratum|Published|Article|Accessed|Available|Internet")
+_NOTE_HINT = re.compile(
+    r"\]|\)[\s.]*$|Epub|Review|[Pp]ress|Erratum|Published|Article|Accessed|Available|Internet"
+)
 # "J Foo [Internet]. 2008": a medium note inside the source, not part of the journal's name.
 _MEDIUM_NOTE = re.compile(
     r"\s*\[(?:Internet|serial online|serial on the Internet|online|electronic resource)\]", re.IGNORECASE
