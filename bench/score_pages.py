@@ -10,7 +10,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from refkit.evaluation.pages import FIELDS, PAGES, score_pages, seed_differences
+from refkit.evaluation.pages import PAGES, REPORTED, score_pages, seed_differences
 from refkit.parse import read_article
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,7 +27,7 @@ def main() -> None:
     print(f"references: {score.references} gold, {score.found} found under the same number")
     print(f"raw exact:   {score.raw_accuracy:.4f}")
     print(f"links exact: {score.links_accuracy:.4f}")
-    for name in FIELDS:
+    for name in REPORTED:
         print(f"  {name:<13} {score.accuracy(name):.4f}  ({score.correct[name]}/{score.scored[name]})")
     kinds = Counter(m["field"] for m in score.misses)
     print("misses by field:", dict(kinds))

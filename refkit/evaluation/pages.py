@@ -4,11 +4,19 @@ Per page: does refkit find exactly the gold's references (by count and number)? 
 are ``raw`` and ``links`` exact, and how many of title, journal, year, volume, first and last
 page, first author's family name and links match the gold (``field_matches``; gold nulls are not
 scored)? Also scores the seed article against its gold file.
+
+Gold titles come from the cited work's record, and about 7% of those records lost words the
+reference prints (italic species and gene names: record ``Transcriptional profiling of canola (``
+for a string that prints ``… canola (Brassica napus L.) responses …``). No reading of the string
+can give such a title, so ``title`` is scored where the string prints the gold title whole (see
+:func:`printed_whole`); ``title_strict`` scores every gold title, and both are reported.
 """
 
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +27,19 @@ from refkit.parse import read_article
 
 PAGES = Path(__file__).resolve().parents[2] / "tests" / "data" / "corpus" / "pages"
 FIELDS = ("title", "journal", "year", "volume", "first_page", "last_page", "first_author", "links")
+REPORTED = (*FIELDS, "title_strict")
+_TITLE_END = re.compile(r"[)\]\s]*(?:[.?!]|,?\s*[\"”’']|$)")
+
+
+def printed_whole(title: str, raw: str) -> bool:
+    """Whether ``raw`` prints ``title`` as a whole title: its words in a row, then the title's end."""
+    words = re.findall(r"\w+", unicodedata.normalize("NFKC", title))
+    if not words:
+        return False
+    text = unicodedata.normalize("NFKC", raw)
+    pattern = re.compile(r"\b" + r"\W+".join(map(re.escape, words)) + r"\b", re.IGNORECASE)
+    ends_itself = title.rstrip()[-1:] in ("?", "!")
+    return any(ends_itself or _TITLE_END.match(text, m.end()) for m in pattern.finditer(text))
 
 
 @dataclass
@@ -29,8 +50,8 @@ class PagesScore:
     found: int = 0  # gold references refkit found under the same number
     raw_exact: int = 0
     links_exact: int = 0
-    scored: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FIELDS, 0))
-    correct: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FIELDS, 0))
+    scored: dict[str, int] = field(default_factory=lambda: dict.fromkeys(REPORTED, 0))
+    correct: dict[str, int] = field(default_factory=lambda: dict.fromkeys(REPORTED, 0))
     misses: list[dict[str, Any]] = field(default_factory=list)  # what went wrong, for the bench output
 
     def accuracy(self, name: str) -> float:
@@ -74,17 +95,18 @@ def score_page(article: Article, gold: dict[str, Any], score: PagesScore, page: 
                                  "gold": g["raw"]})
         if ref is not None and ref.links == g["links"]:
             score.links_exact += 1
-        for name in FIELDS:
-            expected = g.get(name)
-            if expected is None:
+        for name in REPORTED:
+            expected = g.get("title" if name == "title_strict" else name)
+            if expected is None or name == "title" and not printed_whole(expected, g["raw"]):
                 continue
             score.scored[name] += 1
             if name == "links":
                 ok = ref is not None and ref.links == expected
             else:
-                ok = ref is not None and field_matches(name, _value(ref, name), expected)
+                key = "title" if name == "title_strict" else name
+                ok = ref is not None and field_matches(key, _value(ref, key), expected)
             score.correct[name] += ok
-            if not ok and name != "links":
+            if not ok and name not in ("links", "title_strict"):
                 score.misses.append({"page": page, "n": g["n"], "field": name,
                                      "parsed": _value(ref, name) if ref else None, "gold": expected})
 
