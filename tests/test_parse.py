@@ -181,6 +181,16 @@ def test_page_furniture_never_leaks_into_the_last_reference(tail):
     assert all(r.links == [] for r in article.references)
 
 
+def test_a_lone_heading_word_or_widget_inside_the_list_does_not_end_it():
+    refs = ("1. Smith A. Outcome of cancer\nTreatment\nin adults. Lancet. 2001;1:1-2.\nGo to:\n"
+            "2. Jones B. Another study. BMJ. 2002;2:3-4.\ncrossref\n\nFootnotes\n1. A footnote.\n")
+    article = parse_article(page(refs, tail=""))
+    assert [(r.n, r.raw, r.links) for r in article.references] == [
+        (1, "Smith A. Outcome of cancer Treatment in adults. Lancet. 2001;1:1-2.", []),
+        (2, "Jones B. Another study. BMJ. 2002;2:3-4.", ["crossref"]),
+    ]
+
+
 def test_numbered_lists_in_the_body_are_not_references():
     body = ("Case presentation\n1. Prednisone 60 mg daily from 2019.\n2. Methotrexate 15 mg weekly.\n"
             "3. Tacrolimus 2 mg/day since 2020.\n\n")

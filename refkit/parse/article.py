@@ -225,9 +225,16 @@ def split_items(lines: list[Line], start: int, strict_start: bool) -> ReferenceS
             current.residue.append(text)
             blank_before = False
             continue
-        if _ends_list(text) or len(current.pieces) >= _MAX_ITEM_LINES:
+        if len(current.pieces) >= _MAX_ITEM_LINES or CAPTION_START.match(text) or IMAGE_FILE.match(text):
             end = i
             break
+        if is_furniture(text) or is_section_heading(text):
+            if not _list_goes_on(lines, i + 1, current, strict=True):
+                end = i
+                break
+            if is_furniture(text):  # a widget inside the list ("Go to:"): not part of any reference
+                blank_before = True
+                continue
         after_gap = bool(blank_before or current.residue)
         doubtful = after_gap or _looks_like_widget(text, current.pieces[-1])
         if doubtful and not _list_goes_on(lines, i + 1, current, strict=after_gap):
@@ -289,7 +296,7 @@ def _list_goes_on(lines: list[Line], i: int, current: ReferenceItem, strict: boo
     """
     for j in range(i, min(i + 6, len(lines))):
         text = lines[j].text.strip()
-        if not text:
+        if not text or strict and is_furniture(text):
             if strict:
                 continue
             return False
