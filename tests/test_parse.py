@@ -149,6 +149,13 @@ def test_residue_lines_and_inline_residue_become_links_in_order():
         ["crossref"], ["PubMed", "Google Scholar"], ["Article", "CAS", "PubMed", "Web of Science"]]
 
 
+def test_an_unknown_label_between_references_is_residue_not_text():
+    refs = f"1. {REFS[0]}\nOvid\nPubMed\n2. {REFS[1]}\nOvid Full Text\n3. {REFS[2]}\n"
+    article = parse_article(page(refs))
+    assert [r.raw for r in article.references] == REFS
+    assert [r.links for r in article.references] == [["Ovid", "PubMed"], ["Ovid Full Text"], []]
+
+
 def test_bracketed_words_that_belong_to_the_reference_stay():
     ref = "Kim H. Myositis in Korea [in Korean]. J Korean Rheum Assoc. 2001;8:1-5 [abstract]"
     article = parse_article(page("1. " + ref + " [PubMed]"))
@@ -195,9 +202,10 @@ def test_numbered_lists_in_the_body_are_not_references():
     body = ("Case presentation\n1. Prednisone 60 mg daily from 2019.\n2. Methotrexate 15 mg weekly.\n"
             "3. Tacrolimus 2 mg/day since 2020.\n\n")
     refs = "\n".join(f"{i}. {r}" for i, r in enumerate(REFS, 1))
-    text = page(refs).replace("Abstract\n", body + "Abstract\n", 1)
-    article = parse_article(text)
-    assert [r.raw for r in article.references] == REFS
+    for heading in ("References", "Sources", "Go to:\nWorks Cited"):
+        text = page(refs, heading=heading).replace("Abstract\n", body + "Abstract\n", 1)
+        article = parse_article(text)
+        assert [r.raw for r in article.references] == REFS
 
 
 def test_numbering_must_continue_so_a_wrapped_number_is_not_an_item():

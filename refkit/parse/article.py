@@ -131,7 +131,8 @@ class ReferenceItem:
         raw, links = split_inline_residue(full, lines_from=len(text) + 1)
         if len(raw) > len(text):  # the lines did not read as residue together: take them one by one
             raw, links = split_inline_residue(text)
-            links += [w for line in self.residue for w in residue_words(line) or []]
+            for line in self.residue:  # a label this copy does not know is kept as printed
+                links += residue_words(line) or [" ".join(line.split())]
         return raw, links
 
     @property
@@ -236,10 +237,13 @@ def split_items(lines: list[Line], start: int, strict_start: bool) -> ReferenceS
                 blank_before = True
                 continue
         after_gap = bool(blank_before or current.residue)
-        doubtful = after_gap or _looks_like_widget(text, current.pieces[-1])
-        if doubtful and not _list_goes_on(lines, i + 1, current, strict=after_gap):
+        widget = _looks_like_widget(text, current.pieces[-1])
+        if (after_gap or widget) and not _list_goes_on(lines, i + 1, current, strict=after_gap):
             end = i
             break
+        if widget and len(text.split()) <= 3 and _next_is_item_or_residue(lines, i + 1, current):
+            current.residue.append(text)  # a link label this copy does not know ("Ovid")
+            continue
         if not blank_before:  # the "residue" was text that the item goes on with
             current.pieces.extend(current.residue)
             current.residue = []
@@ -248,6 +252,16 @@ def split_items(lines: list[Line], start: int, strict_start: bool) -> ReferenceS
     if not items:
         return None
     return ReferenceSection(None, items, end, warnings)
+
+
+def _next_is_item_or_residue(lines: list[Line], i: int, current: ReferenceItem) -> bool:
+    """Whether the next non-blank line starts the next item or is link residue."""
+    for j in range(i, min(i + 3, len(lines))):
+        text = lines[j].text
+        if text.strip():
+            found = numbering(text)
+            return bool(found and _continues(current, found, strict=False)) or bool(residue_words(text))
+    return False
 
 
 def _continues(current: ReferenceItem | None, found: tuple[int, str, int], strict: bool) -> bool:
