@@ -63,7 +63,7 @@ def parse_article(text: str, source: str | None = None) -> Article:
 # --- the reference section ---------------------------------------------------------------
 
 _NUMBERED = re.compile(
-    r"^[ \t]{0,8}(?:\[(?P<bracket>\d{1,5})\]|\((?P<paren>\d{1,5})\)|(?P<dot>\d{1,5})\.(?!\d)"
+    r"^[ \t]{0,8}(?:\[(?P<bracket>\d{1,5})\]\.?|\((?P<paren>\d{1,5})\)\.?|(?P<dot>\d{1,5})\.(?!\d)"
     r"|(?P<close>\d{1,5})\)|(?P<tab>\d{1,5})(?=\t)|(?P<bare>\d{1,5})(?= +[^\W\d]))[ \t]*"
     r"(?=[^\s\d:;,.)\]/–-]|\d{1,5}\s+[^\W\d])"  # an item starts with a name or a title, not ":1163"
 )

@@ -152,7 +152,8 @@ _RESIDUE_PHRASES = sorted(
             "free article", "pdf", "full text pdf", "html", "wiley online library", "sciencedirect",
             "springerlink", "jstor", "order article via infotrieve", "abstract/free full text",
             "article locations", "pubmed citation", "google", "worldcat", "scholar", "ncbi", "epub",
-            "export citation", "citation", "abstract free full text", "search ads", "crossref search ads",
+            "export citation", "citation", "abstract/free full text", "search ads", "crossref search ads",
+            "pubmed/ncbi", "pubmed/medline", "crossref/pubmed", "full text/pdf", "pdf/full text", "openalex",
             "europepmc", "pubmed ncbi", "ncbi pubmed", "mathscinet", "zbmath", "inspire",
             "astrophysics data system",
             "view in scopus", "view in article", "google scholar crossref", "pubmed central full text",
@@ -168,14 +169,14 @@ for _phrase in _RESIDUE_PHRASES:  # longest first, as sorted above
 # Words that on their own are too common in titles to strip when they trail a reference inline.
 _WEAK_RESIDUE = {("abstract",), ("article",), ("doi",), ("link",), ("pdf",), ("html",), ("citation",),
                  ("google",), ("scholar",), ("epub",), ("full", "text"), ("isi",), ("ads",), ("pmc",)}
-_RESIDUE_SPLIT = re.compile(r"[\s\[\]|•·,;/®]+")
+_RESIDUE_SPLIT = re.compile(r"[\s\[\]|•·,;®]+")
 
 
 def residue_words(text: str) -> list[str] | None:
     """The link labels if ``text`` is nothing but link residue ("PubMed", "[CAS] [Google Scholar]")."""
     if len(text) > 200:
         return None
-    words = [w for w in _RESIDUE_SPLIT.split(text.strip()) if w]
+    words = [w for w in _RESIDUE_SPLIT.split(text.strip()) if w and w != "/"]
     if not words:
         return None
     folded = [w.casefold() for w in words]
