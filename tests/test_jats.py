@@ -93,6 +93,16 @@ def test_bad_xml_is_one_clear_error(name, message):
     assert "\n" not in str(err.value)
 
 
+def test_common_named_entities_without_the_dtd():
+    xml = ('<?xml version="1.0"?><article><front><article-meta><title-group><article-title>'
+           "Myositis&nbsp;&ndash; a case &amp; review</article-title></title-group></article-meta></front>"
+           "<back><ref-list><ref><label>1</label><mixed-citation>Dalakas MC. Polymyositis. Lancet. 2003;"
+           "362:971&ndash;82.</mixed-citation></ref></ref-list></back></article>")
+    article = parse_jats(xml)
+    assert article.title == "Myositis \u2013 a case & review"
+    assert article.references[0].last_page == "982"
+
+
 def test_xml_that_is_not_an_article():
     with pytest.raises(RefkitError, match="not a JATS article"):
         parse_jats('<?xml version="1.0"?><html><body/></html>', source="page.xml")

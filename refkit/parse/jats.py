@@ -7,6 +7,7 @@ directly; citation text without tags goes to :func:`parse_reference`.
 from __future__ import annotations
 
 import re
+from html.entities import name2codepoint
 from xml.etree.ElementTree import Element, ParseError
 
 import defusedxml
@@ -59,10 +60,30 @@ def parse_jats(text: str, source: str | None = None) -> Article:
     return article
 
 
+_NAMED_ENTITY = re.compile(r"&([A-Za-z][A-Za-z0-9]{1,31});")
+_XML_ENTITIES = {"amp", "lt", "gt", "quot", "apos"}
+
+
+def _html_entities_as_numbers(text: str) -> str:
+    """``&nbsp;`` → ``&#160;``: names the JATS DTD defines, which a parser without the DTD lacks.
+
+    Only the fixed HTML names are rewritten; entities a document declares itself stay, and
+    defusedxml refuses them.
+    """
+
+    def number(m: re.Match[str]) -> str:
+        name = m.group(1)
+        if name in _XML_ENTITIES or name not in name2codepoint:
+            return m.group(0)
+        return f"&#{name2codepoint[name]};"
+
+    return _NAMED_ENTITY.sub(number, text)
+
+
 def _parse_xml(text: str, name: str) -> Element:
     try:
-        return SafeET.fromstring(text.lstrip("\ufeff"), forbid_dtd=False, forbid_entities=True,
-                                 forbid_external=True)
+        return SafeET.fromstring(_html_entities_as_numbers(text.lstrip("\ufeff")), forbid_dtd=False,
+                                 forbid_entities=True, forbid_external=True)
     except ParseError as err:
         raise RefkitError(f"{name} is malformed XML ({err})") from None
     except defusedxml.EntitiesForbidden:
