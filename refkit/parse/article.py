@@ -391,6 +391,8 @@ def _read_breadcrumb(article: Article, text: str) -> None:
         if i > 0 and _fold_label(parts[i - 1]) not in _LABELS:
             article.journal = parts[i - 1]
         return
+    if len(parts) > 1 and _fold_label(parts[0]) == "journal list":  # no volume part: the journal still is
+        article.journal = parts[1]
 
 
 def _read_byline(article: Article, text: str) -> bool:
