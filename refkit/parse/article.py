@@ -327,7 +327,7 @@ def _list_goes_on(lines: list[Line], i: int, current: ReferenceItem, strict: boo
 # --- header: breadcrumb, authors and title, citation line ---------------------------------
 
 _VOLUME_PART = re.compile(
-    r"^(?:v|vol|volume)\.?\s*(?P<volume>[\w-]{1,12})\s*(?:\((?P<issue>[^()]{1,20})\))?", re.IGNORECASE
+    r"^(?:volume|vol|v)\.?\s*(?P<volume>[A-Z]?\d[\w-]{0,11})\s*(?:\((?P<issue>[^()]{1,20})\))?", re.IGNORECASE
 )
 _YEAR_IN = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
 _CITATION_LINE = re.compile(
