@@ -96,6 +96,17 @@ def test_breadcrumb_with_year_and_no_issue():
     assert header == ("Case Rep Med", "20", None, 2023)
 
 
+@pytest.mark.parametrize(("crumb", "expected"), [
+    ("Journal List > J Korean Rheum Assoc > v.16(4) > 1003689", ("J Korean Rheum Assoc", "16", "4", None)),
+    ("Journal List > Case Rep Med > v.16(4); 2009 Dec > 1", ("Case Rep Med", "16", "4", 2009)),
+    ("Home > Journals > Ann Rheum Dis > Volume 62(9) > 12", ("Ann Rheum Dis", "62", "9", None)),
+    ("Journal List > Case Rep Med > 2023 > 1774790", ("Case Rep Med", None, None, None)),
+])
+def test_breadcrumb_forms(crumb, expected):
+    article = parse_article(crumb + "\n\nReferences\n1. " + REFS[0] + "\n")
+    assert (article.journal, article.volume, article.issue, article.year) == expected
+
+
 def test_first_page_comes_from_image_name_only_when_nothing_else_gives_it():
     text = page("1. " + REFS[0], tail="\nFigure 2\nCT of the chest.\ncrm-20-1187g2.jpg\n")
     article = parse_article(text)
