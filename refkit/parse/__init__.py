@@ -38,6 +38,7 @@ def read_article(path: str | Path, require_references: bool = True) -> Article:
     else:
         article = _parse_text(text, source=name)
     if require_references and not article.references:
-        raise RefkitError(f"no reference section found in {name}")
+        skipped = [w for w in article.warnings if w.startswith("line ") and "skipped" in w]
+        raise RefkitError(f"no reference section found in {name}" + (f" ({skipped[0]})" if skipped else ""))
     return article
 
