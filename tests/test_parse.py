@@ -228,6 +228,17 @@ def test_numbering_must_continue_so_a_wrapped_number_is_not_an_item():
                                          "Lancet. 2001;1:1-2.")
 
 
+def test_a_line_wrapped_before_the_next_number_stays_in_its_item():
+    refs = ("1. Smith A. Trends in maternal mortality towards Millennium Development Goal\n"
+            "2. Lancet. 2010;375:1609-23.\n2. Jones B. Another study. BMJ. 2002;2:3-4.")
+    article = parse_article(page(refs))
+    assert [(r.n, r.raw) for r in article.references] == [
+        (1, "Smith A. Trends in maternal mortality towards Millennium Development Goal 2. Lancet. "
+            "2010;375:1609-23."),
+        (2, "Jones B. Another study. BMJ. 2002;2:3-4."),
+    ]
+
+
 def test_a_list_without_heading_is_found_by_its_numbering_with_a_warning():
     refs = "\n".join(f"{i}. {r}" for i, r in enumerate(REFS, 1))
     article = parse_article("A case report.\n\n" + refs + "\n")

@@ -210,6 +210,8 @@ def split_items(lines: list[Line], start: int, strict_start: bool) -> ReferenceS
             continue
         current = items[-1] if items else None
         found = numbering(text)
+        if found and current is not None and _wrapped_number(lines, i, current, found):
+            found = None  # "… Millennium Development Goal" / "5. Lancet. 2010;375:1609-23."
         if found and _continues(current, found, strict_start and current is None):
             n, style, at = found
             if current is not None and n != current.n + 1:
@@ -252,6 +254,21 @@ def split_items(lines: list[Line], start: int, strict_start: bool) -> ReferenceS
     if not items:
         return None
     return ReferenceSection(None, items, end, warnings)
+
+
+def _wrapped_number(lines: list[Line], i: int, current: ReferenceItem, found: tuple[int, str, int]) -> bool:
+    """Whether a line that starts with the next number is the current item wrapped before a number.
+
+    It is when the current item stops mid-sentence and the same number starts a later line.
+    """
+    if _FINISHED.search(current.pieces[-1][-40:]):
+        return False
+    n, style, _ = found
+    for j in range(i + 1, min(i + 10, len(lines))):
+        later = numbering(lines[j].text)
+        if later and later[0] == n and _STYLE_FAMILY[later[1]] == _STYLE_FAMILY[style]:
+            return True
+    return False
 
 
 def _next_is_item_or_residue(lines: list[Line], i: int, current: ReferenceItem) -> bool:
