@@ -14,6 +14,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from refkit.export.bibtex import to_bibtex
+from refkit.graph import update_graph_for_article
 from refkit.model import Article
 from refkit.resolve.pipeline import (
     DEFAULT_MIN_CONFIDENCE,
@@ -100,11 +102,9 @@ class ResolveRun:
         stem = output_stem(name)
         doc = article.to_dict()
         write_atomic(out / f"{stem}.json", json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
-        try:
-            from refkit.export.bibtex import to_bibtex
-        except ImportError:  # TODO: drop once the BibTeX exporter ships everywhere
-            return doc
         write_atomic(out / f"{stem}.bib", to_bibtex(article.references))
+        # The workspace's evidence graph grows with every resolved article (refkit query reads it).
+        update_graph_for_article(article, self.settings)
         return doc
 
     def table(self, name: str) -> str:
@@ -125,7 +125,7 @@ class ResolveRun:
                 (m.doi or "") if m else "",
                 f"{m.confidence:.2f}" if m else "",
                 flags,
-                (m.reason if m else "")[:90],
+                m.reason if m else "",
             )
         buffer = io.StringIO()
         Console(file=buffer, width=max(100, _terminal_width()), force_terminal=False).print(table)
