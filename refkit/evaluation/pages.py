@@ -9,39 +9,24 @@ Gold titles come from the cited work's record, and about 7% of those records los
 reference prints (italic species and gene names: record ``Transcriptional profiling of canola (``
 for a string that prints ``… canola (Brassica napus L.) responses …``). No reading of the string
 can give such a title, so ``title`` is scored where the string prints the gold title whole (see
-:func:`printed_whole`); ``title_strict`` scores every gold title, and both are reported.
+:func:`refkit.evaluation.fields.title_printed`); ``title_strict`` scores every gold title,
+and both are reported.
 """
 
 from __future__ import annotations
 
 import json
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from refkit.evaluation.fields import field_matches
-from refkit.model import Article, Author, Reference
+from refkit.evaluation.fields import field_matches, reference_field, title_printed
+from refkit.model import Article, Author
 from refkit.parse import read_article
 
 PAGES = Path(__file__).resolve().parents[2] / "tests" / "data" / "corpus" / "pages"
 FIELDS = ("title", "journal", "year", "volume", "first_page", "last_page", "first_author", "links")
 REPORTED = (*FIELDS, "title_strict")
-_TITLE_END = re.compile(r"[)\]\s]*(?:[.?!]|,?\s*[\"”’']|$)")
-
-
-def printed_whole(title: str, raw: str) -> bool:
-    """Whether ``raw`` prints ``title`` as a whole title: its words in a row, then the title's end."""
-    words = re.findall(r"\w+", unicodedata.normalize("NFKC", title))
-    if not words:
-        return False
-    text = unicodedata.normalize("NFKC", raw)
-    pattern = re.compile(r"\b" + r"\W+".join(map(re.escape, words)) + r"\b", re.IGNORECASE)
-    ends_itself = title.rstrip()[-1:] in ("?", "!")
-    return any(ends_itself or _TITLE_END.match(text, m.end()) for m in pattern.finditer(text))
-
-
 @dataclass
 class PagesScore:
     pages: int = 0
@@ -64,12 +49,6 @@ class PagesScore:
     @property
     def links_accuracy(self) -> float:
         return self.links_exact / self.references if self.references else 1.0
-
-
-def _value(ref: Reference, name: str) -> Any:
-    if name == "first_author":
-        return ref.authors[0].family if ref.authors else None
-    return getattr(ref, name)
 
 
 def score_page(article: Article, gold: dict[str, Any], score: PagesScore, page: str = "") -> None:
@@ -97,18 +76,18 @@ def score_page(article: Article, gold: dict[str, Any], score: PagesScore, page: 
             score.links_exact += 1
         for name in REPORTED:
             expected = g.get("title" if name == "title_strict" else name)
-            if expected is None or name == "title" and not printed_whole(expected, g["raw"]):
+            if expected is None or name == "title" and not title_printed(g["raw"], expected):
                 continue
             score.scored[name] += 1
             if name == "links":
                 ok = ref is not None and ref.links == expected
             else:
                 key = "title" if name == "title_strict" else name
-                ok = ref is not None and field_matches(key, _value(ref, key), expected)
+                ok = ref is not None and field_matches(key, reference_field(ref, key), expected)
             score.correct[name] += ok
             if not ok and name not in ("links", "title_strict"):
                 score.misses.append({"page": page, "n": g["n"], "field": name,
-                                     "parsed": _value(ref, name) if ref else None, "gold": expected})
+                                     "parsed": reference_field(ref, name) if ref else None, "gold": expected})
 
 
 def score_pages(pages_dir: str | Path = PAGES) -> PagesScore:

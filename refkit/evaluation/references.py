@@ -8,15 +8,14 @@ a null gold value is not scored. DOI and PMID are scored only where the string p
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from refkit.evaluation.fields import field_matches, normalize_field
+from refkit.evaluation.fields import field_matches, reference_field, title_printed
 from refkit.model import Reference
-from refkit.parse.reference import join_lines, parse_reference
+from refkit.parse.reference import parse_reference
 
 PRINTED_TITLE = "title_printed"  # title scored only where the gold title is printed whole
 MAIN_FIELDS = ("title", "first_author", "journal", "year", "volume", "first_page", "last_page")
@@ -52,37 +51,6 @@ def load_records(path: Path = CORPUS) -> list[dict[str, Any]]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
-_PIECE_BREAK = re.compile(r"(?<=[.?!:\"”])\s+|\(\d{4}[a-z]?\)\.?\s*")
-
-
-def title_printed(raw: str, gold_title: str) -> bool:
-    """Whether the gold title is printed whole in the string, between sentence boundaries.
-
-    About 7% of the corpus gold titles are not: the records they come from lost words set in
-    italics (species and gene names), so ``Restriction endonuclease analysis of`` stands for
-    ``… of Aspergillus fumigatus DNA``. No parser can produce those; this test separates them.
-    """
-    target = normalize_field(gold_title)
-    if not target:
-        return False
-    pieces = [normalize_field(p) for p in _PIECE_BREAK.split(join_lines(raw))]
-    for i in range(len(pieces)):
-        run = ""
-        for piece in pieces[i : i + 8]:
-            run = f"{run} {piece}".strip()
-            if run == target or run.endswith(" " + target):
-                return True
-            if len(run) > len(target) + 200:
-                break
-    return False
-
-
-def parsed_value(ref: Reference, name: str) -> Any:
-    if name == "first_author":
-        return ref.authors[0].family if ref.authors else None
-    return getattr(ref, name)
-
-
 def _printed(gold: str, raw: str) -> bool:
     squeezed = "".join(raw.split()).casefold()
     return "".join(gold.split()).casefold() in squeezed
@@ -102,7 +70,7 @@ def score_references(
                 continue
             if name in ID_FIELDS and not _printed(str(expected), raw):
                 continue
-            got = parsed_value(ref, name)
+            got = reference_field(ref, name)
             score = scores.fields[name]
             score.total += 1
             right = field_matches(name, got, expected)
