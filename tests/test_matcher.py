@@ -226,7 +226,7 @@ def test_ties_are_ambiguous_and_every_outcome_has_a_reason() -> None:
         [Source([record("x.1", "Unrelated paper on soil bacteria", family="Zed", year=1980)])]
     ).resolve(Reference(raw=REF.raw, n=1))
     assert ref.match.status == "unmatched" and ref.match.reason.startswith(
-        "best candidate 10.5555/x.1 rejected"
+        "no record found that agrees; nearest 10.5555/x.1"
     )
     ref = Resolver([Source([])]).resolve(Reference(raw=REF.raw, n=1))
     assert ref.match.status == "unmatched" and ref.match.reason == "no candidate found"

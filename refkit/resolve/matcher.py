@@ -422,8 +422,12 @@ def _year_evidence(ref: Reference, raw: str, record: dict[str, Any]) -> dict[str
     shown = years[0] if years else None
     if not years or not cited_years:
         return {"cited": cited, "record": shown, "score": 0.0, "verdict": "missing"}
-    if set(years) & set(cited_years):
-        return {"cited": cited, "record": shown, "score": 1.0, "verdict": "match"}
+    common = sorted(set(years) & set(cited_years))
+    if common:
+        found = {"cited": cited, "record": common[0], "score": 1.0, "verdict": "match"}
+        if shown != common[0]:  # Crossref's ``issued`` is the earlier, online-first date
+            found["note"] = f"issued {shown}, printed {common[0]}"
+        return found
     # Online first: the record's year is the one before the printed one.
     if any(c - y == 1 for c in cited_years for y in years) or any(
         y - c == 1 for c in cited_years for y in years

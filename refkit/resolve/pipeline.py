@@ -202,7 +202,10 @@ class Resolver:
         record, source = candidates[best.doi.lower()]
         if best.veto or best.confidence < self.min_confidence:
             why = best.summary()
-            reason = f"best candidate {best.doi} rejected: {why}"
+            if best.veto or best.confidence >= 0.5:
+                reason = f"best candidate {best.doi} rejected: {why}"
+            else:  # nothing close: say so first, then what the nearest record got wrong
+                reason = f"no record found that agrees; nearest {best.doi}: {why}"
             if notes:
                 reason += f" ({'; '.join(notes)})"
             ref.match = Match("unmatched", None, best.confidence, source, best.evidence, reason, runner_ups)
