@@ -170,11 +170,15 @@ for _phrase in _RESIDUE_PHRASES:  # longest first, as sorted above
 _WEAK_RESIDUE = {("abstract",), ("article",), ("doi",), ("link",), ("pdf",), ("html",), ("citation",),
                  ("google",), ("scholar",), ("epub",), ("full", "text"), ("isi",), ("ads",), ("pmc",)}
 _RESIDUE_SPLIT = re.compile(r"[\s\[\]|•·,;®]+")
+# A tail of labels ends with the last word of some label: a reference whose last word is none
+# of these has no inline residue, and the costly tail-by-tail search is skipped.
+_LAST_WORDS = frozenset(phrase[-1] for phrase in _RESIDUE_PHRASES)
+_MAX_RESIDUE = 200  # residue_words reads no text longer than this
 
 
 def residue_words(text: str) -> list[str] | None:
     """The link labels if ``text`` is nothing but link residue ("PubMed", "[CAS] [Google Scholar]")."""
-    if len(text) > 200:
+    if len(text) > _MAX_RESIDUE:
         return None
     words = [w for w in _RESIDUE_SPLIT.split(text.strip()) if w and w != "/"]
     if not words:
@@ -214,6 +218,8 @@ def split_inline_residue(text: str, lines_from: int | None = None) -> tuple[str,
     is bracketed and capitalised: ``[abstract]`` (a meeting abstract), ``[in Japanese]`` and a
     plain trailing ``Abstract`` stay in the reference.
     """
+    if not _ends_with_label_word(text):
+        return text, []
     for m in _TOKEN_START.finditer(text, max(1, len(text) - _RESIDUE_WINDOW)):
         tail = text[m.start() :]
         if tail.count("[") != tail.count("]") or tail.find("]") < tail.find("["):
@@ -225,6 +231,14 @@ def split_inline_residue(text: str, lines_from: int | None = None) -> tuple[str,
         if own_lines or _inline_labels(tail, words):
             return text[: m.start()].rstrip(), words
     return text, []
+
+
+def _ends_with_label_word(text: str) -> bool:
+    """Whether the last word (as residue_words splits) could end a label: a cheap pre-check."""
+    for word in reversed(_RESIDUE_SPLIT.split(text[-(_MAX_RESIDUE + 1) :])):
+        if word and word != "/":
+            return word.casefold() in _LAST_WORDS
+    return False
 
 
 def _inline_labels(tail: str, words: list[str]) -> bool:
