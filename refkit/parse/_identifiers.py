@@ -25,6 +25,8 @@ _DOI = re.compile(
 _DOI_LABEL_LEFTOVER = re.compile(
     r"[.,;]?\s*\(?\bdoi\b\s*:?[^a-zA-Z]{0,60}$|\(?\bdoi\s*:?\s*[.\s]*\)?(?=\s|$)", re.IGNORECASE
 )
+# What every DOI holds: a literal "10" prefix lets the engine scan for it fast.
+_DOI_HINT = re.compile(r"10\s*\.\s*\d{4}")
 _PMID = re.compile(r"\b(?:PubMed\s+)?PMID\s*:?\s*(?P<pmid>\d{1,9})\b", re.IGNORECASE)
 _PMCID = re.compile(r"\b(?:PMCID\s*:?\s*)?(?P<pmcid>PMC\d{4,9})\b")
 _URL = re.compile(r"(?:https?://|www\.)[^\s<>\"]+", re.IGNORECASE)
@@ -48,6 +50,8 @@ def take_links(text: str) -> tuple[str, list[str]]:
         text = _BRACKETED_RESIDUE.sub(" ", text)
     tail: list[str] = []
     rest = text
+    if not _ends_in_letter(text):  # every residue word ends in a letter: nothing trails the text
+        return text, links
     for _ in range(8):  # a handful of residue words at most; never loop on odd input
         stripped = rest.rstrip()
         m = _TRAILING_RESIDUE.search(stripped, max(0, len(stripped) - 40))
@@ -65,6 +69,15 @@ def take_links(text: str) -> tuple[str, list[str]]:
     return text, links
 
 
+def _ends_in_letter(text: str) -> bool:
+    """Whether the last character before trailing whitespace and ``.,;|`` is a letter."""
+    while True:
+        stripped = text.rstrip().rstrip(".,;|")
+        if stripped == text:
+            return text[-1:].isalpha()
+        text = stripped
+
+
 def _clean_doi(prefix: str, suffix: str) -> str:
     suffix = re.sub(r"\s+", "", suffix)
     suffix = suffix.rstrip(".,;:")
@@ -78,7 +91,7 @@ def _clean_doi(prefix: str, suffix: str) -> str:
 def take_identifiers(text: str) -> tuple[str, dict[str, str]]:
     """Remove DOI, PMID, PMCID and URL from ``text``; return the rest and what was found."""
     found: dict[str, str] = {}
-    if "10" in text:
+    if "10" in text and _DOI_HINT.search(text):
         m = _DOI.search(text)
         if m and m.group("suffix").strip(".,;:)"):
             found["doi"] = _clean_doi(m.group("prefix"), m.group("suffix"))

@@ -53,6 +53,7 @@ _TAILS = [
     # Volume(issue) then year: "Nature 451(7), 2008"
     re.compile(rf"(?:^|[\s.,])\s*{_VOLUME}{_ISSUE}\s*[.,]?\s*\(?{_DATE}\)?{_TAIL_END}"),
 ]
+_UNLABELLED_TAILS = _TAILS[1:]
 _TAIL_WINDOW = 160
 # The same forms ending anywhere at a delimiter, for references with notes after the source.
 _LOOSE_TAILS = [re.compile(p + _TAIL_STOP) for p in (_VANCOUVER_TAIL, _YEAR_LAST_TAIL, _VOLUME_PAGES_TAIL)]
@@ -64,8 +65,10 @@ def match_source_block(text: str, start: int) -> tuple[re.Match[str] | None, int
     Returns ``(None, len(text))`` when no form matches.
     """
     window = max(start, len(text) - _TAIL_WINDOW)
-    for pattern in _TAILS:  # strict forms end the string; they need a short window only
-        m = pattern.search(text, max(window, len(text) - 80))
+    strict_from = max(window, len(text) - 80)
+    labelled = text.find("ol", strict_from) >= 0  # "vol", "Vol", "Volume": else the first form cannot match
+    for pattern in _TAILS if labelled else _UNLABELLED_TAILS:  # strict forms end the string: a short window
+        m = pattern.search(text, strict_from)
         if m:
             tail_start = m.start()
             while tail_start < len(text) and text[tail_start] in " .,":

@@ -63,7 +63,7 @@ def _follows_abbreviation(body: str, word_start: int) -> bool:
 
 def split_title_journal(middle: str) -> tuple[str, str]:
     """Split "Title. Journal" at the last sentence boundary outside the journal's abbreviations."""
-    chapter = _IN_BOOK.search(middle)
+    chapter = _IN_BOOK.search(middle) if "In" in middle else None
     if chapter:
         book = _EDITORS_BEFORE_BOOK.sub("", middle[chapter.end() :], count=1)
         return middle[: chapter.start()].strip(_TITLE_TRIM), first_sentence(book)

@@ -261,7 +261,7 @@ def _wrapped_number(lines: list[Line], i: int, current: ReferenceItem, found: tu
 
     It is when the current item stops mid-sentence and the same number starts a later line.
     """
-    if _FINISHED.search(current.pieces[-1][-40:]):
+    if _is_finished(current.pieces[-1]):
         return False
     n, style, _ = found
     for j in range(i + 1, min(i + 10, len(lines))):
@@ -302,6 +302,15 @@ def _ends_list(text: str) -> bool:
 _FINISHED = re.compile(r"(?:[.\]]|\d\)?|\bdoi:?|https?://\S+)\s*$", re.IGNORECASE)
 
 
+def _is_finished(text: str) -> bool:
+    """Whether the end of ``text`` reads as a complete reference (``_FINISHED`` on its last 40 chars)."""
+    tail = text[-40:]
+    last = tail.rstrip()[-1:]
+    if last in (".", "]") or last.isdecimal():  # the usual ends, without the regex
+        return True
+    return bool(_FINISHED.search(tail))
+
+
 def _looks_like_widget(text: str, previous: str) -> bool:
     """A short label without digits or closing punctuation after a finished reference.
 
@@ -310,7 +319,7 @@ def _looks_like_widget(text: str, previous: str) -> bool:
     stripped = text.strip()
     previous = split_inline_residue(previous)[0]
     return (
-        bool(_FINISHED.search(previous[-40:]))
+        _is_finished(previous)
         and len(stripped.split()) <= 4
         and not any(c.isdigit() for c in stripped)
         and not stripped.endswith((".", ",", ";", ":", ")", "-"))

@@ -57,6 +57,8 @@ _IN_PRESS = re.compile(r"[\s.,;]*\(?\b(?:in press|forthcoming|accepted)\b\)?[\s.
 _NOTE_HINT = re.compile(
     r"\]|\)[\s.]*$|Epub|Review|[Pp]ress|Erratum|Published|Article|Accessed|Available|Internet"
 )
+_NOTE_HINT_WORDS = ("Epub", "Review", "Press", "press", "Erratum", "Published", "Article", "Accessed",
+                    "Available", "Internet")
 # "J Foo [Internet]. 2008": a medium note inside the source, not part of the journal's name.
 _MEDIUM_NOTE = re.compile(
     r"\s*\[(?:Internet|serial online|serial on the Internet|online|electronic resource)\]", re.IGNORECASE
@@ -104,7 +106,7 @@ def join_lines(text: str) -> str:
             last = j
         parts.append(text[last:])
         text = "".join(parts)
-    return _SPACES.sub(" ", text).strip()
+    return " ".join(text.split())  # str.split() breaks at the same whitespace as \s
 
 
 def parse_reference(text: str) -> Reference:
@@ -306,6 +308,9 @@ def _looks_like_group(name: str) -> bool:
 
 def _strip_trailing_notes(text: str) -> str:
     end = text[-120:]
+    # Plain substring tests first: most references hold none of the hints, and these are cheap.
+    if "]" not in end and ")" not in end and not any(word in end for word in _NOTE_HINT_WORDS):
+        return text
     if not _NOTE_HINT.search(end):
         return text
     m = _TRAILING_NOTES.search(text, max(0, len(text) - 120))

@@ -28,6 +28,11 @@ def split_lines(text: str) -> list[Line]:
     """Lines with their offsets in ``text``; ``\\r\\n`` and ``\\r`` count as line breaks."""
     lines = []
     pos = 0
+    if "\r" not in text:  # the common case: one kind of break, split without a regex
+        for chunk in text.split("\n"):
+            lines.append(Line(pos, chunk))
+            pos += len(chunk) + 1
+        return lines
     for chunk in re.split(r"(\r\n|\r|\n)", text):
         if chunk in ("\r\n", "\r", "\n"):
             pos += len(chunk)
@@ -174,6 +179,8 @@ _RESIDUE_SPLIT = re.compile(r"[\s\[\]|•·,;®]+")
 # of these has no inline residue, and the costly tail-by-tail search is skipped.
 _LAST_WORDS = frozenset(phrase[-1] for phrase in _RESIDUE_PHRASES)
 _MAX_RESIDUE = 200  # residue_words reads no text longer than this
+_SEPARATORS = "".join(c for c in map(chr, range(0x3001)) if c.isspace()) + "[]|•·,;®"  # as _RESIDUE_SPLIT
+_LAST_WORD = re.compile(r"[^\s\[\]|•·,;®]+\Z")
 
 
 def residue_words(text: str) -> list[str] | None:
@@ -235,10 +242,15 @@ def split_inline_residue(text: str, lines_from: int | None = None) -> tuple[str,
 
 def _ends_with_label_word(text: str) -> bool:
     """Whether the last word (as residue_words splits) could end a label: a cheap pre-check."""
-    for word in reversed(_RESIDUE_SPLIT.split(text[-(_MAX_RESIDUE + 1) :])):
-        if word and word != "/":
-            return word.casefold() in _LAST_WORDS
-    return False
+    body = text.rstrip(_SEPARATORS)
+    # Labels are short words: a longer last word is cut at the search start, and still no label.
+    last = _LAST_WORD.search(body, max(0, len(body) - 40))
+    if last is None or last.group() == "/":  # "/" is no word to residue_words: look further back
+        for word in reversed(_RESIDUE_SPLIT.split(text[-(_MAX_RESIDUE + 1) :])):
+            if word and word != "/":
+                return word.casefold() in _LAST_WORDS
+        return False
+    return last.group().casefold() in _LAST_WORDS
 
 
 def _inline_labels(tail: str, words: list[str]) -> bool:
