@@ -2,6 +2,8 @@
 
 Parses it end to end with ``refkit.parse_article`` (segmentation + every reference) and prints
 references per second and peak memory. Also times ``parse_reference`` alone.
+Each rate is given by wall clock and by CPU time of this process: on a shared machine the
+wall clock also counts time other processes held the core, the CPU figure does not.
 
 Usage: python bench/bench_parse.py [--n 10000] [--repeat 3]
 Target: >= 10,000 references/s on one core, < 300 MB peak.
@@ -58,28 +60,32 @@ def main() -> None:
         end_to_end = False
 
     if end_to_end:
-        best = float("inf")
+        best, best_cpu = float("inf"), float("inf")
         found = 0
         for _ in range(args.repeat):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             article = parse_article(text)
             best = min(best, time.perf_counter() - t0)
+            best_cpu = min(best_cpu, time.process_time() - c0)
             found = len(article.references)
-        print(f"parse_article: {found} references in {best:.3f} s = {found / best:,.0f} references/s")
+        print(f"parse_article: {found} references in {best:.3f} s = {found / best:,.0f} references/s"
+              f" (CPU {best_cpu:.3f} s = {found / best_cpu:,.0f} references/s)")
         tracemalloc.start()
         parse_article(text)
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         print(f"parse_article peak traced memory: {peak / 1e6:.1f} MB")
 
-    best = float("inf")
+    best, best_cpu = float("inf"), float("inf")
     batch = [raws[i % len(raws)] for i in range(args.n)]
     for _ in range(args.repeat):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         for raw in batch:
             parse_reference(raw)
         best = min(best, time.perf_counter() - t0)
-    print(f"parse_reference: {len(batch)} strings in {best:.3f} s = {len(batch) / best:,.0f} references/s")
+        best_cpu = min(best_cpu, time.process_time() - c0)
+    print(f"parse_reference: {len(batch)} strings in {best:.3f} s = {len(batch) / best:,.0f} references/s"
+          f" (CPU {best_cpu:.3f} s = {len(batch) / best_cpu:,.0f} references/s)")
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"process peak RSS: {rss:.0f} MB")
 
