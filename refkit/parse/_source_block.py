@@ -53,7 +53,16 @@ _TAILS = [
     # Volume(issue) then year: "Nature 451(7), 2008"
     re.compile(rf"(?:^|[\s.,])\s*{_VOLUME}{_ISSUE}\s*[.,]?\s*\(?{_DATE}\)?{_TAIL_END}"),
 ]
-_UNLABELLED_TAILS = _TAILS[1:]
+# Which strict forms can match, by whether the stretch holds "ol" (vol, Volume) and a year.
+_NEEDS_YEAR = {1, 2, 3, 7, 8}  # indexes into _TAILS of forms whose date is not optional
+_YEAR_HINT = re.compile(YEAR)
+_TAILS_FOR = {
+    (labelled, dated): [
+        p for i, p in enumerate(_TAILS) if (labelled or i != 0) and (dated or i not in _NEEDS_YEAR)
+    ]
+    for labelled in (False, True)
+    for dated in (False, True)
+}
 _TAIL_WINDOW = 160
 # The same forms ending anywhere at a delimiter, for references with notes after the source.
 _LOOSE_TAILS = [re.compile(p + _TAIL_STOP) for p in (_VANCOUVER_TAIL, _YEAR_LAST_TAIL, _VOLUME_PAGES_TAIL)]
@@ -66,8 +75,9 @@ def match_source_block(text: str, start: int) -> tuple[re.Match[str] | None, int
     """
     window = max(start, len(text) - _TAIL_WINDOW)
     strict_from = max(window, len(text) - 80)
-    labelled = text.find("ol", strict_from) >= 0  # "vol", "Vol", "Volume": else the first form cannot match
-    for pattern in _TAILS if labelled else _UNLABELLED_TAILS:  # strict forms end the string: a short window
+    labelled = text.find("ol", strict_from) >= 0  # "vol", "Vol", "Volume"
+    dated = _YEAR_HINT.search(text, strict_from) is not None
+    for pattern in _TAILS_FOR[labelled, dated]:  # strict forms end the string; they need a short window only
         m = pattern.search(text, strict_from)
         if m:
             tail_start = m.start()

@@ -70,7 +70,9 @@ _EDITORS = re.compile(r"\s*\(?(?:eds?|editors?)\.?\)?(?=[\s.,:]|$)", re.IGNORECA
 
 def _given(printed: str) -> str | None:
     """Initials as printed without dots or spaces ("A. J." → "AJ"); a given name keeps its spaces."""
-    if any(c.islower() for c in printed) and len(printed.replace(".", "").strip()) > 2:
+    # The patterns start it with a capital and hold no other cased letters than _U and _L, so
+    # "not isupper()" says the same as "some letter is lowercase", without a loop in Python.
+    if not printed.isupper() and len(printed.replace(".", "").strip()) > 2:
         return " ".join(printed.replace(".", " ").split()) or None  # "Rebecca S." → "Rebecca S"
     return printed.replace(".", "").replace(" ", "") or None
 

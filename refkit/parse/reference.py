@@ -309,7 +309,7 @@ def _looks_like_group(name: str) -> bool:
 def _strip_trailing_notes(text: str) -> str:
     end = text[-120:]
     # Plain substring tests first: most references hold none of the hints, and these are cheap.
-    if "]" not in end and ")" not in end and not any(word in end for word in _NOTE_HINT_WORDS):
+    if "]" not in end and ")" not in end and not any(map(end.__contains__, _NOTE_HINT_WORDS)):
         return text
     if not _NOTE_HINT.search(end):
         return text
