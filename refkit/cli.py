@@ -23,6 +23,13 @@ class _Group(click.Group):
         except RefkitError as err:
             click.echo(f"refkit: error: {err}", err=True)
             sys.exit(err.exit_code)
+        except click.BadParameter as err:
+            # A path option naming the wrong kind of thing (a file as --out-dir) is bad input,
+            # said in one line like the rest; other usage errors keep click's usage hint.
+            if err.param is None or not isinstance(err.param.type, click.Path):
+                raise
+            click.echo(f"refkit: error: {err.format_message()}", err=True)
+            sys.exit(2)
         except KeyboardInterrupt:
             click.echo("refkit: interrupted", err=True)
             sys.exit(130)
@@ -113,7 +120,7 @@ def _print_article_table(article) -> None:  # noqa: ANN001 - refkit.model.Articl
 
 # --- resolve -----------------------------------------------------------------------------
 @main.command("resolve")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("files", nargs=-1, required=True)  # checked by refkit.parse.source: one-line errors
 @click.option("--format", "-f", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="A table at the end, or the JSON written to refs/<stem>.json.")
 @click.option("--offline", is_flag=True, help="Use the local catalog only; never touch the network.")
@@ -147,14 +154,15 @@ def resolve_cmd(files: tuple[str, ...], fmt: str, offline: bool, min_confidence:
         settings.refs_dir = Path(out_dir)
     run = ResolveRun(settings, min_confidence=min_confidence, progress=sys.stderr.isatty())
     results = run.run(list(files))
-    if fmt == "json":
+    if fmt == "json" and results:
         import json
 
         docs = [doc for _, doc in results]
-        click.echo(json.dumps(docs[0] if len(docs) == 1 else docs, ensure_ascii=False, indent=2))
-    else:
+        click.echo(json.dumps(docs[0] if len(files) == 1 else docs, ensure_ascii=False, indent=2))
+    elif results:
         for path, _ in results:
             click.echo(run.table(path))
+    run.check(len(files))  # the files that failed, in one line, after the good ones are out
 
 
 # --- catalog -----------------------------------------------------------------------------
@@ -164,7 +172,7 @@ def catalog_group() -> None:
 
 
 @catalog_group.command("import")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True)  # checked by LocalCatalog.import_file: one-line errors
 @click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
               help="Directory holding catalog.sqlite (default ./cache).")
 def catalog_import_cmd(files: tuple[str, ...], cache_dir: str | None) -> None:
@@ -176,10 +184,21 @@ def catalog_import_cmd(files: tuple[str, ...], cache_dir: str | None) -> None:
 
     settings = Settings(cache_dir=Path(cache_dir)) if cache_dir else Settings()
     catalog = LocalCatalog(settings)
-    for name in files:
-        count = catalog.import_file(name)
+    failures = []
+    for name in files:  # each file is committed on its own; a bad one does not undo the others
+        try:
+            count = catalog.import_file(name)
+        except RefkitError as err:
+            failures.append(str(err))
+            continue
+        if count == 0:
+            failures.append(f"no Crossref work records (JSON objects with a DOI) in {name}")
+            continue
         click.echo(f"{name}: {count} works")
     click.echo(f"catalog {catalog.path}: {catalog.stats()['works']} works")
+    if failures:
+        raise RefkitError(failures[0] if len(failures) == 1
+                          else f"{len(failures)} of {len(files)} files not imported: " + "; ".join(failures))
 
 
 @catalog_group.command("stats")
@@ -201,7 +220,7 @@ def catalog_stats_cmd(cache_dir: str | None) -> None:
 
 # --- export ------------------------------------------------------------------------------
 @main.command("export")
-@click.argument("source", type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("source")  # checked by refkit.parse.source: one-line errors
 @click.option("--format", "-f", "fmt", type=click.Choice(["bibtex", "ris", "csljson", "text"]),
               default="bibtex", show_default=True,
               help="BibTeX, RIS, CSL-JSON, or a Vancouver bibliography as text.")
@@ -273,7 +292,7 @@ def _warn(message: str) -> None:
 
 
 @main.command("therapies")
-@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("file")  # checked by refkit.parse.source: one-line errors
 @click.option("--format", "-f", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True,
               help="A table of therapies, or JSON with mentions (offsets into FILE) and therapies.")
@@ -286,7 +305,7 @@ def therapies_cmd(file: str, fmt: str, refs_dir: str | None) -> None:
     from refkit.therapies.report import read_for_therapies, therapies_report, therapies_table
 
     settings = _workspace_settings(refs_dir, None)
-    report = therapies_report(read_for_therapies(file, settings.refs_dir))
+    report = therapies_report(read_for_therapies(file, settings.refs_dir, warn=_warn))
     if fmt == "json":
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
     else:
@@ -351,7 +370,9 @@ def graph_cmd(fmt: str, output: str | None, refs_dir: str | None, seeds_dir: str
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
     except OSError as err:
-        raise RefkitError(f"cannot write {path}: {err.strerror or err}") from None
+        from refkit.errors import cannot_write
+
+        raise cannot_write(path, err) from None
     click.echo(f"wrote {path} ({graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges)", err=True)
 
 

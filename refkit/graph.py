@@ -29,13 +29,14 @@ import json
 import os
 import re
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
 
-from refkit.errors import RefkitError
+from refkit.errors import RefkitError, cannot_write
 from refkit.model import Article, Reference
 from refkit.therapies import Mention, extract_article, vocabulary
 from refkit.therapies.vocabulary import phrase_key
@@ -189,39 +190,84 @@ def load_graph(path: Path | str) -> nx.MultiDiGraph:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         graph = nx.node_link_graph(data, directed=True, multigraph=True, edges="edges")
-    except (OSError, ValueError, KeyError, nx.NetworkXError) as err:
-        raise RefkitError(f"cannot read the evidence graph {path}: {err}") from err
+    except UnicodeDecodeError:
+        raise RefkitError(f"cannot read the evidence graph {path}: not UTF-8 text") from None
+    except (OSError, ValueError) as err:
+        raise RefkitError(f"cannot read the evidence graph {path}: {err}") from None
+    except (KeyError, TypeError, AttributeError, nx.NetworkXError):
+        raise RefkitError(f"cannot read the evidence graph {path}: not node-link graph JSON") from None
+    # Valid JSON is not yet a graph refkit wrote: every node is a string id with a kind.
+    odd = next((n for n, kind in graph.nodes(data="kind") if not isinstance(n, str) or not kind), None)
+    if odd is not None:
+        raise RefkitError(f"cannot read the evidence graph {path}: node {odd!r} is not a refkit node")
     return graph
 
 
-def update_graph_for_article(article: Article, settings: Any) -> Path:
-    """Merge a (resolved) article into ``<refs_dir>/graph.json``; what ``refkit resolve`` calls."""
+def update_graph_for_article(article: Article, settings: Any, *, warn: Any = None) -> Path:
+    """Merge a (resolved) article into ``<refs_dir>/graph.json``; what ``refkit resolve`` calls.
+
+    A damaged graph.json is moved aside (never overwritten) and rebuilt from ``refs/*.json``.
+    """
     path = Path(settings.refs_dir) / GRAPH_FILE
-    graph = load_graph(path) if path.exists() else new_graph()
+    graph = _load_or_set_aside(path, warn) if path.exists() else new_graph()
+    if graph is None:  # it was damaged and is now set aside
+        graph = _graph_from_resolved(Path(settings.refs_dir), warn)
     add_article(graph, article)
-    save_graph(graph, path)
+    try:
+        save_graph(graph, path)
+    except OSError as err:
+        raise cannot_write(path, err) from None
     return path
 
 
-def workspace_graph(settings: Any, *, warn: Any = None) -> nx.MultiDiGraph:
-    """The workspace's graph: ``refs/graph.json``; else built from ``refs/*.json`` (resolved
-    articles); else from the seeds (parsed and resolved offline). A built graph is saved."""
-    refs_dir = Path(settings.refs_dir)
-    path = refs_dir / GRAPH_FILE
-    if path.exists():
+def _load_or_set_aside(path: Path, warn: Any) -> nx.MultiDiGraph | None:
+    """The graph at ``path``; or None when it is unreadable, after moving it to a
+    ``graph.json.corrupt-<time>`` file beside it and saying so (what it held is kept)."""
+    try:
         return load_graph(path)
+    except RefkitError as err:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        kept = path.with_name(f"{path.name}.corrupt-{stamp}")
+        n = 1
+        while kept.exists():
+            kept, n = path.with_name(f"{path.name}.corrupt-{stamp}-{n}"), n + 1
+        try:
+            path.replace(kept)
+        except OSError:
+            raise err from None  # cannot move it: refuse rather than overwrite it
+        if warn:
+            warn(f"{err}; kept it as {kept.name} and rebuilt it from {path.parent}/*.json")
+        return None
+
+
+def _graph_from_resolved(refs_dir: Path, warn: Any) -> nx.MultiDiGraph:
+    """A graph of every resolved article (``refs/<stem>.json``) in ``refs_dir``."""
     graph = new_graph()
     resolved = sorted(p for p in refs_dir.glob("*.json") if p.name != GRAPH_FILE) if refs_dir.is_dir() else []
     for p in resolved:
         try:
             doc = json.loads(p.read_text(encoding="utf-8"))
             article = Article.from_dict(doc)
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             if warn:
                 warn(f"skipping {p}: not a resolved article")
             continue
         article.source = article.source or p.name
         add_article(graph, article)
+    return graph
+
+
+def workspace_graph(settings: Any, *, warn: Any = None) -> nx.MultiDiGraph:
+    """The workspace's graph: ``refs/graph.json``; else built from ``refs/*.json`` (resolved
+    articles); else from the seeds (parsed and resolved offline). A built graph is saved; a
+    damaged graph.json is moved aside first."""
+    refs_dir = Path(settings.refs_dir)
+    path = refs_dir / GRAPH_FILE
+    if path.exists():
+        graph = _load_or_set_aside(path, warn)
+        if graph is not None:
+            return graph
+    graph = _graph_from_resolved(refs_dir, warn)
     if graph.number_of_nodes() == 0:
         _add_seeds(graph, settings, warn)
     if graph.number_of_nodes() == 0:

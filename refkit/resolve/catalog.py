@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from refkit.errors import RefkitError
+from refkit.errors import RefkitError, cannot_write
 from refkit.model import strip_markup
 from refkit.settings import Settings
 
@@ -88,6 +88,9 @@ class LocalCatalog:
         self.path = Path(path) if path else Path(self.settings.cache_dir) / CATALOG_FILE
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise cannot_write(self.path, err) from None
+        try:
             # One connection shared by the resolver's threads; the lock serialises use.
             self._db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
             self._db.execute("PRAGMA journal_mode=WAL")  # readers and a writer in two processes
@@ -100,7 +103,10 @@ class LocalCatalog:
                 self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             self._db.executescript(_SCHEMA)
         except sqlite3.Error as err:
-            raise RefkitError(f"cannot open the local catalog {self.path}: {err}") from err
+            hint = ""
+            if type(err) is sqlite3.DatabaseError:  # "not a database", "malformed": the file is damaged
+                hint = "; move it aside and run again (seeds re-index themselves, imports must be redone)"
+            raise RefkitError(f"cannot open the local catalog {self.path}: {err}{hint}") from None
         self._lock = threading.RLock()
         if index_seeds:
             self.sync_seeds(Path(self.settings.seeds_dir))
@@ -157,12 +163,18 @@ class LocalCatalog:
     def import_file(self, path: Path | str, origin: str = "import") -> int:
         """Load one file of works (any supported shape, gzipped or not)."""
         path = Path(path)
+        if path.is_dir():
+            raise RefkitError(f"{path} is a directory, not a file")
         if not path.is_file():
             raise RefkitError(f"no such file: {path}")
         try:
             return self.add(read_works(path), origin=origin)
-        except (OSError, EOFError, UnicodeDecodeError, json.JSONDecodeError) as err:
-            raise RefkitError(f"cannot read works from {path}: {err}") from err
+        except UnicodeDecodeError:
+            raise RefkitError(f"cannot read works from {path}: not UTF-8 JSON (a binary file?)") from None
+        except json.JSONDecodeError as err:
+            raise RefkitError(f"cannot read works from {path}: not JSON ({err.msg})") from None
+        except (OSError, EOFError) as err:
+            raise RefkitError(f"cannot read works from {path}: {err}") from None
 
     def sync_seeds(self, seeds_dir: Path) -> int:
         """Index ``seeds_dir/*.works.jsonl``; a file is re-read only when it changed."""

@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from refkit.errors import RefkitError, cannot_write
 from refkit.export.bibtex import to_bibtex
 from refkit.graph import update_graph_for_article
 from refkit.model import Article
@@ -29,14 +30,19 @@ from refkit.settings import Settings
 
 def write_atomic(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` so that a reader sees the old file or the new one, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as err:
+        raise cannot_write(path, err) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as err:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(err, OSError):
+            raise cannot_write(path, err) from None
         raise
 
 
@@ -62,20 +68,35 @@ class ResolveRun:
             min_confidence=DEFAULT_MIN_CONFIDENCE if min_confidence is None else min_confidence,
         )
         self.articles: dict[str, Article] = {}
+        self.failures: list[str] = []  # one message per file that could not be read or written
 
     def run(self, files: list[str]) -> list[tuple[str, dict[str, Any]]]:
+        """Resolve and write each file. A bad file does not stop the others: its one-line
+        message goes to ``failures`` (see :meth:`check`) and the run goes on."""
         from refkit.parse import read_article
 
         results = []
         for name in files:
-            article = read_article(name)
-            self.articles[name] = article
             try:
-                self._resolve(article, name)
-            finally:  # Ctrl-C or a crash: what was resolved is still written
-                doc = self.write(name, article)
+                article = read_article(name)
+                self.articles[name] = article
+                try:
+                    self._resolve(article, name)
+                finally:  # Ctrl-C or a crash: what was resolved is still written
+                    doc = self.write(name, article)
+            except RefkitError as err:
+                self.failures.append(str(err))
+                continue
             results.append((name, doc))
         return results
+
+    def check(self, total: int) -> None:
+        """Raise one RefkitError summing up the files that failed (after the good ones are out)."""
+        if len(self.failures) == 1:
+            suffix = f" ({total - 1} other file{'s' if total != 2 else ''} done)" if total > 1 else ""
+            raise RefkitError(self.failures[0] + suffix)
+        if self.failures:
+            raise RefkitError(f"{len(self.failures)} of {total} files failed: " + "; ".join(self.failures))
 
     def _resolve(self, article: Article, name: str) -> None:
         if not self.progress or not article.references:
@@ -104,7 +125,7 @@ class ResolveRun:
         write_atomic(out / f"{stem}.json", json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
         write_atomic(out / f"{stem}.bib", to_bibtex(article.references))
         # The workspace's evidence graph grows with every resolved article (refkit query reads it).
-        update_graph_for_article(article, self.settings)
+        update_graph_for_article(article, self.settings, warn=_warn)
         return doc
 
     def table(self, name: str) -> str:
@@ -130,6 +151,10 @@ class ResolveRun:
         buffer = io.StringIO()
         Console(file=buffer, width=max(100, _terminal_width()), force_terminal=False).print(table)
         return buffer.getvalue().rstrip("\n")
+
+
+def _warn(message: str) -> None:
+    print(f"refkit: warning: {message}", file=sys.stderr)
 
 
 def summary_line(article: Article) -> str:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import io
 import json
+import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +20,31 @@ from refkit.model import Article, Reference
 from refkit.therapies.extraction import extract_article, summarize
 
 
-def read_for_therapies(path: str, refs_dir: Path | None = None) -> Article:
-    """Parse ``path`` without requiring references; attach resolved records if there are."""
-    from refkit.parse import read_article
+def read_for_therapies(path: str, refs_dir: Path | None = None,
+                       warn: Callable[[str], None] | None = None) -> Article:
+    """Parse ``path`` without requiring references; attach resolved records if there are.
 
+    Lines too long to be prose a person pasted are blanked (offsets of the rest stay true),
+    as the parser skips them; a file of nothing else is an error.
+    """
+    from refkit.parse import read_article
+    from refkit.parse.sections import MAX_LINE
+
+    if path != "-" and Path(path).suffix.lower() == ".json":
+        raise RefkitError(f"{path} is JSON, not article text (give the case report; resolved "
+                          "refs/<stem>.json files are read from --refs-dir)")
     article = read_article(path, require_references=False)
+    text = article.text or ""
+    if len(text) > MAX_LINE:
+        long_lines = list(re.finditer(rf"[^\n]{{{MAX_LINE + 1},}}", text))
+        for m in long_lines:
+            text = text[:m.start()] + " " * (m.end() - m.start()) + text[m.end():]
+        if long_lines and not text.strip():
+            raise RefkitError(f"nothing to read in {path}: it only has lines over {MAX_LINE:,} characters")
+        for m in long_lines if warn else ():
+            warn(f"{path}: line {text.count(chr(10), 0, m.start()) + 1} skipped: "
+                 f"{m.end() - m.start():,} characters long")
+        article.text = text
     if refs_dir is not None and path != "-":
         resolved = Path(refs_dir) / f"{Path(path).stem}.json"
         if resolved.is_file():
@@ -67,8 +89,8 @@ def _attach_resolved(article: Article, path: Path) -> None:
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
         resolved = {r.get("n"): Reference.from_dict(r) for r in doc.get("references") or []}
-    except (OSError, ValueError, KeyError, TypeError) as err:
-        raise RefkitError(f"cannot read {path}: {err}") from err
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
+        raise RefkitError(f"{path} is damaged ({err}); re-run `refkit resolve` or delete it") from None
     for ref in article.references:
         other = resolved.get(ref.n)
         if other is not None and other.match is not None:
