@@ -26,7 +26,6 @@ _TAIL_END = r"[\s.,;:(\[]*$"
 # Where a source block may stop when notes follow it ("…:2337-43. discussion 2320", ", 1-9").
 _TAIL_STOP = r"(?=[.,;]\s|\s*[(\[]|\s*$|\s+[a-z])"
 
-# Tail forms, most specific first. Each is searched in the last stretch of the string only.
 _LABELLED_TAIL = (
     rf"(?:^|[\s.,])\s*(?:[Vv]ol\.?|Volume)\s*{_VOLUME}(?:,?\s*(?:[Nn]o\.?|[Ii]ssue)\s*(?P<issue>[\w-]{{1,10}}))?"
     rf",?\s*{_PAGES}(?:,?\s*(?:{MONTH}\s*)?(?:\d{{1,2}},?\s*)?(?P<year>{YEAR}))?"
@@ -34,32 +33,35 @@ _LABELLED_TAIL = (
 _VANCOUVER_TAIL = rf"(?:^|[\s.,])\s*\(?{_DATE}\)?(?:\s*[;,:.]\s*|\s+){_VOLUME}{_ISSUE}\s*[:,]\s*{_PAGES}"
 _YEAR_LAST_TAIL = rf"(?:^|[\s.,])\s*{_VOLUME}{_ISSUE}\s*[:,]\s*{_PAGES}\s*(?:[.,;]\s*|\(\s*){_DATE}\s*\)?"
 _VOLUME_PAGES_TAIL = rf"(?:^|[\s.,])\s*{_VOLUME}{_ISSUE}\s*[:,]\s*{_PAGES}"
-_TAILS = [
+
+# Tail forms, most specific first, each searched in the last stretch of the string only. Each says
+# what it cannot match without: the label "vol"/"Volume" (both hold "ol"), a year. A stretch that
+# lacks one skips the forms that need it unread.
+_TAIL_FORMS = [
     # Labelled: "vol. 12, no. 3, pp. 45–67, Mar. 2008", "Volume 10, pp 1-5"
-    re.compile(_LABELLED_TAIL + _TAIL_END),
+    (re.compile(_LABELLED_TAIL + _TAIL_END), True, False),
     # Vancouver/BMC/AMA: "Lancet. 2003; 362:971–82", "J 2008, 28(53):14329-40", "Lancet 2003, 362, 971"
-    re.compile(_VANCOUVER_TAIL + _TAIL_END),
+    (re.compile(_VANCOUVER_TAIL + _TAIL_END), False, True),
     # Year after pages: "27:102-110. 1996", "65:117-134, 1993", "38, 452-460 (2007)"
-    re.compile(_YEAR_LAST_TAIL + _TAIL_END),
+    (re.compile(_YEAR_LAST_TAIL + _TAIL_END), False, True),
     # Book chapter pages after the publisher: "New York: Wiley; 2008:45-67"
-    re.compile(rf"[;,]\s*{_DATE}\s*:\s*{_PAGES}{_TAIL_END}"),
+    (re.compile(rf"[;,]\s*{_DATE}\s*:\s*{_PAGES}{_TAIL_END}"), False, True),
     # Volume then pages, year elsewhere: "10:88-95", ", 41(3), 278-289", "Neuropsychologia 34, 247-261"
-    re.compile(_VOLUME_PAGES_TAIL + _TAIL_END),
+    (re.compile(_VOLUME_PAGES_TAIL + _TAIL_END), False, False),
     # Pages alone, as chapters give them: "Springer, Berlin, pp 45-67", "pp. 45-67, 2008"
-    re.compile(rf"[\s.,;:]\s*pp?\.\s*{_PAGES}(?:[,.]?\s*\(?{_DATE}\)?)?{_TAIL_END}"),
-    re.compile(rf"[\s.,;:]\s*pp\s*{_PAGES}(?:[,.]?\s*\(?{_DATE}\)?)?{_TAIL_END}"),
+    (re.compile(rf"[\s.,;:]\s*pp?\.\s*{_PAGES}(?:[,.]?\s*\(?{_DATE}\)?)?{_TAIL_END}"), False, False),
+    (re.compile(rf"[\s.,;:]\s*pp\s*{_PAGES}(?:[,.]?\s*\(?{_DATE}\)?)?{_TAIL_END}"), False, False),
     # Year and volume without pages: "Lancet 2003;362."
-    re.compile(rf"(?:^|[\s.,])\s*{_DATE}\s*[;,:]\s*{_VOLUME}{_ISSUE}{_TAIL_END}"),
+    (re.compile(rf"(?:^|[\s.,])\s*{_DATE}\s*[;,:]\s*{_VOLUME}{_ISSUE}{_TAIL_END}"), False, True),
     # Volume(issue) then year: "Nature 451(7), 2008"
-    re.compile(rf"(?:^|[\s.,])\s*{_VOLUME}{_ISSUE}\s*[.,]?\s*\(?{_DATE}\)?{_TAIL_END}"),
+    (re.compile(rf"(?:^|[\s.,])\s*{_VOLUME}{_ISSUE}\s*[.,]?\s*\(?{_DATE}\)?{_TAIL_END}"), False, True),
 ]
-# Which strict forms can match, by whether the stretch holds "ol" (vol, Volume) and a year.
-_NEEDS_YEAR = {1, 2, 3, 7, 8}  # indexes into _TAILS of forms whose date is not optional
+_TAILS = [pattern for pattern, _, _ in _TAIL_FORMS]
 _YEAR_HINT = re.compile(YEAR)
+# The forms to try, by whether the stretch holds "ol" and whether it holds a year.
 _TAILS_FOR = {
-    (labelled, dated): [
-        p for i, p in enumerate(_TAILS) if (labelled or i != 0) and (dated or i not in _NEEDS_YEAR)
-    ]
+    (labelled, dated): [p for p, needs_label, needs_year in _TAIL_FORMS
+                        if (labelled or not needs_label) and (dated or not needs_year)]
     for labelled in (False, True)
     for dated in (False, True)
 }
