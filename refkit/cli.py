@@ -56,7 +56,17 @@ def main() -> None:
 @click.option("--format", "-f", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="A readable table, or the JSON shape documented in the README.")
 def parse_cmd(file: str, fmt: str) -> None:
-    """Split FILE (pasted text or JATS XML; '-' reads stdin) into parts and references."""
+    """Split FILE into the article's parts (title, authors, captions) and its references.
+
+    FILE is a case report pasted as plain text (UTF-8, or UTF-16 with a byte-order mark), its
+    JATS XML, or '-' for standard input. Warnings (skipped lines, odd references) go to stderr.
+
+    \b
+    Examples:
+      refkit parse article.txt
+      refkit parse article.xml -f json > article.json
+      cat article.txt | refkit parse -
+    """
     import json
 
     from refkit.parse import read_article
@@ -126,7 +136,7 @@ def _print_article_table(article) -> None:  # noqa: ANN001 - refkit.model.Articl
 @click.option("--offline", is_flag=True, help="Use the local catalog only; never touch the network.")
 @click.option("--min-confidence", type=click.FloatRange(0.0, 1.0), default=None,
               help="Accept a match only at this confidence or above (default 0.8).")
-@click.option("--api-url", default=None, help="Crossref API base URL (env REFKIT_CROSSREF_URL).")
+@click.option("--api-url", default=None, help="Crossref API base URL (env REFKIT_CROSSREF_URL; default https://api.crossref.org).")
 @click.option("--mailto", default=None,
               help="Contact address for Crossref's polite pool (env REFKIT_MAILTO).")
 @click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
@@ -137,7 +147,19 @@ def _print_article_table(article) -> None:  # noqa: ANN001 - refkit.model.Articl
 def resolve_cmd(files: tuple[str, ...], fmt: str, offline: bool, min_confidence: float | None,
                 api_url: str | None, mailto: str | None, cache_dir: str | None, refresh: bool,
                 out_dir: str | None) -> None:
-    """Find and verify the DOI of each reference in FILE(s); write refs/<stem>.json and .bib."""
+    """Find and verify the DOI of each reference in FILE(s); write refs/<stem>.json and .bib.
+
+    Each FILE is a case report as text or JATS XML ('-' reads stdin, saved as refs/stdin.json).
+    Every reference ends matched, ambiguous, unmatched or error, with a reason. Crossref answers
+    are cached in --cache-dir; the local catalog is searched first. A bad FILE is reported on
+    stderr and skipped, the other files are still written, and the exit status is 2.
+
+    \b
+    Examples:
+      refkit resolve article.txt
+      refkit resolve --offline seeds/*.txt
+      refkit resolve article.txt -f json --mailto me@example.org
+    """
     from pathlib import Path
 
     from refkit.resolve.run import ResolveRun
@@ -176,7 +198,17 @@ def catalog_group() -> None:
 @click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
               help="Directory holding catalog.sqlite (default ./cache).")
 def catalog_import_cmd(files: tuple[str, ...], cache_dir: str | None) -> None:
-    """Load works from JSON lines, API envelopes or {"items": [...]} files (gzipped or not)."""
+    """Load Crossref work records from FILES into the local catalog used by resolve.
+
+    Each FILE holds JSON lines of works, a Crossref API envelope ({"message": ...}) or an
+    {"items": [...]} file, gzipped or not. A file without any work (an object with a DOI) is
+    an error; the other files are still imported.
+
+    \b
+    Examples:
+      refkit catalog import works.jsonl
+      refkit catalog import --cache-dir ~/refkit-cache crossref-dump/*.json.gz
+    """
     from pathlib import Path
 
     from refkit.resolve.catalog import LocalCatalog
@@ -205,7 +237,12 @@ def catalog_import_cmd(files: tuple[str, ...], cache_dir: str | None) -> None:
 @click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
               help="Directory holding catalog.sqlite (default ./cache).")
 def catalog_stats_cmd(cache_dir: str | None) -> None:
-    """How many works the catalog holds, by where they came from."""
+    """How many works the catalog holds, by where they came from.
+
+    \b
+    Example:
+      refkit catalog stats --cache-dir cache
+    """
     from pathlib import Path
 
     from refkit.resolve.catalog import LocalCatalog
@@ -231,7 +268,7 @@ def catalog_stats_cmd(cache_dir: str | None) -> None:
 @click.option("--offline", is_flag=True, help="Resolve with the local catalog only; never touch the network.")
 @click.option("--min-confidence", type=click.FloatRange(0.0, 1.0), default=None,
               help="Accept a match only at this confidence or above (default 0.8).")
-@click.option("--api-url", default=None, help="Crossref API base URL (env REFKIT_CROSSREF_URL).")
+@click.option("--api-url", default=None, help="Crossref API base URL (env REFKIT_CROSSREF_URL; default https://api.crossref.org).")
 @click.option("--mailto", default=None,
               help="Contact address for Crossref's polite pool (env REFKIT_MAILTO).")
 @click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
@@ -241,8 +278,16 @@ def export_cmd(source: str, fmt: str, output: str | None, ascii_only: bool, offl
                cache_dir: str | None) -> None:
     """Export the references of SOURCE: an article (parsed and resolved now) or a refs/<stem>.json.
 
-    Every reference gets an entry; those without a confident match carry the cited fields
-    and the note "refkit: unverified".
+    SOURCE is a case report (text or JATS XML, '-' for stdin), parsed and resolved now, or a
+    refs/<stem>.json written by `refkit resolve` (exported as saved, no network). Every
+    reference gets an entry; those without a confident match carry the cited fields and the
+    note "refkit: unverified".
+
+    \b
+    Examples:
+      refkit export refs/article.json -f ris -o article.ris
+      refkit export article.txt --offline -f csljson
+      refkit export refs/article.json --ascii > article.bib
     """
     from pathlib import Path
 
@@ -299,7 +344,16 @@ def _warn(message: str) -> None:
 @click.option("--refs-dir", type=click.Path(file_okay=False), default=None,
               help="Where resolved refs/<stem>.json live (default ./refs); their records are read too.")
 def therapies_cmd(file: str, fmt: str, refs_dir: str | None) -> None:
-    """Drugs, chemicals and procedures in FILE (a case report or a plain abstract), with ids and doses."""
+    """Drugs, chemicals and procedures in FILE (a case report or a plain abstract), with ids and doses.
+
+    FILE is text or JATS XML ('-' reads stdin); it needs no reference section. When
+    refs/<stem>.json exists for it, the resolved works' titles and abstracts are read too.
+
+    \b
+    Examples:
+      refkit therapies article.txt
+      refkit therapies abstract.txt -f json > therapies.json
+    """
     import json
 
     from refkit.therapies.report import read_for_therapies, therapies_report, therapies_table
@@ -321,11 +375,22 @@ def therapies_cmd(file: str, fmt: str, refs_dir: str | None) -> None:
 @click.option("--seeds-dir", type=click.Path(file_okay=False), default=None,
               help="Seed articles to build the graph from when refs/ has none (default ./seeds).")
 def query_cmd(therapy: str, fmt: str, refs_dir: str | None, seeds_dir: str | None) -> None:
-    """Which cited works back THERAPY (a name, synonym, abbreviation or brand: FK506, IVIG)."""
+    """Which cited works back THERAPY (a name, synonym, abbreviation or brand: FK506, IVIG).
+
+    Reads refs/graph.json; when it is missing, builds it from refs/*.json, else from the seed
+    articles (offline). A damaged graph.json is kept aside as graph.json.corrupt-<time> and rebuilt.
+
+    \b
+    Examples:
+      refkit query tacrolimus
+      refkit query IVIG -f bibtex > ivig.bib
+    """
     import json
 
     from refkit.graph import query_graph, query_table, supporting_references, workspace_graph
 
+    if not therapy.strip():
+        raise RefkitError("THERAPY is empty: give a drug or procedure name, e.g. refkit query tacrolimus")
     graph = workspace_graph(_workspace_settings(refs_dir, seeds_dir), warn=_warn)
     result = query_graph(graph, therapy)
     if not result.found:
@@ -348,11 +413,20 @@ def query_cmd(therapy: str, fmt: str, refs_dir: str | None, seeds_dir: str | Non
 @click.option("--output", "-o", default=None,
               help="Output file (default refs/graph.<format>; '-' writes to stdout).")
 @click.option("--refs-dir", type=click.Path(file_okay=False), default=None,
-              help="Workspace (default ./refs).")
+              help="Workspace with graph.json / resolved <stem>.json files (default ./refs).")
 @click.option("--seeds-dir", type=click.Path(file_okay=False), default=None,
               help="Seed articles to build the graph from when refs/ has none (default ./seeds).")
 def graph_cmd(fmt: str, output: str | None, refs_dir: str | None, seeds_dir: str | None) -> None:
-    """Draw or export the evidence graph linking therapies to the works that support them."""
+    """Draw or export the evidence graph linking therapies to the works that support them.
+
+    Reads the same graph as `refkit query` (refs/graph.json, built if missing).
+
+    \b
+    Examples:
+      refkit graph                          writes refs/graph.png
+      refkit graph -f html -o graph.html    an interactive page
+      refkit graph -f graphml -o - > g.graphml
+    """
     from pathlib import Path
 
     from refkit.graph import workspace_graph
