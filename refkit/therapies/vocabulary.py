@@ -51,10 +51,12 @@ SYSTEMATIC_FRAGMENT = re.compile(
 )
 
 
+_FOLDED = re.compile(r"[\s\-\u2010-\u2015'\u2019]+")
+
+
 def phrase_key(text: str) -> str:
     """Fold a name for lookup: NFKC, case, and the spaces/hyphens/apostrophes inside it."""
-    text = unicodedata.normalize("NFKC", text).casefold()
-    return re.sub(r"[\s\-\u2010-\u2015'\u2019]+", "", text)
+    return _FOLDED.sub("", unicodedata.normalize("NFKC", text).casefold())
 
 
 @dataclass
@@ -248,8 +250,9 @@ class Vocabulary:
         if mesh is not None and (_unii_is_preferred(key, mesh[1]) or mesh[1].endswith("Acids")
                                  or looks_chemical(phrase.split()[-1])):
             return self._with_classes(Concept(mesh[1].lower(), "chemical", mesh[0], source="mesh"))
-        display = unii_names().get(key)
-        if display is not None and self._unii_acceptable(phrase):
+        # acceptable first: it is cheap, and most phrases never need the 900k-name UNII table
+        display = unii_names().get(key) if self._unii_acceptable(phrase) else None
+        if display is not None:
             return self._with_classes(Concept(display.lower(), "chemical", self._mesh_for(display),
                                               source="unii"))
         return None
