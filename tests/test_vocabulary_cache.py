@@ -162,7 +162,7 @@ def test_cli_same_answer_with_corrupt_and_with_unwritable_cache(abstract, tmp_pa
 
     corrupt = tmp_path / "corrupt" / "refkit"
     corrupt.mkdir(parents=True)
-    for name in (f"drug-ner-index-{stamp}.pkl", f"unii-names-{stamp}.sqlite"):
+    for name in (f"drug-ner-index-{stamp}.pkl", f"mesh-ids-{stamp}.pkl", f"unii-names-{stamp}.sqlite"):
         (corrupt / name).write_bytes(b"\x00garbage")
     rebuilt = _therapies_json(abstract, corrupt.parent)
     assert (rebuilt.returncode, rebuilt.stdout, rebuilt.stderr) == (0, good.stdout, good.stderr)

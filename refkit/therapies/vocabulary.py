@@ -172,6 +172,10 @@ def _read_unii_names(path: Path) -> dict[str, str]:
 @cache
 def mesh_ids() -> dict[str, tuple[str, str]]:
     """phrase key → (MeSH descriptor id, descriptor name), singular forms added."""
+    return cached_pickle("mesh-ids", _stamp(), _build_mesh_ids)
+
+
+def _build_mesh_ids() -> dict[str, tuple[str, str]]:
     table: dict[str, tuple[str, str]] = {}
     for line in (DATA / "mesh.tsv").read_text(encoding="utf-8").splitlines():
         mesh_id, _, name = line.partition("\t")
