@@ -213,7 +213,7 @@ _BRACKET = re.compile(r"\[([^\[\]\n]{1,40})\]")
 
 
 _TOKEN_START = re.compile(r"(?<!\S)\S")
-_RESIDUE_WINDOW = 300  # link labels after a reference never run longer than this
+_RESIDUE_WORD = re.compile(r"[^\s\[\]|•·,;®]+")  # the words _RESIDUE_SPLIT leaves
 
 
 def split_inline_residue(text: str, lines_from: int | None = None) -> tuple[str, list[str]]:
@@ -227,16 +227,46 @@ def split_inline_residue(text: str, lines_from: int | None = None) -> tuple[str,
     """
     if not _ends_with_label_word(text):
         return text, []
-    for m in _TOKEN_START.finditer(text, max(1, len(text) - _RESIDUE_WINDOW)):
-        tail = text[m.start() :]
+    # A tail starts at a token and is read as residue_words reads it: no longer than _MAX_RESIDUE,
+    # its words those of the stretch that start inside it, parsed greedily, longest label first.
+    # The stretch is split once and the parse is decided from the right for every word at once,
+    # instead of splitting and parsing each of some thirty tails anew.
+    lo = max(1, len(text) - _MAX_RESIDUE)
+    starts: list[int] = []
+    words: list[str] = []
+    for m in _RESIDUE_WORD.finditer(text, lo):
+        if m.group() != "/":
+            starts.append(m.start())
+            words.append(m.group())
+    folded = [w.casefold() for w in words]
+    n = len(words)
+    step = [0] * n  # length of the label read at word i (the longest that fits), 0 if none
+    parses = [False] * (n + 1)  # whether words i.. read as labels to the end
+    parses[n] = True
+    for i in range(n - 1, -1, -1):
+        for phrase in _PHRASES_BY_FIRST.get(folded[i], ()):
+            if tuple(folded[i : i + len(phrase)]) == phrase:
+                step[i] = len(phrase)
+                parses[i] = parses[i + len(phrase)]
+                break
+    first = 0  # the first word inside the tail
+    for m in _TOKEN_START.finditer(text, lo):
+        at = m.start()
+        while first < n and starts[first] < at:
+            first += 1
+        if first == n or not parses[first]:
+            continue
+        tail = text[at:]
         if tail.count("[") != tail.count("]") or tail.find("]") < tail.find("["):
             continue
-        words = residue_words(tail)
-        if words is None:
-            continue
-        own_lines = lines_from is not None and m.start() >= lines_from
-        if own_lines or _inline_labels(tail, words):
-            return text[: m.start()].rstrip(), words
+        labels = []
+        i = first
+        while i < n:
+            labels.append(" ".join(words[i : i + step[i]]))
+            i += step[i]
+        own_lines = lines_from is not None and at >= lines_from
+        if own_lines or _inline_labels(tail, labels):
+            return text[:at].rstrip(), labels
     return text, []
 
 
