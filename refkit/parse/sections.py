@@ -213,7 +213,8 @@ _BRACKET = re.compile(r"\[([^\[\]\n]{1,40})\]")
 
 
 _TOKEN_START = re.compile(r"(?<!\S)\S")
-_RESIDUE_WORD = re.compile(r"[^\s\[\]|•·,;®]+")  # the words _RESIDUE_SPLIT leaves
+_RESIDUE_SPLIT_KEEP = re.compile(r"([\s\[\]|•·,;®]+)")  # as _RESIDUE_SPLIT, separators kept
+_LABEL_WORDS = frozenset(word for phrase in _RESIDUE_PHRASES for word in phrase)
 
 
 def split_inline_residue(text: str, lines_from: int | None = None) -> tuple[str, list[str]]:
@@ -229,15 +230,26 @@ def split_inline_residue(text: str, lines_from: int | None = None) -> tuple[str,
         return text, []
     # A tail starts at a token and is read as residue_words reads it: no longer than _MAX_RESIDUE,
     # its words those of the stretch that start inside it, parsed greedily, longest label first.
-    # The stretch is split once and the parse is decided from the right for every word at once,
-    # instead of splitting and parsing each of some thirty tails anew.
+    # A word in no label fails every tail holding it, so only the run of label words that ends
+    # the text is read: split once, walked back from the end, parsed from the right.
     lo = max(1, len(text) - _MAX_RESIDUE)
+    pieces = _RESIDUE_SPLIT_KEEP.split(text[lo:])
     starts: list[int] = []
     words: list[str] = []
-    for m in _RESIDUE_WORD.finditer(text, lo):
-        if m.group() != "/":
-            starts.append(m.start())
-            words.append(m.group())
+    cut = lo  # tails start at or after the end of the last word that is in no label
+    at = len(text)
+    for index in range(len(pieces) - 1, -1, -1):  # words at even indexes, separators between
+        piece = pieces[index]
+        at -= len(piece)
+        if index % 2 or not piece or piece == "/":
+            continue
+        if piece.casefold() not in _LABEL_WORDS:
+            cut = at + len(piece)
+            break
+        starts.append(at)
+        words.append(piece)
+    starts.reverse()
+    words.reverse()
     folded = [w.casefold() for w in words]
     n = len(words)
     step = [0] * n  # length of the label read at word i (the longest that fits), 0 if none
@@ -250,7 +262,7 @@ def split_inline_residue(text: str, lines_from: int | None = None) -> tuple[str,
                 parses[i] = parses[i + len(phrase)]
                 break
     first = 0  # the first word inside the tail
-    for m in _TOKEN_START.finditer(text, lo):
+    for m in _TOKEN_START.finditer(text, cut):
         at = m.start()
         while first < n and starts[first] < at:
             first += 1
