@@ -65,11 +65,15 @@ def test_corrupt_pickle_is_rebuilt_silently(cache_env, garbage, capsys):
     assert capsys.readouterr().err == ""
 
 
-def test_pickle_of_another_stamp_is_rebuilt_and_removed(cache_env):
-    stamp_a, stamp_b = "a" * 16, "b" * 16
-    cached_pickle("idx", stamp_a, Builder({"old": "1"}))
-    assert cached_pickle("idx", stamp_b, Builder({"new": "2"})) == {"new": "2"}
-    assert [p.name for p in cache_env.iterdir()] == [f"idx-{stamp_b}.pkl"]
+def test_other_stamps_are_removed_but_the_two_last_used(cache_env):
+    stamps = {label: label * 16 for label in "abcd"}
+    for label in "abc":
+        cached_pickle("idx", stamps[label], Builder({label: label}))
+    for seconds, label in enumerate("abc", start=1):  # used in that order, long ago
+        os.utime(cache_env / f"idx-{stamps[label]}.pkl", (seconds * 1000, seconds * 1000))
+    assert cached_pickle("idx", stamps["a"], Builder(None)) == {"a": "a"}  # reading marks it used
+    assert cached_pickle("idx", stamps["d"], Builder({"d": "d"})) == {"d": "d"}
+    assert sorted(p.name for p in cache_env.iterdir()) == [f"idx-{stamps[x]}.pkl" for x in "acd"]
 
 
 def test_pickle_renamed_from_another_stamp_is_not_trusted(cache_env):
@@ -109,11 +113,12 @@ def test_corrupt_table_is_rebuilt_silently(cache_env, garbage, capsys):
     assert capsys.readouterr().err == ""
 
 
-def test_table_of_another_stamp_is_rebuilt_and_removed(cache_env):
-    stamp_a, stamp_b = "a" * 16, "b" * 16
-    cached_table("names", stamp_a, Builder({"k": "old"}))
-    assert cached_table("names", stamp_b, Builder({"k": "new"}))["k"] == "new"
-    assert [p.name for p in cache_env.iterdir()] == [f"names-{stamp_b}.sqlite"]
+def test_table_of_another_stamp_is_rebuilt_and_old_ones_removed(cache_env):
+    stamps = [label * 16 for label in "abcd"]
+    for stamp in stamps:
+        assert cached_table("names", stamp, Builder({"k": stamp}))["k"] == stamp
+    names = sorted(p.name for p in cache_env.iterdir())
+    assert len(names) == 3 and f"names-{stamps[-1]}.sqlite" in names
 
 
 def test_table_works_when_the_cache_is_unwritable(unwritable_cache):
@@ -148,8 +153,9 @@ def _therapies_json(text_path: Path, cache: Path | None) -> subprocess.Completed
 @pytest.fixture(scope="module")
 def abstract(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("abstract") / "abstract.txt"
-    path.write_text("Tacrolimus (FK506) and sodium nitroprusside were given; later methyl-dopa and "
-                    "hydroxychloroquine.", encoding="utf-8")
+    # adriamycinol is only in the UNII table: the sqlite layer is read too
+    path.write_text("Tacrolimus (FK506) and sodium nitroprusside were given; later methyl-dopa, "
+                    "hydroxychloroquine, and adriamycinol was measured.", encoding="utf-8")
     return path
 
 
@@ -158,7 +164,7 @@ def test_cli_same_answer_with_corrupt_and_with_unwritable_cache(abstract, tmp_pa
     good = _therapies_json(abstract, None)
     assert good.returncode == 0, good.stderr
     names = {t["name"] for t in json.loads(good.stdout)["therapies"]}
-    assert {"tacrolimus", "nitroprusside", "methyldopa", "hydroxychloroquine"} <= names
+    assert {"tacrolimus", "nitroprusside", "methyldopa", "hydroxychloroquine", "doxorubicinol"} <= names
 
     corrupt = tmp_path / "corrupt" / "refkit"
     corrupt.mkdir(parents=True)

@@ -61,6 +61,7 @@ def cached_pickle(name: str, stamp: str, build: Callable[[], T]) -> T:
         with open(path, "rb") as f:
             payload = pickle.load(f)  # noqa: S301 - a file refkit wrote into the user's own cache
         if isinstance(payload, dict) and payload.get("stamp") == stamp and "data" in payload:
+            _mark_used(path)
             return payload["data"]
     except Exception:  # missing, truncated, garbage, another format: all mean "build it again"
         pass
@@ -119,6 +120,7 @@ def _open_table(path: Path, stamp: str) -> SqliteTable | None:
     try:
         table = SqliteTable(path)
         if table.stamp() == stamp:
+            _mark_used(path)
             return table
     except sqlite3.Error:  # "file is not a database", a missing table, ...
         pass
@@ -156,9 +158,25 @@ def _write_atomically(path: Path, write: Callable[[Path], Any]) -> bool:
         return False
 
 
+def _mark_used(path: Path) -> None:
+    """Its modification time says when it was last read, for :func:`_remove_other_stamps`."""
+    with contextlib.suppress(OSError):
+        os.utime(path)
+
+
+# Other stamps kept: two checkouts (or versions) sharing one cache would otherwise delete each
+# other's files and rebuild on every run.
+_KEEP_OTHER_STAMPS = 2
+
+
 def _remove_other_stamps(name: str, suffix: str, keep: Path) -> None:
-    """Files of the same index under older stamps only take space (the UNII one is ~50 MB)."""
-    for old in keep.parent.glob(f"{name}-{'?' * _STAMP_LENGTH}{suffix}"):
-        if old != keep:
-            with contextlib.suppress(OSError):
-                old.unlink()
+    """Files of the same index under other stamps, but the most recently used few, only take
+    space (the UNII one is ~60 MB)."""
+    others = []
+    for path in keep.parent.glob(f"{name}-{'?' * _STAMP_LENGTH}{suffix}"):
+        with contextlib.suppress(OSError):
+            if path != keep:
+                others.append((path.stat().st_mtime, path))
+    for _, old in sorted(others, reverse=True)[_KEEP_OTHER_STAMPS:]:
+        with contextlib.suppress(OSError):
+            old.unlink()
