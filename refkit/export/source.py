@@ -41,7 +41,8 @@ def load_article(path: str, settings: Settings, *, min_confidence: float | None 
         raise RefkitError(f'{path} is JSON without a "references" list (expected refs/<stem>.json)')
     article = parse_article(text, source=path)
     if not article.references:
-        raise RefkitError(f"no reference section found in {path}")
+        skipped = [w for w in article.warnings if w.startswith("line ") and "skipped" in w]
+        raise RefkitError(f"no reference section found in {path}" + (f" ({skipped[0]})" if skipped else ""))
     from refkit.resolve import DEFAULT_MIN_CONFIDENCE, resolve_article
 
     threshold = DEFAULT_MIN_CONFIDENCE if min_confidence is None else min_confidence
