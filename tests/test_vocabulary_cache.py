@@ -127,6 +127,17 @@ def test_table_works_when_the_cache_is_unwritable(unwritable_cache):
     assert not unwritable_cache.exists()
 
 
+def test_interrupted_build_leaves_no_temporary_file(cache_env, monkeypatch):
+    def interrupted(tmp, stamp, data):
+        tmp.write_bytes(b"half a table")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(vocabulary_cache, "_write_table", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        cached_table("names", "s1", Builder({"k": "v"}))
+    assert list(cache_env.iterdir()) == []
+
+
 def test_stamp_changes_with_the_curated_data(tmp_path, monkeypatch):
     data = tmp_path / "data"
     data.mkdir()

@@ -153,9 +153,10 @@ def _write_atomically(path: Path, write: Callable[[Path], Any]) -> bool:
         os.replace(tmp, path)
         return True
     except (OSError, sqlite3.Error):
+        return False
+    finally:  # also on Ctrl-C in the middle of a build: no 60 MB orphan left behind
         with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)
-        return False
 
 
 def _mark_used(path: Path) -> None:
