@@ -172,3 +172,28 @@ def test_a_failing_crossref_ends_every_reference_with_a_status(
     resolve_article(article, Settings(cache_dir=tmp_path), sources=[client], warn=messages.append)
     assert len(messages) == 1
     assert all(r.match.status == "error" and r.match.reason for r in article.references)
+
+
+def test_a_failed_request_is_an_error_not_a_claim_that_nothing_matches(
+    crossref_server, crossref_client, tmp_path: Path
+) -> None:
+    from conftest import synthetic_works
+
+    from refkit.crossref_server import Fault
+    from refkit.resolve import LocalCatalog
+
+    works = synthetic_works(3)
+    server = crossref_server(works)
+    server.inject(*[Fault.bad_json() for _ in range(5)])  # every try of the first request fails
+    settings = Settings(cache_dir=tmp_path / "cache", seeds_dir=tmp_path / "no-seeds")
+    article = synthetic_article(works[:1])
+    client = crossref_client(server, error_minimum=1000, max_retries=2)
+    resolve_article(article, settings, sources=[LocalCatalog(settings), client], warn=lambda _m: None)
+    (ref,) = article.references
+    assert ref.match.status == "error"
+    assert "crossref" in ref.match.reason.lower()
+    # Once Crossref answers again, the same reference resolves.
+    server.inject()
+    again = synthetic_article(works[:1])
+    resolve_article(again, settings, sources=[LocalCatalog(settings), client], warn=lambda _m: None)
+    assert again.references[0].match.doi == works[0]["DOI"]

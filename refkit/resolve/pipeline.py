@@ -172,6 +172,10 @@ class Resolver:
             notes.append(f"printed DOI {doi} does not fit the reference")
         answered = threading.get_ident() in self._answered
         self._decide(ref, validations, candidates, notes + errors, answered=answered)
+        if errors and ref.match is not None and ref.match.status == "unmatched":
+            # A source failed for this reference: "not found" would be a claim we cannot make.
+            ref.match.status = "error"
+            ref.match.reason = f"{'; '.join(errors)}; other sources: {ref.match.reason}"
         return ref
 
     def _validate_all(
