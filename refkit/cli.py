@@ -129,18 +129,46 @@ def _print_article_table(article) -> None:  # noqa: ANN001 - refkit.model.Articl
 
 
 # --- resolve -----------------------------------------------------------------------------
+def _resolver_options(command):
+    """The options every command that resolves references shares (resolve, export)."""
+    options = [
+        click.option("--offline", is_flag=True, help="Use the local catalog only; never touch the network."),
+        click.option("--min-confidence", type=click.FloatRange(0.0, 1.0), default=None,
+                     help="Accept a match only at this confidence or above (default 0.8)."),
+        click.option("--api-url", default=None,
+                     help="Crossref API base URL (env REFKIT_CROSSREF_URL; default https://api.crossref.org)."),
+        click.option("--mailto", default=None,
+                     help="Contact address for Crossref's polite pool (env REFKIT_MAILTO)."),
+        click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
+                     help="Response cache and local catalog directory (default ./cache)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _resolver_settings(offline: bool, api_url: str | None, mailto: str | None, cache_dir: str | None,
+                       **fields):
+    """Settings from the shared options; unset flags leave the environment's values in place."""
+    from pathlib import Path
+
+    from refkit.settings import Settings
+
+    settings = Settings(offline=offline, **fields)
+    if api_url:
+        settings.api_url = api_url
+    if mailto:
+        settings.mailto = mailto
+    if cache_dir:
+        settings.cache_dir = Path(cache_dir)
+    return settings
+
+
 @main.command("resolve")
 @click.argument("files", nargs=-1, required=True)  # checked by refkit.parse.source: one-line errors
 @click.option("--format", "-f", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="A table at the end, or the JSON written to refs/<stem>.json.")
-@click.option("--offline", is_flag=True, help="Use the local catalog only; never touch the network.")
-@click.option("--min-confidence", type=click.FloatRange(0.0, 1.0), default=None,
-              help="Accept a match only at this confidence or above (default 0.8).")
-@click.option("--api-url", default=None, help="Crossref API base URL (env REFKIT_CROSSREF_URL; default https://api.crossref.org).")
-@click.option("--mailto", default=None,
-              help="Contact address for Crossref's polite pool (env REFKIT_MAILTO).")
-@click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
-              help="Response cache and local catalog directory (default ./cache).")
+@_resolver_options
 @click.option("--refresh", is_flag=True, help="Ask Crossref again instead of using cached responses.")
 @click.option("--out-dir", type=click.Path(file_okay=False), default=None,
               help="Where refs/<stem>.json and .bib go (default ./refs).")
@@ -163,15 +191,8 @@ def resolve_cmd(files: tuple[str, ...], fmt: str, offline: bool, min_confidence:
     from pathlib import Path
 
     from refkit.resolve.run import ResolveRun
-    from refkit.settings import Settings
 
-    settings = Settings(offline=offline, refresh=refresh)
-    if api_url:
-        settings.api_url = api_url
-    if mailto:
-        settings.mailto = mailto
-    if cache_dir:
-        settings.cache_dir = Path(cache_dir)
+    settings = _resolver_settings(offline, api_url, mailto, cache_dir, refresh=refresh)
     if out_dir:
         settings.refs_dir = Path(out_dir)
     run = ResolveRun(settings, min_confidence=min_confidence, progress=sys.stderr.isatty())
@@ -265,14 +286,7 @@ def catalog_stats_cmd(cache_dir: str | None) -> None:
               help="Write to this file (atomically) instead of stdout.")
 @click.option("--ascii", "ascii_only", is_flag=True,
               help="BibTeX with LaTeX escapes (Sen{\\'e}cal) for classic bibtex; default is UTF-8 for biber.")
-@click.option("--offline", is_flag=True, help="Resolve with the local catalog only; never touch the network.")
-@click.option("--min-confidence", type=click.FloatRange(0.0, 1.0), default=None,
-              help="Accept a match only at this confidence or above (default 0.8).")
-@click.option("--api-url", default=None, help="Crossref API base URL (env REFKIT_CROSSREF_URL; default https://api.crossref.org).")
-@click.option("--mailto", default=None,
-              help="Contact address for Crossref's polite pool (env REFKIT_MAILTO).")
-@click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
-              help="Response cache and local catalog directory (default ./cache).")
+@_resolver_options
 def export_cmd(source: str, fmt: str, output: str | None, ascii_only: bool, offline: bool,
                min_confidence: float | None, api_url: str | None, mailto: str | None,
                cache_dir: str | None) -> None:
@@ -293,15 +307,8 @@ def export_cmd(source: str, fmt: str, output: str | None, ascii_only: bool, offl
 
     from refkit.export import EXPORTERS, to_bibtex
     from refkit.export.source import load_article
-    from refkit.settings import Settings
 
-    settings = Settings(offline=offline)
-    if api_url:
-        settings.api_url = api_url
-    if mailto:
-        settings.mailto = mailto
-    if cache_dir:
-        settings.cache_dir = Path(cache_dir)
+    settings = _resolver_settings(offline, api_url, mailto, cache_dir)
     article = load_article(source, settings, min_confidence=min_confidence,
                            warn=lambda message: click.echo(f"refkit: warning: {message}", err=True))
     if fmt == "bibtex":
