@@ -139,3 +139,22 @@ def test_catalog_cli_import_and_stats(tmp_path: Path, monkeypatch: pytest.Monkey
         main, ["catalog", "import", str(tmp_path / "nope.json"), "--cache-dir", str(tmp_path)]
     )
     assert result.exit_code == 2 and "refkit: error: no such file" in result.output
+
+
+def test_a_catalog_from_another_version_is_kept_aside_not_dropped(tmp_path: Path, capsys) -> None:
+    import sqlite3
+
+    old = tmp_path / "catalog.sqlite"
+    db = sqlite3.connect(old)
+    db.execute("CREATE TABLE works (doi TEXT, json TEXT)")
+    db.execute("INSERT INTO works VALUES ('10.5555/old', '{}')")
+    db.execute("PRAGMA user_version = 1")
+    db.commit()
+    db.close()
+    catalog = LocalCatalog(path=old, index_seeds=False)
+    assert catalog.add([WORKS[0]]) == 1 and catalog.lookup(WORKS[0]["DOI"])
+    catalog.close()
+    (kept,) = tmp_path.glob("catalog.sqlite.old-*")
+    assert sqlite3.connect(kept).execute("SELECT doi FROM works").fetchall() == [("10.5555/old",)]
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "kept as catalog.sqlite.old-" in err

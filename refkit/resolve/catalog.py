@@ -9,12 +9,15 @@ the workspace's ``seeds/*.works.jsonl``, re-indexed whenever one of them changes
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import json
 import re
 import sqlite3
+import sys
 import threading
+import time
 import unicodedata
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -42,7 +45,6 @@ CREATE TABLE IF NOT EXISTS seed_files (
     path TEXT PRIMARY KEY, mtime REAL, size INTEGER, sha256 TEXT
 );
 """
-_OLD_TABLES = ("works", "works_fts", "seed_files")
 
 # Words too common to help rank candidates; dropping them keeps OR queries selective.
 _STOPWORDS = frozenset(
@@ -76,6 +78,15 @@ _STOPWORDS = frozenset(
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 
 
+def _connect(path: Path) -> sqlite3.Connection:
+    # One connection shared by the resolver's threads; the catalog's lock serialises use.
+    db = sqlite3.connect(path, timeout=30, check_same_thread=False)
+    db.execute("PRAGMA journal_mode=WAL")  # readers and a writer in two processes
+    db.execute("PRAGMA busy_timeout=30000")
+    db.execute("PRAGMA synchronous=NORMAL")  # WAL stays consistent; a cache need not fsync
+    return db
+
+
 class LocalCatalog:
     """Crossref-compatible ``search``/``lookup`` over an SQLite FTS5 index."""
 
@@ -91,15 +102,13 @@ class LocalCatalog:
         except OSError as err:
             raise cannot_write(self.path, err) from None
         try:
-            # One connection shared by the resolver's threads; the lock serialises use.
-            self._db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode=WAL")  # readers and a writer in two processes
-            self._db.execute("PRAGMA busy_timeout=30000")
-            self._db.execute("PRAGMA synchronous=NORMAL")  # WAL stays consistent; a cache need not fsync
-            if self._db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
-                # An index from an older refkit: rebuilt (seeds re-index themselves; imports must be redone).
-                for table in _OLD_TABLES:
-                    self._db.execute(f"DROP TABLE IF EXISTS {table}")
+            self._db = _connect(self.path)
+            version = self._db.execute("PRAGMA user_version").fetchone()[0]
+            if version != SCHEMA_VERSION:
+                if self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+                    # A catalog from another refkit version: kept aside (it may hold imports), not dropped.
+                    self._db.close()
+                    self._db = self._set_aside(f"schema version {version}, this refkit uses {SCHEMA_VERSION}")
                 self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             self._db.executescript(_SCHEMA)
         except sqlite3.Error as err:
@@ -110,6 +119,16 @@ class LocalCatalog:
         self._lock = threading.RLock()
         if index_seeds:
             self.sync_seeds(Path(self.settings.seeds_dir))
+
+    def _set_aside(self, why: str) -> sqlite3.Connection:
+        kept = self.path.with_name(f"{self.path.name}.old-{time.strftime('%Y%m%d-%H%M%S')}")
+        for suffix in ("", "-wal", "-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                self.path.with_name(self.path.name + suffix).replace(kept.with_name(kept.name + suffix))
+        print(f"refkit: warning: local catalog {self.path} is from another refkit ({why}); kept as "
+              f"{kept.name}, starting a fresh one (seeds re-index themselves; re-run imports)",
+              file=sys.stderr)
+        return _connect(self.path)
 
     # -- the source interface ------------------------------------------------------------
     def search(self, query: str, rows: int = 5) -> list[dict[str, Any]]:
