@@ -529,3 +529,53 @@ def test_residue_words_need_a_reference_end_before_them():
     assert (ref.last_page, ref.links) == ("175", ["Full Text", "Google Scholar"])
     ref = parse_reference("Thames AD. Medication management. J Clin Exp Neuropsychol\ncrossref")
     assert ref.links == ["crossref"]
+
+
+# --- styles beyond the development corpus ---------------------------------------------------
+
+IVIG = "Intravenous immunoglobulin in myositis"
+IVIG_LANCET = ("Dalakas", IVIG, "Lancet", 2003, "362", "9388", "971", "982")
+
+
+def _fields(ref):
+    first = ref.authors[0].family if ref.authors else None
+    return (first, ref.title, ref.journal, ref.year, ref.volume, ref.issue, ref.first_page, ref.last_page)
+
+
+def test_vancouver_internet_cited_date_is_not_the_year():
+    ref = parse_reference(
+        f"Dalakas MC, Lee A. {IVIG}. Lancet [Internet]. 2003 Sep [cited 2020 Jan 5];362(9388):971-82. "
+        "Available from: https://doi.org/10.1016/0003-4975(92)90778-3"
+    )
+    assert _fields(ref) == IVIG_LANCET
+    assert ref.doi == "10.1016/0003-4975(92)90778-3"
+
+
+@pytest.mark.parametrize("printed", ["[PubMed: 15773201]", "PMID: 15773201", "PubMed PMID: 15773201"])
+def test_pmid_forms(printed):
+    ref = parse_reference(f"Young B, Tew JT. Plastid gene sequences. Biofactors. 2000;12:48-52. {printed}")
+    assert ref.pmid == "15773201"
+    assert (ref.journal, ref.volume, ref.first_page) == ("Biofactors", "12", "48")
+
+
+def test_pubmed_residue_without_a_number_is_no_pmid():
+    ref = parse_reference("Young B. Plastid genes. Biofactors. 2000;12:48-52. [PubMed] [Google Scholar]")
+    assert ref.pmid is None and ref.links == ["PubMed", "Google Scholar"]
+
+
+def test_harvard_single_quoted_title_with_pp():
+    ref = parse_reference(
+        "Dalakas, M. C. and Russo, P. (2003) 'Parkinson's myositis', Lancet, 362(9388), pp. 971-982."
+    )
+    assert _fields(ref) == ("Dalakas", "Parkinson's myositis", *IVIG_LANCET[2:])
+
+
+def test_chicago_volume_number_year_in_brackets_then_pages():
+    ref = parse_reference(f"Dalakas, Marinos C. \u201c{IVIG}.\u201d Lancet 362, no. 9388 (2003): 971\u201382")
+    assert _fields(ref) == IVIG_LANCET
+
+
+def test_mla_labelled_volume_number_year_then_pages():
+    ref = parse_reference(f"Dalakas, Marinos, et al. \u201c{IVIG}.\u201d Lancet, vol. 362, no. 9388, "
+                          "2003, pp. 971-82")
+    assert _fields(ref) == IVIG_LANCET

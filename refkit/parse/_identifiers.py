@@ -27,7 +27,10 @@ _DOI_LABEL_LEFTOVER = re.compile(
 )
 # What every DOI holds: a literal "10" prefix lets the engine scan for it fast.
 _DOI_HINT = re.compile(r"10\s*\.\s*\d{4}")
-_PMID = re.compile(r"\b(?:PubMed\s+)?PMID\s*:?\s*(?P<pmid>\d{1,9})\b", re.IGNORECASE)
+# "PMID: 123", "PubMed PMID: 123", "[PubMed: 123]" (NCBI Bookshelf), "PubMed ID 123"
+_PMID = re.compile(
+    r"\b(?:(?:PubMed\s+)?PMID|PubMed(?:\s+ID)?(?=\s*:?\s*\d{5}))\s*:?\s*(?P<pmid>\d{1,9})\b", re.IGNORECASE
+)
 _PMCID = re.compile(r"\b(?:PMCID\s*:?\s*)?(?P<pmcid>PMC\d{4,9})\b")
 _URL = re.compile(r"(?:https?://|www\.)[^\s<>\"]+", re.IGNORECASE)
 
@@ -99,7 +102,7 @@ def take_identifiers(text: str) -> tuple[str, dict[str, str]]:
             if m.group("suffix").endswith(")") and not found["doi"].endswith(")"):
                 end -= 1  # leave the bracket that opened before "doi:" balanced
             text = text[: m.start()] + " " + text[end:]
-    if "PMID" in text or "pmid" in text:
+    if "PMID" in text or "pmid" in text or "PubMed" in text:
         m = _PMID.search(text)
         if m:
             found["pmid"] = m.group("pmid")

@@ -30,6 +30,16 @@ _LABELLED_TAIL = (
     rf"(?:^|[\s.,])\s*(?:[Vv]ol\.?|Volume)\s*{_VOLUME}(?:,?\s*(?:[Nn]o\.?|[Ii]ssue)\s*(?P<issue>[\w-]{{1,10}}))?"
     rf",?\s*{_PAGES}(?:,?\s*(?:{MONTH}\s*)?(?:\d{{1,2}},?\s*)?(?P<year>{YEAR}))?"
 )
+# MLA: "vol. 138, no. 11, Nov. 2008, pp. 2222-28"
+_LABELLED_DATED_TAIL = (
+    rf"(?:^|[\s.,])\s*(?:[Vv]ol\.?|Volume)\s*{_VOLUME}(?:,?\s*(?:[Nn]o\.?|[Ii]ssue)\s*(?P<issue>[\w-]{{1,10}}))?"
+    rf",\s*(?:{MONTH}\s*)?(?:\d{{1,2}},?\s*)?(?P<year>{YEAR}),?\s*{_PAGES}"
+)
+# Chicago: "Lancet 362, no. 9388 (2003): 971–82", "Lancet 362 (Sept. 2003): 971"
+_CHICAGO_TAIL = (
+    rf"(?:^|[\s.,])\s*{_VOLUME}(?:,?\s*(?:[Nn]o\.?|[Ii]ssue)\s*(?P<issue>[\w-]{{1,10}}))?"
+    rf"\s*\(\s*(?:{MONTH}\s*)?(?:\d{{1,2}},?\s*)?(?P<year>{YEAR})\s*\)\s*:\s*{_PAGES}"
+)
 _VANCOUVER_TAIL = rf"(?:^|[\s.,])\s*\(?{_DATE}\)?(?:\s*[;,:.]\s*|\s+){_VOLUME}{_ISSUE}\s*[:,]\s*{_PAGES}"
 _YEAR_LAST_TAIL = rf"(?:^|[\s.,])\s*{_VOLUME}{_ISSUE}\s*[:,]\s*{_PAGES}\s*(?:[.,;]\s*|\(\s*){_DATE}\s*\)?"
 _VOLUME_PAGES_TAIL = rf"(?:^|[\s.,])\s*{_VOLUME}{_ISSUE}\s*[:,]\s*{_PAGES}"
@@ -40,6 +50,8 @@ _VOLUME_PAGES_TAIL = rf"(?:^|[\s.,])\s*{_VOLUME}{_ISSUE}\s*[:,]\s*{_PAGES}"
 _TAIL_FORMS = [
     # Labelled: "vol. 12, no. 3, pp. 45–67, Mar. 2008", "Volume 10, pp 1-5"
     (re.compile(_LABELLED_TAIL + _TAIL_END), True, False),
+    (re.compile(_LABELLED_DATED_TAIL + _TAIL_END), True, True),
+    (re.compile(_CHICAGO_TAIL + _TAIL_END), False, True),
     # Vancouver/BMC/AMA: "Lancet. 2003; 362:971–82", "J 2008, 28(53):14329-40", "Lancet 2003, 362, 971"
     (re.compile(_VANCOUVER_TAIL + _TAIL_END), False, True),
     # Year after pages: "27:102-110. 1996", "65:117-134, 1993", "38, 452-460 (2007)"

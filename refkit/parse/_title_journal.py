@@ -14,7 +14,11 @@ from refkit.parse.names import UPPER
 # Sentence ends; also a period run into the next word by PDF extraction ("disease.Blood").
 BOUNDARY = re.compile(r"[.?!](?=[\s\"”’]|$)|[\"”](?=\s)|(?<=[a-z]{3})\.(?=[A-Z][a-z]{2})")
 # A quoted title closes with its comma or period inside or right after the quote: "Title," Journal
-_QUOTED = re.compile(r"^[\"“](?P<title>[^\"”]{3,}?)(?:[,.][\"”]|[\"”][,.])\s*")
+_QUOTED = re.compile(
+    r"^(?:[\"“](?P<title>[^\"”]{3,}?)(?:[,.][\"”]|[\"”][,.])\s*"
+    # Harvard: 'Title', Journal — an apostrophe inside the title ("Parkinson's") is not followed by ",."
+    r"|['‘](?P<single>[^‘]{3,}?)(?:[,.]['’]|['’][,.])\s+)"
+)
 # A word that can sit inside a journal abbreviation: "Biol", "Ecol.-Prog", "U.S.A" (letters only).
 _ABBREV_WORD = re.compile(rf"^[{UPPER}](?:[^\W\d_]|[-'’.])*$")
 _TITLE_TRIM = " \t.,;:"
@@ -69,7 +73,8 @@ def split_title_journal(middle: str) -> tuple[str, str]:
         return middle[: chapter.start()].strip(_TITLE_TRIM), first_sentence(book)
     quoted = _QUOTED.match(middle)
     if quoted:
-        return quoted.group("title").strip(_TITLE_TRIM), _journal(middle[quoted.end() :])
+        title = quoted.group("title") or quoted.group("single")
+        return title.strip(_TITLE_TRIM), _journal(middle[quoted.end() :])
     body = middle.rstrip(" .,;:")
     cut = None
     for m in reversed(list(BOUNDARY.finditer(body))):

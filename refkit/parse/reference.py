@@ -61,7 +61,10 @@ _NOTE_HINT_WORDS = ("Epub", "Review", "Press", "press", "Erratum", "Published", 
                     "Available", "Internet")
 # "J Foo [Internet]. 2008": a medium note inside the source, not part of the journal's name.
 _MEDIUM_NOTE = re.compile(
-    r"\s*\[(?:Internet|serial online|serial on the Internet|online|electronic resource)\]", re.IGNORECASE
+    r"\s*\[(?:Internet|serial online|serial on the Internet|online|electronic resource"
+    # "2003 Sep [cited 2020 Jan 5];362": when a web copy was read, not when the work appeared
+    r"|(?:cited|accessed|updated|revised)\b[^\]]{0,40})\]",
+    re.IGNORECASE,
 )
 
 # A year printed after the authors: "(2008)", "(2008a).", "2006.", "(2007, March)".
