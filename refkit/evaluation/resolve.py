@@ -7,7 +7,9 @@ not null (null: the work is not in the catalog, so any DOI there is wrong).
 from __future__ import annotations
 
 import json
+import re
 import tempfile
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -165,17 +167,26 @@ def run_pages(
     return score_articles(resolved, corpus)
 
 
+def catalog_records(corpus: Path = CORPUS) -> list[dict[str, Any]]:
+    lines = (corpus / "catalog.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
 def score_catalog(
     make_article: Callable[[str], Article] | None = None,
     *,
     corpus: Path = CORPUS,
     pages: list[str] | None = None,
+    records: list[dict[str, Any]] | None = None,
 ) -> Score:
-    """Resolve the pages against a temporary local catalog holding ``catalog.jsonl``."""
+    """Resolve the pages against a temporary local catalog holding ``records`` (``catalog.jsonl``)."""
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(cache_dir=Path(tmp), seeds_dir=Path(tmp) / "no-seeds", offline=True)
         catalog = LocalCatalog(settings)
-        catalog.import_file(corpus / "catalog.jsonl")
+        if records is None:
+            catalog.import_file(corpus / "catalog.jsonl")
+        else:
+            catalog.add(records)
         try:
             return run_pages(
                 make_article or parsed_article, [catalog], pages=pages, settings=settings, corpus=corpus
@@ -192,16 +203,15 @@ def score_server(
     latency: float = 0.0,
     rate_limit: tuple[int, str] | None = (1000, "1s"),
     concurrency: int | None = 8,
+    records: list[dict[str, Any]] | None = None,
 ) -> Score:
-    """Resolve the pages against the loopback Crossref server, with an empty catalog and cache."""
+    """Resolve the pages against the loopback Crossref server serving ``records`` (``catalog.jsonl``),
+    with an empty catalog and cache."""
     from refkit.crossref_server import CrossrefServer
     from refkit.resolve.crossref import CrossrefClient
 
-    records = [
-        json.loads(line)
-        for line in (corpus / "catalog.jsonl").read_text(encoding="utf-8").splitlines()
-        if line.strip()
-    ]
+    if records is None:
+        records = catalog_records(corpus)
     with (
         tempfile.TemporaryDirectory() as tmp,
         CrossrefServer(records, latency=latency, rate_limit=rate_limit, concurrency=concurrency) as server,
@@ -325,3 +335,296 @@ def quirky_records(
         elif quirk == "retracted" and not r.get("update-to"):
             r["title"] = ["RETRACTED: " + title]
     return out
+
+
+# --- more deposit quirks, one family at a time ----------------------------------------------------
+# What real Crossref deposits carry and the development catalog lacks. Each family can be switched on
+# alone (to see what it costs) or all together; near misses get them too, so a looser rule shows up
+# as a wrong DOI, not only as a recovered miss.
+
+_ISO4 = {
+    "j": "journal", "am": "american", "med": "medicine", "clin": "clinical", "res": "research",
+    "surg": "surgery", "int": "international", "br": "british", "eur": "european", "soc": "society",
+    "assoc": "association", "biol": "biology", "chem": "chemistry", "pharmacol": "pharmacology",
+    "neurol": "neurology", "cardiol": "cardiology", "oncol": "oncology", "pediatr": "pediatrics",
+    "dermatol": "dermatology", "radiol": "radiology", "psychiatry": "psychiatry", "sci": "science",
+    "acad": "academy", "ann": "annals", "arch": "archives", "rev": "reviews", "rep": "reports",
+    "immunol": "immunology", "endocrinol": "endocrinology", "gastroenterol": "gastroenterology",
+    "physiol": "physiology", "invest": "investigation", "lett": "letters", "proc": "proceedings",
+    "natl": "national", "infect": "infectious", "dis": "diseases", "nephrol": "nephrology",
+    "ophthalmol": "ophthalmology", "urol": "urology", "genet": "genetics", "pathol": "pathology",
+    "microbiol": "microbiology", "biochem": "biochemistry", "mol": "molecular", "cell": "cell",
+    "exp": "experimental", "hum": "human", "anat": "anatomy", "orthop": "orthopaedics",
+}
+_GROUPS = ("The {} Study Group", "{} Collaborative Group", "{} Investigators", "Writing Committee for the {}")
+_FOREIGN_TITLES = (
+    "Tratamiento quirúrgico de las lesiones complejas: experiencia de un centro",
+    "Prise en charge diagnostique et thérapeutique: à propos d'un cas",
+    "Behandlung und Verlauf bei Patienten mit seltenen Erkrankungen",
+    "Trattamento chirurgico delle lesioni complesse: esperienza monocentrica",
+)
+_PARTICLE_PREFIXES = ("van der ", "de ", "von ", "van ", "da ", "del ")
+_LIGATURES = {"fi": "\ufb01", "fl": "\ufb02", "ff": "\ufb00"}
+_SPELLED_GREEK = {"α": "alpha", "β": "beta", "γ": "gamma", "κ": "kappa", "δ": "delta"}
+
+DEPOSIT_QUIRKS = (
+    "entities",  # &amp; &lt; <sub>/<sup>, <mml:math> in titles
+    "unicode",  # curly quotes, no-break spaces, ligatures, Greek letters spelled out or as symbols
+    "brackets",  # trailing period, [Review], [Article in French], the whole title in brackets
+    "split",  # title cut into title + subtitle at a colon or a full stop; original-title
+    "truncated",  # title cut by the depositor (at a word or mid-word)
+    "pages",  # e-locators, article-number only, S12-S15, a single page, roman numerals
+    "volume",  # "84 Suppl 1", issue ranges "3-4", no volume
+    "authors",  # none, group names only or first, given/family swapped, particles, hyphens, accents
+    "container",  # the journal's full name only (no short title)
+    "dates",  # print date missing, issued one or two years before print
+    "duplicates",  # a preprint / book-chapter reprint / second journal deposit of the same paper
+)
+
+
+def deposit_quirks(
+    records: list[dict[str, Any]], quirks: Iterable[str] = DEPOSIT_QUIRKS, *, seed: int = 0, rate: float = 0.5
+) -> list[dict[str, Any]]:
+    """Copies of ``records`` where a share ``rate`` carry one quirk drawn from ``quirks``.
+
+    ``duplicates`` adds records (other DOIs under ``10.5555/dup.``); a second *journal* deposit of
+    the same paper makes the right answer ``ambiguous``, so that family costs recall by design.
+    """
+    import copy
+    import random
+
+    chosen = list(quirks)
+    unknown = set(chosen) - set(DEPOSIT_QUIRKS)
+    if unknown:
+        raise ValueError(f"unknown deposit quirk(s): {', '.join(sorted(unknown))}")
+    rng = random.Random(seed)
+    out: list[dict[str, Any]] = []
+    for n, original in enumerate(records):
+        r = copy.deepcopy(original)
+        out.append(r)
+        if not chosen or rng.random() > rate:
+            continue
+        quirk = rng.choice(chosen)
+        if quirk == "duplicates":
+            out.append(_duplicate(r, n, rng))
+        else:
+            _QUIRKERS[quirk](r, rng)
+    return out
+
+
+def _title(r: dict[str, Any]) -> str:
+    return (r.get("title") or [""])[0]
+
+
+def _q_entities(r: dict[str, Any], rng: Any) -> None:
+    title = _title(r).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    words = title.split()
+    kind = rng.choice(["sub", "sup", "mml", "amp"])
+    digits = [i for i, w in enumerate(words) if any(c.isdigit() for c in w) and w.isalnum()]
+    if kind in ("sub", "sup") and digits:
+        i = rng.choice(digits)
+        w = words[i]
+        cut = next(k for k, c in enumerate(w) if c.isdigit()) or len(w) - 1
+        words[i] = f"{w[:cut]}<{kind}>{w[cut:]}</{kind}>"
+    elif kind == "mml" and len(words) > 3:
+        i = rng.randrange(len(words))
+        words[i] = f'<mml:math xmlns:mml="http://www.w3.org/1998/Math/MathML"><mml:mi>{words[i]}</mml:mi></mml:math>'
+    elif " and " in title:
+        title = title.replace(" and ", " &amp; ", 1)
+        words = title.split()
+    r["title"] = [" ".join(words)]
+
+
+def _q_unicode(r: dict[str, Any], rng: Any) -> None:
+    title = _title(r)
+    kind = rng.choice(["quotes", "nbsp", "ligature", "greek", "dash"])
+    if kind == "quotes":
+        title = title.replace("'", "\u2019").replace('"', "\u201c", 1).replace('"', "\u201d", 1)
+        words = title.split()
+        if len(words) > 4 and "\u2019" not in title:
+            i = rng.randrange(1, len(words) - 1)
+            words[i] = f"\u201c{words[i]}\u201d"
+            title = " ".join(words)
+    elif kind == "nbsp":
+        title = "".join("\u00a0" if c == " " and rng.random() < 0.5 else c for c in title)
+    elif kind == "ligature":
+        for plain, lig in _LIGATURES.items():
+            title = title.replace(plain, lig)
+    elif kind == "greek":
+        for symbol, name in _SPELLED_GREEK.items():
+            if symbol in title:
+                title = title.replace(symbol, name)
+            else:
+                title = re.sub(rf"\b{name}\b", symbol, title, flags=re.IGNORECASE)
+    else:
+        title = title.replace("-", "\u2010").replace(" - ", " \u2014 ")
+    r["title"] = [title]
+
+
+def _q_brackets(r: dict[str, Any], rng: Any) -> None:
+    title = _title(r).rstrip(".")
+    kind = rng.choice(["period", "review", "language", "translated"])
+    if kind == "period":
+        title += "."
+    elif kind == "review":
+        title += ". [Review]" if rng.random() < 0.5 else " [Review]."
+    elif kind == "language":
+        title += f" [Article in {rng.choice(['French', 'German', 'Spanish', 'Japanese'])}]"
+    else:
+        title = f"[{title}]."
+    r["title"] = [title]
+
+
+def _q_split(r: dict[str, Any], rng: Any) -> None:
+    title = _title(r)
+    kind = rng.choice(["colon", "stop", "original"])
+    if kind == "original":
+        r["original-title"] = [title]
+        r["title"] = [rng.choice(_FOREIGN_TITLES)]
+        return
+    cut = re.search(r"[:.?]\s+(?=\S)" if kind == "colon" else r"[.;]\s+|\s[-\u2013]\s|,\s", title)
+    if cut:
+        r["title"], r["subtitle"] = [title[: cut.start()]], [title[cut.end() :]]
+
+
+def _q_truncated(r: dict[str, Any], rng: Any) -> None:
+    title = _title(r)
+    if len(title) > 70:
+        limit = rng.choice([60, 64, 100])
+        r["title"] = [title[:limit] if rng.random() < 0.5 else title[:limit].rsplit(" ", 1)[0]]
+
+
+_ROMAN = ((10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i"))
+
+
+def _roman(n: int) -> str:
+    out = ""
+    for value, letters in _ROMAN:
+        while n >= value:
+            out, n = out + letters, n - value
+    return out
+
+
+def _q_pages(r: dict[str, Any], rng: Any) -> None:
+    page = str(r.get("page") or "")
+    m = re.fullmatch(r"(\d+)(?:-(\d+))?", page)
+    if not m:
+        return
+    first, last = m.group(1), m.group(2)
+    kind = rng.choice(["elocator", "article-number", "supplement", "single", "roman"])
+    if kind == "elocator":
+        r["page"] = f"e{first}"
+    elif kind == "article-number":
+        r.pop("page")
+        r["article-number"] = first if rng.random() < 0.5 else f"e{first}"
+    elif kind == "supplement":
+        r["page"] = f"S{first}-S{last}" if last else f"S{first}"
+    elif kind == "single":
+        r["page"] = first
+    elif int(first) < 40:  # front matter numbered in roman
+        tail = f"-{_roman(int(last))}" if last and int(last) < 40 else ""
+        r["page"] = _roman(int(first)) + tail
+
+
+def _q_volume(r: dict[str, Any], rng: Any) -> None:
+    kind = rng.choice(["supplement", "issue-range", "none"])
+    if kind == "supplement" and r.get("volume"):
+        r["volume"] = f"{r['volume']} {rng.choice(['Suppl 1', 'Suppl', 'Suppl. 2', 'Pt 2'])}"
+    elif kind == "issue-range":
+        start = rng.randrange(1, 11)
+        r["issue"] = f"{start}-{start + 1}"
+    else:
+        r.pop("volume", None)
+
+
+def _q_authors(r: dict[str, Any], rng: Any) -> None:
+    authors = r.get("author") or []
+    first = authors[0] if authors else {}
+    family = str(first.get("family") or "")
+    journal = ((r.get("container-title") or ["Trial"])[0] or "Trial").split()[0]
+    kind = rng.choice(["none", "group-only", "group-first", "swapped", "particle", "hyphen", "accents"])
+    if kind == "none":
+        r["author"] = []
+    elif kind == "group-only":
+        r["author"] = [{"name": rng.choice(_GROUPS).format(journal.upper()), "sequence": "first"}]
+    elif kind == "group-first":
+        rest = [dict(a, sequence="additional") for a in authors]
+        r["author"] = [{"name": rng.choice(_GROUPS).format(journal.upper()), "sequence": "first"}, *rest]
+    elif kind == "swapped" and family:
+        first["given"], first["family"] = family, rng.choice(["Maria", "Jean-Pierre", "Hiroshi", "Anne"])
+    elif kind == "particle" and family:
+        first["family"] = rng.choice(_PARTICLE_PREFIXES) + family
+    elif kind == "hyphen" and family:
+        first["family"] = family.replace(" ", "-") if " " in family else family.replace("-", " ")
+    elif kind == "accents" and family:
+        folded = "".join(c for c in unicodedata.normalize("NFKD", family) if not unicodedata.combining(c))
+        if folded != family:
+            first["family"] = folded
+        else:  # an accent the citation lacks
+            first["family"] = family.replace("e", "é", 1).replace("o", "ö", 1)
+
+
+def _q_container(r: dict[str, Any], rng: Any) -> None:
+    short = (r.get("short-container-title") or r.get("container-title") or [""])[0]
+    full = " ".join(_ISO4.get(w.lower().rstrip("."), w) for w in short.split()).title()
+    r.pop("short-container-title", None)
+    r["container-title"] = [full.replace(" Of ", " of ").replace(" And ", " and ")]
+
+
+def _year_of(r: dict[str, Any]) -> int | None:
+    parts = (r.get("issued") or {}).get("date-parts") or [[None]]
+    return int(parts[0][0]) if parts and parts[0] and parts[0][0] else None
+
+
+def _q_dates(r: dict[str, Any], rng: Any) -> None:
+    year = _year_of(r)
+    if not year:
+        return
+    early = rng.choice([0, 1, 2])
+    r.pop("published-print", None)
+    r["published-online"] = {"date-parts": [[year - early, rng.randrange(1, 13)]]}
+    r["issued"] = {"date-parts": [[year - early]]}
+
+
+def _duplicate(r: dict[str, Any], n: int, rng: Any) -> dict[str, Any]:
+    import copy
+
+    dup = copy.deepcopy(r)
+    dup["DOI"] = f"10.5555/dup.{n:06d}"
+    dup.pop("update-to", None)
+    dup.pop("updated-by", None)
+    kind = rng.choice(["preprint", "preprint", "chapter", "journal"])
+    year = _year_of(r)
+    if kind == "preprint":
+        dup["type"] = "posted-content"
+        dup["subtype"] = "preprint"
+        for key in ("volume", "issue", "page", "short-container-title", "container-title"):
+            dup.pop(key, None)
+        dup["institution"] = [{"name": rng.choice(["medRxiv", "bioRxiv", "Research Square", "SSRN"])}]
+        if year:
+            dup["issued"] = {"date-parts": [[year - rng.choice([0, 1])]]}
+        dup["relation"] = {"is-preprint-of": [{"id": r["DOI"], "id-type": "doi", "asserted-by": "subject"}]}
+    elif kind == "chapter":
+        dup["type"] = "book-chapter"
+        dup["container-title"] = [f"Selected Readings in {rng.choice(['Medicine', 'Surgery', 'Pathology'])}"]
+        dup.pop("short-container-title", None)
+        dup.pop("volume", None)
+        dup["page"] = f"{rng.randrange(1, 300)}-{rng.randrange(300, 600)}"
+        if year:
+            dup["issued"] = {"date-parts": [[year + rng.choice([0, 1, 3])]]}
+    # "journal": the same deposit again under another DOI; nothing tells them apart.
+    return dup
+
+
+_QUIRKERS = {
+    "entities": _q_entities,
+    "unicode": _q_unicode,
+    "brackets": _q_brackets,
+    "split": _q_split,
+    "truncated": _q_truncated,
+    "pages": _q_pages,
+    "volume": _q_volume,
+    "authors": _q_authors,
+    "container": _q_container,
+    "dates": _q_dates,
+}
