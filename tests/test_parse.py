@@ -140,7 +140,8 @@ def test_reference_headings(heading):
     assert [r.raw for r in article.references] == REFS
 
 
-@pytest.mark.parametrize("style", ["{n}. ", "{n}) ", "[{n}] ", "({n}) ", "{n}\t", "{n} ", "{n}.\t", " {n}. "])
+@pytest.mark.parametrize("style", ["{n}. ", "{n}) ", "[{n}] ", "({n}) ", "{n}\t", "{n} ", "{n}.\t", " {n}. ",
+                                   "{n} - ", "{n} \u2013 ", "[{n}]\t", "{n}.\n", "{n}. - "])
 def test_numbering_styles(style):
     refs = "\n".join(style.format(n=i) + r for i, r in enumerate(REFS, 1))
     article = parse_article(page(refs))
@@ -161,6 +162,22 @@ def test_residue_lines_and_inline_residue_become_links_in_order():
     assert [r.raw for r in article.references] == REFS
     assert [r.links for r in article.references] == [
         ["crossref"], ["PubMed", "Google Scholar"], ["Article", "CAS", "PubMed", "Web of Science"]]
+
+
+def test_a_line_break_ends_a_label_and_new_labels_are_residue():
+    refs = (f"1. {REFS[0]}\nGoogle Scholar\nCrossref Full Text\n2. {REFS[1]}\nFind at\nOpenURL\n\n"
+            f"3. {REFS[2]}\nView Article\nPubMed Central\nEurope PMC\n")
+    article = parse_article(page(refs, "References and Notes", "Back to top\nDownload PDF\nCite\nMetrics\n"))
+    assert [r.raw for r in article.references] == REFS
+    assert [r.links for r in article.references] == [
+        ["Google Scholar", "Crossref Full Text"], ["Find at", "OpenURL"],
+        ["View Article", "PubMed Central", "Europe PMC"]]
+
+
+def test_a_label_wrapped_over_two_lines_stays_one_label():
+    refs = f"1. {REFS[0]}\nGoogle\nScholar\n2. {REFS[1]}\n3. {REFS[2]}\n"
+    article = parse_article(page(refs))
+    assert [r.links for r in article.references] == [["Google Scholar"], [], []]
 
 
 def test_an_unknown_label_between_references_is_residue_not_text():

@@ -64,12 +64,13 @@ def parse_article(text: str, source: str | None = None) -> Article:
 
 _NUMBERED = re.compile(
     r"^[ \t]{0,8}(?:\[(?P<bracket>\d{1,5})\]\.?|\((?P<paren>\d{1,5})\)\.?|(?P<dot>\d{1,5})\.(?!\d)"
-    r"|(?P<close>\d{1,5})\)|(?P<tab>\d{1,5})(?=\t)|(?P<bare>\d{1,5})(?= +[^\W\d]))[ \t]*"
+    r"|(?P<close>\d{1,5})\)|(?P<dash>\d{1,5})(?=[ \t]*[-–—][ \t])|(?P<tab>\d{1,5})(?=\t)"
+    r"|(?P<bare>\d{1,5})(?= +[^\W\d]))(?:[ \t]*[-–—](?=[ \t]))?[ \t]*"
     r"(?=[^\s\d:;,.)\]/–-]|\d{1,5}\s+[^\W\d])"  # an item starts with a name or a title, not ":1163"
 )
 # "1<TAB>" and "1 " are one family: a copy may turn a tab into spaces on some lines only.
 _STYLE_FAMILY = {"bracket": "bracket", "paren": "paren", "dot": "dot", "close": "close", "tab": "bare",
-                 "bare": "bare"}
+                 "bare": "bare", "dash": "dash"}
 MAX_REFERENCE = 5_000  # the longest real references run to about 2,000 characters
 _MAX_ITEM_LINES = 40  # a wrapped reference takes a few lines; forty lines are no longer one item
 _MAX_JUMP = 5  # a copy may lose an item or two; a bigger jump is not the next reference
@@ -133,6 +134,14 @@ class ReferenceItem:
             raw, links = split_inline_residue(text)
             for line in self.residue:  # a label this copy does not know is kept as printed
                 links += residue_words(line) or [" ".join(line.split())]
+            return raw, links
+        inline_raw, inline_links = split_inline_residue(text)
+        per_line = [residue_words(line) for line in self.residue]
+        if (raw == inline_raw and all(line.count("[") == line.count("]") for line in self.residue)
+                and all(per_line) and not any(len(w) == 1 and _is_fragment(w[0]) for w in per_line)):
+            # No label runs from the text onto the lines and each line is a whole label list: a line
+            # break ends a label ("Google Scholar" / "Crossref Full Text", not "Google Scholar Crossref").
+            links = inline_links + [label for words in per_line for label in words or ()]
         return raw, links
 
     @property
@@ -151,6 +160,14 @@ class ReferenceItem:
         ref.n = self.n
         ref.links = links  # the segmenter saw the residue; raw no longer holds any
         return ref
+
+
+# Label words that a narrow column may wrap away from the rest of their label ("Google" / "Scholar").
+_LABEL_FRAGMENTS = frozenset(["google", "scholar", "full", "text", "free", "pmc", "europe", "web", "view"])
+
+
+def _is_fragment(label: str) -> bool:
+    return label.casefold() in _LABEL_FRAGMENTS
 
 
 @dataclass

@@ -161,7 +161,7 @@ _RESIDUE_PHRASES = sorted(
             "pubmed/ncbi", "pubmed/medline", "crossref/pubmed", "full text/pdf", "pdf/full text", "openalex",
             "europepmc", "pubmed ncbi", "ncbi pubmed", "mathscinet", "zbmath", "inspire",
             "astrophysics data system",
-            "view in scopus", "view in article", "google scholar crossref", "pubmed central full text",
+            "view in scopus", "view in article", "pubmed central full text", "find at", "find it", "get it",
             "pmc full text", "ref", "refs", "publisher site", "full article", "full-text", "free full-text",
         )
     ),
