@@ -174,6 +174,15 @@ def test_a_line_break_ends_a_label_and_new_labels_are_residue():
         ["View Article", "PubMed Central", "Europe PMC"]]
 
 
+def test_a_label_never_runs_across_a_bracket_or_bar():
+    refs = (f"1. {REFS[0]} [PubMed Central] [Full Text]\n"
+            f"2. {REFS[1]}\nPubMed Central | Full Text | CrossRef\n3. {REFS[2]}\n")
+    article = parse_article(page(refs))
+    assert [r.raw for r in article.references] == REFS
+    assert [r.links for r in article.references] == [
+        ["PubMed Central", "Full Text"], ["PubMed Central", "Full Text", "CrossRef"], []]
+
+
 def test_a_label_wrapped_over_two_lines_stays_one_label():
     refs = f"1. {REFS[0]}\nGoogle\nScholar\n2. {REFS[1]}\n3. {REFS[2]}\n"
     article = parse_article(page(refs))

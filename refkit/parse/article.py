@@ -135,13 +135,17 @@ class ReferenceItem:
             for line in self.residue:  # a label this copy does not know is kept as printed
                 links += residue_words(line) or [" ".join(line.split())]
             return raw, links
-        inline_raw, inline_links = split_inline_residue(text)
         per_line = [residue_words(line) for line in self.residue]
-        if (raw == inline_raw and all(line.count("[") == line.count("]") for line in self.residue)
-                and all(per_line) and not any(len(w) == 1 and _is_fragment(w[0]) for w in per_line)):
+        if not all(per_line) or any(len(w) == 1 and _is_fragment(w[0]) for w in per_line if w):
+            return raw, links
+        by_line = [label for words in per_line for label in words or ()]
+        if links[len(links) - len(by_line) :] == by_line:  # the usual case: both reads agree
+            return raw, links
+        inline_raw, inline_links = split_inline_residue(text)
+        if raw == inline_raw and all(line.count("[") == line.count("]") for line in self.residue):
             # No label runs from the text onto the lines and each line is a whole label list: a line
             # break ends a label ("Google Scholar" / "Crossref Full Text", not "Google Scholar Crossref").
-            links = inline_links + [label for words in per_line for label in words or ()]
+            links = inline_links + by_line
         return raw, links
 
     @property

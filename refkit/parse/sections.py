@@ -175,6 +175,8 @@ for _phrase in _RESIDUE_PHRASES:  # longest first, as sorted above
 _WEAK_RESIDUE = {("abstract",), ("article",), ("doi",), ("link",), ("pdf",), ("html",), ("citation",),
                  ("google",), ("scholar",), ("epub",), ("full", "text"), ("isi",), ("ads",), ("pmc",)}
 _RESIDUE_SPLIT = re.compile(r"[\s\[\]|•·,;®]+")
+_HARD_SPLIT = re.compile(r"[\[\]|•·]+")
+_HARD_HINT = re.compile(r"[\[\]|•·]")
 # A tail of labels ends with the last word of some label: a reference whose last word is none
 # of these has no inline residue, and the costly tail-by-tail search is skipped.
 _LAST_WORDS = frozenset(phrase[-1] for phrase in _RESIDUE_PHRASES)
@@ -187,21 +189,21 @@ def residue_words(text: str) -> list[str] | None:
     """The link labels if ``text`` is nothing but link residue ("PubMed", "[CAS] [Google Scholar]")."""
     if len(text) > _MAX_RESIDUE:
         return None
-    words = [w for w in _RESIDUE_SPLIT.split(text.strip()) if w and w != "/"]
-    if not words:
-        return None
-    folded = [w.casefold() for w in words]
     found: list[str] = []
-    i = 0
-    while i < len(words):
-        for phrase in _PHRASES_BY_FIRST.get(folded[i], ()):
-            if tuple(folded[i : i + len(phrase)]) == phrase:
-                found.append(" ".join(words[i : i + len(phrase)]))
-                i += len(phrase)
-                break
-        else:
-            return None
-    return found
+    # A label never runs across a bracket or a bar: "[PubMed Central] [Full Text]" are two labels.
+    for group in _HARD_SPLIT.split(text) if _HARD_HINT.search(text) else (text,):
+        words = [w for w in _RESIDUE_SPLIT.split(group.strip()) if w and w != "/"]
+        folded = [w.casefold() for w in words]
+        i = 0
+        while i < len(words):
+            for phrase in _PHRASES_BY_FIRST.get(folded[i], ()):
+                if tuple(folded[i : i + len(phrase)]) == phrase:
+                    found.append(" ".join(words[i : i + len(phrase)]))
+                    i += len(phrase)
+                    break
+            else:
+                return None
+    return found or None
 
 
 def is_strong_residue(words: list[str]) -> bool:
@@ -236,6 +238,7 @@ def split_inline_residue(text: str, lines_from: int | None = None) -> tuple[str,
     pieces = _RESIDUE_SPLIT_KEEP.split(text[lo:])
     starts: list[int] = []
     words: list[str] = []
+    hard_after: list[bool] = []  # whether a bracket or bar follows the word: no label runs past it
     cut = lo  # tails start at or after the end of the last word that is in no label
     at = len(text)
     for index in range(len(pieces) - 1, -1, -1):  # words at even indexes, separators between
@@ -248,8 +251,11 @@ def split_inline_residue(text: str, lines_from: int | None = None) -> tuple[str,
             break
         starts.append(at)
         words.append(piece)
+        after = pieces[index + 1] if index + 1 < len(pieces) else ""
+        hard_after.append(bool(_HARD_HINT.search(after)))
     starts.reverse()
     words.reverse()
+    hard_after.reverse()
     folded = [w.casefold() for w in words]
     n = len(words)
     step = [0] * n  # length of the label read at word i (the longest that fits), 0 if none
@@ -257,7 +263,7 @@ def split_inline_residue(text: str, lines_from: int | None = None) -> tuple[str,
     parses[n] = True
     for i in range(n - 1, -1, -1):
         for phrase in _PHRASES_BY_FIRST.get(folded[i], ()):
-            if tuple(folded[i : i + len(phrase)]) == phrase:
+            if tuple(folded[i : i + len(phrase)]) == phrase and not any(hard_after[i : i + len(phrase) - 1]):
                 step[i] = len(phrase)
                 parses[i] = parses[i + len(phrase)]
                 break
