@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from rapidfuzz.distance import Levenshtein
 
 from refkit.therapies.vocabulary import (
+    ENZYME,
     SYSTEMATIC_FRAGMENT,
     Concept,
     Vocabulary,
@@ -117,6 +118,7 @@ def find_names(text: str, vocab: Vocabulary | None = None) -> list[Hit]:
         elif hit is not None:
             hits.append(hit)
         i += max(used, 1)
+    hits = [h for h in hits if not _in_citation(text, h)]
     hits = _with_salts(text, hits)
     hits = _with_regimens(text, hits)
     hits = _with_abbreviations(text, hits, vocab)
@@ -132,6 +134,24 @@ _SALT_WORDS = {"sulfate", "sulphate", "hydrochloride", "chloride", "citrate", "p
 # First words that make one name with the chemical after them (``hydrogen cyanamide``)
 _ION_WORDS = {"sodium", "potassium", "calcium", "magnesium", "lithium", "zinc", "hydrogen", "ammonium",
               "aluminum", "aluminium", "ferrous", "ferric", "cupric", "barium"}
+
+
+# After a surname in an author list come its initials (``Arima T,``, ``Aman, M. G.``); after
+# an abbreviated journal title its volume and page (``Acta Diabetol 47:15``, ``J Morphol
+# 1951, 88:49``). Brand names and UNII names collide with both.
+_INITIALS_AFTER = re.compile(r"(?: [A-Z]{1,3}(?:[,:;]|$| et al)"
+                             r"|,? (?:[A-Z]\. ?-?){1,3}(?:[,:;&]|$| et al|\w))")
+_VOLUME_AFTER = re.compile(r"\.?,? (?:\d{4}[;,] ?)?\d+(?:\(\d+\))?:\s?\d")
+
+
+def _in_citation(text: str, hit: Hit) -> bool:
+    """A capitalised word that is a surname or part of a journal title, not a drug."""
+    word = hit.text
+    if not (word[:1].isupper() and word[1:].islower() and " " not in word and word.isalpha()):
+        return False
+    after = text[hit.end: hit.end + 30]
+    return bool(_INITIALS_AFTER.match(after) or _VOLUME_AFTER.match(after)
+                or re.search(r"(?:^|\s)J\.? $", text[max(0, hit.start - 3): hit.start]))
 
 
 def _with_salts(text: str, hits: list[Hit]) -> list[Hit]:
@@ -242,7 +262,7 @@ def _hyphen_part(tok: _Token, vocab: Vocabulary) -> list[Hit] | None:
             if i == 0 and j == len(parts):
                 continue  # the whole token was looked up already
             piece = "-".join(parts[i:j])
-            concept = vocab.lookup(piece) if len(piece) >= 4 and parts[i] else None
+            concept = vocab.lookup(piece) if parts[i] and not _is_short_word(piece) else None
             if concept is not None:
                 start = tok.start + offsets[i]
                 hits.append(Hit(start, start + len(piece), piece, concept, "hyphen"))
@@ -256,6 +276,8 @@ def _derived(word: str, vocab: Vocabulary) -> Concept | None:
     """A chemical the vocabulary lacks, recognised by its shape."""
     w = word.casefold()
     if len(w) < 8 or not re.fullmatch(r"[\w'\u2032\-(),\[\]]+", w) or w.replace("-", "").isdigit():
+        return None
+    if ENZYME.search(w):  # 15-lipoxygenase, cyclooxygenase-2: enzymes, not chemicals
         return None
     # a known drug + a chemical ending: metabolites and derivatives (adriamycinol)
     m = re.match(r"(.{6,}?)(ol|one|ine|ide|ate|ic acid)$", w)

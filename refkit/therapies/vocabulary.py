@@ -106,10 +106,29 @@ def drug_ner_names() -> dict[str, str]:
 _NOT_SUBSTANCE_TREES = ("D08", "D12.776", "D12.644", "D13", "D23", "D27", "D05", "D24", "D25", "D26")
 
 
+# Proteins, cytokines and organisms keep a DrugBank id when they are biologics (interleukin-10,
+# leptin-like peptides, Escherichia coli): only antibodies (D12.776.124) and hormones (D06)
+# among them are drugs in the chemical sense.
+_PROTEIN_TREES = ("D12.776", "D12.644", "D23", "B")
+_DRUG_PROTEIN_TREES = ("D12.776.124", "D06")
+
+
 def _is_substance(data: dict) -> bool:
-    if data.get("drugbank_id") or data.get("medline_plus_id"):
-        return True
     trees = data.get("mesh_tree") or []
+    if trees and all(t.startswith(_PROTEIN_TREES) for t in trees) and not any(
+            t.startswith(_DRUG_PROTEIN_TREES) for t in trees):
+        return False
+    if data.get("medline_plus_id"):
+        return True
+    if data.get("drugbank_id"):
+        # DrugBank files allergen extracts and organisms (cod, chickpea, yeast) with no
+        # structure, no MeSH heading and no patient leaflet; among those, only names that
+        # look chemical (sodium cation, fish oil) are substances
+        if trees or data.get("mesh_id") or data.get("smiles") or data.get("formula"):
+            return True
+        words = (data.get("name") or "").casefold().split()
+        return bool(words) and (looks_chemical(words[-1]) or words[0] in _ION_WORDS
+                                or words[-1] in ("oil", "oils", "cation", "anion"))
     return not trees or not all(t.startswith(_NOT_SUBSTANCE_TREES) for t in trees)
 
 
@@ -201,6 +220,68 @@ def looks_chemical(word: str) -> bool:
     return bool(CHEMICAL_ENDING.search(w))
 
 
+# What the big lists also name but CDR-style chemical annotation leaves out, by shape, so the
+# rule holds for names the development abstracts never showed:
+# - gene and protein symbols (SIRT1, Fgfr1, IL-10) unless the letters are element symbols
+#   (CO2, H2O2): letters then one or two digits; drug codes carry more digits (MK-801);
+_GENE_SYMBOL = re.compile(r"([A-Z]{2,6}|[A-Z][a-z]{2,5}|[a-z]{3,6})-?\d{1,2}[A-Za-z]?")
+# - cytokine-style names with a Greek suffix after a hyphen (TNF-alpha, HIF-1alpha, TGF-beta1);
+_GREEK_SUFFIX = re.compile(r"\S-(?:\d+)?(?:alpha|beta|gamma|delta|kappa|[αβγδκ])\d*", re.I)
+# - proteins numbered after an -in name (aquaporin-1, netrin-1, interleukin-6, claudin 1);
+_NUMBERED_PROTEIN = re.compile(r"[a-z]{3,}ins?[- ]\d{1,2}[a-z]?", re.I)
+# - phrases named for a head noun that is no substance (insulin receptor, measles virus,
+#   NK cells, influenza vaccine, cell adhesion molecule);
+_NOT_SUBSTANCE_HEADS = {
+    "receptor", "receptors", "protein", "proteins", "kinase", "kinases", "factor", "factors",
+    "activator", "activators", "molecule", "molecules", "antigen", "antigens", "gene", "genes",
+    "product", "products", "virus", "viruses", "bacteria", "bacterium", "cell", "cells", "vaccine",
+    "vaccines", "ligand", "ligands", "component", "synthase", "transporter", "transporters",
+    "channel", "channels", "et", "al",
+}
+# - organisms in binomial nomenclature (Escherichia coli, Staphylococcus aureus), told from
+#   salts and acids (Sodium oxybate, Salicylic acid) by the epithet's shape;
+_BINOMIAL = re.compile(r"(?:.* )?([A-Z][a-z]{2,}) ([a-z]{3,})")
+_CHEMICAL_SECOND_WORDS = {"acid", "acids", "alfa", "alpha", "beta", "gamma", "sodium", "potassium",
+                          "calcium", "toxin", "extract", "oil"}
+# - enzymes (lipoxygenase, cyclooxygenase-2), which UNII and MeSH list as substances.
+ENZYME = re.compile(r"[a-z]{3,}ases?(?:[- ]?\d+)?$")
+
+_ELEMENTS = frozenset(re.findall(r"\S+",  # a periodic table reads better as text
+    "H He Li Be B C N O F Ne Na Mg Al Si P S Cl Ar K Ca Sc Ti V Cr Mn Fe Co Ni Cu Zn Ga Ge As Se Br Kr "
+    "Rb Sr Y Zr Nb Mo Tc Ru Rh Pd Ag Cd In Sn Sb Te I Xe Cs Ba La Ce Pr Nd Pm Sm Eu Gd Tb Dy Ho Er Tm "
+    "Yb Lu Hf Ta W Re Os Ir Pt Au Hg Tl Pb Bi Po At Rn Fr Ra Ac Th Pa U Np Pu"))
+
+
+def is_formula(word: str) -> bool:
+    """A chemical formula: element symbols with counts (CO2, H2O2, NaCl, Fe2O3)."""
+    parts = re.findall(r"([A-Z][a-z]?)(\d*)", word)
+    return (bool(parts) and "".join(a + b for a, b in parts) == word and len(parts) >= 2
+            and all(sym in _ELEMENTS for sym, _ in parts))
+
+
+def names_no_chemical(phrase: str) -> bool:
+    """Whether a vocabulary phrase, by its shape, names a gene, protein, cell, organism or
+    vaccine rather than a chemical (see the patterns above)."""
+    words = phrase.split()
+    last = words[-1]
+    if last.casefold() in _NOT_SUBSTANCE_HEADS or len(words) > 1 and re.fullmatch(r"\d+[a-z]?", last) \
+            and words[-2].casefold() in _NOT_SUBSTANCE_HEADS:  # toll-like receptor 9
+        return True
+    if re.search(r"-(?:factor|protein|receptor)-?\d+$", last, re.I):  # fibroblast growth factor-2
+        return True
+    if len(words) == 1 and _GENE_SYMBOL.fullmatch(last) and not is_formula(last.replace("-", "")):
+        return True
+    if _GREEK_SUFFIX.search(last) or _NUMBERED_PROTEIN.fullmatch(" ".join(words[-2:])) \
+            or _NUMBERED_PROTEIN.fullmatch(last):
+        return True
+    organism = _BINOMIAL.fullmatch(phrase)
+    if organism:
+        genus, epithet = organism.groups()
+        return (epithet not in _CHEMICAL_SECOND_WORDS and not looks_chemical(epithet)
+                and phrase_key(genus) not in drug_ner_names() and genus.casefold() not in _ION_WORDS)
+    return False
+
+
 class Vocabulary:
     """Name → Concept over the layers above. ``lookup`` is the one question it answers."""
 
@@ -245,12 +326,16 @@ class Vocabulary:
         concept = self._curated.get(key)
         if concept is not None:
             return self._with_classes(concept)
+        if phrase not in self.abbreviations and names_no_chemical(phrase):
+            return None
         canonical = drug_ner_names().get(key)
         if canonical is not None:
             return self._from_drug_ner(canonical)
         if phrase in self.abbreviations:
             return self.lookup(self.abbreviations[phrase])
         if strict:
+            return None
+        if ENZYME.search(phrase):
             return None
         mesh = mesh_ids().get(key)
         if mesh is not None and (_unii_is_preferred(key, mesh[1]) or mesh[1].endswith("Acids")
