@@ -34,7 +34,10 @@ WEIGHTS: dict[str, dict[str, float]] = {
     "page": {"match": 1.5, "mismatch": -5.0, "missing": 0.0},
     "journal": {"match": 1.0, "unknown": 0.0, "mismatch": -1.5, "missing": 0.0},
     "doi": {"match": 3.0, "missing": 0.0},
+    "type": {"mismatch": -3.0},
 }
+# Record types that are another version of a journal paper, not the paper a volume/page citation means.
+_OTHER_VERSIONS = frozenset(["posted-content", "peer-review", "component"])
 
 _DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"), "-")
 # Greek letters as references often spell them ("beta-cell" for "β-cell").
@@ -220,13 +223,21 @@ def validate(ref: Reference, record: dict[str, Any], *, printed_doi: str | None 
             "verdict": "match",
         }
 
+    kind = _other_version(ref, record)
+    if kind:
+        evidence["type"] = {"cited": "journal-article", "record": kind, "score": 0.0, "verdict": "mismatch"}
+
     logit = PRIOR + sum(WEIGHTS[name].get(ev["verdict"], 0.0) for name, ev in evidence.items())
     # A year off by one is Crossref's online-first date only when the rest agrees.
     # Author and journal do not count: another paper by the same author in the same journal shares them.
     support = sum(evidence.get(f, {}).get("verdict") == "match" for f in ("volume", "page", "doi"))
-    support += all(evidence[f]["verdict"] == "match" for f in ("title", "author", "journal"))
-    if evidence["year"]["verdict"] == "close" and not support:
-        logit -= 2.0
+    # A deposit without authors (or only a group) cannot contradict the author either.
+    support += evidence["title"]["verdict"] == "match" and evidence["journal"]["verdict"] == "match" and (
+        evidence["author"]["verdict"] in ("match", "missing")
+    )
+    off = evidence["year"].pop("off", 1)  # two years early needs two fields more to vouch for it
+    if evidence["year"]["verdict"] == "close" and support < off:
+        logit -= 2.0 * (off - support)
     title_v = evidence["title"]["verdict"]
     if title_v in ("mismatch", "weak") and evidence["page"]["verdict"] != "match":
         logit -= 2.0  # without the title, only a page agreement identifies the article in its issue
@@ -237,6 +248,19 @@ def validate(ref: Reference, record: dict[str, Any], *, printed_doi: str | None 
         flags.append({"retraction": "retracted", "correction": "corrected"}.get(kind, kind))
     confidence = 1.0 / (1.0 + math.exp(-logit))
     return Validation(str(record.get("DOI", "")), logit, confidence, evidence, sorted(set(flags)), veto)
+
+
+def _other_version(ref: Reference, record: dict[str, Any]) -> str | None:
+    """The record's type when it is a preprint (or review, component) and the citation is not to one."""
+    kind = str(record.get("type") or "").lower()
+    relation = record.get("relation") or {}
+    preprint = kind in _OTHER_VERSIONS or bool(relation.get("is-preprint-of"))
+    if not preprint:
+        return None
+    # A citation printing a volume or pages ("12:341", "12(3)") cites the published version.
+    if ref.volume or ref.first_page or re.search(r"\d\s*[(:]\s*\d", ref.raw):
+        return kind or "preprint"
+    return None
 
 
 # --- fields ------------------------------------------------------------------------------
@@ -304,11 +328,34 @@ def _part(text: str) -> int | None:
     return _ORDINAL.get(word)
 
 
-def _title_evidence(ref: Reference, raw: str, title: str, subtitle: str) -> dict[str, Any]:
-    full = [normalize(title)]
+# What depositors (and MEDLINE-fed deposits) add around a title: "[Review]", "[Article in French]",
+# a translated title wholly in brackets. The citation rarely copies them.
+_TITLE_NOTE = re.compile(
+    r"\s*[\[(](?:review|article in [\w ]+|abstract|editorial|letter|case report|author'?s? transl)"
+    r"[^\])]*[\])]\s*\.?\s*$",
+    re.IGNORECASE,
+)
+_BRACKETED = re.compile(r"^\s*\[(.+)\]\s*\.?\s*$", re.DOTALL)
+
+
+def _title_variants(title: str, subtitle: str) -> list[str]:
+    """The record's title as printed, with its subtitle, and without the depositor's notes."""
+    variants = [title]
     if subtitle:
-        full.append(normalize(f"{title}: {subtitle}"))
-    full = [v for v in full if v]
+        variants.append(f"{title}: {subtitle}")
+    for v in list(variants):
+        bare = _TITLE_NOTE.sub("", v)
+        bare = _TITLE_NOTE.sub("", bare)  # "[Review] [Article in German]"
+        m = _BRACKETED.match(bare)
+        if m:
+            bare = m.group(1)
+        if bare != v:
+            variants.append(bare)
+    return list(dict.fromkeys(normalize(v) for v in variants if normalize(v)))
+
+
+def _title_evidence(ref: Reference, raw: str, title: str, subtitle: str) -> dict[str, Any]:
+    full = _title_variants(title, subtitle)
     if not full:
         return {"cited": ref.title, "record": title or None, "score": 0.0, "verdict": "missing"}
     cited = normalize(ref.title) if ref.title else ""
@@ -322,7 +369,7 @@ def _title_evidence(ref: Reference, raw: str, title: str, subtitle: str) -> dict
     else:
         verdict = "mismatch"
     # The record may carry a subtitle the citation leaves out ("Title: A Controlled Trial").
-    main = normalize(re.split(r"[:.?]\s", title, maxsplit=1)[0])
+    main = normalize(re.split(r"[:.?]\s", _TITLE_NOTE.sub("", title), maxsplit=1)[0])
     if verdict not in ("match", "close") and main != full[0] and len(main.split()) >= 3:
         main_score = (fuzz.ratio(main, cited) if cited else fuzz.partial_ratio(main, raw)) / 100
         if main_score >= 0.93 and len(main) >= 20:
@@ -346,23 +393,44 @@ def _title_similarity(variant: str, cited: str, raw: str) -> float:
     return best
 
 
+def _first_author(record: dict[str, Any]) -> dict[str, Any] | None:
+    authors = [a for a in record.get("author") or [] if isinstance(a, dict)]
+    return next((a for a in authors if a.get("sequence") == "first"), authors[0] if authors else None)
+
+
 def _family_names(record: dict[str, Any]) -> str | None:
-    authors = record.get("author") or []
-    first = next((a for a in authors if a.get("sequence") == "first"), authors[0] if authors else None)
+    first = _first_author(record)
     if not first:
         return None
     return first.get("family") or first.get("name")
 
 
 def _given_name(record: dict[str, Any]) -> str | None:
-    authors = record.get("author") or []
-    first = next((a for a in authors if a.get("sequence") == "first"), authors[0] if authors else None)
-    return (first or {}).get("given")
+    return (_first_author(record) or {}).get("given")
+
+
+def _first_person(record: dict[str, Any]) -> dict[str, Any] | None:
+    """The first author with a family name: a group ("The X Study Group") deposited first is skipped."""
+    authors = [a for a in record.get("author") or [] if isinstance(a, dict)]
+    first = _first_author(record)
+    ordered = ([first] if first else []) + [a for a in authors if a is not first]
+    return next((a for a in ordered if a.get("family")), None)
 
 
 def _author_evidence(ref: Reference, raw: str, record: dict[str, Any]) -> dict[str, Any]:
-    family = _family_names(record)
+    first = _first_author(record)
     cited = ref.authors[0].family if ref.authors else None
+    if first and not first.get("family") and first.get("name"):
+        # A group author: it speaks when the citation prints it; else the first person deposited
+        # does, and with no person the deposit says nothing about who the citation names first.
+        group = normalize(first["name"])
+        if group and (f" {group} " in f" {raw} " or (cited and normalize(cited) in group.split())):
+            return {"cited": cited, "record": first["name"], "score": 1.0, "verdict": "match"}
+        person = _first_person(record)
+        if not person:
+            return {"cited": cited, "record": first["name"], "score": 0.0, "verdict": "missing"}
+        record = {"author": [dict(person, sequence="first")]}
+    family = _family_names(record)
     if not family:
         return {"cited": cited, "record": None, "score": 0.0, "verdict": "missing"}
     name = normalize(family)
@@ -415,6 +483,11 @@ def _record_years(record: dict[str, Any]) -> list[int]:
     return sorted(set(years))
 
 
+def _has_print_date(record: dict[str, Any]) -> bool:
+    parts = (record.get("published-print") or {}).get("date-parts") or [[None]]
+    return bool(parts and parts[0] and parts[0][0])
+
+
 def _year_evidence(ref: Reference, raw: str, record: dict[str, Any]) -> dict[str, Any]:
     years = _record_years(record)
     cited_years = [ref.year] if ref.year else [int(y) for y in _YEAR.findall(raw)]
@@ -432,7 +505,10 @@ def _year_evidence(ref: Reference, raw: str, record: dict[str, Any]) -> dict[str
     if any(c - y == 1 for c in cited_years for y in years) or any(
         y - c == 1 for c in cited_years for y in years
     ):
-        return {"cited": cited, "record": shown, "score": 0.5, "verdict": "close"}
+        return {"cited": cited, "record": shown, "score": 0.5, "verdict": "close", "off": 1}
+    # A long online-first wait: two years early, when the deposit has no print date to say otherwise.
+    if not _has_print_date(record) and any(c - y == 2 for c in cited_years for y in years):
+        return {"cited": cited, "record": shown, "score": 0.25, "verdict": "close", "off": 2}
     if not ref.year and len(cited_years) > 1:
         # Several years in the text (a title can carry one); weak either way.
         return {"cited": cited, "record": shown, "score": 0.0, "verdict": "mismatch"}
@@ -450,6 +526,9 @@ def _number_evidence(cited: str | None, raw: str, value: Any, raw_text: str = ""
     tokens = [t for t in record.split() if any(c.isdigit() for c in t)]  # "51 Suppl 2": the numbers
     if cited:
         ok = normalize(cited).lstrip("0") == record.lstrip("0")
+        cited_tokens = [t for t in normalize(cited).split() if any(c.isdigit() for c in t)]
+        if not ok and tokens and cited_tokens:  # "84 Suppl 1" and "84": the volume is the first number
+            ok = cited_tokens[0].lstrip("0") == tokens[0].lstrip("0")
         if not ok and tokens and raw_text:
             # A parser can take the wrong number; the record's volume printed where volumes go
             # ("58:", "58(", "58, 768", "vol 58") still counts. An issue "11(6)" does not.
@@ -475,8 +554,37 @@ def _issue_evidence(ref: Reference, record: dict[str, Any]) -> dict[str, Any]:
     value = record.get("issue")
     if not value or not ref.issue:
         return {"cited": ref.issue, "record": value, "score": 0.0, "verdict": "missing"}
-    ok = normalize(ref.issue).lstrip("0") == normalize(value).lstrip("0")
+    cited, recorded = normalize(ref.issue), normalize(value)
+    ok = cited.lstrip("0") == recorded.lstrip("0")
+    if not ok:  # a double issue "3-4" cited as "3", or the other way round
+        ok = bool({t.lstrip("0") for t in cited.split()} & {t.lstrip("0") for t in recorded.split()})
     return {"cited": ref.issue, "record": value, "score": float(ok), "verdict": "match" if ok else "mismatch"}
+
+
+_ROMAN_VALUES = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100, "d": 500, "m": 1000}
+_ROMAN = re.compile(r"m{0,3}(?:cm|cd|d?c{0,3})(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})")
+
+
+def _roman_value(token: str) -> int | None:
+    if not token or not _ROMAN.fullmatch(token):
+        return None
+    values = [_ROMAN_VALUES[c] for c in token]
+    return sum(-v if i + 1 < len(values) and v < values[i + 1] else v for i, v in enumerate(values))
+
+
+def page_forms(token: str) -> set[str]:
+    """The ways one page can be written: "S12", "e1234", "0012", "xii" all stand for their number too."""
+    token = normalize(token).replace(" ", "")
+    if not token:
+        return set()
+    forms = {token.lstrip("0") or "0"}
+    m = re.fullmatch(r"([a-z]{1,2})0*(\d+)", token)  # supplement / e-locator prefix
+    if m:
+        forms.add(m.group(2))
+    roman = _roman_value(token)
+    if roman:
+        forms.add(str(roman))
+    return forms
 
 
 def _page_evidence(ref: Reference, raw: str, record: dict[str, Any]) -> dict[str, Any]:
@@ -484,16 +592,18 @@ def _page_evidence(ref: Reference, raw: str, record: dict[str, Any]) -> dict[str
     first = re.split(r"\s*[-\u2013,]\s*", page)[0] if page else str(record.get("article-number") or "")
     if not first:
         return {"cited": ref.first_page, "record": None, "score": 0.0, "verdict": "missing"}
-    rec = normalize(first).lstrip("0")
+    rec = page_forms(first)
+    if record.get("article-number"):
+        rec |= page_forms(str(record["article-number"]))
     cited = ref.first_page
-    if cited and normalize(cited).lstrip("0") == rec:
+    if cited and rec & page_forms(cited):
         ok = True
     else:
         # Raw text: the page as a token; e-locators printed "e1234" or "1234" match either way.
         numbers = _numbers(raw)
-        ok = rec in numbers or rec.lstrip("e") in numbers or ("e" + rec) in numbers
-        if not ok and record.get("article-number"):
-            ok = normalize(record["article-number"]).lstrip("0") in numbers
+        ok = bool(rec & numbers) or any(("e" + r) in numbers for r in rec)
+        if not ok and any(_roman_value(r) for r in rec):  # a roman page printed as such
+            ok = bool(rec & set(normalize(raw).split()))
     return {
         "cited": cited,
         "record": page or first,

@@ -165,6 +165,7 @@ class Resolver:
                 for record in self._call(source, "search", query, rows, errors=errors) or []:
                     if record.get("DOI"):
                         candidates.setdefault(record["DOI"].lower(), (record, source.name))
+                self._follow_versions(candidates, errors)
                 validations = self._validate_all(ref, candidates, doi)
                 if validations and validations[0].confidence >= SURE and not validations[0].veto:
                     break  # sure already: spare the next source a request
@@ -177,6 +178,21 @@ class Resolver:
             ref.match.status = "error"
             ref.match.reason = f"{'; '.join(errors)}; other sources: {ref.match.reason}"
         return ref
+
+    def _follow_versions(self, candidates: dict[str, tuple[dict[str, Any], str]], errors: list[str]) -> None:
+        """A preprint found names its published version: fetch that too, so the two can be compared."""
+        wanted = []
+        for record, _ in list(candidates.values()):
+            for rel in (record.get("relation") or {}).get("is-preprint-of") or []:
+                target = str(rel.get("id") or "").strip().lower() if isinstance(rel, dict) else ""
+                if target.startswith("10.") and target not in candidates and target not in wanted:
+                    wanted.append(target)
+        for target in wanted[:3]:
+            for source in self._live():
+                record = self._call(source, "lookup", target, errors=errors)
+                if record and record.get("DOI"):
+                    candidates.setdefault(record["DOI"].lower(), (record, source.name))
+                    break
 
     def _validate_all(
         self, ref: Reference, candidates: dict[str, tuple[dict[str, Any], str]], doi: str | None
