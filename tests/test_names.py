@@ -81,3 +81,37 @@ def test_two_letter_given_and_full_given_names_do_not_swallow_the_next_author():
         ("Ryan", "NT"),
         ("Hertel", "D"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Marinos C. Dalakas, Reinhard Hohlfeld. Polymyositis.",
+         [("Dalakas", "Marinos C"), ("Hohlfeld", "Reinhard")]),
+        ("Wei Okunaka, John B. Barriga and Mary Lee. Title.",
+         [("Okunaka", "Wei"), ("Barriga", "John B"), ("Lee", "Mary")]),
+        ("Dalakas, Marinos, John Barriga, and Mary Lee. \u201cTitle.\u201d",
+         [("Dalakas", "Marinos"), ("Barriga", "John"), ("Lee", "Mary")]),
+        ("Laura T. Hickling. Traumatic brain injury.", [("Hickling", "Laura T")]),
+    ],
+)
+def test_given_names_first_when_the_whole_list_reads_so(text, expected):
+    authors, _, end = parse_author_block(text)
+    assert [(a.family, a.given) for a in authors] == expected
+    assert text[end:].lstrip(" ").startswith((".", "\u201c"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Fidler BM, Bukiya HA. Erratum: Managing health.", "Gevins J. Correction: High-resolution EEG.",
+     "Prilusky G. FoldIndex. Bioinformatics."],
+)
+def test_family_and_initials_are_not_read_as_given_names_first(text):
+    authors, _, _ = parse_author_block(text)
+    assert authors[0].family == text.split()[0]
+    assert len(authors[0].given) <= 2
+
+
+def test_a_title_case_title_is_no_given_name_first():
+    authors, _, end = parse_author_block("Primary Lung Cancer Producing Alpha-Fetoprotein. Ann Thorac Surg.")
+    assert authors == [] and end == 0

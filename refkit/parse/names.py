@@ -62,6 +62,20 @@ _INITIALS_FAMILY = re.compile(
     rf"(?P<given>(?:{_U}{_L}?\.\s?-?\s?){{1,4}}|{_U}{{1,3}}\s)\s*(?P<family>{_FAMILY})(?P<suffix>{_SUFFIX})?{_END}"
 )
 _FORMS = (_FAMILY_COMMA_GIVEN, _FAMILY_INITIALS, _INITIALS_FAMILY)
+# Given name first (Chicago, MLA, some Vancouver copies): "Marinos C. Dalakas", "John Barriga", "Jean-Luc
+# Senécal". A title reads the same way ("Heart Failure"), so such a name must be followed at once by
+# a list separator or the end of the list, and a list read this way is taken only as a whole
+# (see parse_author_block).
+_GIVEN_FAMILY = re.compile(
+    rf"(?P<given>{_U}{_L}+(?:-{_U}{_L}+)?(?:\s+{_U}\.(?:\s?-?{_U}\.)?)?)\s+"
+    # no family in capitals here: "Fidler BM" is family and initials
+    rf"(?P<family>{_PARTICLE}{{0,3}}{_FAMILY_WORD}(?:\s+{_PARTICLE}{{0,2}}{_FAMILY_WORD})?)"
+    rf"(?P<suffix>{_SUFFIX})?(?=\s*[,.;:(&]|\s+and\s|$)"
+)
+_GIVEN_FIRST_FORMS = (_GIVEN_FAMILY, _FAMILY_COMMA_GIVEN)
+_GIVEN_FIRST_HINT = re.compile(rf"\s*{_U}[\w'’-]*[{LOWER}][\s,]")
+# Where an author list visibly ends: "Dalakas. Title", "Dalakas: Title", "Dalakas (2003)", "et al".
+_LIST_END = re.compile(r"\s*(?:[.:]\s|\(|,?\s*et\.?\s*al)")
 
 _SEPARATOR = re.compile(r"\s*(?:[,;]\s*(?:(?:and|&)\s+)?|\s(?:and|&)\s+|&\s*)")
 _ET_AL = re.compile(r",?\s*(?:et\.?\s*als?\b\.?|and others\b|etal\b\.?)", re.IGNORECASE)
@@ -77,8 +91,8 @@ def _given(printed: str) -> str | None:
     return printed.replace(".", "").replace(" ", "") or None
 
 
-def _match_name(text: str, pos: int) -> re.Match[str] | None:
-    for form in _FORMS:
+def _match_name(text: str, pos: int, forms: tuple[re.Pattern[str], ...] = _FORMS) -> re.Match[str] | None:
+    for form in forms:
         m = form.match(text, pos)
         if m:
             return m
@@ -92,10 +106,33 @@ def parse_author_block(text: str, start: int = 0) -> tuple[list[Author], bool, i
     last name (or *et al.*), before whatever punctuation closes the list. With no name at
     the start, returns ``([], False, start)``.
     """
+    authors, et_al, pos = _read_list(text, start, _FORMS)
+    if _GIVEN_FIRST_HINT.match(text, start) and not _LIST_END.match(text, pos):
+        # "Marinos C. Dalakas, John Barriga and Mary Lee." / "Okunaka, Wei, John Barriga, and Mary Lee.":
+        # taken when the usual read stops short of a list end and this one reaches it ("Marinos C.
+        # Dalakas. Title", but not "Prilusky G. FoldIndex. Bioinformatics")
+        for first in _GIVEN_FIRST_FORMS:
+            read, read_et_al, end = _read_list(text, start, _GIVEN_FIRST_FORMS, first)
+            if (end > pos and _LIST_END.match(text, end) and len(read) >= len(authors)
+                    # one name alone only as "Laura T. Hickling." ("Gevins J. Correction: Title" is no name)
+                    and (len(read) >= 2 or (" " in (read[0].given or "") and text.startswith(". ", end)))):
+                authors, et_al, pos = read, read_et_al, end
+                break
+    if authors:
+        ed = _EDITORS.match(text, pos)
+        if ed:
+            pos = ed.end()
+    return authors, et_al, pos
+
+
+def _read_list(
+    text: str, start: int, forms: tuple[re.Pattern[str], ...], first: re.Pattern[str] | None = None
+) -> tuple[list[Author], bool, int]:
+    """People from ``start`` for as long as names and separators alternate (the first by ``first``)."""
     authors: list[Author] = []
     pos = start
     et_al = False
-    m = _match_name(text, pos)
+    m = first.match(text, pos) if first else _match_name(text, pos, forms)
     while m:
         authors.append(Author(m.group("family"), _given(m.group("given"))))
         pos = m.end()
@@ -108,11 +145,7 @@ def parse_author_block(text: str, start: int = 0) -> tuple[list[Author], bool, i
         if not sep:
             break
         # A separator only counts if another name follows it; otherwise the list ended before it.
-        m = _match_name(text, sep.end())
-    if authors:
-        ed = _EDITORS.match(text, pos)
-        if ed:
-            pos = ed.end()
+        m = _match_name(text, sep.end(), forms)
     return authors, et_al, pos
 
 
