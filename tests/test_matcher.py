@@ -279,3 +279,150 @@ def test_translated_title_and_swapped_names_in_the_deposit() -> None:
     swapped["author"][0]["given"] = "Okafor"
     assert validate(REF, swapped).evidence["author"]["verdict"] == "close"
     assert confidence(REF, swapped) >= THRESHOLD
+
+
+# --- deposit quirks the development catalog lacks ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Hepatic sarcoidosis mimicking <mml:math><mml:mi>metastatic</mml:mi></mml:math> carcinoma in a "
+        "young adult",
+        "Hepatic sarcoidosis mimicking metastatic carcinoma in a young adult&#x2E;",
+        "Hepatic sarcoidosis mimicking metastatic carcinoma in a young\u00a0adult",
+        "Hepatic sarcoidosis mimicking \u201cmetastatic\u201d carcinoma in a young adult",
+        "Hepatic sarcoidosis mimicking metastatic carcinoma in a young adult.",
+        "Hepatic sarcoidosis mimicking metastatic carcinoma in a young adult [Article in French]",
+        "Hepatic sarcoidosis mimicking metastatic carcinoma in a young adult. [Review]",
+        "[Hepatic sarcoidosis mimicking metastatic carcinoma in a young adult].",
+    ],
+)
+def test_title_markup_entities_unicode_and_bracketed_notes(title: str) -> None:
+    assert validate(REF, record("tq.1", title)).evidence["title"]["verdict"] == "match"
+    assert confidence(REF, record("tq.1", title)) >= THRESHOLD
+
+
+def test_notes_stripped_from_the_title_do_not_rescue_another_title() -> None:
+    other = "Renal vein thrombosis after nephrotic relapse"
+    noted = confidence(REF, record("tq.2", f"{other} [Article in French]", page="350"))
+    assert noted == confidence(REF, record("tq.2", other, page="350")) and noted < 0.01
+
+
+def test_ligatures_and_greek_letters_fold_alike() -> None:
+    assert normalize("E\ufb03cacy of \u03b2-blockers") == normalize("Efficacy of beta-blockers")
+    assert normalize("TGF-\u03b2\u2081 &amp; IL-6") == normalize("TGF-beta1 & IL-6")
+
+
+def test_title_split_at_a_full_stop_into_title_and_subtitle() -> None:
+    ref = Reference(
+        raw="Okafor B. Hepatic sarcoidosis mimicking carcinoma. A case report. J Clin Synth. 2004;12:341-9."
+    )
+    rec = record("sp.1", "Hepatic sarcoidosis mimicking carcinoma", subtitle=["A case report"])
+    assert validate(ref, rec).evidence["title"]["verdict"] == "match"
+
+
+@pytest.mark.parametrize("page", ["S341-S349", "e341", "341", "A341-A349"])
+def test_supplement_e_locator_and_single_pages(page: str) -> None:
+    assert validate(REF, record("pg.1", TITLE, page=page)).evidence["page"]["verdict"] == "match"
+    assert validate(REF, record("pg.2", TITLE, page=page.replace("341", "351"))).evidence["page"][
+        "verdict"
+    ] == "mismatch"
+
+
+def test_article_number_only_and_roman_pages() -> None:
+    rec = record("pg.3", TITLE, page=None, **{"article-number": "341"})
+    assert validate(REF, rec).evidence["page"]["verdict"] == "match"
+    roman = Reference(raw=f"Okafor B. {TITLE}. J Clin Synth. 2004;12:xii-xv.", first_page="xii")
+    assert validate(roman, record("pg.4", TITLE, page="xii-xv")).evidence["page"]["verdict"] == "match"
+    assert validate(roman, record("pg.5", TITLE, page="12-15")).evidence["page"]["verdict"] == "match"
+    assert validate(roman, record("pg.6", TITLE, page="xiv-xv")).evidence["page"]["verdict"] == "mismatch"
+
+
+def test_supplement_volumes_and_double_issues() -> None:
+    ref = Reference(raw=REF.raw, volume="12", issue="3")
+    rec = record("vol.1", TITLE, volume="12 Suppl 1", issue="3-4")
+    ev = validate(ref, rec).evidence
+    assert ev["volume"]["verdict"] == "match" and ev["issue"]["verdict"] == "match"
+    other = validate(ref, record("vol.2", TITLE, volume="13 Suppl 1", issue="5-6")).evidence
+    assert other["volume"]["verdict"] == "mismatch" and other["issue"]["verdict"] == "mismatch"
+
+
+def test_group_authors_neither_vouch_nor_veto() -> None:
+    group_first = record("au.1", TITLE)
+    group_first["author"] = [
+        {"name": "The Synthetic Sarcoidosis Study Group", "sequence": "first"},
+        {"family": "Okafor", "given": "B", "sequence": "additional"},
+    ]
+    assert validate(REF, group_first).evidence["author"]["verdict"] == "match"
+    group_only = record("au.2", TITLE)
+    group_only["author"] = [{"name": "The Synthetic Sarcoidosis Study Group", "sequence": "first"}]
+    assert validate(REF, group_only).evidence["author"]["verdict"] == "missing"
+    assert confidence(REF, group_only) >= THRESHOLD
+    cited_group = Reference(raw=f"Synthetic Sarcoidosis Study Group. {TITLE}. J Clin Synth. 2004;12:341-9.")
+    assert validate(cited_group, group_only).evidence["author"]["verdict"] == "match"
+    wrong_person = record("au.3", TITLE)
+    wrong_person["author"] = [
+        {"name": "The Synthetic Sarcoidosis Study Group", "sequence": "first"},
+        {"family": "Garcia", "given": "L", "sequence": "additional"},
+    ]
+    assert validate(REF, wrong_person).evidence["author"]["verdict"] == "mismatch"
+
+
+def test_particles_hyphens_and_added_accents_in_family_names() -> None:
+    for family in ("van der Okafor", "OKAFÖR", "Okafór"):
+        ev = validate(REF, record("au.4", TITLE, family=family)).evidence["author"]
+        assert ev["verdict"] in ("match", "close"), family
+    hyphen = Reference(raw=f"Garcia Lopez B. {TITLE}. J Clin Synth. 2004;12:341-9.")
+    ev = validate(hyphen, record("au.5", TITLE, family="García-López")).evidence
+    assert ev["author"]["verdict"] == "match"
+
+
+def test_journal_full_name_only() -> None:
+    rec = record("jn.1", TITLE, journal="Journal of Clinical Synthesis")
+    rec.pop("short-container-title")
+    ref = Reference(raw=REF.raw, journal="J Clin Synth")
+    assert validate(ref, rec).evidence["journal"]["verdict"] == "match"
+
+
+def test_two_years_online_first_needs_volume_and_page() -> None:
+    early = record("yr.1", TITLE, year=2002, **{"published-online": {"date-parts": [[2002, 5]]}})
+    assert validate(REF, early).evidence["year"]["verdict"] == "close"
+    assert confidence(REF, early) >= THRESHOLD
+    bare = record("yr.2", TITLE, journal="Acta Synth", year=2002, volume=None, page=None)
+    assert confidence(REF, bare) < THRESHOLD  # nothing but title and author vouching for two years
+    assert confidence(REF, dict(bare, issued={"date-parts": [[2003]]})) >= THRESHOLD
+    printed = record("yr.3", TITLE, year=2002, **{"published-print": {"date-parts": [[2002, 5]]}})
+    assert validate(REF, printed).evidence["year"]["verdict"] == "mismatch"
+
+
+def test_preprint_of_the_paper_is_not_the_paper() -> None:
+    preprint = record(
+        "pp.1",
+        TITLE,
+        volume=None,
+        page=None,
+        type="posted-content",
+        relation={"is-preprint-of": [{"id": "10.5555/m.1", "id-type": "doi"}]},
+    )
+    preprint.pop("container-title")
+    preprint.pop("short-container-title")
+    assert validate(REF, preprint).evidence["type"]["verdict"] == "mismatch"
+    assert confidence(REF, preprint) < THRESHOLD
+    # Only the preprint turns up in search: its relation leads to the journal version.
+    only_preprint = Source([preprint])
+    only_preprint.lookup = Source([preprint, CITED]).lookup  # type: ignore[method-assign]
+    resolved = Resolver([only_preprint]).resolve(Reference(raw=REF.raw, n=1))
+    assert resolved.match.status == "matched" and resolved.match.doi == "10.5555/m.1"
+    # A reference to the preprint itself (no volume, no pages) may still match it.
+    cites_preprint = Reference(raw=f"Okafor B. {TITLE}. medRxiv. 2004.")
+    assert "type" not in validate(cites_preprint, preprint).evidence
+
+
+def test_a_book_chapter_reprint_loses_to_the_journal_article() -> None:
+    chapter = record(
+        "bk.1", TITLE, journal="Selected Readings in Medicine", year=2007, volume=None, page="120-131",
+        type="book-chapter",
+    )
+    resolved = Resolver([Source([chapter, CITED])]).resolve(Reference(raw=REF.raw, n=1))
+    assert resolved.match.status == "matched" and resolved.match.doi == "10.5555/m.1"

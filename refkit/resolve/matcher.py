@@ -34,7 +34,7 @@ WEIGHTS: dict[str, dict[str, float]] = {
     "page": {"match": 1.5, "mismatch": -5.0, "missing": 0.0},
     "journal": {"match": 1.0, "unknown": 0.0, "mismatch": -1.5, "missing": 0.0},
     "doi": {"match": 3.0, "missing": 0.0},
-    "type": {"mismatch": -3.0},
+    "type": {"mismatch": -5.0},
 }
 # Record types that are another version of a journal paper, not the paper a volume/page citation means.
 _OTHER_VERSIONS = frozenset(["posted-content", "peer-review", "component"])
@@ -423,7 +423,7 @@ def _author_evidence(ref: Reference, raw: str, record: dict[str, Any]) -> dict[s
     if first and not first.get("family") and first.get("name"):
         # A group author: it speaks when the citation prints it; else the first person deposited
         # does, and with no person the deposit says nothing about who the citation names first.
-        group = normalize(first["name"])
+        group = re.sub(r"^the ", "", normalize(first["name"]))
         if group and (f" {group} " in f" {raw} " or (cited and normalize(cited) in group.split())):
             return {"cited": cited, "record": first["name"], "score": 1.0, "verdict": "match"}
         person = _first_person(record)
