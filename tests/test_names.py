@@ -92,7 +92,7 @@ def test_two_letter_given_and_full_given_names_do_not_swallow_the_next_author():
          [("Okunaka", "Wei"), ("Barriga", "John B"), ("Lee", "Mary")]),
         ("Dalakas, Marinos, John Barriga, and Mary Lee. \u201cTitle.\u201d",
          [("Dalakas", "Marinos"), ("Barriga", "John"), ("Lee", "Mary")]),
-        ("Laura T. Hickling. Traumatic brain injury.", [("Hickling", "Laura T")]),
+        ("Laura T. Hickling. Traumatic brain injury. Brain Inj.", [("Hickling", "Laura T")]),
     ],
 )
 def test_given_names_first_when_the_whole_list_reads_so(text, expected):

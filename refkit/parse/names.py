@@ -75,6 +75,7 @@ _GIVEN_FAMILY = re.compile(
 _GIVEN_FIRST_FORMS = (_GIVEN_FAMILY, _FAMILY_COMMA_GIVEN)
 _GIVEN_FIRST_HINT = re.compile(rf"\s*{_U}[\w'’-]*[{LOWER}][\s,]")
 # Where an author list visibly ends: "Dalakas. Title", "Dalakas: Title", "Dalakas (2003)", "et al".
+_SENTENCE_THEN_CAPITAL = re.compile(rf"[.?!]\s+{_U}")
 _LIST_END = re.compile(r"\s*(?:[.:]\s|\(|,?\s*et\.?\s*al)")
 
 _SEPARATOR = re.compile(r"\s*(?:[,;]\s*(?:(?:and|&)\s+)?|\s(?:and|&)\s+|&\s*)")
@@ -114,8 +115,7 @@ def parse_author_block(text: str, start: int = 0) -> tuple[list[Author], bool, i
         for first in _GIVEN_FIRST_FORMS:
             read, read_et_al, end = _read_list(text, start, _GIVEN_FIRST_FORMS, first)
             if (end > pos and _LIST_END.match(text, end) and len(read) >= len(authors)
-                    # one name alone only as "Laura T. Hickling." ("Gevins J. Correction: Title" is no name)
-                    and (len(read) >= 2 or (" " in (read[0].given or "") and text.startswith(". ", end)))):
+                    and (len(read) >= 2 or _lone_given_first(text, read[0], end))):
                 authors, et_al, pos = read, read_et_al, end
                 break
     if authors:
@@ -123,6 +123,16 @@ def parse_author_block(text: str, start: int = 0) -> tuple[list[Author], bool, i
         if ed:
             pos = ed.end()
     return authors, et_al, pos
+
+
+def _lone_given_first(text: str, person: Author, end: int) -> bool:
+    """One name read given-first stands only as "Laura T. Hickling. Title. Journal …".
+
+    Not "Gevins J. Correction: Title" (a title after a colon) nor "Prilusky G. FoldIndex.
+    Bioinformatics. 2005" (no title would be left after the name).
+    """
+    return (" " in (person.given or "") and text.startswith(". ", end)
+            and _SENTENCE_THEN_CAPITAL.search(text, end + 2) is not None)
 
 
 def _read_list(
