@@ -229,3 +229,61 @@ def test_cdr_via_the_cli_offsets(tmp_path):
     assert result.exit_code == 0, result.output
     spans = {(m["start"], m["end"]) for m in json.loads(result.output)["mentions"]}
     assert {(c["start"], c["end"]) for c in doc["chemicals"]} <= spans
+
+
+# --- generalisation: names the big lists hold that are no chemicals ----------------------------
+
+
+@pytest.mark.parametrize("name", ["SIRT1", "Fgfr1", "IL-10", "TNF-alpha", "HIF-1alpha", "aquaporin-1",
+                                  "interleukin-6", "Escherichia coli", "Staphylococcus aureus",
+                                  "measles virus", "NK cells", "toll-like receptor 9", "cyclooxygenase-2",
+                                  "15-lipoxygenase", "Atlantic cod"])
+def test_genes_proteins_organisms_are_not_chemicals(name):
+    assert find_names(f"We measured {name} in the samples.") == []
+
+
+@pytest.mark.parametrize("name", ["CO2", "H2O2", "MK-801", "Sodium oxybate", "Salicylic acid",
+                                  "bevacizumab", "fish oil", "interferon beta", "PGF2alpha"])
+def test_formulas_codes_salts_antibodies_stay_chemicals(name):
+    text = f"{name} was given."
+    assert [h.text for h in find_names(text)] == [name]
+
+
+def test_insulin_in_insulin_receptor_is_the_chemical_not_the_receptor():
+    text = "Mice lacking the insulin receptor in fat."
+    assert [h.text for h in find_names(text)] == ["insulin"]
+
+
+def test_surnames_and_journal_titles_in_reference_lists_are_not_drugs():
+    text = ("Arima T, Dale GE, Aman, M. G., Santoni V: a study. Acta Diabetol 47:15-22. "
+            "J Steroid Biochem Mol Biol 92:221. Tacrolimus, MMF, and steroids were given.")
+    assert [h.text for h in find_names(text)] == ["Tacrolimus", "MMF", "steroids"]
+
+
+def test_short_hyphen_parts_are_not_abbreviation_lookups():
+    assert find_names("men reporting same-sex partners") == []
+
+
+def test_formulas_and_research_codes_found_abbreviations_like_hiv_are_not():
+    text = "Rats given MK-801, SP600125, NaCl and CO2; HIV patients in the ICU with H1N1."
+    assert [h.text for h in find_names(text)] == ["MK-801", "SP600125", "NaCl", "CO2"]
+
+
+def test_curated_short_words_are_found_other_short_words_are_not():
+    text = "Serum iron, zinc and urea rose; the dala orap word."
+    assert [h.text for h in find_names(text)] == ["iron", "zinc", "urea"]
+
+
+def test_possessive_is_no_part_of_the_name():
+    text = "clozapine's effect and Tylenol\u2019s label"
+    assert [h.text for h in find_names(text)] == ["clozapine", "Tylenol"]
+
+
+def test_specific_chemical_classes_are_chemical_mentions():
+    text = "Patients on statins or sulfonylureas and thiazides."
+    mentions = therapy_mentions(extract_text(text))
+    assert [m.text for m in mentions] == ["statins", "sulfonylureas", "thiazides"]
+
+
+def test_a_drug_with_a_patient_leaflet_stays_a_drug_even_if_a_protein():
+    assert [h.text for h in find_names("She received aldesleukin.")] == ["aldesleukin"]

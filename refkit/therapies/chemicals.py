@@ -28,6 +28,7 @@ from refkit.therapies.vocabulary import (
     Concept,
     Vocabulary,
     drug_ner_names,
+    is_formula,
     looks_chemical,
     phrase_key,
     vocabulary,
@@ -71,6 +72,8 @@ def tokens(text: str) -> list[_Token]:
                 s += 1
             while e > s and piece[e - 1] in _CLOSERS and not _closes_inner(piece[s:e]):
                 e -= 1
+            if re.search(r"[A-Za-z]{3}['\u2019]s$", piece[s:e]):  # clozapine's: the possessive is no part
+                e -= 2
             if s < e:
                 out.append(_Token(start + s, start + e, piece[s:e]))
     return out
@@ -203,7 +206,7 @@ def _longest_at(text: str, toks: list[_Token], i: int, vocab: Vocabulary) -> tup
         phrase = text[toks[i].start: toks[j].end]
         if j > i and (_BREAK.search(phrase) or any(t.text.casefold() in _STOPWORDS for t in toks[i: j + 1])):
             continue
-        if j == i and _is_short_word(phrase):
+        if j == i and _is_short_word(phrase) and not vocab.is_curated(phrase):
             continue
         concept = vocab.lookup(phrase)
         if concept is not None:
@@ -212,8 +215,9 @@ def _longest_at(text: str, toks: list[_Token], i: int, vocab: Vocabulary) -> tup
 
 
 def _is_short_word(word: str) -> bool:
-    """Short tokens (``K``, ``MS``) are names only as abbreviations, handled apart."""
-    return len(word) < 4 or (len(word) < 5 and word.islower() and word not in ("urea", "zinc"))
+    """Short tokens (``K``, ``MS``) are names only as abbreviations, handled apart; short
+    lower-case words (``same``, ``dala``) only when the curated layer vouches for them."""
+    return len(word) < 4 or (len(word) < 5 and word.islower())
 
 
 def _rescue(tok: _Token, vocab: Vocabulary) -> Hit | list[Hit] | None:
@@ -224,6 +228,10 @@ def _rescue(tok: _Token, vocab: Vocabulary) -> Hit | list[Hit] | None:
         concept = vocab.lookup(element) if element else None
         if concept is not None:
             return Hit(tok.start, tok.end, word, concept, "ion")
+    if is_formula(word):  # CO2, HCl: short, so the phrase search skipped them
+        concept = vocab.lookup(word)
+        if concept is not None:
+            return Hit(tok.start, tok.end, word, concept, "formula")
     if word in vocab.abbreviations:
         concept = vocab.lookup(vocab.abbreviations[word])
         if concept is not None:
@@ -262,7 +270,8 @@ def _hyphen_part(tok: _Token, vocab: Vocabulary) -> list[Hit] | None:
             if i == 0 and j == len(parts):
                 continue  # the whole token was looked up already
             piece = "-".join(parts[i:j])
-            concept = vocab.lookup(piece) if parts[i] and not _is_short_word(piece) else None
+            short = _is_short_word(piece) and not vocab.is_curated(piece)
+            concept = vocab.lookup(piece) if parts[i] and not short else None
             if concept is not None:
                 start = tok.start + offsets[i]
                 hits.append(Hit(start, start + len(piece), piece, concept, "hyphen"))

@@ -114,12 +114,12 @@ _DRUG_PROTEIN_TREES = ("D12.776.124", "D06")
 
 
 def _is_substance(data: dict) -> bool:
+    if data.get("medline_plus_id"):  # a drug with a patient leaflet (aldesleukin) is a drug
+        return True
     trees = data.get("mesh_tree") or []
     if trees and all(t.startswith(_PROTEIN_TREES) for t in trees) and not any(
             t.startswith(_DRUG_PROTEIN_TREES) for t in trees):
         return False
-    if data.get("medline_plus_id"):
-        return True
     if data.get("drugbank_id"):
         # DrugBank files allergen extracts and organisms (cod, chickpea, yeast) with no
         # structure, no MeSH heading and no patient leaflet; among those, only names that
@@ -252,11 +252,22 @@ _ELEMENTS = frozenset(re.findall(r"\S+",  # a periodic table reads better as tex
     "Yb Lu Hf Ta W Re Os Ir Pt Au Hg Tl Pb Bi Po At Rn Fr Ra Ac Th Pa U Np Pu"))
 
 
+# Research codes of compounds (MK-801, SP600125, U0126, LY294002): capitals, three digits or more.
+_RESEARCH_CODE = re.compile(r"[A-Z]{1,4}-?\d{3,6}[A-Z]?")
+
+
 def is_formula(word: str) -> bool:
-    """A chemical formula: element symbols with counts (CO2, H2O2, NaCl, Fe2O3)."""
+    """A chemical formula: element symbols with counts (CO2, H2O2, NaCl, Fe2O3, O2). Abbreviations
+    that spell element symbols (HIV, ICU, BP) have neither a count nor a two-letter symbol, and
+    chemists never write a count of 1 (H1N1 is no formula)."""
     parts = re.findall(r"([A-Z][a-z]?)(\d*)", word)
-    return (bool(parts) and "".join(a + b for a, b in parts) == word and len(parts) >= 2
-            and all(sym in _ELEMENTS for sym, _ in parts))
+    if not parts or "".join(a + b for a, b in parts) != word or any(n == "1" for _, n in parts):
+        return False
+    if not all(sym in _ELEMENTS for sym, _ in parts):
+        return False
+    if len(parts) == 1:
+        return word in ("O2", "O3")
+    return any(n for _, n in parts) or any(len(sym) == 2 for sym, _ in parts)
 
 
 def names_no_chemical(phrase: str) -> bool:
@@ -314,6 +325,10 @@ class Vocabulary:
         """A class of substances (steroids, catecholamines) rather than of actions."""
         return name in self._chemical_classes
 
+    def is_curated(self, phrase: str) -> bool:
+        """Whether the curated layer names this phrase (its short names, urea or iron, are vetted)."""
+        return phrase_key(phrase) in self._curated
+
     def classes_of(self, name: str) -> list[str]:
         return list(self._member_of.get(name, []))
 
@@ -364,6 +379,8 @@ class Vocabulary:
     def _unii_acceptable(self, phrase: str) -> bool:
         words = phrase.split()
         last = words[-1]
+        if len(words) == 1 and (is_formula(last) or _RESEARCH_CODE.fullmatch(last)):
+            return True
         if len(words) > 1 and last.casefold() == "acid":
             return words[-2].casefold().endswith(("ic", "ous"))
         if len(words) > 1 and not looks_chemical(words[0]) and words[0].casefold() not in _ION_WORDS:
