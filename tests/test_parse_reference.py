@@ -579,3 +579,18 @@ def test_mla_labelled_volume_number_year_then_pages():
     ref = parse_reference(f"Dalakas, Marinos, et al. \u201c{IVIG}.\u201d Lancet, vol. 362, no. 9388, "
                           "2003, pp. 971-82")
     assert _fields(ref) == IVIG_LANCET
+
+
+@pytest.mark.parametrize("title", ["Should I stay or should I go? Age norms", "A PILOT TRIAL OF FENOBAM",
+                                   "Erratum: Mindfulness defined", "Toward A Precise Definition Of Cystitis"])
+def test_science_style_initials_first_then_title_after_a_comma(title):
+    ref = parse_reference(f"J. H. Holmes, A. Lee, {title}. Exp. Gerontol. 38, 977-982 (2003).")
+    assert [a.family for a in ref.authors] == ["Holmes", "Lee"]
+    assert (ref.title, ref.journal, ref.volume, ref.year) == (title, "Exp. Gerontol.", "38", 2003)
+
+
+def test_full_given_names_first():
+    ref = parse_reference(f"Marinos C. Dalakas, Reinhard Hohlfeld and Mary Lee. {IVIG}. "
+                          "Lancet 2003;362(9388):971-82.")
+    assert [a.family for a in ref.authors] == ["Dalakas", "Hohlfeld", "Lee"]
+    assert _fields(ref) == IVIG_LANCET

@@ -62,6 +62,9 @@ _INITIALS_FAMILY = re.compile(
     rf"(?P<given>(?:{_U}{_L}?\.\s?-?\s?){{1,4}}|{_U}{{1,3}}\s)\s*(?P<family>{_FAMILY})(?P<suffix>{_SUFFIX})?{_END}"
 )
 _FORMS = (_FAMILY_COMMA_GIVEN, _FAMILY_INITIALS, _INITIALS_FAMILY)
+_INITIALS_ONLY = (
+    re.compile(rf"(?P<given>(?:{_U}{_L}?\.\s?-?\s?){{1,4}})\s*(?P<family>{_FAMILY})(?P<suffix>{_SUFFIX})?{_END}"),
+)
 # Given name first (Chicago, MLA, some Vancouver copies): "Marinos C. Dalakas", "John Barriga", "Jean-Luc
 # Senécal". A title reads the same way ("Heart Failure"), so such a name must be followed at once by
 # a list separator or the end of the list, and a list read this way is taken only as a whole
@@ -154,6 +157,10 @@ def _read_list(
         sep = _SEPARATOR.match(text, pos)
         if not sep:
             break
+        if (m.re is _INITIALS_FAMILY or m.re is _INITIALS_ONLY[0]) and "." in m.group("given"):
+            # "J. H. Holmes, A. Lee, Should I stay…": after dotted initials first, so are the next names
+            # (not "Should I" nor "A PILOT", the title in capitals)
+            forms = _INITIALS_ONLY
         # A separator only counts if another name follows it; otherwise the list ended before it.
         m = _match_name(text, sep.end(), forms)
     return authors, et_al, pos

@@ -92,6 +92,7 @@ _GROUP_IN_LIST = re.compile(rf"\b{_GROUP_KEYWORD}\b")
 # Words a group name may hold in lowercase ("Task Force for Translation and Cultural Adaptation").
 _GROUP_FUNCTION_WORDS = frozenset(["for", "of", "the", "and", "on", "in", "to", "at", "study"])
 _NAME_SPLIT = re.compile(r"[,;&]|\band\b")
+_INITIALS_FIRST = re.compile(r"(?:and\s+)?[A-Z]\.")
 
 
 def join_lines(text: str) -> str:
@@ -241,6 +242,10 @@ def _extend_author_block(text: str, pos: int, authors: list[Author]) -> int:
             return pos
         authors.append(Author(group, None, group=True))
         return pos + stop.start()
+    if authors and _INITIALS_FIRST.match(text) and not _INITIALS_FIRST.match(segment.lstrip(" ,;&")):
+        # "J. H. Holmes, Corrigendum to: Birds…": in a list of initials-first names, words without
+        # initials before them are the title
+        return pos
     extra = _lenient_names(segment)
     if not extra or '"' in segment or "“" in segment:
         return pos
