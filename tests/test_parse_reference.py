@@ -594,3 +594,14 @@ def test_full_given_names_first():
                           "Lancet 2003;362(9388):971-82.")
     assert [a.family for a in ref.authors] == ["Dalakas", "Hohlfeld", "Lee"]
     assert _fields(ref) == IVIG_LANCET
+
+
+def test_windows_line_breaks_read_as_any_other():
+    text = "Dalakas MC, Lee A. Intravenous immunoglobulin\r\nin myositis. Lancet 2003;362(9388):\r\n971-82."
+    assert _fields(parse_reference(text)) == _fields(parse_reference(text.replace("\r\n", "\n")))
+    assert _fields(parse_reference(text)) == IVIG_LANCET
+
+
+def test_stray_item_number_line_inside_a_windows_copy_is_dropped():
+    ref = parse_reference(f"Dalakas MC. {IVIG}.\r\n12.\r\nLancet 2003;362:971-82.")
+    assert (ref.title, ref.journal) == (IVIG, "Lancet")

@@ -130,6 +130,8 @@ def _parse_into(ref: Reference, text: str) -> None:
     if len(text) > MAX_REFERENCE_CHARS:
         ref.warnings.append(f"reference longer than {MAX_REFERENCE_CHARS} characters; parsed the start only")
         text = text[:MAX_REFERENCE_CHARS]
+    if "\r" in text:  # a Windows copy: its line breaks are read as any other
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _LEADING_NUMBER.sub("", text, count=1)
     text, links = take_links(text)
     ref.links = links
