@@ -605,3 +605,16 @@ def test_windows_line_breaks_read_as_any_other():
 def test_stray_item_number_line_inside_a_windows_copy_is_dropped():
     ref = parse_reference(f"Dalakas MC. {IVIG}.\r\n12.\r\nLancet 2003;362:971-82.")
     assert (ref.title, ref.journal) == (IVIG, "Lancet")
+
+
+@pytest.mark.parametrize(
+    "after", ["2003 Sep 20. [Epub ahead of print]", "2003 Sep 20. pii: S0140-6736(03)14368-1.", "2003."]
+)
+def test_online_first_without_volume_keeps_its_journal(after):
+    ref = parse_reference(f"Dalakas MC. {IVIG}. Lancet. {after}")
+    assert (ref.title, ref.journal, ref.year, ref.volume) == (IVIG, "Lancet", 2003, None)
+
+
+def test_a_book_publisher_is_no_journal():
+    ref = parse_reference(f"Dalakas MC. {IVIG}. New York: Wiley; 2003.")
+    assert (ref.title, ref.journal, ref.year) == (IVIG, None, 2003)

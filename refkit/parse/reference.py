@@ -24,7 +24,7 @@ import re
 
 from refkit.model import Author, Reference
 from refkit.parse._identifiers import take_identifiers, take_links
-from refkit.parse._source_block import YEAR, expand_last_page, match_source_block
+from refkit.parse._source_block import MONTH, YEAR, expand_last_page, match_source_block
 from refkit.parse._title_journal import BOUNDARY, first_sentence, split_title_journal
 from refkit.parse.names import parse_author_block
 
@@ -52,6 +52,11 @@ _TRAILING_NOTES = re.compile(
     re.IGNORECASE,
 )
 
+# An article published online before its issue: "Lancet. 2003 Sep 20. pii: S0140-6736(03)14368-1."
+_AHEAD_OF_PRINT = re.compile(
+    rf"(?<=[.;])\s*{YEAR}(?:\s+{MONTH}(?:\s+\d{{1,2}})?)?(?:[.;]\s*(?:pii:?\s*\S+|e-?pub\b.*))?[.;\s]*$",
+    re.IGNORECASE,
+)
 _IN_PRESS = re.compile(r"[\s.,;]*\(?\b(?:in press|forthcoming|accepted)\b\)?[\s.]*$", re.IGNORECASE)
 # Cheap test for whether the end of a reference may hold such notes at all.
 _NOTE_HINT = re.compile(
@@ -174,9 +179,12 @@ def _parse_into(ref: Reference, text: str) -> None:
             group, middle = _group_author(middle)
             if group:
                 ref.authors = [group]
-        if in_press:  # "Title. J Foo (in press)": the journal is known, the source block not yet
+        ahead = _AHEAD_OF_PRINT.search(middle) if not in_press else None
+        if ahead:  # "Title. Lancet. 2003 Sep 20. pii: S0140…": online first, the journal known
+            middle = middle[: ahead.start()]
+        if in_press or ahead:  # "Title. J Foo (in press)": the journal is known, the source block not yet
             title, journal = split_title_journal(middle)
-            ref.journal = journal or None
+            ref.journal = journal if journal and ":" not in journal else None  # not "New York: Wiley"
         else:
             title = first_sentence(middle)
         ref.title = title or None
