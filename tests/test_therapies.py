@@ -287,3 +287,15 @@ def test_specific_chemical_classes_are_chemical_mentions():
 
 def test_a_drug_with_a_patient_leaflet_stays_a_drug_even_if_a_protein():
     assert [h.text for h in find_names("She received aldesleukin.")] == ["aldesleukin"]
+
+
+@pytest.mark.parametrize("text", ["apoE4 carriers", "SirT1 activity", "TNFalpha secretion", "A431 cells",
+                                  "the retina was normal", "HA\u2013NA interactions", "an elite athlete",
+                                  "osteopontin and podoplanin", "thyroid nodules",
+                                  "Chlamydia trachomatis - a review"])
+def test_protein_symbols_cell_lines_and_everyday_words_are_not_chemicals(text):
+    assert find_names(text) == []
+
+
+def test_drug_ner_brand_spellings_with_a_letter_keep_short_stems():
+    assert [h.text for h in find_names("Plasma DHEA-S fell.")] == ["DHEA-S"]

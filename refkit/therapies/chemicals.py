@@ -121,7 +121,7 @@ def find_names(text: str, vocab: Vocabulary | None = None) -> list[Hit]:
         elif hit is not None:
             hits.append(hit)
         i += max(used, 1)
-    hits = [h for h in hits if not _in_citation(text, h)]
+    hits = [h for h in hits if not _names_something_else(text, h)]
     hits = _with_salts(text, hits)
     hits = _with_regimens(text, hits)
     hits = _with_abbreviations(text, hits, vocab)
@@ -147,9 +147,11 @@ _INITIALS_AFTER = re.compile(r"(?: [A-Z]{1,3}(?:[,:;]|$| et al)"
 _VOLUME_AFTER = re.compile(r"\.?,? (?:\d{4}[;,] ?)?\d+(?:\(\d+\))?:\s?\d")
 
 
-def _in_citation(text: str, hit: Hit) -> bool:
-    """A capitalised word that is a surname or part of a journal title, not a drug."""
+def _names_something_else(text: str, hit: Hit) -> bool:
+    """A cell line (A431 cells), a surname or a word of a journal title, not a drug."""
     word = hit.text
+    if re.fullmatch(r"[A-Z]+-?\d+", word) and re.match(r" cells?\b| cell line", text[hit.end:]):
+        return True  # A431 cells, K562 cells: cell lines share the shape of compound codes
     if not (word[:1].isupper() and word[1:].islower() and " " not in word and word.isalpha()):
         return False
     after = text[hit.end: hit.end + 30]
@@ -199,8 +201,8 @@ def _longest_at(text: str, toks: list[_Token], i: int, vocab: Vocabulary) -> tup
     last = i
     while last + 1 < len(toks) and last + 1 - i < MAX_WORDS:
         gap = text[toks[last].end: toks[last + 1].start]
-        if _BREAK.search(gap) or "\n" in gap:
-            break
+        if _BREAK.search(gap) or "\n" in gap or not any(c.isalnum() for c in toks[last + 1].text):
+            break  # a lone dash or symbol ends the phrase
         last += 1
     for j in range(last, i - 1, -1):
         phrase = text[toks[i].start: toks[j].end]
@@ -217,6 +219,8 @@ def _longest_at(text: str, toks: list[_Token], i: int, vocab: Vocabulary) -> tup
 def _is_short_word(word: str) -> bool:
     """Short tokens (``K``, ``MS``) are names only as abbreviations, handled apart; short
     lower-case words (``same``, ``dala``) only when the curated layer vouches for them."""
+    if re.search(r"[\-\u2010-\u2015]", word) and len(phrase_key(word)) < 5:
+        return True  # HA–NA, Mg-K: short parts joined by a dash
     return len(word) < 4 or (len(word) < 5 and word.islower())
 
 

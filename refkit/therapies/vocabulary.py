@@ -103,14 +103,15 @@ def drug_ner_names() -> dict[str, str]:
 
 # MeSH trees of things that are not substances: enzymes, proteins and receptors, nucleic
 # acids, biological factors, pharmacological actions ("Antihypertensive Agents").
-_NOT_SUBSTANCE_TREES = ("D08", "D12.776", "D12.644", "D13", "D23", "D27", "D05", "D24", "D25", "D26")
+_NOT_SUBSTANCE_TREES = ("D08", "D12.776", "D12.644", "D13", "D23", "D27", "D05", "D24", "D25", "D26",
+                        "D09.400", "D10.532")  # glycoproteins, lipoproteins
 
 
 # Proteins, cytokines and organisms keep a DrugBank id when they are biologics (interleukin-10,
-# leptin-like peptides, Escherichia coli): only antibodies (D12.776.124) and hormones (D06)
+# apolipoprotein E, Escherichia coli): only antibodies (immunoglobulin trees) and hormones (D06)
 # among them are drugs in the chemical sense.
-_PROTEIN_TREES = ("D12.776", "D12.644", "D23", "B")
-_DRUG_PROTEIN_TREES = ("D12.776.124", "D06")
+_PROTEIN_TREES = ("D12.776", "D12.644", "D23", "D09.400", "D10.532", "B")
+_DRUG_PROTEIN_TREES = ("D12.776.124.486", "D12.776.124.790", "D12.776.377.715.548", "D06")
 
 
 def _is_substance(data: dict) -> bool:
@@ -144,14 +145,17 @@ def _build_drug_ner_index() -> dict:
     d = drug_ner_dictionary()
     data = d["drug_canonical_to_data"]
     index: dict[str, str] = {}
+    letter_split: set[str] = set()  # keys only known as "word letter" (Retin-A, vitamin E)
+    whole: set[str] = set()
     for variant, canonicals in d["drug_variant_to_canonical"].items():
         if not canonicals or len(variant) < 4 or re.fullmatch(r"(alpha|beta|gamma|delta)[ -]?\d+", variant):
             continue
         if _is_substance(data.get(canonicals[0], {})):
             index.setdefault(phrase_key(variant), canonicals[0])
+            (letter_split if re.fullmatch(r"\S+[- ][a-z]", variant) else whole).add(phrase_key(variant))
     canonicals = {name: (info.get("name") or name, info.get("drugbank_id")) for name, info in data.items()}
     fuzzy = [(phrase_key(name), name) for name in data if " " not in name and len(name) >= 7]
-    return {"index": index, "canonicals": canonicals, "fuzzy": fuzzy}
+    return {"index": index, "canonicals": canonicals, "fuzzy": fuzzy, "letter_split": letter_split - whole}
 
 
 @cache
@@ -225,8 +229,14 @@ def looks_chemical(word: str) -> bool:
 # - gene and protein symbols (SIRT1, Fgfr1, IL-10) unless the letters are element symbols
 #   (CO2, H2O2): letters then one or two digits; drug codes carry more digits (MK-801);
 _GENE_SYMBOL = re.compile(r"([A-Z]{2,6}|[A-Z][a-z]{2,5}|[a-z]{3,6})-?\d{1,2}[A-Za-z]?")
-# - cytokine-style names with a Greek suffix after a hyphen (TNF-alpha, HIF-1alpha, TGF-beta1);
-_GREEK_SUFFIX = re.compile(r"\S-(?:\d+)?(?:alpha|beta|gamma|delta|kappa|[αβγδκ])\d*", re.I)
+#   and protein-style symbols with a lower-case run before a capital (apoE, SirT1, ApoE4);
+_PROTEIN_SYMBOL = re.compile(r"[A-Za-z]*[a-z]{2}[A-Z][A-Za-z]*\d{0,2}")
+# - cytokine-style names with a Greek suffix after a hyphen (TNF-alpha, HIF-1alpha, TGF-beta1)
+#   or straight after a symbol in capitals (TNFalpha, IL1beta); prostaglandins (PGF2alpha) are
+#   named that way too and stay;
+_GREEK = r"(?:alpha|beta|gamma|delta|kappa|[αβγδκ])"
+_GREEK_SUFFIX = re.compile(r"\S-(?:\d+)?" + _GREEK + r"\d*", re.I)
+_GREEK_SYMBOL = re.compile(r"(?!PG[A-J]\d)[A-Z]{2,5}\d?" + _GREEK + r"\d*")
 # - proteins numbered after an -in name (aquaporin-1, netrin-1, interleukin-6, claudin 1);
 _NUMBERED_PROTEIN = re.compile(r"[a-z]{3,}ins?[- ]\d{1,2}[a-z]?", re.I)
 # - phrases named for a head noun that is no substance (insulin receptor, measles virus,
@@ -280,7 +290,8 @@ def names_no_chemical(phrase: str) -> bool:
         return True
     if re.search(r"-(?:factor|protein|receptor)-?\d+$", last, re.I):  # fibroblast growth factor-2
         return True
-    if len(words) == 1 and _GENE_SYMBOL.fullmatch(last) and not is_formula(last.replace("-", "")):
+    if len(words) == 1 and (_GENE_SYMBOL.fullmatch(last) or _PROTEIN_SYMBOL.fullmatch(last)
+                            or _GREEK_SYMBOL.fullmatch(last)) and not is_formula(last.replace("-", "")):
         return True
     if _GREEK_SUFFIX.search(last) or _NUMBERED_PROTEIN.fullmatch(" ".join(words[-2:])) \
             or _NUMBERED_PROTEIN.fullmatch(last):
@@ -344,6 +355,9 @@ class Vocabulary:
         if phrase not in self.abbreviations and names_no_chemical(phrase):
             return None
         canonical = drug_ner_names().get(key)
+        if canonical is not None and not re.search(r"[\s\-]", phrase) \
+                and key in _drug_ner_index()["letter_split"]:
+            canonical = None  # "retina" is no spelling of Retin-A, nor "vitamine" of vitamin E
         if canonical is not None:
             return self._from_drug_ner(canonical)
         if phrase in self.abbreviations:
