@@ -183,6 +183,18 @@ def test_a_label_never_runs_across_a_bracket_or_bar():
         ["PubMed Central", "Full Text"], ["PubMed Central", "Full Text", "CrossRef"], []]
 
 
+@pytest.mark.parametrize("labels", [
+    ["View PDF", "View article", "View in Scopus", "Google Scholar"],
+    ["Cited Here", "View Full Text", "PubMed", "CrossRef"],
+    ["View at:", "Publisher Site", "Google Scholar"],
+])
+def test_publisher_link_labels_are_residue(labels):
+    refs = "".join(f"{i}. {r}\n{' | '.join(labels)}\n" for i, r in enumerate(REFS, 1))
+    article = parse_article(page(refs))
+    assert [r.raw for r in article.references] == REFS
+    assert [r.links for r in article.references] == [labels] * 3
+
+
 def test_a_label_wrapped_over_two_lines_stays_one_label():
     refs = f"1. {REFS[0]}\nGoogle\nScholar\n2. {REFS[1]}\n3. {REFS[2]}\n"
     article = parse_article(page(refs))

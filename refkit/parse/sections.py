@@ -162,6 +162,8 @@ _RESIDUE_PHRASES = sorted(
             "europepmc", "pubmed ncbi", "ncbi pubmed", "mathscinet", "zbmath", "inspire",
             "astrophysics data system",
             "view in scopus", "view in article", "pubmed central full text", "find at", "find it", "get it",
+            "view pdf", "view full text", "cited here", "view at", "view at:", "green version",
+            "ovid full text", "europe pmc free article", "search in google scholar",
             "pmc full text", "ref", "refs", "publisher site", "full article", "full-text", "free full-text",
         )
     ),
