@@ -618,3 +618,19 @@ def test_online_first_without_volume_keeps_its_journal(after):
 def test_a_book_publisher_is_no_journal():
     ref = parse_reference(f"Dalakas MC. {IVIG}. New York: Wiley; 2003.")
     assert (ref.title, ref.journal, ref.year) == (IVIG, None, 2003)
+
+
+@pytest.mark.parametrize("title", [
+    "Infection with E. coli O157:H7 in children", "The p.R123W variant of MYH7",
+    "Surgery vs. medical therapy", "Efficacy of St. John's wort",
+    "Is it safe? A review", "Stop! A review of myositis",
+])
+@pytest.mark.parametrize("journal", ["Lancet", "J. Biol. Chem.", "N Engl J Med"])
+def test_titles_with_dots_and_marks_inside(title, journal):
+    ref = parse_reference(f"Dalakas MC, Lee A. {title}. {journal}. 2003;362:971-82.")
+    assert (ref.title, ref.journal) == (title, journal)
+
+
+def test_a_title_ending_in_a_dotted_abbreviation_before_the_journal():
+    ref = parse_reference("Dalakas MC. Myositis in the U.K. and U.S.A. Lancet. 2003;362:971-82.")
+    assert (ref.title, ref.journal) == ("Myositis in the U.K. and U.S.A", "Lancet")

@@ -77,6 +77,7 @@ def split_title_journal(middle: str) -> tuple[str, str]:
         return title.strip(_TITLE_TRIM), _journal(middle[quoted.end() :])
     body = middle.rstrip(" .,;:")
     cut = None
+    skipped: list[int] = []
     for m in reversed(list(BOUNDARY.finditer(body))):
         i = m.start()
         if body[i] in "?!":
@@ -88,11 +89,17 @@ def split_title_journal(middle: str) -> tuple[str, str]:
         word_start = body.rfind(" ", 0, i) + 1
         word = body[word_start:i]
         if _ABBREV_WORD.match(word) and _follows_abbreviation(body, word_start):
+            skipped.append(i)
             continue  # "J. Biol. Chem.": a dot inside the journal abbreviation
         cut = i
         break
     if cut is None:
         return body.strip(_TITLE_TRIM), ""
+    if skipped and body[cut + 1 : cut + 3].strip()[:1].islower():
+        # No journal starts in lowercase: "… in the U.K. and U.S.A. Lancet" ends its title at "U.S.A."
+        later = [i for i in skipped if body[i + 1 : i + 3].strip()[:1].isupper()]
+        if later:
+            cut = later[-1]
     title = body[:cut].strip(_TITLE_TRIM)
     if body[cut] in "?!":
         title += body[cut]
