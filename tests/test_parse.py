@@ -133,6 +133,7 @@ def test_caption_offsets_survive_crlf_line_breaks():
 @pytest.mark.parametrize("heading", [
     "References", "REFERENCES", "Literature Cited", "Bibliography", "Works Cited", "Notes and References",
     "References and Notes", "Reference List", "5. References", "References:", "LITERATURE CITED", "Sources",
+    "Cited Literature", "REFERENCES:", "Cited Works", "Sources Cited", "References.",
 ])
 def test_reference_headings(heading):
     refs = "\n".join(f"{i}. {r}" for i, r in enumerate(REFS, 1))

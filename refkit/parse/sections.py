@@ -57,7 +57,8 @@ _REFERENCE_HEADING = re.compile(
     r"(?:references?(?:\s+cited|\s+list)?|bibliograph(?:y|ie|ía|ia)|literature(?:\s+cited|\s+references)?"
     r"|works?\s+cited|citations?|reference\s+list|list\s+of\s+references|refer[eê]nci(?:as|a)"
     r"|r[ée]f[ée]rences(?:\s+bibliographiques)?|literatur(?:verzeichnis)?|sources?\s+cited"
-    r"|bibliographic\s+references|references\s+and\s+citations|sources?|reading\s+list|further\s+reading)"
+    r"|bibliographic\s+references|references\s+and\s+citations|sources?|reading\s+list|further\s+reading"
+    r"|cited\s+works)"
     r"(?:\s+(?:and|&)\s+(?:notes?|further\s+reading|sources?|bibliography))?$"
 )
 _ABSTRACT_HEADING = re.compile(r"^(?:abstract|summary|r[ée]sum[ée]|synopsis)$")
