@@ -299,3 +299,22 @@ def test_protein_symbols_cell_lines_and_everyday_words_are_not_chemicals(text):
 
 def test_drug_ner_brand_spellings_with_a_letter_keep_short_stems():
     assert [h.text for h in find_names("Plasma DHEA-S fell.")] == ["DHEA-S"]
+
+
+def test_receptor_subtype_brackets_leave_the_chemical():
+    assert [h.text for h in find_names("GABA(A) receptors and 5-HT(1A) sites")] == ["GABA", "5-HT"]
+
+
+def test_a_ruled_out_phrase_hides_the_chemical_inside_it():
+    assert [h.text for h in find_names("Serum creatine kinase rose; creatine was given.")] == ["creatine"]
+
+
+def test_common_undefined_abbreviations_and_blood_products():
+    text = "Doxorubicin and 5-FU/leucovorin, then AZT and INH; fresh frozen plasma was transfused."
+    assert [h.text for h in find_names(text)] == ["Doxorubicin", "5-FU", "leucovorin", "AZT", "INH"]
+
+
+def test_hormone_classes_are_chemicals_and_an_enzyme_inhibitor_class_hides_its_substrate():
+    mentions = therapy_mentions(extract_text("Estrogens, progestins and androgens; an "
+                                             "angiotensin-converting enzyme inhibitor, captopril."))
+    assert [m.text for m in mentions] == ["Estrogens", "progestins", "androgens", "captopril"]

@@ -210,6 +210,8 @@ def _longest_at(text: str, toks: list[_Token], i: int, vocab: Vocabulary) -> tup
             continue
         if j == i and _is_short_word(phrase) and not vocab.is_curated(phrase):
             continue
+        if j > i and vocab.is_not_chemical(phrase):
+            return None, j - i + 1  # creatine kinase: an enzyme, so no creatine either
         concept = vocab.lookup(phrase)
         if concept is not None:
             return Hit(toks[i].start, toks[j].end, phrase, concept), j - i + 1
@@ -219,8 +221,8 @@ def _longest_at(text: str, toks: list[_Token], i: int, vocab: Vocabulary) -> tup
 def _is_short_word(word: str) -> bool:
     """Short tokens (``K``, ``MS``) are names only as abbreviations, handled apart; short
     lower-case words (``same``, ``dala``) only when the curated layer vouches for them."""
-    if re.search(r"[\-\u2010-\u2015]", word) and len(phrase_key(word)) < 5:
-        return True  # HA–NA, Mg-K: short parts joined by a dash
+    if re.fullmatch(r"[A-Za-z]{1,2}[\-\u2010-\u2015][A-Za-z]{1,2}", word):
+        return True  # HA–NA, Mg-K: letter pairs joined by a dash
     return len(word) < 4 or (len(word) < 5 and word.islower())
 
 
@@ -240,6 +242,12 @@ def _rescue(tok: _Token, vocab: Vocabulary) -> Hit | list[Hit] | None:
         concept = vocab.lookup(vocab.abbreviations[word])
         if concept is not None:
             return Hit(tok.start, tok.end, word, concept, "abbreviation")
+    subtype = re.fullmatch(r"(.{2,}?)\(([A-Z0-9]{1,3})\)", word)
+    if subtype:  # GABA(A), 5-HT(1A): the chemical before a receptor subtype
+        name = subtype.group(1)
+        concept = vocab.lookup(vocab.abbreviations.get(name, name))
+        if concept is not None:
+            return Hit(tok.start, tok.start + len(name), name, concept, "subtype")
     if "-" in word:
         hit = _hyphen_part(tok, vocab)
         if hit is not None:

@@ -246,7 +246,7 @@ _NOT_SUBSTANCE_HEADS = {
     "activator", "activators", "molecule", "molecules", "antigen", "antigens", "gene", "genes",
     "product", "products", "virus", "viruses", "bacteria", "bacterium", "cell", "cells", "vaccine",
     "vaccines", "ligand", "ligands", "component", "synthase", "transporter", "transporters",
-    "channel", "channels", "et", "al",
+    "channel", "channels", "et", "al", "plasma", "blood", "serum",  # blood products (fresh frozen plasma)
 }
 # - organisms in binomial nomenclature (Escherichia coli, Staphylococcus aureus), told from
 #   salts and acids (Sodium oxybate, Salicylic acid) by the epithet's shape;
@@ -335,6 +335,10 @@ class Vocabulary:
     def is_chemical_class(self, name: str) -> bool:
         """A class of substances (steroids, catecholamines) rather than of actions."""
         return name in self._chemical_classes
+
+    def is_not_chemical(self, phrase: str) -> bool:
+        """Whether the curated layer rules the phrase out (creatine kinase, plasma)."""
+        return phrase_key(phrase) in self._not_chemicals
 
     def is_curated(self, phrase: str) -> bool:
         """Whether the curated layer names this phrase (its short names, urea or iron, are vetted)."""
