@@ -158,3 +158,11 @@ def test_a_catalog_from_another_version_is_kept_aside_not_dropped(tmp_path: Path
     assert sqlite3.connect(kept).execute("SELECT doi FROM works").fetchall() == [("10.5555/old",)]
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "kept as catalog.sqlite.old-" in err
+
+
+def test_a_title_in_the_original_language_is_searchable(catalog: LocalCatalog) -> None:
+    foreign = work(4, "Prise en charge diagnostique: à propos d'un cas")
+    foreign["original-title"] = ["Cryoglobulinaemic vasculitis after hepatitis vaccination"]
+    catalog.add([foreign, *WORKS])
+    found = catalog.search("Quist A. Cryoglobulinaemic vasculitis after hepatitis vaccination. 2005", rows=1)
+    assert [w["DOI"] for w in found] == ["10.5555/catalog-test.4"]

@@ -269,6 +269,12 @@ def test_journal_abbreviations() -> None:
     )
     assert abbreviates(normalize("Ann Intern Med"), normalize("Annals of Internal Medicine"))
     assert not abbreviates(normalize("Ann Surg"), normalize("Annals of Internal Medicine"))
+    # contractions and acronyms, as in a deposit that gives only the full name
+    full_pnas = normalize("Proceedings of the National Academy of Sciences of the United States of America")
+    assert abbreviates(normalize("Proc. Natl. Acad. Sci. USA"), full_pnas)
+    assert abbreviates(normalize("BMJ"), normalize("British Medical Journal"))
+    assert not abbreviates(normalize("Clin Chem"), normalize("Critical Care Medicine"))
+    assert not abbreviates(normalize("Proc Natl Acad Sci"), normalize("Proceedings of the Nutrition Society"))
 
 
 def test_translated_title_and_swapped_names_in_the_deposit() -> None:

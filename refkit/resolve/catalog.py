@@ -282,7 +282,9 @@ def _first(value: Any) -> str:
 
 
 def _index_fields(record: dict[str, Any]) -> tuple[str, str, str, str]:
-    title = " ".join(filter(None, [_first(record.get("title")), _first(record.get("subtitle"))]))
+    # Every title the deposit gives: a translated one may be what the citation prints.
+    titles = (_first(record.get(key)) for key in ("title", "subtitle", "original-title", "short-title"))
+    title = " ".join(filter(None, titles))
     authors = " ".join(a.get("family") or a.get("name") or "" for a in record.get("author") or [])
     container = " ".join(
         filter(None, [_first(record.get("container-title")), _first(record.get("short-container-title"))])

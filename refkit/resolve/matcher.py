@@ -622,23 +622,33 @@ def _journal_names(record: dict[str, Any]) -> list[str]:
     return [n for n in names if n]
 
 
+def _abbreviates_word(short: str, word: str) -> bool:
+    """ISO 4 shortens a word by truncation ("Dermatol") or contraction ("Natl", "Assoc")."""
+    if word.startswith(short):
+        return True
+    if len(short) >= 3 and fuzz.ratio(word[: len(short)], short) >= 80:
+        return True
+    if len(short) < 3 or short[0] != word[0]:
+        return False
+    rest = iter(word)
+    return all(c in rest for c in short)  # the letters in order: a contraction
+
+
 def abbreviates(abbrev: str, full: str) -> bool:
     """Whether ``abbrev`` ("j am acad dermatol") abbreviates ``full`` word by word (ISO 4 style)."""
     a = [w for w in abbrev.split() if w not in _JOURNAL_STOP]
     f = [w for w in full.split() if w not in _JOURNAL_STOP]
     if not a or not f:
         return False
-    i = 0
-    for word in f:
-        if (
-            i < len(a)
-            and word.startswith(a[i][: max(1, len(a[i]))])
-            or i < len(a)
-            and len(a[i]) >= 3
-            and fuzz.ratio(word[: len(a[i])], a[i]) >= 80
-        ):
-            i += 1
-    return i == len(a) and len(a) >= min(len(f), 2) - (len(f) - len(a))
+    i = j = 0
+    while i < len(a) and j < len(f):
+        if _abbreviates_word(a[i], f[j]):
+            i, j = i + 1, j + 1
+        elif 2 <= len(a[i]) <= len(f) - j and all(c == w[0] for c, w in zip(a[i], f[j:], strict=False)):
+            i, j = i + 1, j + len(a[i])  # an acronym: "USA" for "United States (of) America"
+        else:
+            j += 1
+    return i == len(a)
 
 
 def _journal_evidence(ref: Reference, raw: str, record: dict[str, Any]) -> dict[str, Any]:
