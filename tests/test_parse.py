@@ -196,6 +196,19 @@ def test_publisher_link_labels_are_residue(labels):
     assert [r.links for r in article.references] == [labels] * 3
 
 
+@pytest.mark.parametrize("prose", ["How to cite this article", "Anyone you share this link with reads it:"])
+def test_page_text_right_after_the_last_reference_is_not_part_of_it(prose):
+    refs = "\n".join(f"{i}. {r}" for i, r in enumerate(REFS, 1))
+    article = parse_article(page(refs, tail=f"{prose}\nSmith J. Some case. J Foo 2020;1:2.\n"))
+    assert [r.raw for r in article.references] == REFS
+
+
+def test_notes_after_the_last_reference_stay_in_it():
+    refs = "\n".join(f"{i}. {r}" for i, r in enumerate(REFS, 1))
+    article = parse_article(page(refs + "\nEpub 2006 Mar 2. Erratum in: J Rheumatol. 2006;33:1500."))
+    assert article.references[-1].raw == REFS[-1] + " Epub 2006 Mar 2. Erratum in: J Rheumatol. 2006;33:1500."
+
+
 def test_a_label_wrapped_over_two_lines_stays_one_label():
     refs = f"1. {REFS[0]}\nGoogle\nScholar\n2. {REFS[1]}\n3. {REFS[2]}\n"
     article = parse_article(page(refs))

@@ -261,7 +261,9 @@ def split_items(lines: list[Line], start: int, strict_start: bool) -> ReferenceS
                 continue
         after_gap = bool(blank_before or current.residue)
         widget = _looks_like_widget(text, current.pieces[-1])
-        if (after_gap or widget) and not _list_goes_on(lines, i + 1, current, strict=after_gap):
+        prose = not widget and _looks_like_prose_after(text, current)
+        strict = after_gap or prose
+        if (strict or widget) and not _list_goes_on(lines, i + 1, current, strict=strict):
             end = i
             break
         if widget and len(text.split()) <= 3 and _next_is_item_or_residue(lines, i + 1, current):
@@ -345,6 +347,32 @@ def _looks_like_widget(text: str, previous: str) -> bool:
         and not any(c.isdigit() for c in stripped)
         and not stripped.endswith((".", ",", ";", ":", ")", "-"))
         and stripped[:1].isupper()
+    )
+
+
+# How a line that continues a reference after its source block may start: notes and identifiers.
+_NOTE_START = re.compile(
+    r"(?:doi|pmid|pmcid|pii|epub|e-pub|available|accessed|retrieved|cited|erratum|comment|retraction|retracted"
+    r"|published|update|review|free|abstract|in press|https?:|www\.|[\[(])",
+    re.IGNORECASE,
+)
+_SOURCE_END = re.compile(r"(?:\d{1,5}\s*[-–—]\s*[A-Za-z]?\d{1,5}|[:,]\s*[A-Za-z]?\d{1,6})[\s.;)]*$")
+
+
+def _looks_like_prose_after(text: str, current: ReferenceItem) -> bool:
+    """A sentence after a reference whose source block is complete ("…;362:971-82.").
+
+    ``How to cite this article``, ``Anyone you share the following link with…``: page text the
+    copy picked up after the list. A line that continues a reference starts with a note or an
+    identifier instead (``Epub 2003 Aug 1.``, ``doi:…``, ``Erratum in: …``) or in lower case.
+    Whether the list goes on after it is for the caller to check.
+    """
+    stripped = text.strip()
+    return (
+        len(stripped.split()) >= 4
+        and stripped[:1].isupper()
+        and not _NOTE_START.match(stripped)
+        and bool(_SOURCE_END.search(current.pieces[-1][-40:]))
     )
 
 
