@@ -318,3 +318,13 @@ def test_hormone_classes_are_chemicals_and_an_enzyme_inhibitor_class_hides_its_s
     mentions = therapy_mentions(extract_text("Estrogens, progestins and androgens; an "
                                              "angiotensin-converting enzyme inhibitor, captopril."))
     assert [m.text for m in mentions] == ["Estrogens", "progestins", "androgens", "captopril"]
+
+
+def test_suspended_hyphen_and_dose_words_are_no_part_of_the_span():
+    text = "sirolimus- or paclitaxel-eluting stents, Cl- ions and low-dose aspirin"
+    assert [h.text for h in find_names(text)] == ["sirolimus", "paclitaxel", "Cl-", "aspirin"]
+
+
+@pytest.mark.parametrize("text", ["retinoic acid receptor gamma", "fibroblast growth factor-2", "ephrin-B3"])
+def test_numbered_and_greek_suffixed_proteins_are_not_chemicals(text):
+    assert [h.text for h in find_names(text)] in ([], ["retinoic acid"])

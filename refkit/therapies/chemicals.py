@@ -74,6 +74,8 @@ def tokens(text: str) -> list[_Token]:
                 e -= 1
             if re.search(r"[A-Za-z]{3}['\u2019]s$", piece[s:e]):  # clozapine's: the possessive is no part
                 e -= 2
+            if re.search(r"[a-z]{3}-$", piece[s:e]):  # "sirolimus- or paclitaxel-eluting": a suspended hyphen
+                e -= 1
             if s < e:
                 out.append(_Token(start + s, start + e, piece[s:e]))
     return out

@@ -150,6 +150,8 @@ def _build_drug_ner_index() -> dict:
     for variant, canonicals in d["drug_variant_to_canonical"].items():
         if not canonicals or len(variant) < 4 or re.fullmatch(r"(alpha|beta|gamma|delta)[ -]?\d+", variant):
             continue
+        if re.match(r"(?:low|high)[- ]dose ", variant):  # a dose is no part of the name (low-dose aspirin)
+            continue
         if _is_substance(data.get(canonicals[0], {})):
             index.setdefault(phrase_key(variant), canonicals[0])
             (letter_split if re.fullmatch(r"\S+[- ][a-z]", variant) else whole).add(phrase_key(variant))
@@ -238,7 +240,7 @@ _GREEK = r"(?:alpha|beta|gamma|delta|kappa|[αβγδκ])"
 _GREEK_SUFFIX = re.compile(r"\S-(?:\d+)?" + _GREEK + r"\d*", re.I)
 _GREEK_SYMBOL = re.compile(r"(?!PG[A-J]\d)[A-Z]{2,5}\d?" + _GREEK + r"\d*")
 # - proteins numbered after an -in name (aquaporin-1, netrin-1, interleukin-6, claudin 1);
-_NUMBERED_PROTEIN = re.compile(r"[a-z]{3,}ins?[- ]\d{1,2}[a-z]?", re.I)
+_NUMBERED_PROTEIN = re.compile(r"[a-z]{3,}ins?[- ][A-Z]?\d{1,2}[a-z]?", re.I)
 # - phrases named for a head noun that is no substance (insulin receptor, measles virus,
 #   NK cells, influenza vaccine, cell adhesion molecule);
 _NOT_SUBSTANCE_HEADS = {
@@ -285,10 +287,12 @@ def names_no_chemical(phrase: str) -> bool:
     vaccine rather than a chemical (see the patterns above)."""
     words = phrase.split()
     last = words[-1]
-    if last.casefold() in _NOT_SUBSTANCE_HEADS or len(words) > 1 and re.fullmatch(r"\d+[a-z]?", last) \
-            and words[-2].casefold() in _NOT_SUBSTANCE_HEADS:  # toll-like receptor 9
+    if last.casefold() in _NOT_SUBSTANCE_HEADS:
         return True
-    if re.search(r"-(?:factor|protein|receptor)-?\d+$", last, re.I):  # fibroblast growth factor-2
+    if len(words) > 1 and words[-2].casefold() in _NOT_SUBSTANCE_HEADS \
+            and re.fullmatch(r"\d+[a-z]?|[A-Za-z]|" + _GREEK, last):  # toll-like receptor 9, receptor gamma
+        return True
+    if re.search(r"(?:^|-)(?:factor|protein|receptor)-?\d+$", last, re.I):  # fibroblast growth factor-2
         return True
     if len(words) == 1 and (_GENE_SYMBOL.fullmatch(last) or _PROTEIN_SYMBOL.fullmatch(last)
                             or _GREEK_SYMBOL.fullmatch(last)) and not is_formula(last.replace("-", "")):
