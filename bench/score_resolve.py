@@ -1,7 +1,7 @@
 """Score `refkit resolve` on the 40 corpus pages: precision / recall of DOIs against gold ``expect``.
 
     .venv/bin/python bench/score_resolve.py [--gold-fields] [--quirks SEED] [--pages 001 002 ...]
-    .venv/bin/python bench/score_resolve.py --deposit all|each|FAMILY... [--quirks SEED] [--rate 0.5]
+    .venv/bin/python bench/score_resolve.py --deposit all|each|FAMILY... [--quirks SEED] [--rate R] [--stack]
 
 Runs the real pipeline (parser on the page text, then resolve) three ways: against the loopback
 Crossref server over tests/data/corpus/catalog.jsonl with an empty catalog and cache; against a
@@ -54,6 +54,8 @@ def main() -> None:
                         help=f"Deposit-quirk families: all, each, or some of {', '.join(DEPOSIT_QUIRKS)}.")
     parser.add_argument("--rate", type=float, default=0.5, help="Share of records given a deposit quirk.")
     parser.add_argument("--verbose", action="store_true", help="With --deposit: list wrong DOIs and misses.")
+    parser.add_argument("--stack", action="store_true",
+                        help="With --deposit: apply the --quirks catalog quirks first, then these.")
     args = parser.parse_args()
     pages = args.pages or page_ids()
 
@@ -89,6 +91,8 @@ def _deposit_runs(args: argparse.Namespace, make, pages: list[str]) -> None:
     else:
         runs = [args.deposit]
     originals = catalog_records()
+    if args.stack:
+        originals = quirky_records(originals, seed=args.quirks)
     for families in runs:
         records = deposit_quirks(originals, families, seed=args.quirks, rate=args.rate)
         label = "all" if len(families) == len(DEPOSIT_QUIRKS) else "+".join(families)

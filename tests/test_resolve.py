@@ -12,7 +12,15 @@ import pytest
 from click.testing import CliRunner
 
 from refkit.cli import main
-from refkit.evaluation.resolve import page_ids, parsed_article, report, score_catalog, score_server
+from refkit.evaluation.resolve import (
+    catalog_records,
+    deposit_quirks,
+    page_ids,
+    parsed_article,
+    report,
+    score_catalog,
+    score_server,
+)
 from refkit.model import Article, Reference
 from refkit.resolve import resolve_article
 from refkit.settings import Settings
@@ -115,6 +123,16 @@ def test_corpus_against_loopback_crossref(parsed_pages: dict[str, Article]) -> N
 def test_corpus_against_local_catalog(parsed_pages: dict[str, Article]) -> None:
     score = score_catalog(lambda page: copy.deepcopy(parsed_pages[page]))
     assert score.precision >= PRECISION and score.recall >= RECALL, report("catalog", score)
+
+
+def test_corpus_against_a_catalog_with_every_deposit_quirk(parsed_pages: dict[str, Article]) -> None:
+    # Half the records (near misses too) carry one quirk each: markup, entities, bracketed notes,
+    # split or foreign titles, odd pages and volumes, group authors, full journal names, online-first
+    # dates, and duplicate deposits (a preprint, a book-chapter reprint, a second journal deposit).
+    records = deposit_quirks(catalog_records(), seed=3)
+    score = score_catalog(lambda page: copy.deepcopy(parsed_pages[page]), records=records)
+    assert score.precision >= PRECISION and score.recall >= RECALL, report("deposit quirks", score)
+    assert not [o for o in score.wrong() if o.doi.startswith("10.5555/dup.")], report("deposit quirks", score)
 
 
 def synthetic_article(works: list[dict]) -> Article:
