@@ -328,7 +328,7 @@ def test_title_split_at_a_full_stop_into_title_and_subtitle() -> None:
     assert validate(ref, rec).evidence["title"]["verdict"] == "match"
 
 
-@pytest.mark.parametrize("page", ["S341-S349", "e341", "341", "A341-A349"])
+@pytest.mark.parametrize("page", ["S341-S349", "e341", "341", "A341-A349", "341.e1-341.e9"])
 def test_supplement_e_locator_and_single_pages(page: str) -> None:
     assert validate(REF, record("pg.1", TITLE, page=page)).evidence["page"]["verdict"] == "match"
     assert validate(REF, record("pg.2", TITLE, page=page.replace("341", "351"))).evidence["page"][

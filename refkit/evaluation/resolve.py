@@ -511,9 +511,11 @@ def _q_pages(r: dict[str, Any], rng: Any) -> None:
     if not m:
         return
     first, last = m.group(1), m.group(2)
-    kind = rng.choice(["elocator", "article-number", "supplement", "single", "roman"])
+    kind = rng.choice(["elocator", "article-number", "supplement", "single", "roman", "dotted"])
     if kind == "elocator":
         r["page"] = f"e{first}"
+    elif kind == "dotted":  # online-only pages numbered after the article's first page
+        r["page"] = f"{first}.e1-{first}.e{rng.randrange(2, 9)}"
     elif kind == "article-number":
         r.pop("page")
         r["article-number"] = first if rng.random() < 0.5 else f"e{first}"

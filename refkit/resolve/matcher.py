@@ -581,6 +581,9 @@ def page_forms(token: str) -> set[str]:
     m = re.fullmatch(r"([a-z]{1,2})0*(\d+)", token)  # supplement / e-locator prefix
     if m:
         forms.add(m.group(2))
+    m = re.fullmatch(r"0*(\d+)[a-z]+\d*", token)  # "1234.e1", "12a": the article's page
+    if m:
+        forms.add(m.group(1))
     roman = _roman_value(token)
     if roman:
         forms.add(str(roman))
