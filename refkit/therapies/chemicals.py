@@ -231,6 +231,8 @@ def _is_short_word(word: str) -> bool:
 def _rescue(tok: _Token, vocab: Vocabulary) -> Hit | list[Hit] | None:
     word = tok.text
     ion = _ION.fullmatch(word)
+    if ion and "-" in word and ion.group(1) not in ("F", "Cl", "Br", "I"):
+        ion = None  # only halides are written as anions; "H-", "N-" are initials and prefixes
     if ion:
         element = next((n for n, sym in _ELEMENT_SYMBOLS.items() if sym == ion.group(1)), None)
         concept = vocab.lookup(element) if element else None
