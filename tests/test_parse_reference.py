@@ -634,3 +634,9 @@ def test_titles_with_dots_and_marks_inside(title, journal):
 def test_a_title_ending_in_a_dotted_abbreviation_before_the_journal():
     ref = parse_reference("Dalakas MC. Myositis in the U.K. and U.S.A. Lancet. 2003;362:971-82.")
     assert (ref.title, ref.journal) == ("Myositis in the U.K. and U.S.A", "Lancet")
+
+
+def test_harvard_quoted_title_holding_quotes_of_its_own():
+    title = "\u2018No-reflow\u2019 after infarction"
+    ref = parse_reference(f"Nijveldt, E. (2008) '{title}', Neth Heart J, 16(8), pp. 179-181.")
+    assert (ref.title, ref.journal, ref.first_page) == (title, "Neth Heart J", "179")

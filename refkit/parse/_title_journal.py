@@ -17,7 +17,7 @@ BOUNDARY = re.compile(r"[.?!](?=[\s\"”’]|$)|[\"”](?=\s)|(?<=[a-z]{3})\.(?=
 _QUOTED = re.compile(
     r"^(?:[\"“](?P<title>[^\"”]{3,}?)(?:[,.][\"”]|[\"”][,.])\s*"
     # Harvard: 'Title', Journal — an apostrophe inside the title ("Parkinson's") is not followed by ",."
-    r"|['‘](?P<single>[^‘]{3,}?)(?:[,.]['’]|['’][,.])\s+)"
+    r"|['‘](?P<single>.{3,}?)(?:[,.]['’]|['’][,.])\s+)"
 )
 # A word that can sit inside a journal abbreviation: "Biol", "Ecol.-Prog", "U.S.A" (letters only).
 _ABBREV_WORD = re.compile(rf"^[{UPPER}](?:[^\W\d_]|[-'’.])*$")
