@@ -623,7 +623,7 @@ def test_a_book_publisher_is_no_journal():
 @pytest.mark.parametrize("title", [
     "Infection with E. coli O157:H7 in children", "The p.R123W variant of MYH7",
     "Surgery vs. medical therapy", "Efficacy of St. John's wort",
-    "Is it safe? A review", "Stop! A review of myositis",
+    "Is it safe? A review", "Stop! A review of myositis", "Myositis as seen by Dr. Smith",
 ])
 @pytest.mark.parametrize("journal", ["Lancet", "J. Biol. Chem.", "N Engl J Med"])
 def test_titles_with_dots_and_marks_inside(title, journal):

@@ -26,6 +26,7 @@ _TITLE_TRIM = " \t.,;:"
 _JOURNAL_FUNCTION_WORDS = frozenset(
     ["of", "and", "the", "&", "in", "on", "for", "de", "des", "der", "und", "la"]
 )
+_HONORIFICS = frozenset(["Dr", "Drs", "Mr", "Mrs", "Ms", "Prof"])
 # A chapter: "Title. In: Smith J (ed) Book. Publisher", "Title. In Book. Edited by Doe J."
 _IN_BOOK = re.compile(r"(?<=[.?!])\s+In:?\s+(?=[A-Z\d])")
 _EDITORS_BEFORE_BOOK = re.compile(r"^[^()]{0,200}?\((?:eds?|Hrsg|editors?)\.?\)[.,:]?\s*", re.IGNORECASE)
@@ -52,7 +53,8 @@ def _follows_abbreviation(body: str, word_start: int) -> bool:
         if end <= 0:
             return False
         if body[end - 1] in ".?!":
-            return True
+            # "… by Dr. Smith. Lancet": a name after an honorific, which no journal abbreviation holds
+            return body[body.rfind(" ", 0, end - 1) + 1 : end - 1] not in _HONORIFICS
         start = body.rfind(" ", 0, end) + 1
         word = body[start:end]
         if word in _JOURNAL_FUNCTION_WORDS:
