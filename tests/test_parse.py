@@ -142,7 +142,8 @@ def test_reference_headings(heading):
 
 
 @pytest.mark.parametrize("style", ["{n}. ", "{n}) ", "[{n}] ", "({n}) ", "{n}\t", "{n} ", "{n}.\t", " {n}. ",
-                                   "{n} - ", "{n} \u2013 ", "[{n}]\t", "{n}.\n", "{n}. - "])
+                                   "{n} - ", "{n} \u2013 ", "[{n}]\t", "{n}.\n", "{n}. - ", "{n}.\n\n",
+                                   "{n}.\u00a0", "\u00a0[{n}]\u00a0", "{n}\u00a0"])
 def test_numbering_styles(style):
     refs = "\n".join(style.format(n=i) + r for i, r in enumerate(REFS, 1))
     article = parse_article(page(refs))

@@ -63,9 +63,9 @@ def parse_article(text: str, source: str | None = None) -> Article:
 # --- the reference section ---------------------------------------------------------------
 
 _NUMBERED = re.compile(
-    r"^[ \t]{0,8}(?:\[(?P<bracket>\d{1,5})\]\.?|\((?P<paren>\d{1,5})\)\.?|(?P<dot>\d{1,5})\.(?!\d)"
+    r"^[ \t\u00a0]{0,8}(?:\[(?P<bracket>\d{1,5})\]\.?|\((?P<paren>\d{1,5})\)\.?|(?P<dot>\d{1,5})\.(?!\d)"
     r"|(?P<close>\d{1,5})\)|(?P<dash>\d{1,5})(?=[ \t]*[-–—][ \t])|(?P<tab>\d{1,5})(?=\t)"
-    r"|(?P<bare>\d{1,5})(?= +[^\W\d]))(?:[ \t]*[-–—](?=[ \t]))?[ \t]*"
+    r"|(?P<bare>\d{1,5})(?=[ \u00a0]+[^\W\d]))(?:[ \t]*[-–—](?=[ \t]))?[ \t\u00a0]*"
     r"(?=[^\s\d:;,.)\]/–-]|\d{1,5}\s+[^\W\d])"  # an item starts with a name or a title, not ":1163"
 )
 # "1<TAB>" and "1 " are one family: a copy may turn a tab into spaces on some lines only.
@@ -81,7 +81,7 @@ _YEAR = re.compile(r"(?<!\d)(?:1[6-9]\d\d|20\d\d)(?!\d)")
 # A number alone on its line, its reference on the next lines (a copied table of labels and texts).
 _LABEL_ONLY = re.compile(
     r"^[ \t]{0,8}(?:\[(?P<bracket>\d{1,5})\]|\((?P<paren>\d{1,5})\)|(?P<dot>\d{1,5})\."
-    r"|(?P<close>\d{1,5})\)|(?P<bare>\d{1,5}))[ \t]*$"
+    r"|(?P<close>\d{1,5})\)|(?P<bare>\d{1,5}))[ \t\u00a0]*$"
 )
 
 
@@ -259,6 +259,11 @@ def split_items(lines: list[Line], start: int, strict_start: bool) -> ReferenceS
             if is_furniture(text):  # a widget inside the list ("Go to:"): not part of any reference
                 blank_before = True
                 continue
+        if not any(piece.strip() for piece in current.pieces):
+            # "1." alone on its line, its text after a blank line: that text is the item's
+            current.pieces = [text]
+            blank_before = False
+            continue
         after_gap = bool(blank_before or current.residue)
         widget = _looks_like_widget(text, current.pieces[-1])
         prose = not widget and _looks_like_prose_after(text, current)
