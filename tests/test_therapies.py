@@ -340,3 +340,8 @@ def test_radicals_and_chemical_classes_beyond_drugs():
 def test_only_halides_are_anions():
     text = "Cl- and Na+ rose; Hannich H-, Hirtz P: N- and O- sites"
     assert [h.text for h in find_names(text)] == ["Cl-", "Na+"]
+
+
+def test_a_protein_named_like_a_chemical_is_not_the_chemical():
+    text = "insulin-like growth factor-1 rose; morphine-like effects were seen"
+    assert [h.text for h in find_names(text)] == ["morphine"]

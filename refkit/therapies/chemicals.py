@@ -116,7 +116,7 @@ def find_names(text: str, vocab: Vocabulary | None = None) -> list[Hit]:
     while i < len(toks):
         hit, used = _longest_at(text, toks, i, vocab)
         if hit is None:
-            hit = _rescue(toks[i], vocab)
+            hit = _rescue(toks[i], vocab, text[toks[i].end: toks[i].end + 20])
             used = 1
         if isinstance(hit, list):
             hits.extend(hit)
@@ -228,8 +228,15 @@ def _is_short_word(word: str) -> bool:
     return len(word) < 4 or (len(word) < 5 and word.islower())
 
 
-def _rescue(tok: _Token, vocab: Vocabulary) -> Hit | list[Hit] | None:
+# "insulin-like growth factor", "glucagon-like peptide": proteins named after a chemical
+_LIKE_PROTEIN = re.compile(r"-like$")
+_PROTEIN_AFTER = re.compile(r"\s+(?:growth\s+factor|peptide|protein|receptor|domain|kinase)", re.I)
+
+
+def _rescue(tok: _Token, vocab: Vocabulary, after: str = "") -> Hit | list[Hit] | None:
     word = tok.text
+    if _LIKE_PROTEIN.search(word) and _PROTEIN_AFTER.match(after):
+        return None
     ion = _ION.fullmatch(word)
     if ion and "-" in word and ion.group(1) not in ("F", "Cl", "Br", "I"):
         ion = None  # only halides are written as anions; "H-", "N-" are initials and prefixes
