@@ -210,6 +210,13 @@ def test_notes_after_the_last_reference_stay_in_it():
     assert article.references[-1].raw == REFS[-1] + " Epub 2006 Mar 2. Erratum in: J Rheumatol. 2006;33:1500."
 
 
+def test_zero_width_spaces_and_a_byte_order_mark_are_ignored():
+    zwsp = "\u200b"
+    refs = "\n".join(f"{i}.{zwsp} " + r.replace(". ", f".{zwsp} ") for i, r in enumerate(REFS, 1))
+    article = parse_article("\ufeff" + page(refs, heading="\u200bReferences"))
+    assert [r.raw for r in article.references] == REFS
+
+
 def test_a_label_wrapped_over_two_lines_stays_one_label():
     refs = f"1. {REFS[0]}\nGoogle\nScholar\n2. {REFS[1]}\n3. {REFS[2]}\n"
     article = parse_article(page(refs))

@@ -640,3 +640,8 @@ def test_harvard_quoted_title_holding_quotes_of_its_own():
     title = "\u2018No-reflow\u2019 after infarction"
     ref = parse_reference(f"Nijveldt, E. (2008) '{title}', Neth Heart J, 16(8), pp. 179-181.")
     assert (ref.title, ref.journal, ref.first_page) == (title, "Neth Heart J", "179")
+
+
+def test_zero_width_characters_of_a_web_copy_are_ignored():
+    text = f"Dalakas MC, Lee A. {IVIG}.\u200b Lancet.\u200b 2003;\u200b362(9388):971\u2013\u200b82."
+    assert _fields(parse_reference(text)) == IVIG_LANCET

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from refkit.model import Article, Author, Caption, Reference
-from refkit.parse.reference import parse_reference
+from refkit.parse.reference import drop_invisible, parse_reference
 from refkit.parse.sections import (
     CAPTION_START,
     IMAGE_FILE,
@@ -63,9 +63,10 @@ def parse_article(text: str, source: str | None = None) -> Article:
 # --- the reference section ---------------------------------------------------------------
 
 _NUMBERED = re.compile(
-    r"^[ \t\u00a0]{0,8}(?:\[(?P<bracket>\d{1,5})\]\.?|\((?P<paren>\d{1,5})\)\.?|(?P<dot>\d{1,5})\.(?!\d)"
+    r"^[ \t\u00a0\u200b\ufeff]{0,8}(?:\[(?P<bracket>\d{1,5})\]\.?|\((?P<paren>\d{1,5})\)\.?"
+    r"|(?P<dot>\d{1,5})\.(?!\d)"
     r"|(?P<close>\d{1,5})\)|(?P<dash>\d{1,5})(?=[ \t]*[-–—][ \t])|(?P<tab>\d{1,5})(?=\t)"
-    r"|(?P<bare>\d{1,5})(?=[ \u00a0]+[^\W\d]))(?:[ \t]*[-–—](?=[ \t]))?[ \t\u00a0]*"
+    r"|(?P<bare>\d{1,5})(?=[ \u00a0]+[^\W\d]))(?:[ \t]*[-–—](?=[ \t]))?[ \t\u00a0\u200b]*"
     r"(?=[^\s\d:;,.)\]/–-]|\d{1,5}\s+[^\W\d])"  # an item starts with a name or a title, not ":1163"
 )
 # "1<TAB>" and "1 " are one family: a copy may turn a tab into spaces on some lines only.
@@ -112,7 +113,7 @@ class ReferenceItem:
         ``based``), so the hyphen stays and no space is added.
         """
         text = ""
-        for piece in (" ".join(p.split()) for p in self.pieces):
+        for piece in (" ".join(drop_invisible(p).split()) for p in self.pieces):
             if not piece:
                 continue
             if text and not (text[-1] == "-" and text[-2:-1].isalpha() and piece[:1].isalpha()):

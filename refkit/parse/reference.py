@@ -28,7 +28,7 @@ from refkit.parse._source_block import MONTH, YEAR, expand_last_page, match_sour
 from refkit.parse._title_journal import BOUNDARY, first_sentence, split_title_journal
 from refkit.parse.names import parse_author_block
 
-__all__ = ["MAX_REFERENCE_CHARS", "expand_last_page", "join_lines", "parse_reference"]
+__all__ = ["MAX_REFERENCE_CHARS", "drop_invisible", "expand_last_page", "join_lines", "parse_reference"]
 
 # Longest reference string worth parsing; beyond this the text is a segmentation accident.
 MAX_REFERENCE_CHARS = 4000
@@ -118,6 +118,17 @@ def join_lines(text: str) -> str:
     return " ".join(text.split())  # str.split() breaks at the same whitespace as \s
 
 
+# Zero-width spaces and joiners, word joiner, BOM: web pages put them in to allow line breaks.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+
+
+def drop_invisible(text: str) -> str:
+    """``text`` without the zero-width characters a web copy may carry (cheap when there are none)."""
+    if "\u200b" in text or "\ufeff" in text or "\u2060" in text or "\u200c" in text or "\u200d" in text:
+        return text.translate(_INVISIBLE)
+    return text
+
+
 def parse_reference(text: str) -> Reference:
     """Parse one reference string (line breaks and all) into a :class:`Reference`."""
     ref = Reference(raw=text)
@@ -135,6 +146,7 @@ def _parse_into(ref: Reference, text: str) -> None:
     if len(text) > MAX_REFERENCE_CHARS:
         ref.warnings.append(f"reference longer than {MAX_REFERENCE_CHARS} characters; parsed the start only")
         text = text[:MAX_REFERENCE_CHARS]
+    text = drop_invisible(text)
     if "\r" in text:  # a Windows copy: its line breaks are read as any other
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _LEADING_NUMBER.sub("", text, count=1)
