@@ -345,3 +345,8 @@ def test_only_halides_are_anions():
 def test_a_protein_named_like_a_chemical_is_not_the_chemical():
     text = "insulin-like growth factor-1 rose; morphine-like effects were seen"
     assert [h.text for h in find_names(text)] == ["morphine"]
+
+
+def test_a_protein_the_drug_vocabulary_names_whole_hides_its_parts():
+    text = "tissue plasminogen activator and urokinase-type plasminogen activator; aldehyde dehydrogenase"
+    assert [h.text for h in find_names(text)] == ["aldehyde"]

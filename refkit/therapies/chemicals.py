@@ -115,9 +115,8 @@ def find_names(text: str, vocab: Vocabulary | None = None) -> list[Hit]:
     i = 0
     while i < len(toks):
         hit, used = _longest_at(text, toks, i, vocab)
-        if hit is None:
+        if hit is None and used == 1:  # more tokens used and no hit: a phrase ruled out whole
             hit = _rescue(toks[i], vocab, text[toks[i].end: toks[i].end + 20])
-            used = 1
         if isinstance(hit, list):
             hits.extend(hit)
         elif hit is not None:

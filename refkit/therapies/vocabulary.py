@@ -341,8 +341,12 @@ class Vocabulary:
         return name in self._chemical_classes
 
     def is_not_chemical(self, phrase: str) -> bool:
-        """Whether the curated layer rules the phrase out (creatine kinase, plasma)."""
-        return phrase_key(phrase) in self._not_chemicals
+        """Whether the phrase is known as a whole and ruled out: by the curated layer (creatine
+        kinase, plasma), or by its shape though the drug vocabulary names it (tissue plasminogen
+        activator), so that no part of it (plasminogen) is taken for a chemical either."""
+        key = phrase_key(phrase)
+        return key in self._not_chemicals or (
+            " " in phrase.strip() and key in drug_ner_names() and names_no_chemical(phrase))
 
     def is_curated(self, phrase: str) -> bool:
         """Whether the curated layer names this phrase (its short names, urea or iron, are vetted)."""
