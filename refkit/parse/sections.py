@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 MAX_LINE = 20_000  # longer lines are not prose a person pasted; they are skipped with a warning
 
@@ -192,6 +193,12 @@ def residue_words(text: str) -> list[str] | None:
     """The link labels if ``text`` is nothing but link residue ("PubMed", "[CAS] [Google Scholar]")."""
     if len(text) > _MAX_RESIDUE:
         return None
+    labels = _residue_labels(text)
+    return list(labels) if labels else None
+
+
+@lru_cache(maxsize=4096)  # a page repeats the same few label lines after every reference
+def _residue_labels(text: str) -> tuple[str, ...] | None:
     found: list[str] = []
     # A label never runs across a bracket or a bar: "[PubMed Central] [Full Text]" are two labels.
     for group in _HARD_SPLIT.split(text) if _HARD_HINT.search(text) else (text,):
@@ -206,7 +213,7 @@ def residue_words(text: str) -> list[str] | None:
                     break
             else:
                 return None
-    return found or None
+    return tuple(found) or None
 
 
 def is_strong_residue(words: list[str]) -> bool:
