@@ -645,3 +645,10 @@ def test_harvard_quoted_title_holding_quotes_of_its_own():
 def test_zero_width_characters_of_a_web_copy_are_ignored():
     text = f"Dalakas MC, Lee A. {IVIG}.\u200b Lancet.\u200b 2003;\u200b362(9388):971\u2013\u200b82."
     assert _fields(parse_reference(text)) == IVIG_LANCET
+
+
+@pytest.mark.parametrize("dash", ["-", "\u2013", "\u2014", "\u2212"])
+def test_volume_ranges_and_page_ranges_with_any_dash(dash):
+    ref = parse_reference(f"Scott L (2007) Nerve agent poisoning. Toxicology 1{dash}3:120{dash}127")
+    assert (ref.journal, ref.volume[0], ref.volume[-1], ref.first_page, ref.last_page) == (
+        "Toxicology", "1", "3", "120", "127")

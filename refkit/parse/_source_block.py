@@ -17,7 +17,7 @@ _DATE = (
     rf"(?P<year>{YEAR})[a-z]?(?:\s+{MONTH}(?:\s*\d{{1,2}})?"
     rf"(?:\s*[-–/]\s*(?:{MONTH})?\s*(?:\d{{1,2}})?)?)?"
 )
-_VOLUME = r"(?P<volume>[A-Z]{0,2}\d+[A-Za-z]?(?:[-–]\d+)?)(?:\s*(?:Suppl|Supplement|Pt|Part)\.?\s*\w{0,4})?"
+_VOLUME = r"(?P<volume>[A-Z]{0,2}\d+[A-Za-z]?(?:[-–—−]\d+)?)(?:\s*(?:Suppl|Supplement|Pt|Part)\.?\s*\w{0,4})?"
 _ISSUE = r"(?:\s*\((?P<issue>(?:[^()]|\([^()]{0,10}\)){1,30})\))?"
 _DASH = r"\s*[-–—‐‑−]+\s*"
 _PAGE = r"[A-Za-z]{0,3}\d+(?:[A-Za-z]\d*)?"
