@@ -350,3 +350,20 @@ def test_a_protein_named_like_a_chemical_is_not_the_chemical():
 def test_a_protein_the_drug_vocabulary_names_whole_hides_its_parts():
     text = "tissue plasminogen activator and urokinase-type plasminogen activator; aldehyde dehydrogenase"
     assert [h.text for h in find_names(text)] == ["aldehyde"]
+
+
+@pytest.mark.parametrize("formula", ["ZnCl2", "CuSO4", "NaF", "As2O3", "H2S", "N2O", "NH4+", "HCO3-", "Pb2+"])
+def test_formulas_and_charged_formulas_are_chemicals_without_the_vocabulary(formula):
+    text = f"Rats were treated with {formula} for 3 days."
+    assert [h.text for h in find_names(text)] == [formula]
+
+
+def test_formula_shaped_symbols_that_are_not_chemicals():
+    text = "PaO2, PaCO2 and FiO2; BH3 domains, BKCa channels, CBF2, H7N3 virus, P2Y12, CSS10"
+    assert find_names(text) == []
+
+
+def test_symbol_shape_rules_spare_prostaglandins_vitamins_steroids_and_drug_codes():
+    text = "PGE2, prostaglandin E2, CPT-11, vitamin B6, estradiol-17beta and exendin-4 but not IL-2"
+    assert [h.text for h in find_names(text)] == [
+        "PGE2", "prostaglandin E2", "CPT-11", "vitamin B6", "estradiol-17beta", "exendin-4"]

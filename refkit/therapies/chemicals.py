@@ -241,11 +241,20 @@ def _rescue(tok: _Token, vocab: Vocabulary, after: str = "") -> Hit | list[Hit] 
         ion = None  # only halides are written as anions; "H-", "N-" are initials and prefixes
     if ion:
         element = next((n for n, sym in _ELEMENT_SYMBOLS.items() if sym == ion.group(1)), None)
-        concept = vocab.lookup(element) if element else None
-        if concept is not None:
+        if element:  # Pb2+ is lead even though the word "lead" alone is no chemical
+            concept = vocab.lookup(element) or Concept(element, "chemical", source="ion")
             return Hit(tok.start, tok.end, word, concept, "ion")
-    if is_formula(word):  # CO2, HCl: short, so the phrase search skipped them
+    charged = _CHARGED.fullmatch(word)
+    if charged and len(charged.group(1)) > 1 and (
+            is_formula(charged.group(1)) or is_formula(charged.group(1) + charged.group(2))):  # HCO3-, NH4+
+        return Hit(tok.start, tok.end, word, Concept(word, "chemical", source="formula"), "ion")
+    if is_formula(word) and not _BLOOD_GAS.fullmatch(word) and not _INFLUENZA.fullmatch(word) \
+            and not _PROTEIN_HEAD_AFTER.match(after):
+        # CO2, ZnCl2: a formula names a chemical, whether or not the vocabulary lists it; one the
+        # vocabulary lacks needs oxygen, hydrogen or a two-letter symbol (CBF2 is a gene)
         concept = vocab.lookup(word)
+        if concept is None and re.search(r"O|H|[A-Z][a-z]", word):
+            concept = Concept(word, "chemical", source="formula")
         if concept is not None:
             return Hit(tok.start, tok.end, word, concept, "formula")
     if word in vocab.abbreviations:
@@ -383,6 +392,13 @@ _ELEMENT_SYMBOLS = {
 # Ions written as formulas: Ca2+, Na+, K(+), Cl-
 _ION = re.compile(r"([A-Z][a-z]?)(?:\d?[+\-]|\(\d?[+\-]\))")
 _ROMAN = re.compile(r"[IVXLC]+")
+_INFLUENZA = re.compile(r"H\d+N\d+")  # influenza subtypes (H7N3) spell formulas
+# "BH3 domains", "BKCa channels": a formula-shaped symbol before a protein word names the protein
+_PROTEIN_HEAD_AFTER = re.compile(
+    r"\s+(?:domains?|channels?|receptors?|genes?|proteins?|subunits?|motifs?)\b", re.I)
+_CHARGED = re.compile(r"(\w+?)(\d?)(?:[+\-]|\(\d?[+\-]\))")
+# Blood-gas notation spells formulas (PaO2, PaCO2, FiO2, PCO2) but names pressures and fractions
+_BLOOD_GAS = re.compile(r"(?:Pa|PA|Pv|P|Fi|Pet|Pt)C?O2")
 
 
 def _plausible_abbreviation(short: str, long: str) -> bool:

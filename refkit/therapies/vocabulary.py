@@ -156,8 +156,11 @@ def _build_drug_ner_index() -> dict:
             index.setdefault(phrase_key(variant), canonicals[0])
             (letter_split if re.fullmatch(r"\S+[- ][a-z]", variant) else whole).add(phrase_key(variant))
     canonicals = {name: (info.get("name") or name, info.get("drugbank_id")) for name, info in data.items()}
+    leaflet = {name for name, info in data.items() if info.get("medline_plus_id") and not (
+        info.get("mesh_tree") and all(t.startswith(_PROTEIN_TREES) for t in info["mesh_tree"]))}
     fuzzy = [(phrase_key(name), name) for name in data if " " not in name and len(name) >= 7]
-    return {"index": index, "canonicals": canonicals, "fuzzy": fuzzy, "letter_split": letter_split - whole}
+    return {"index": index, "canonicals": canonicals, "fuzzy": fuzzy, "letter_split": letter_split - whole,
+            "leaflet": leaflet}
 
 
 @cache
@@ -230,17 +233,17 @@ def looks_chemical(word: str) -> bool:
 # rule holds for names the development abstracts never showed:
 # - gene and protein symbols (SIRT1, Fgfr1, IL-10) unless the letters are element symbols
 #   (CO2, H2O2): letters then one or two digits; drug codes carry more digits (MK-801);
-_GENE_SYMBOL = re.compile(r"([A-Z]{2,6}|[A-Z][a-z]{2,5}|[a-z]{3,6})-?\d{1,2}[A-Za-z]?")
+_GENE_SYMBOL = re.compile(r"(?!PG[A-J]\d)([A-Z]{2,6}|[A-Z][a-z]{2,5}|[a-z]{3,6})-?\d{1,2}[A-Za-z]?", re.I)
 #   and protein-style symbols with a lower-case run before a capital (apoE, SirT1, ApoE4);
 _PROTEIN_SYMBOL = re.compile(r"[A-Za-z]*[a-z]{2}[A-Z][A-Za-z]*\d{0,2}")
 # - cytokine-style names with a Greek suffix after a hyphen (TNF-alpha, HIF-1alpha, TGF-beta1)
 #   or straight after a symbol in capitals (TNFalpha, IL1beta); prostaglandins (PGF2alpha) are
 #   named that way too and stay;
 _GREEK = r"(?:alpha|beta|gamma|delta|kappa|[αβγδκ])"
-_GREEK_SUFFIX = re.compile(r"\S-(?:\d+)?" + _GREEK + r"\d*", re.I)
+_GREEK_SUFFIX = re.compile(r"(\S+)-(?:\d+)?" + _GREEK + r"\d*", re.I)
 _GREEK_SYMBOL = re.compile(r"(?!PG[A-J]\d)[A-Z]{2,5}\d?" + _GREEK + r"\d*")
 # - proteins numbered after an -in name (aquaporin-1, netrin-1, interleukin-6, claudin 1);
-_NUMBERED_PROTEIN = re.compile(r"[a-z]{3,}ins?[- ][A-Z]?\d{1,2}[a-z]?", re.I)
+_NUMBERED_PROTEIN = re.compile(r"[a-z]{3,}ins?(?:[- ]\d{1,2}|-[A-Z]\d{1,2})", re.I)  # not vitamin B6
 # - phrases named for a head noun that is no substance (insulin receptor, measles virus,
 #   NK cells, influenza vaccine, cell adhesion molecule);
 _NOT_SUBSTANCE_HEADS = {
@@ -277,14 +280,19 @@ def is_formula(word: str) -> bool:
         return False
     if not all(sym in _ELEMENTS for sym, _ in parts):
         return False
+    if any(a[0] == b[0] for a, b in zip(parts, parts[1:], strict=False)):
+        return False  # chemists write S2, not SS: CSS10 is a code
+    if any(n and int(n) >= 10 and sym not in ("C", "H", "O") for sym, n in parts):
+        return False  # large counts are carbon chains: P2Y12 is a receptor
     if len(parts) == 1:
         return word in ("O2", "O3")
     return any(n for _, n in parts) or any(len(sym) == 2 for sym, _ in parts)
 
 
-def names_no_chemical(phrase: str) -> bool:
+def names_no_chemical(phrase: str, *, drug: bool = False) -> bool:
     """Whether a vocabulary phrase, by its shape, names a gene, protein, cell, organism or
-    vaccine rather than a chemical (see the patterns above)."""
+    vaccine rather than a chemical (see the patterns above). For a ``drug`` (one with a patient
+    leaflet: CPT-11, exendin-4) only the head noun counts, not the shape of a symbol."""
     words = phrase.split()
     last = words[-1]
     if last.casefold() in _NOT_SUBSTANCE_HEADS:
@@ -294,11 +302,15 @@ def names_no_chemical(phrase: str) -> bool:
         return True
     if re.search(r"(?:^|-)(?:factor|protein|receptor)-?\d+$", last, re.I):  # fibroblast growth factor-2
         return True
+    if drug:
+        return False
     if len(words) == 1 and (_GENE_SYMBOL.fullmatch(last) or _PROTEIN_SYMBOL.fullmatch(last)
                             or _GREEK_SYMBOL.fullmatch(last)) and not is_formula(last.replace("-", "")):
         return True
-    if _GREEK_SUFFIX.search(last) or _NUMBERED_PROTEIN.fullmatch(" ".join(words[-2:])) \
-            or _NUMBERED_PROTEIN.fullmatch(last):
+    greek = _GREEK_SUFFIX.fullmatch(last)
+    if greek and not looks_chemical(greek.group(1)):  # TNF-alpha, not estradiol-17beta
+        return True
+    if _NUMBERED_PROTEIN.fullmatch(" ".join(words[-2:])) or _NUMBERED_PROTEIN.fullmatch(last):
         return True
     organism = _BINOMIAL.fullmatch(phrase)
     if organism:
@@ -364,12 +376,13 @@ class Vocabulary:
         concept = self._curated.get(key)
         if concept is not None:
             return self._with_classes(concept)
-        if phrase not in self.abbreviations and names_no_chemical(phrase):
-            return None
         canonical = drug_ner_names().get(key)
         if canonical is not None and not re.search(r"[\s\-]", phrase) \
                 and key in _drug_ner_index()["letter_split"]:
             canonical = None  # "retina" is no spelling of Retin-A, nor "vitamine" of vitamin E
+        if phrase not in self.abbreviations and names_no_chemical(
+                phrase, drug=canonical in _drug_ner_index()["leaflet"]):
+            return None
         if canonical is not None:
             return self._from_drug_ner(canonical)
         if phrase in self.abbreviations:
