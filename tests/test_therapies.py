@@ -364,6 +364,6 @@ def test_formula_shaped_symbols_that_are_not_chemicals():
 
 
 def test_symbol_shape_rules_spare_prostaglandins_vitamins_steroids_and_drug_codes():
-    text = "PGE2, prostaglandin E2, CPT-11, vitamin B6, estradiol-17beta and exendin-4 but not IL-2"
+    text = "PGE2, prostaglandin E2, CPT-11, CoQ10, vitamin B6, estradiol-17beta and exendin-4 but not IL-2"
     assert [h.text for h in find_names(text)] == [
-        "PGE2", "prostaglandin E2", "CPT-11", "vitamin B6", "estradiol-17beta", "exendin-4"]
+        "PGE2", "prostaglandin E2", "CPT-11", "CoQ10", "vitamin B6", "estradiol-17beta", "exendin-4"]

@@ -233,7 +233,7 @@ def looks_chemical(word: str) -> bool:
 # rule holds for names the development abstracts never showed:
 # - gene and protein symbols (SIRT1, Fgfr1, IL-10) unless the letters are element symbols
 #   (CO2, H2O2): letters then one or two digits; drug codes carry more digits (MK-801);
-_GENE_SYMBOL = re.compile(r"(?!PG[A-J]\d)([A-Z]{2,6}|[A-Z][a-z]{2,5}|[a-z]{3,6})-?\d{1,2}[A-Za-z]?", re.I)
+_GENE_SYMBOL = re.compile(r"(?!PG[A-J]\d)([A-Z]{2,6}|[A-Z][a-z]{2,5}|[a-z]{3,6})-?\d{1,2}[A-Za-z]?")
 #   and protein-style symbols with a lower-case run before a capital (apoE, SirT1, ApoE4);
 _PROTEIN_SYMBOL = re.compile(r"[A-Za-z]*[a-z]{2}[A-Z][A-Za-z]*\d{0,2}")
 # - cytokine-style names with a Greek suffix after a hyphen (TNF-alpha, HIF-1alpha, TGF-beta1)
