@@ -318,6 +318,8 @@ def test_notes_stripped_from_the_title_do_not_rescue_another_title() -> None:
 def test_ligatures_and_greek_letters_fold_alike() -> None:
     assert normalize("E\ufb03cacy of \u03b2-blockers") == normalize("Efficacy of beta-blockers")
     assert normalize("TGF-\u03b2\u2081 &amp; IL-6") == normalize("TGF-beta1 & IL-6")
+    greek = "PPAR\u03b3 and ROR\u03b3t, \u03c6X174, \u00b5g"
+    assert normalize(greek) == normalize("PPARgamma and RORgammat, phiX174, mug")
 
 
 def test_title_split_at_a_full_stop_into_title_and_subtitle() -> None:

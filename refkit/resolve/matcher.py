@@ -61,6 +61,23 @@ _GREEK = {
         "Γ": "gamma",
         "Δ": "delta",
         "Κ": "kappa",
+        "ζ": "zeta",
+        "η": "eta",
+        "θ": "theta",
+        "ι": "iota",
+        "ν": "nu",
+        "ξ": "xi",
+        "ρ": "rho",
+        "φ": "phi",
+        "χ": "chi",
+        "ψ": "psi",
+        "Θ": "theta",
+        "Λ": "lambda",
+        "Π": "pi",
+        "Σ": "sigma",
+        "Φ": "phi",
+        "Ψ": "psi",
+        "Ω": "omega",
     }.items()
 }
 _YEAR = re.compile(r"(?<!\d)(1[6-9]\d\d|20\d\d)(?!\d)")
