@@ -367,3 +367,8 @@ def test_symbol_shape_rules_spare_prostaglandins_vitamins_steroids_and_drug_code
     text = "PGE2, prostaglandin E2, CPT-11, CoQ10, vitamin B6, estradiol-17beta and exendin-4 but not IL-2"
     assert [h.text for h in find_names(text)] == [
         "PGE2", "prostaglandin E2", "CPT-11", "CoQ10", "vitamin B6", "estradiol-17beta", "exendin-4"]
+
+
+def test_bare_drugbank_entries_experimental_compounds_stay_extracts_and_organisms_go():
+    text = "H-89 and DNQX were applied; ragweed pollen, Atlantic cod and Lactobacillus rhamnosus were not."
+    assert [h.text for h in find_names(text)] == ["H-89", "DNQX"]

@@ -337,7 +337,7 @@ def _derived(word: str, vocab: Vocabulary) -> Concept | None:
 def _near_miss(word: str, vocab: Vocabulary) -> Concept | None:
     """One edit from a well-known drug name (``Azathioprin``, ``vincristin``)."""
     w = word.casefold()
-    if len(w) < 7 or not w.isalpha():
+    if len(w) < 7 or not w.isalpha() or vocab.is_not_chemical(word):  # peptides is no misspelt drug
         return None
     targets = _fuzzy_index(vocab)
     for key in targets.get(w[:3], ()):

@@ -122,15 +122,30 @@ def _is_substance(data: dict) -> bool:
             t.startswith(_DRUG_PROTEIN_TREES) for t in trees):
         return False
     if data.get("drugbank_id"):
-        # DrugBank files allergen extracts and organisms (cod, chickpea, yeast) with no
-        # structure, no MeSH heading and no patient leaflet; among those, only names that
-        # look chemical (sodium cation, fish oil) are substances
+        # DrugBank files allergen extracts, foods and organisms (Atlantic cod, ragweed pollen,
+        # Glycyrrhiza glabra) with no structure, no MeSH heading and no patient leaflet, next to
+        # experimental drugs just as bare (batoprotafib, H-89): the extracts are told by their words
         if trees or data.get("mesh_id") or data.get("smiles") or data.get("formula"):
             return True
-        words = (data.get("name") or "").casefold().split()
-        return bool(words) and (looks_chemical(words[-1]) or words[0] in _ION_WORDS
-                                or words[-1] in ("oil", "oils", "cation", "anion"))
+        return not _is_extract(data.get("name") or "")
     return not trees or not all(t.startswith(_NOT_SUBSTANCE_TREES) for t in trees)
+
+
+_EXTRACT_WORDS = re.compile(
+    r"\b(?:pollen|bark|root|leaf|leaves|seeds?|flowers?|flowering|top|venom|hair|dander|feathers?|fruit|"
+    r"juice|whole|cells?|lymphocytes|virus|antigen|vaccine|extract|herb|plant|fungus|mold)\b"
+    r"|\b(?:var|spp?|subsp)\.")  # botanical and bacterial ranks (Bifidobacterium spp.)
+
+
+def _is_extract(name: str) -> bool:
+    """An allergen extract or organism: named by its parts (pollen, bark, venom), or two or more
+    plain words none of which has a chemical shape (atlantic cod, glycyrrhiza glabra)."""
+    words = name.casefold().split()
+    if not words or _EXTRACT_WORDS.search(name.casefold()):
+        return bool(words)
+    chemical_words = ("oil", "oils", "cation", "anion", "acid")
+    return len(words) > 1 and not re.search(r"\d", name) and not any(
+        looks_chemical(w) or w in _ION_WORDS or w in chemical_words for w in words)
 
 
 @cache
@@ -156,11 +171,13 @@ def _build_drug_ner_index() -> dict:
             index.setdefault(phrase_key(variant), canonicals[0])
             (letter_split if re.fullmatch(r"\S+[- ][a-z]", variant) else whole).add(phrase_key(variant))
     canonicals = {name: (info.get("name") or name, info.get("drugbank_id")) for name, info in data.items()}
+    bare = {name for name, info in data.items() if not any(
+        info.get(k) for k in ("mesh_tree", "mesh_id", "smiles", "formula", "medline_plus_id"))}
     leaflet = {name for name, info in data.items() if info.get("medline_plus_id") and not (
         info.get("mesh_tree") and all(t.startswith(_PROTEIN_TREES) for t in info["mesh_tree"]))}
     fuzzy = [(phrase_key(name), name) for name in data if " " not in name and len(name) >= 7]
     return {"index": index, "canonicals": canonicals, "fuzzy": fuzzy, "letter_split": letter_split - whole,
-            "leaflet": leaflet}
+            "leaflet": leaflet, "bare": bare}
 
 
 @cache
@@ -289,6 +306,13 @@ def is_formula(word: str) -> bool:
     return any(n for _, n in parts) or any(len(sym) == 2 for sym, _ in parts)
 
 
+def _is_known_drug(word: str) -> bool:
+    """A drug the vocabulary knows with a structure, MeSH heading or leaflet (Insulin in
+    ``Insulin lispro``), not a bare DrugBank entry (Bifidobacterium)."""
+    canonical = drug_ner_names().get(phrase_key(word))
+    return canonical is not None and canonical not in _drug_ner_index()["bare"]
+
+
 def names_no_chemical(phrase: str, *, drug: bool = False) -> bool:
     """Whether a vocabulary phrase, by its shape, names a gene, protein, cell, organism or
     vaccine rather than a chemical (see the patterns above). For a ``drug`` (one with a patient
@@ -316,7 +340,7 @@ def names_no_chemical(phrase: str, *, drug: bool = False) -> bool:
     if organism:
         genus, epithet = organism.groups()
         return (epithet not in _CHEMICAL_SECOND_WORDS and not looks_chemical(epithet)
-                and phrase_key(genus) not in drug_ner_names() and genus.casefold() not in _ION_WORDS)
+                and not _is_known_drug(genus) and genus.casefold() not in _ION_WORDS)
     return False
 
 
