@@ -1,10 +1,13 @@
 """Score chemical mention extraction on BioCreative V CDR abstracts (exact spans, MeSH ids).
 
-    python bench/score_therapies.py [tests/data/corpus/therapies.jsonl] [--errors]
+    python bench/score_therapies.py [tests/data/corpus/therapies.jsonl] [--errors] [--probe]
 
 Runs the same extraction as ``refkit therapies FILE --format json`` on each
 ``title + " " + abstract`` and prints precision, recall, F1 and MeSH id accuracy, next to
 the drug-named-entity-recognition package used alone (the vocabulary refkit builds on).
+``--probe`` also runs the extractor over text with no chemical gold (the reference titles of
+``refs.jsonl`` and the pages' text) and lists every distinct mention with its count, for
+reading false positives by eye.
 """
 
 from __future__ import annotations
@@ -37,6 +40,19 @@ def package_mentions(text: str) -> list[dict]:
     return out
 
 
+def probe(corpus: Path) -> None:
+    """Distinct mentions over text without chemical gold: most frequent first."""
+    import json
+
+    texts = [(json.loads(line).get("gold") or {}).get("title") or ""
+             for line in (corpus / "refs.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    texts += [p.read_text(encoding="utf-8") for p in sorted((corpus / "pages").glob("*.txt"))]
+    counts = Counter((m.text, m.how) for t in texts for m in therapy_mentions(extract_text(t)))
+    print(f"probe: {sum(counts.values())} mentions, {len(counts)} distinct, {len(texts)} texts")
+    for (text, how), n in counts.most_common():
+        print(f"{n:4d}  {text}  ({how})")
+
+
 def main(argv: list[str]) -> None:
     path = Path(next((a for a in argv if not a.startswith("-")), DEFAULT))
     docs = load_documents(path)
@@ -52,6 +68,8 @@ def main(argv: list[str]) -> None:
         for kind in ("fp", "fn"):
             counts = Counter(e["text"] for e in score.errors if e["kind"] == kind)
             print(kind, ", ".join(f"{t} ×{n}" for t, n in counts.most_common()))
+    if "--probe" in argv:
+        probe(DEFAULT.parent)
 
 
 if __name__ == "__main__":
