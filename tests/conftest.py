@@ -9,6 +9,8 @@ Nothing here touches any address but 127.0.0.1.
 from __future__ import annotations
 
 import json
+import shutil
+import socket
 from pathlib import Path
 
 import pytest
@@ -16,8 +18,26 @@ import pytest
 from refkit.crossref_server import CrossrefServer, WorkIndex
 from refkit.settings import Settings
 
+ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data"
 CORPUS = DATA / "corpus"
+
+
+def closed_port() -> int:
+    """A loopback port nobody listens on: connections are refused at once."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh checkout-like directory (cwd) with seeds/ only and a Crossref that refuses connections."""
+    shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("REFKIT_CROSSREF_URL", f"http://127.0.0.1:{closed_port()}")
+    monkeypatch.delenv("REFKIT_CACHE_DIR", raising=False)
+    return tmp_path
 
 
 def synthetic_work(n: int, title: str, family: str, journal: str, year: int, volume: str = "",

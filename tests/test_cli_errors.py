@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -43,22 +42,12 @@ ARTICLE_COMMANDS = {
 NOT_BAD_FOR = {("therapies", "norefs.txt")}
 
 
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
-def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """seeds/, a file where directories are expected, and a Crossref that refuses connections."""
-    shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
-    (tmp_path / "bad").mkdir()
-    (tmp_path / "afile").write_text("not a directory\n", encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("REFKIT_CROSSREF_URL", f"http://127.0.0.1:{closed_port()}")
-    monkeypatch.delenv("REFKIT_CACHE_DIR", raising=False)
-    return tmp_path
+def workspace(workspace: Path) -> Path:
+    """The shared workspace, plus bad/ and a file where directories are expected."""
+    (workspace / "bad").mkdir()
+    (workspace / "afile").write_text("not a directory\n", encoding="utf-8")
+    return workspace
 
 
 def bad_file(name: str) -> str:

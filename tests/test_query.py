@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import networkx as nx
@@ -13,15 +12,6 @@ from click.testing import CliRunner
 from refkit.cli import main
 
 ROOT = Path(__file__).parent.parent
-
-
-@pytest.fixture
-def workspace(tmp_path, monkeypatch):
-    """A fresh checkout: seeds/ only, no refs/; cwd there, caches inside it."""
-    shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("REFKIT_CACHE_DIR", str(tmp_path / "cache"))
-    return tmp_path
 
 
 def run(*args: str):

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-import shutil
-import socket
 from pathlib import Path
 
 import pytest
@@ -27,23 +25,6 @@ from refkit.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 PRECISION, RECALL = 0.99, 0.97
-
-
-def closed_port() -> int:
-    """A loopback port nobody listens on: connections are refused at once."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh checkout-like directory with seeds/ and an unreachable Crossref."""
-    shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("REFKIT_CROSSREF_URL", f"http://127.0.0.1:{closed_port()}")
-    monkeypatch.delenv("REFKIT_CACHE_DIR", raising=False)
-    return tmp_path
 
 
 def test_seed_resolves_offline_with_no_flags(workspace: Path) -> None:
