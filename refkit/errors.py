@@ -23,3 +23,17 @@ def cannot_write(path: object, err: OSError) -> RefkitError:
         if blocker is not None:
             return RefkitError(f"cannot write {target}: {blocker} is a file, not a directory")
     return RefkitError(f"cannot write {target}: {err.strerror or err}")
+
+
+class SourceError(Exception):
+    """A source (the local catalog, Crossref, PubMed) could not answer one request, for good:
+    the retries are spent. The reference it was for ends ``error``, not ``unmatched``."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class SourceUnavailable(SourceError):
+    """A source cannot be asked at all (unreachable, not answering, damaged, budget spent):
+    the resolver stops asking it for the rest of the run and says so once."""

@@ -8,9 +8,9 @@ status and a reason.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
 
 MatchStatus = Literal["matched", "ambiguous", "unmatched", "error"]
 
@@ -56,120 +56,82 @@ class Caption:
 
 @dataclass
 class Work:
-    """A canonical bibliographic record (a Crossref work), reduced to what refkit uses."""
+    """A canonical bibliographic record, whatever source it came from (Crossref, PubMed, the
+    local catalog): the only shape a source hands the matcher and the exporters.
 
-    doi: str
+    Source adapters (``refkit.resolve.crossref_records``, ``refkit.resolve.pubmed_records``)
+    build it; nothing downstream reads a source's own field names.
+    """
+
+    doi: str | None = None
+    pmid: str | None = None
+    pmcid: str | None = None
     title: str | None = None
     subtitle: str | None = None
-    authors: list[Author] = field(default_factory=list)
-    container_title: str | None = None
-    short_container_title: str | None = None
-    year: int | None = None  # Crossref ``issued``: the earlier of print and online
+    other_titles: list[str] = field(default_factory=list)  # translations, original-language titles
+    authors: list[Author] = field(default_factory=list)  # in order, the first author first
+    container_title: str | None = None  # the journal's full name
+    short_container_title: str | None = None  # its NLM/ISO abbreviation, when the record has one
+    year: int | None = None  # the issue date: print when known, else the earliest date given
     month: int | None = None
+    print_year: int | None = None
+    online_year: int | None = None
     volume: str | None = None
     issue: str | None = None
     first_page: str | None = None
     last_page: str | None = None
-    type: str | None = None
+    article_number: str | None = None  # e-locator ("e1234") of an article without pages
+    type: str | None = None  # CSL/Crossref type: journal-article, posted-content, book-chapter, …
     issn: list[str] = field(default_factory=list)
     url: str | None = None
     abstract: str | None = None
     publisher: str | None = None
-    # Crossref ``updated-by`` / ``update-to`` entries: {"type", "doi", "source", "label", "date"}
+    # {"type", "doi", "source", "label", "date"}: notices recorded against this work / that this is
     updated_by: list[dict[str, Any]] = field(default_factory=list)
     update_to: list[dict[str, Any]] = field(default_factory=list)
+    preprint_of: list[str] = field(default_factory=list)  # DOIs of the published versions
+    # PubMed indexing: {"descriptor", "id", "qualifiers": [...], "major": bool}
+    mesh: list[dict[str, Any]] = field(default_factory=list)
+    origin: str | None = None  # which source gave it ("crossref", "pubmed", "catalog", …)
 
-    @classmethod
-    def from_crossref(cls, record: dict[str, Any]) -> Work:
-        """Build a Work from an item of Crossref's ``message.items`` (or a ``work`` message)."""
+    @property
+    def years(self) -> list[int]:
+        """Every year the record gives (issued, print, online), ascending."""
+        return sorted({y for y in (self.year, self.print_year, self.online_year) if y})
 
-        def first(key: str) -> str | None:
-            value = record.get(key)
-            if isinstance(value, list):
-                value = value[0] if value else None
-            return strip_markup(value) if isinstance(value, str) else None
+    @property
+    def key(self) -> str:
+        """The work's identity: ``doi:…``, else ``pmid:…``, else ``pmcid:…``."""
+        if self.doi:
+            return f"doi:{self.doi.lower()}"
+        if self.pmid:
+            return f"pmid:{self.pmid}"
+        return f"pmcid:{(self.pmcid or '').upper()}"
 
-        year = month = None
-        for key in ("issued", "published-print", "published-online", "created"):
-            parts = (record.get(key) or {}).get("date-parts") or [[None]]
-            if parts and parts[0] and parts[0][0]:
-                year = int(parts[0][0])
-                month = int(parts[0][1]) if len(parts[0]) > 1 and parts[0][1] else None
-                break
-        first_page = last_page = None
-        page = record.get("page")
-        if isinstance(page, str) and page.strip():
-            first_page, _, last_page = page.strip().partition("-")
-            last_page = last_page or None
-        elif record.get("article-number"):
-            first_page = str(record["article-number"])
-        authors = []
-        for a in record.get("author") or []:
-            if a.get("family"):
-                authors.append(Author(a["family"], a.get("given")))
-            elif a.get("name"):
-                authors.append(Author(a["name"], None, group=True))
-        return cls(
-            doi=str(record.get("DOI", "")),
-            title=first("title"),
-            subtitle=first("subtitle"),
-            authors=authors,
-            container_title=first("container-title"),
-            short_container_title=first("short-container-title"),
-            year=year,
-            month=month,
-            volume=record.get("volume"),
-            issue=record.get("issue"),
-            first_page=first_page,
-            last_page=last_page,
-            type=record.get("type"),
-            issn=list(record.get("ISSN") or []),
-            url=record.get("URL"),
-            abstract=strip_markup(record["abstract"]) if record.get("abstract") else None,
-            publisher=record.get("publisher"),
-            updated_by=[_update(u) for u in record.get("updated-by") or []],
-            update_to=[_update(u) for u in record.get("update-to") or []],
-        )
+    def merge(self, other: Work) -> Work:
+        """This work with what ``other`` (the same work from another source) adds: identifiers,
+        MeSH, an abstract, a print year, missing fields. This work's own values win."""
+        merged = Work.from_dict(self.to_dict())
+        for name in self.__dataclass_fields__:
+            mine, theirs = getattr(merged, name), getattr(other, name)
+            if mine in (None, "", []) and theirs not in (None, "", []):
+                setattr(merged, name, theirs)
+        return merged
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "doi": self.doi,
-            "title": self.title,
-            "subtitle": self.subtitle,
-            "authors": [a.to_dict() for a in self.authors],
-            "container_title": self.container_title,
-            "short_container_title": self.short_container_title,
-            "year": self.year,
-            "month": self.month,
-            "volume": self.volume,
-            "issue": self.issue,
-            "first_page": self.first_page,
-            "last_page": self.last_page,
-            "type": self.type,
-            "issn": self.issn,
-            "url": self.url,
-            "abstract": self.abstract,
-            "publisher": self.publisher,
-            "updated_by": self.updated_by,
-            "update_to": self.update_to,
-        }
+        d: dict[str, Any] = {}
+        for name in self.__dataclass_fields__:
+            value = getattr(self, name)
+            d[name] = [a.to_dict() for a in value] if name == "authors" else value
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Work:
-        kwargs = dict(d)
+        kwargs = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
         kwargs["authors"] = [Author.from_dict(a) for a in d.get("authors") or []]
-        return cls(**{k: v for k, v in kwargs.items() if k in cls.__dataclass_fields__})
-
-
-def _update(u: dict[str, Any]) -> dict[str, Any]:
-    date = (u.get("updated") or {}).get("date-time")
-    return {
-        "type": u.get("type"),
-        "doi": u.get("DOI"),
-        "source": u.get("source"),
-        "label": u.get("label"),
-        "date": date,
-    }
+        for name in ("other_titles", "issn", "updated_by", "update_to", "preprint_of", "mesh"):
+            kwargs[name] = list(d.get(name) or [])
+        return cls(**kwargs)
 
 
 @dataclass
@@ -370,11 +332,3 @@ class Article:
             references=[Reference.from_dict(r) for r in d.get("references") or []],
             warnings=list(d.get("warnings") or []),
         )
-
-
-_TAG = re.compile(r"</?[a-zA-Z][\w:.-]*(?:\s[^<>]*)?>")
-
-
-def strip_markup(text: str) -> str:
-    """Drop inline XML/HTML tags (``<i>``, ``<jats:p>``) that Crossref deposits carry."""
-    return re.sub(r"\s+", " ", _TAG.sub("", text)).strip()

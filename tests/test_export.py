@@ -17,6 +17,7 @@ import pytest
 import rispy
 from click.testing import CliRunner
 
+from refkit.resolve.crossref_records import work_from_crossref
 from refkit.cli import main
 from refkit.evaluation import export as evaluation
 from refkit.export import (
@@ -51,7 +52,7 @@ def seed_references() -> list[Reference]:
     gold = json.loads((SEEDS / "jkra-16-301.gold.json").read_text())
     works = {}
     for line in (SEEDS / "jkra-16-301.works.jsonl").read_text().splitlines():
-        work = Work.from_crossref(json.loads(line))
+        work = work_from_crossref(json.loads(line))
         works[work.doi.lower()] = work
     refs = []
     for d in gold["references"]:
@@ -97,7 +98,7 @@ def hostile_references() -> list[Reference]:
 
 
 def retracted_reference() -> Reference:
-    work = Work.from_crossref({
+    work = work_from_crossref({
         "DOI": "10.5555/retracted.1", "type": "journal-article", "title": ["Tacrolimus in everything"],
         "author": [{"family": "Núñez", "given": "José"}], "container-title": ["Journal of Trouble"],
         "issued": {"date-parts": [[2018, 5]]}, "volume": "9", "page": "1-2",
@@ -436,7 +437,7 @@ def typed_references() -> list[Reference]:
         record = {**base, **extra, "DOI": f"10.5555/typed.{i}"}
         refs.append(Reference(raw=f"Kim H. {extra['title'][0]}. 2011.", n=i, authors=[Author("Kim", "H")],
                               title=extra["title"][0], year=2011,
-                              match=Match("matched", record["DOI"], 0.9), work=Work.from_crossref(record)))
+                              match=Match("matched", record["DOI"], 0.9), work=work_from_crossref(record)))
     return refs
 
 

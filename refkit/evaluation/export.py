@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from refkit.model import Match, Reference, Work
+from refkit.resolve.crossref_records import work_from_crossref
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "tests" / "data" / "corpus"
@@ -132,7 +133,7 @@ def corpus_references(limit: int | None = None, matched_every: int = 2) -> list[
             expect = (item.get("expect") or "").lower()
             if matched_every and i % matched_every == 0 and expect in works:
                 ref.match = Match("matched", expect, 0.9, "catalog")
-                ref.work = Work.from_crossref(works[expect])
+                ref.work = work_from_crossref(works[expect])
                 ref.updates = list(ref.work.updated_by)
             references.append(ref)
     return references

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from refkit.errors import RefkitError, cannot_write
-from refkit.model import strip_markup
+from refkit.text import strip_markup
 from refkit.settings import Settings
 
 CATALOG_FILE = "catalog.sqlite"

@@ -20,7 +20,8 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from refkit.model import Reference, strip_markup
+from refkit.model import Reference
+from refkit.text import strip_markup
 
 # Log-odds each verdict contributes. A prior below zero means "unmatched" unless the
 # fields agree; tuned on the development corpus, checked on the seed.

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from refkit.model import Article, Match, Reference, Work
 from refkit.resolve.catalog import LocalCatalog
+from refkit.resolve.crossref_records import work_from_crossref
 from refkit.resolve.matcher import Validation, normalize, validate
 from refkit.settings import Settings
 
@@ -242,7 +243,7 @@ class Resolver:
         if notes:
             reason += f" ({'; '.join(notes)})"
         ref.match = Match("matched", best.doi, best.confidence, source, best.evidence, reason, runner_ups)
-        ref.work = Work.from_crossref(record)
+        ref.work = work_from_crossref(record, origin=source)
         ref.discrepancies = discrepancies(ref, best)
         ref.updates = updates(record, best.flags)
 

@@ -1,0 +1,61 @@
+"""Files refkit writes: atomic replacement, modes from the umask, damaged files set aside.
+
+A reader (another refkit run, a user's editor) sees the old file or the new one, never half of
+one; a file refkit cannot read is moved aside, never overwritten.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from pathlib import Path
+
+from refkit.errors import cannot_write
+
+
+def _umask_mode() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def write_atomic(path: str | Path, data: str | bytes) -> Path:
+    """Write ``data`` to ``path`` atomically (temporary file, fsync, rename), mode from the umask.
+
+    Raises RefkitError naming the obstacle when the file cannot be written.
+    """
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as err:
+        raise cannot_write(path, err) from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, _umask_mode())  # mkstemp makes 0600; outputs follow the user's umask
+        os.replace(tmp, path)
+    except BaseException as err:
+        Path(tmp).unlink(missing_ok=True)
+        if isinstance(err, OSError):
+            raise cannot_write(path, err) from None
+        raise
+    return path
+
+
+def set_aside(path: str | Path, why: str = "corrupt") -> Path:
+    """Move a damaged ``path`` to ``<name>.<why>-<time>`` beside it; return where it went.
+
+    OSError when it cannot be moved (the caller must then refuse rather than overwrite it).
+    """
+    path = Path(path)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    kept = path.with_name(f"{path.name}.{why}-{stamp}")
+    n = 1
+    while kept.exists():
+        kept, n = path.with_name(f"{path.name}.{why}-{stamp}-{n}"), n + 1
+    path.replace(kept)
+    return kept

@@ -1,0 +1,102 @@
+"""The Crossref adapter: a Crossref work record (an item of ``message.items``) → :class:`Work`.
+
+The only place in refkit that knows Crossref's field names (``container-title``, ``date-parts``,
+``updated-by``…). The client, the local catalog's importer and the test server's records all
+pass through :func:`work_from_crossref`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from refkit.dates import date_parts
+from refkit.model import Author, Work
+from refkit.pages import split_page_range
+from refkit.text import first_text, strip_markup
+
+
+def _year_month(record: dict[str, Any], key: str) -> tuple[int | None, int | None]:
+    value = record.get(key)
+    parts = (value.get("date-parts") or [[]]) if isinstance(value, dict) else [[]]
+    year, month, _ = date_parts(parts[0] if parts else None)
+    return year, month
+
+
+def _titles(value: Any) -> list[str]:
+    values = value if isinstance(value, list) else [value]
+    return [strip_markup(str(v)) for v in values if v]
+
+
+def _update(u: dict[str, Any]) -> dict[str, Any]:
+    updated = u.get("updated") or {}
+    date = updated.get("date-time")
+    if not date and updated.get("date-parts"):
+        date = "-".join(str(p) for p in (updated["date-parts"] or [[]])[0] if p) or None
+    return {"type": u.get("type"), "doi": u.get("DOI"), "source": u.get("source"),
+            "label": u.get("label"), "date": date}
+
+
+def _authors(record: dict[str, Any]) -> list[Author]:
+    raw = [a for a in record.get("author") or [] if isinstance(a, dict)]
+    # Deposits mark the first author with sequence "first"; put it first when it is not.
+    first = next((a for a in raw if a.get("sequence") == "first"), None)
+    if first is not None and raw and raw[0] is not first:
+        raw = [first] + [a for a in raw if a is not first]
+    authors = []
+    for a in raw:
+        if a.get("family"):
+            authors.append(Author(str(a["family"]), a.get("given")))
+        elif a.get("name"):
+            authors.append(Author(str(a["name"]), None, group=True))
+    return authors
+
+
+def work_from_crossref(record: dict[str, Any], origin: str = "crossref") -> Work:
+    """A :class:`Work` from a Crossref work record; fields Crossref lacks stay empty."""
+    titles = _titles(record.get("title")) + _titles(record.get("original-title"))
+    titles = list(dict.fromkeys(titles))
+    print_year, print_month = _year_month(record, "published-print")
+    online_year, online_month = _year_month(record, "published-online")
+    issued_year, issued_month = _year_month(record, "issued")
+    if issued_year is None:
+        issued_year, issued_month = _year_month(record, "published")
+    if issued_year is None:
+        issued_year, issued_month = _year_month(record, "created")
+    # The issue a citation names is the printed one; Crossref's ``issued`` is the earlier date.
+    year, month = (print_year, print_month) if print_year else (issued_year, issued_month)
+    first_page, last_page = split_page_range(record.get("page") if isinstance(record.get("page"), str) else None)
+    article_number = record.get("article-number")
+    relation = record.get("relation") or {}
+    preprint_of = [
+        str(rel.get("id")).strip().lower()
+        for rel in relation.get("is-preprint-of") or []
+        if isinstance(rel, dict) and str(rel.get("id") or "").strip().lower().startswith("10.")
+    ]
+    doi = str(record.get("DOI") or "").strip() or None
+    return Work(
+        doi=doi,
+        title=titles[0] if titles else None,
+        subtitle=first_text(record.get("subtitle")) or None,
+        other_titles=titles[1:],
+        authors=_authors(record),
+        container_title=first_text(record.get("container-title")) or None,
+        short_container_title=first_text(record.get("short-container-title")) or None,
+        year=year,
+        month=month,
+        print_year=print_year,
+        online_year=online_year or (issued_year if issued_year and issued_year != print_year else None),
+        volume=str(record["volume"]) if record.get("volume") else None,
+        issue=str(record["issue"]) if record.get("issue") else None,
+        first_page=first_page or (str(article_number) if article_number else None),
+        last_page=last_page,
+        article_number=str(article_number) if article_number else None,
+        type=record.get("type"),
+        issn=[str(i) for i in record.get("ISSN") or []],
+        url=record.get("URL"),
+        abstract=strip_markup(record["abstract"]) if record.get("abstract") else None,
+        publisher=record.get("publisher"),
+        updated_by=[_update(u) for u in record.get("updated-by") or [] if isinstance(u, dict)],
+        update_to=[_update(u) for u in record.get("update-to") or [] if isinstance(u, dict)],
+        preprint_of=preprint_of,
+        origin=origin,
+    )
