@@ -20,7 +20,9 @@ import time
 import tracemalloc
 from collections.abc import Callable
 
-from refkit.evaluation.references import load_records
+import _paths  # noqa: F401  (puts tests/ on sys.path for support.*)
+from support.references import load_records
+
 from refkit.model import Article
 from refkit.parse.reference import parse_reference
 

@@ -20,7 +20,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from refkit.crossref_server import CrossrefServer, load_records
+import _paths  # noqa: F401  (puts tests/ on sys.path for support.*)
+from support.crossref_server import CrossrefServer, load_records
+
 from refkit.model import Article, Reference
 from refkit.resolve.crossref import CrossrefClient
 from refkit.settings import Settings

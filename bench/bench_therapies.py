@@ -21,7 +21,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from refkit.evaluation.therapies import document_text, load_documents
+import _paths  # noqa: F401  (puts tests/ on sys.path for support.*)
+from support.therapies import document_text, load_documents
+
 from refkit.therapies import extract_text, therapy_mentions, vocabulary
 
 ROOT = Path(__file__).parent.parent

@@ -15,9 +15,11 @@ import sys
 import time
 from pathlib import Path
 
+import _paths  # noqa: F401  (puts tests/ on sys.path for support.*)
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from refkit.evaluation.export import corpus_references, export_report  # noqa: E402
+from support.export import corpus_references, export_report  # noqa: E402
 
 
 def main() -> None:

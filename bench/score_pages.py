@@ -10,7 +10,9 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from refkit.evaluation.pages import PAGES, REPORTED, score_pages, seed_differences
+import _paths  # noqa: F401  (puts tests/ on sys.path for support.*)
+from support.pages import PAGES, REPORTED, score_pages, seed_differences
+
 from refkit.parse import read_article
 
 ROOT = Path(__file__).resolve().parents[1]

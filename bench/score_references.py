@@ -8,7 +8,8 @@ from __future__ import annotations
 import argparse
 import random
 
-from refkit.evaluation.references import (
+import _paths  # noqa: F401  (puts tests/ on sys.path for support.*)
+from support.references import (
     ID_FIELDS,
     MAIN_FIELDS,
     PRINTED_TITLE,

@@ -8,7 +8,7 @@ Crossref server over tests/data/corpus/catalog.jsonl with an empty catalog and c
 temporary local catalog holding the same records; and against a catalog whose records carry
 random deposit quirks (a check that the rules generalise). Prints each wrong DOI and each miss
 with its reason. ``--deposit`` instead runs the server and catalog paths over a catalog carrying the
-deposit-quirk families of ``refkit.evaluation.resolve.DEPOSIT_QUIRKS`` (``each``: one run per family,
+deposit-quirk families of ``support.resolve.DEPOSIT_QUIRKS`` (``each``: one run per family,
 then all together; ``all``: all together), one summary line per run unless ``--verbose``.
 Targets: precision >= 0.99, recall >= 0.97 (Crossref's SBMV: 0.964 / 0.963).
 """
@@ -24,9 +24,11 @@ import time
 from functools import partial
 from pathlib import Path
 
+import _paths  # noqa: F401  (puts tests/ on sys.path for support.*)
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from refkit.evaluation.resolve import (  # noqa: E402
+from support.resolve import (  # noqa: E402
     CORPUS,
     DEPOSIT_QUIRKS,
     article_from_gold,
@@ -40,6 +42,7 @@ from refkit.evaluation.resolve import (  # noqa: E402
     score_catalog,
     score_server,
 )
+
 from refkit.resolve.catalog import LocalCatalog  # noqa: E402
 from refkit.settings import Settings  # noqa: E402
 

@@ -13,8 +13,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from refkit.crossref_server import CrossrefServer, WorkIndex, load_records
-from refkit.evaluation.search import CORPUS, page_references, score_search
+import _paths  # noqa: F401  (puts tests/ on sys.path for support.*)
+from support.crossref_server import CrossrefServer, WorkIndex, load_records
+from support.search import CORPUS, page_references, score_search
 
 
 def main() -> None:

@@ -17,7 +17,9 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from refkit.evaluation.therapies import load_documents, score_documents
+import _paths  # noqa: F401  (puts tests/ on sys.path for support.*)
+from support.therapies import load_documents, score_documents
+
 from refkit.therapies import extract_text, therapy_mentions
 
 DEFAULT = Path(__file__).parent.parent / "tests" / "data" / "corpus" / "therapies.jsonl"

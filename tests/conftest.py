@@ -1,6 +1,6 @@
 """Shared fixtures: a Crossref-compatible server on loopback, and clients pointed at it.
 
-``crossref_server(records=..., **options)`` starts a :class:`refkit.crossref_server.CrossrefServer`
+``crossref_server(records=..., **options)`` starts a :class:`support.crossref_server.CrossrefServer`
 on 127.0.0.1, port 0 (stopped after the test); ``crossref_client(server, **settings)`` makes a
 :class:`refkit.resolve.crossref.CrossrefClient` with its own cache directory and short backoffs.
 Nothing here touches any address but 127.0.0.1.
@@ -14,8 +14,8 @@ import socket
 from pathlib import Path
 
 import pytest
+from support.crossref_server import CrossrefServer, WorkIndex
 
-from refkit.crossref_server import CrossrefServer, WorkIndex
 from refkit.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]

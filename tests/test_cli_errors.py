@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from support.crossref_server import CrossrefServer, Fault
 
 from refkit.cli import main
-from refkit.crossref_server import CrossrefServer, Fault
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = "seeds/jkra-16-301.txt"

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 from conftest import reference_string, synthetic_work, synthetic_works
+from support.crossref_server import Fault
 
-from refkit.crossref_server import Fault
 from refkit.resolve.crossref import CACHE_FILE, CrossrefClient, CrossrefError, CrossrefUnavailable
 from refkit.settings import Settings
 

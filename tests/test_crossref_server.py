@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from pathlib import Path
 import subprocess
 import sys
 import threading
@@ -11,9 +12,8 @@ import threading
 import pytest
 import requests
 from conftest import DATA, reference_string, synthetic_works
-
-from refkit.crossref_server import CrossrefServer, load_records
-from refkit.evaluation.search import page_references, score_search
+from support.crossref_server import CrossrefServer, load_records
+from support.search import page_references, score_search
 
 SAMPLES = DATA / "crossref-samples"
 WORKS = synthetic_works()
@@ -136,8 +136,9 @@ def test_load_records_reads_the_usual_shapes(tmp_path, shape):
 def test_runs_from_the_command_line(tmp_path):
     catalog = tmp_path / "works.jsonl"
     catalog.write_text("".join(json.dumps(w) + "\n" for w in WORKS[:5]))
-    process = subprocess.Popen([sys.executable, "-m", "refkit.crossref_server", str(catalog), "--port", "0"],
-                               stderr=subprocess.PIPE, text=True)
+    tests_dir = str(Path(__file__).parent)  # support.* lives in tests/
+    process = subprocess.Popen([sys.executable, "-m", "support.crossref_server", str(catalog), "--port", "0"],
+                               stderr=subprocess.PIPE, text=True, cwd=tests_dir)
     try:
         line = process.stderr.readline()
         assert line.startswith("serving 5 works at http://127.0.0.1:")

@@ -16,10 +16,9 @@ import jsonschema
 import pytest
 import rispy
 from click.testing import CliRunner
+from support import export as evaluation
 
-from refkit.resolve.crossref_records import work_from_crossref
 from refkit.cli import main
-from refkit.evaluation import export as evaluation
 from refkit.export import (
     EXPORTERS,
     csl_items,
@@ -33,6 +32,7 @@ from refkit.export import (
 from refkit.export.bibtex import bibtex_entry, plain_fields, protect_title, valid_issn
 from refkit.export.keys import base_key, fold_ascii, unique_keys
 from refkit.model import Article, Author, Match, Reference, Work
+from refkit.resolve.crossref_records import work_from_crossref
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

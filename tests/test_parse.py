@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
+from support.fields import title_printed
+from support.pages import FIELDS, score_pages, seed_differences
 
 from refkit import parse_article as top_level_parse_article
-from refkit.evaluation.fields import title_printed
-from refkit.evaluation.pages import FIELDS, score_pages, seed_differences
 from refkit.parse import parse_article, read_article
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from support.references import MAIN_FIELDS, PRINTED_TITLE, load_records, score_references
 
-from refkit.evaluation.references import MAIN_FIELDS, PRINTED_TITLE, load_records, score_references
 from refkit.model import Author
 from refkit.parse.reference import MAX_REFERENCE_CHARS, expand_last_page, join_lines, parse_reference
 

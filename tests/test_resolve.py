@@ -8,9 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
-from refkit.cli import main
-from refkit.evaluation.resolve import (
+from support.resolve import (
     catalog_records,
     deposit_quirks,
     page_ids,
@@ -19,6 +17,8 @@ from refkit.evaluation.resolve import (
     score_catalog,
     score_server,
 )
+
+from refkit.cli import main
 from refkit.model import Article, Reference
 from refkit.resolve import resolve_article
 from refkit.settings import Settings
@@ -126,8 +126,8 @@ def test_faults_lose_no_reference_and_live_works_reach_the_catalog(
     crossref_server, crossref_client, tmp_path: Path
 ) -> None:
     from conftest import synthetic_works
+    from support.crossref_server import Fault
 
-    from refkit.crossref_server import Fault
     from refkit.resolve import LocalCatalog
 
     works = synthetic_works(20)
@@ -159,8 +159,7 @@ def test_a_failing_crossref_ends_every_reference_with_a_status(
     crossref_server, crossref_client, tmp_path: Path
 ) -> None:
     from conftest import synthetic_works
-
-    from refkit.crossref_server import Fault
+    from support.crossref_server import Fault
 
     works = synthetic_works(12)
     server = crossref_server(works)
@@ -177,8 +176,8 @@ def test_a_failed_request_is_an_error_not_a_claim_that_nothing_matches(
     crossref_server, crossref_client, tmp_path: Path
 ) -> None:
     from conftest import synthetic_works
+    from support.crossref_server import Fault
 
-    from refkit.crossref_server import Fault
     from refkit.resolve import LocalCatalog
 
     works = synthetic_works(3)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from support.therapies import document_text, load_documents, score_documents
 
 from refkit.cli import main
-from refkit.evaluation.therapies import document_text, load_documents, score_documents
 from refkit.parse import read_article
 from refkit.therapies import extract_article, extract_text, summarize, therapy_mentions, vocabulary
 from refkit.therapies.chemicals import find_names

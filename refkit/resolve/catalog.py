@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from refkit.errors import RefkitError, cannot_write
-from refkit.text import strip_markup
 from refkit.settings import Settings
+from refkit.text import strip_markup
 
 CATALOG_FILE = "catalog.sqlite"
 

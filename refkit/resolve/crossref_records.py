@@ -64,7 +64,8 @@ def work_from_crossref(record: dict[str, Any], origin: str = "crossref") -> Work
         issued_year, issued_month = _year_month(record, "created")
     # The issue a citation names is the printed one; Crossref's ``issued`` is the earlier date.
     year, month = (print_year, print_month) if print_year else (issued_year, issued_month)
-    first_page, last_page = split_page_range(record.get("page") if isinstance(record.get("page"), str) else None)
+    page = record.get("page")
+    first_page, last_page = split_page_range(page if isinstance(page, str) else None)
     article_number = record.get("article-number")
     relation = record.get("relation") or {}
     preprint_of = [

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any, Protocol
 
-from refkit.model import Article, Match, Reference, Work
+from refkit.model import Article, Match, Reference
 from refkit.resolve.catalog import LocalCatalog
 from refkit.resolve.crossref_records import work_from_crossref
 from refkit.resolve.matcher import Validation, normalize, validate

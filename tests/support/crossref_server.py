@@ -8,7 +8,7 @@ and can be told to misbehave: see :class:`Fault`.
 
 Run one by hand::
 
-    python -m refkit.crossref_server tests/data/corpus/catalog.jsonl --port 8080
+    python -m support.crossref_server tests/data/corpus/catalog.jsonl --port 8080
 """
 
 from __future__ import annotations
@@ -577,7 +577,7 @@ def load_records(path: Path | str) -> list[dict]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m refkit.crossref_server",
+    parser = argparse.ArgumentParser(prog="python -m support.crossref_server",
                                      description=__doc__.split("\n")[0])
     parser.add_argument("catalog", nargs="+", help="work records: JSON lines, envelope or {items} files")
     parser.add_argument("--host", default="127.0.0.1")

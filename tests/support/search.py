@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-CORPUS = Path(__file__).resolve().parents[2] / "tests" / "data" / "corpus"
+from support.paths import CORPUS  # noqa: E402
 
 
 @dataclass

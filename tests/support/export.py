@@ -14,12 +14,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from refkit.model import Match, Reference, Work
+from refkit.model import Match, Reference
 from refkit.resolve.crossref_records import work_from_crossref
+from support.paths import DATA  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[2]
-CORPUS = ROOT / "tests" / "data" / "corpus"
-CSL_SCHEMA = ROOT / "tests" / "data" / "csl-data.json"
+CORPUS = DATA / "corpus"
+CSL_SCHEMA = DATA / "csl-data.json"
 
 
 def has_biber() -> bool:

@@ -18,8 +18,7 @@ from typing import Any
 from refkit.model import Article, Author, Reference
 from refkit.resolve.catalog import LocalCatalog
 from refkit.settings import Settings
-
-CORPUS = Path(__file__).resolve().parents[2] / "tests" / "data" / "corpus"
+from support.paths import CORPUS  # noqa: E402
 
 
 @dataclass
@@ -207,8 +206,8 @@ def score_server(
 ) -> Score:
     """Resolve the pages against the loopback Crossref server serving ``records`` (``catalog.jsonl``),
     with an empty catalog and cache."""
-    from refkit.crossref_server import CrossrefServer
     from refkit.resolve.crossref import CrossrefClient
+    from support.crossref_server import CrossrefServer
 
     if records is None:
         records = catalog_records(corpus)
