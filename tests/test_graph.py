@@ -100,7 +100,10 @@ def seed_article_ref(graph, n: int) -> Reference:
 
 
 def test_an_unresolved_work_is_one_node_for_every_article_citing_it():
-    oddis = "Oddis CV, Sciurba FC. Tacrolimus in refractory polymyositis with interstitial lung disease. Lancet 1999;353:1762-3."
+    oddis = (
+        "Oddis CV, Sciurba FC. Tacrolimus in refractory polymyositis with interstitial lung disease. "
+        "Lancet 1999;353:1762-3."
+    )
     a = _article(
         "case-a.txt",
         "Tacrolimus (1) was given.",
