@@ -144,7 +144,12 @@ def output_stem(name: str, article: Article | None = None, given: str | None = N
     if name != "-":
         return Path(name).stem
     if article is not None and article.title:
-        return _slug(article.title)[:60].rstrip("-") or "stdin"
+        words, stem = _slug(article.title).split("-"), ""
+        for word in words:  # whole words, at most 80 characters
+            if len(stem) + len(word) + 1 > 80:
+                break
+            stem = f"{stem}-{word}" if stem else word
+        return stem or "stdin"
     return "stdin"
 
 
