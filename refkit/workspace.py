@@ -259,28 +259,19 @@ class Workspace:
         ]
         return summary
 
-    def _resolve_one(
-        self, item: str, index: int, progress: RunProgress, refresh: bool, name: str | None
-    ) -> FileOutcome:
+    def _resolve_one(self, item: str, index: int, progress: RunProgress, refresh: bool,
+                     name: str | None) -> FileOutcome:
         outcome = FileOutcome(item)
         try:
+            if item != "-" and not refresh and self._skip_if_current(item, name, outcome):
+                progress.file(index, item, 0)
+                return outcome
             article = read_article(item)
-            input_hash = hashlib.sha256(article.text.encode("utf-8")).hexdigest()
+            input_hash = (_digest(Path(item).read_bytes()) if item != "-"
+                          else _digest(article.text.encode("utf-8")))
             stem = output_stem(item, article, name)
             article.source = item if item != "-" else f"{stem}.txt"
             outcome.article = article
-            current = (
-                not refresh
-                and self.store.is_current(stem, input_hash, self.settings_hash())
-                and (Path(self.settings.refs_dir) / f"{stem}.json").is_file()
-            )
-            if current:
-                outcome.skipped = True
-                saved = Path(self.settings.refs_dir) / f"{stem}.json"
-                outcome.document = json.loads(saved.read_text("utf-8"))
-                outcome.article = Article.from_dict(outcome.document)
-                progress.file(index, item, 0)
-                return outcome
             for warning in article.warnings:
                 if "skipped" in warning or "too long" in warning:
                     warn(f"{item}: {warning}")
@@ -293,6 +284,28 @@ class Workspace:
         except RefkitError as err:
             outcome.error = str(err)
         return outcome
+
+    def _skip_if_current(self, item: str, name: str | None, outcome: FileOutcome) -> bool:
+        """Whether ``item``'s outputs are current (same text, same settings): then its saved
+        document is the outcome, without parsing or resolving anything."""
+        path = Path(item)
+        stem = output_stem(item, None, name)
+        saved = Path(self.settings.refs_dir) / f"{stem}.json"
+        if not saved.is_file() or not path.is_file():
+            return False
+        try:
+            input_hash = _digest(path.read_bytes())
+        except OSError:
+            return False  # read_article will say what is wrong with it
+        if not self.store.is_current(stem, input_hash, self.settings_hash()):
+            return False
+        try:
+            outcome.document = json.loads(saved.read_text(encoding="utf-8"))
+            outcome.article = Article.from_dict(outcome.document)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return False
+        outcome.skipped = True
+        return True
 
     def write(self, stem: str, article: Article, *, input_hash: str | None = None) -> dict[str, Any]:
         """Write ``refs/<stem>.json`` and ``.bib`` (atomically), then the article's evidence."""
@@ -389,6 +402,10 @@ class Workspace:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def refs_document(text: str) -> dict[str, Any] | None:
