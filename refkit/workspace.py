@@ -39,11 +39,13 @@ from refkit.graph.store import GRAPH_FILE, GraphStore, save_graph
 from refkit.messages import warn
 from refkit.model import Article, Reference
 from refkit.parse import parse_article, read_article
+from refkit.parse.sections import MAX_LINE
 from refkit.parse.source import read_text
 from refkit.resolve.catalog import LocalCatalog
 from refkit.resolve.pipeline import DEFAULT_MIN_CONFIDENCE, Resolver, resolve_article
 from refkit.resolve.source import Source
 from refkit.settings import Settings
+from refkit.text import blank_long_lines
 
 # Files of work records that travel with an article (same stem, beside it).
 COMPANION_SUFFIXES = (".works.jsonl", ".pubmed.xml")
@@ -271,9 +273,10 @@ class Workspace:
                           else _digest(article.text.encode("utf-8")))
             stem = output_stem(item, article, name)
             article.source = item if item != "-" else f"{stem}.txt"
+            article.text = blank_long_lines(article.text, MAX_LINE)  # skipped by the parser: by all
             outcome.article = article
             for warning in article.warnings:
-                if "skipped" in warning or "too long" in warning:
+                if "skipped" in warning:  # a line dropped is news even when the rest resolves
                     warn(f"{item}: {warning}")
             self.index_companions(item)
             progress.file(index, item, len(article.references))
@@ -341,6 +344,7 @@ class Workspace:
         if text.lstrip().startswith(("{", "[")):
             raise RefkitError(f'{path} is JSON without a "references" list (expected refs/<stem>.json)')
         article = parse_article(text, source=path)
+        article.text = blank_long_lines(article.text, MAX_LINE)
         if not article.references:
             skipped = [w for w in article.warnings if w.startswith("line ") and "skipped" in w]
             hint = f" ({skipped[0]})" if skipped else ""

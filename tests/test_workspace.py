@@ -122,3 +122,28 @@ def test_folders_and_globs_expand_to_articles(tmp_path: Path) -> None:
 
     with pytest.raises(RefkitError, match="no file matches"):
         expand_inputs([str(tmp_path / "d" / "*.pdf")])
+
+
+def test_a_huge_line_is_said_once_and_costs_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("REFKIT_CACHE_DIR", str(tmp_path / "cache"))
+    text = SEED.read_text(encoding="utf-8")
+    cut = text.index("References")
+    (tmp_path / "long.txt").write_text(text[:cut] + "x" * 1_100_000 + "\n" + text[cut:], encoding="utf-8")
+    result = CliRunner().invoke(main, ["resolve", "--offline", "long.txt"])
+    assert result.exit_code == 0, result.output
+    assert [line for line in result.stderr.splitlines() if "1,100,000 characters" in line] == [
+        "refkit: warning: long.txt: line 9 skipped: 1,100,000 characters long"
+    ]
+
+
+def test_outputs_follow_the_umask(tmp_path: Path) -> None:
+    settings = Settings(offline=True, cache_dir=tmp_path / "cache", refs_dir=tmp_path / "refs")
+    old = os.umask(0o022)
+    try:
+        with Workspace(settings) as workspace:
+            workspace.resolve_files([str(SEED)])
+    finally:
+        os.umask(old)
+    for name in ("jkra-16-301.json", "jkra-16-301.bib", "graph.json"):
+        assert (tmp_path / "refs" / name).stat().st_mode & 0o777 == 0o644, name
