@@ -133,9 +133,9 @@ def sentence_case(title: str | None, cited: str | None = None) -> str | None:
             out.append(token)
             continue
         lead, core, trail = _TOKEN.match(token).groups()  # type: ignore[union-attr]
-        if core and not first and not _keeps_capitals(core):
-            if title_case and fold(core) not in capitalised or after_colon and fold(core) in lowered:
-                core = core[:1].lower() + core[1:]
+        lower = title_case and fold(core) not in capitalised or after_colon and fold(core) in lowered
+        if core and not first and not _keeps_capitals(core) and lower:
+            core = core[:1].lower() + core[1:]
         out.append(lead + core + trail)
         if core:
             first = False
