@@ -1,0 +1,113 @@
+"""The HTML report: self-contained, and working in a real headless Chromium (skipped without one)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from refkit.graph import add_article, new_graph, query_graph
+from refkit.parse import read_article
+from refkit.report import build_report, graph_data
+from refkit.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+
+
+@pytest.fixture(scope="module")
+def seed(tmp_path_factory):
+    from refkit.resolve import resolve_article
+
+    article = read_article(str(ROOT / "seeds" / "jkra-16-301.txt"))
+    resolve_article(article, Settings(offline=True, cache_dir=tmp_path_factory.mktemp("cache")))
+    graph = add_article(new_graph(), article)
+    return article, graph
+
+
+def test_report_is_one_file_that_names_no_outside_resource(seed):
+    article, graph = seed
+    page = build_report([article], graph)
+    # Links for the reader to follow are fine; nothing the page loads by itself may be outside it.
+    assert not re.search(r"<(?:script|link|img|iframe)[^>]+(?:src|href)=", page)
+    assert "@import" not in page and "url(" not in page
+    assert page.count('<tr id="ref-jkra-16-301-') == 13
+    assert 'href="https://doi.org/10.1093/rheumatology/kel112"' in page
+    assert "given" in page and "2 mg/day" in page  # tacrolimus' dose in the case
+
+
+def test_graph_data_is_aggregated_when_large(seed):
+    _, graph = seed
+    assert not graph_data(graph)["aggregated"]
+    big = graph.copy()
+    for i in range(400):
+        big.add_node(f"ref:x#{i}", kind="work", label=f"W {i}", title="t")
+    data = graph_data(big)
+    assert data["aggregated"] and len(data["nodes"]) < 300
+    works = {n["id"] for n in data["nodes"] if n["kind"] == "work"}
+    supported = {v for _, v, d in graph.edges(data=True) if d.get("type") == "supports"}
+    assert supported <= works  # the works with evidence are the ones kept
+
+
+@pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER),
+                    reason="chromium and chromium-driver not installed (.ci/run installs them)")
+def test_report_in_headless_chromium(seed, tmp_path):
+    webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.support.ui import Select
+
+    article, graph = seed
+    path = tmp_path / "report.html"
+    path.write_text(build_report([article], graph), encoding="utf-8")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--window-size=1280,1600", f"--user-data-dir={tmp_path / 'profile'}"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    try:
+        driver.get(path.as_uri())
+        run = driver.execute_script
+        assert run("return document.querySelectorAll('table.refs tbody tr').length") == 13
+        nodes = run("return document.querySelectorAll('#graph-svg g.node').length")
+        assert nodes == len(graph_data(graph)["nodes"])
+        severe = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+        assert severe == []  # no script error
+
+        Select(driver.find_element("id", "filter-therapy")).select_by_visible_text("tacrolimus")
+        shown = set(run("return Array.from(document.querySelectorAll('#graph-svg g.node[data-kind=work]'))"
+                        ".map(g => g.getAttribute('data-id'))"))
+        assert shown == {s.work for s in query_graph(graph, "tacrolimus").supports}
+        assert len(shown) == 2
+
+        driver.find_element("id", "search").send_keys("Yamasaki")
+        visible = run("return Array.from(document.querySelectorAll('table.refs tbody tr'))"
+                      ".filter(r => !r.hidden).map(r => r.id)")
+        assert visible == ["ref-jkra-16-301-11"]
+
+        # Nothing left the file: no resource entries, no network request but the file itself.
+        assert run("return performance.getEntriesByType('resource').length") == 0
+        urls = []
+        for entry in driver.get_log("performance"):
+            message = json.loads(entry["message"])["message"]
+            # the page's own requests (the browser's blank start tab makes chrome:// ones of its own)
+            if message.get("method") == "Network.requestWillBeSent" and \
+                    message["params"].get("documentURL") == path.as_uri():
+                urls.append(message["params"]["request"]["url"])
+        assert urls and all(u.startswith(("file:", "data:")) for u in urls), urls
+
+        driver.find_element("id", "search").clear()
+        Select(driver.find_element("id", "filter-therapy")).select_by_index(0)
+        run("document.getElementById('search').dispatchEvent(new Event('input'))")
+        shot = tmp_path / "report.png"
+        assert driver.save_screenshot(str(shot)) and shot.stat().st_size > 10_000
+        if os.environ.get("REFKIT_UPDATE_SCREENSHOT"):  # the README's picture: docs/report.png
+            shutil.copyfile(shot, ROOT / "docs" / "report.png")
+    finally:
+        driver.quit()
