@@ -117,6 +117,35 @@ def graph_data(graph: nx.MultiDiGraph) -> dict[str, Any]:
             "shown_therapies": len(therapies), "shown_works": len(works)}
 
 
+def articles_from_graph(graph: nx.MultiDiGraph) -> list[Article]:
+    """The articles a graph holds, each with the references it cites (as stored on the work
+    nodes, numbered as that article numbers them): what a report needs when only the graph is
+    at hand (``refkit graph -f html``)."""
+    articles = []
+    for node, data in graph.nodes(data=True):
+        if data.get("kind") != "article":
+            continue
+        stem = data.get("stem") or node.split(":", 1)[-1]
+        refs = []
+        for _, work, edge in graph.out_edges(node, data=True):
+            if edge.get("type") != "cites":
+                continue
+            stored = graph.nodes[work].get("reference")
+            try:
+                ref = Reference.from_dict(json.loads(stored)) if stored else None
+            except (ValueError, TypeError, KeyError, AttributeError):
+                ref = None
+            if ref is None:
+                w = graph.nodes[work]
+                ref = Reference(raw=w.get("title") or w.get("label") or work, title=w.get("title"))
+            ref.n = edge.get("n") if edge.get("n") is not None else ref.n
+            refs.append(ref)
+        refs.sort(key=lambda r: r.n if r.n is not None else 10**6)
+        articles.append(Article(source=stem, title=data.get("title") or data.get("label") or stem,
+                                doi=data.get("doi") or None, references=refs))
+    return sorted(articles, key=lambda a: a.source or "")
+
+
 # --- the article sections ----------------------------------------------------------------------------
 def _article_section(article: Article, stem: str, graph: nx.MultiDiGraph) -> str:
     counts: dict[str, int] = {}
@@ -130,8 +159,8 @@ def _article_section(article: Article, stem: str, graph: nx.MultiDiGraph) -> str
 <p class="meta">{_e(stem)} · {len(article.references)} references · {_e(summary)}</p>
 {_therapies_table(stem, graph)}
 <h3>References</h3>
-<table class="refs"><thead><tr><th>#</th><th>reference as cited</th><th>status</th><th>identifiers</th>
-<th>conf.</th><th>reason, discrepancies, notices</th></tr></thead><tbody>{rows}</tbody></table>
+<div class="refs"><table><thead><tr><th>#</th><th>reference as cited</th><th>status</th><th>identifiers</th>
+<th>conf.</th><th>reason, discrepancies, notices</th></tr></thead><tbody>{rows}</tbody></table></div>
 </section>
 """
 
@@ -190,9 +219,9 @@ def _therapies_table(stem: str, graph: nx.MultiDiGraph) -> str:
     if not rows:
         return ""
     body = "".join(r for *_, r in sorted(rows))
-    return ("<h3>Therapies</h3><table class='therapies'><thead><tr><th>therapy</th><th>kind</th>"
+    return ("<h3>Therapies</h3><div class='therapies'><table><thead><tr><th>therapy</th><th>kind</th>"
             "<th>in the case</th><th>doses</th><th>where</th><th>supporting references</th></tr></thead>"
-            f"<tbody>{body}</tbody></table>")
+            f"<tbody>{body}</tbody></table></div>")
 
 
 def _e(value: Any) -> str:

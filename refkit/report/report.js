@@ -151,7 +151,7 @@
   // Search: reference rows that do not match are hidden; matching graph nodes are marked.
   function search() {
     var q = document.getElementById("search").value.trim().toLowerCase();
-    document.querySelectorAll("table.refs tbody tr, table.therapies tbody tr").forEach(function (tr) {
+    document.querySelectorAll(".refs tbody tr, .therapies tbody tr").forEach(function (tr) {
       tr.hidden = !!q && tr.textContent.toLowerCase().indexOf(q) < 0;
     });
     svg.querySelectorAll("g.node").forEach(function (g) {
