@@ -5,8 +5,8 @@ text; nothing here writes anywhere. The rules every table follows:
 
 - no line wider than ``width``; columns are shrunk (their text wrapped at spaces) to fit;
 - a DOI, PMID or URL is never broken across lines: a column holding one is at least as wide;
-- when even the narrowest columns do not fit (or below ``LIST_BELOW`` columns), the rows
-  become a list, one field per line, which any width can show;
+- when the columns do not fit without breaking words (or below ``LIST_BELOW`` columns), the
+  rows become a list, one field per line, which any width can show;
 - ``width=None`` (piped, captured): each row on one line, columns aligned, no trailing spaces.
 """
 
@@ -50,6 +50,7 @@ class Column:
     optional: bool = False  # dropped first when the table does not fit
     spill: bool = False  # may go under its row, full width, when the table does not fit (a reason)
     main: bool = False  # the row's long text (a title, a reason): wants room for a few words a line
+    labelled: bool = False  # spilled under its row, the text says which field it is ("where: …")
 
 
 def wrap_text(text: str, width: int) -> list[str]:
@@ -109,14 +110,16 @@ def table(title: str | None, columns: Sequence[Column], rows: Sequence[Sequence[
     """Rows under a header, fitted to ``width`` (see the module docstring); a list if they cannot.
 
     A column with nothing in it is left out. When the rest does not fit, optional columns go
-    (the last first), then a ``spill`` column moves under its row at full width; then it is a list.
+    (the last first), then a ``spill`` column moves under its row at full width, then main text
+    columns give up their room; when words would still have to break, it is a list.
     """
     keep = [i for i, c in enumerate(columns) if any(r[i].strip() for r in rows)] or [0]
     columns = [columns[i] for i in keep]
     rows = [[r[i] for i in keep] for r in rows]
     head = wrap_text(title, width) if title and width else ([title] if title else [])
+    everything = (list(columns), [list(r) for r in rows])  # a list has room for every field
     if width is not None and width < LIST_BELOW:
-        return _join(head + _as_list(columns, rows, width))
+        return _join(head + _as_list(*everything, width))
     spilled: Column | None = None
     spilled_cells: list[str] = []
     soft = 2
@@ -130,12 +133,12 @@ def table(title: str | None, columns: Sequence[Column], rows: Sequence[Sequence[
         elif spilled is None and any(c.spill for c in columns):
             drop = next(i for i, c in enumerate(columns) if c.spill)
             spilled, spilled_cells = columns[drop], [r[drop] for r in rows]
-        elif soft:
+        elif soft > 1:
             soft -= 1
             continue
         else:
             assert width is not None
-            return _join(head + _as_list(columns, rows, width))
+            return _join(head + _as_list(*everything, width))
         columns.pop(drop)
         for r in rows:
             r.pop(drop)
@@ -153,7 +156,8 @@ def table(title: str | None, columns: Sequence[Column], rows: Sequence[Sequence[
             out.append(_line([x[k] if k < len(x) else "" for x in wrapped], columns, widths))
         if spilled is not None and spilled_cells[i].strip():
             assert width is not None
-            out.extend("    " + line for line in wrap_text(spilled_cells[i], width - 4))
+            text = f"{spilled.header}: {spilled_cells[i]}" if spilled.labelled else spilled_cells[i]
+            out.extend("    " + line for line in wrap_text(text, width - 4))
     return _join(out)
 
 
@@ -297,6 +301,7 @@ def therapies_table(report: dict[str, Any], width: int | None) -> str:
         where = ", ".join(t.get("where") or [])
         rows.append([t.get("name", ""), t.get("kind", ""), status, doses, route, ids, where])
     columns = [Column("name"), Column("kind", wrap=False), Column("status"), Column("dose"),
-               Column("route", optional=True), Column("ids", optional=True), Column("where")]
+               Column("route", optional=True), Column("ids"),
+               Column("where", spill=True, labelled=True, main=True)]
     title = f"{report.get('source') or 'input'}: {len(therapies)} therapies and chemicals"
     return table(title, columns, rows, width)

@@ -162,3 +162,14 @@ def test_wrap_text_breaks_long_words_but_not_identifiers():
     lines = render.wrap_text("see https://example.org/a/very/long/path/that/goes/on and " + "x" * 30, 20)
     assert "https://example.org/a/very/long/path/that/goes/on" in lines
     assert all(len(line) <= 20 for line in lines if "https" not in line)
+
+
+@pytest.mark.parametrize("width", [60, 80, 100])
+def test_tables_break_no_word_they_can_keep_whole(seed, width):
+    texts = {"parse": [r.title or "" for r in seed.references],
+             "resolve": [r.match.reason for r in seed.references],
+             "query": [s["title"] for s in query_result()["supports"]],
+             "therapies": [t["name"] for t in therapies_report()["therapies"]]}
+    for name, text in outputs(seed, width).items():
+        words = {w for t in texts[name] for w in re.findall(r"[A-Za-z][A-Za-z-]{3,}", t)}
+        assert words - set(re.findall(r"[A-Za-z][A-Za-z-]{3,}", text)) == set(), (name, width)
