@@ -546,3 +546,20 @@ def test_bibtex_keys_do_not_change_when_a_reference_resolves():
     keys = [e["ID"] for e in read_bibtex(to_bibtex(unresolved))]
     assert keys == [e["ID"] for e in read_bibtex(to_bibtex(seed_references()))]
     assert keys == [e["ID"] for e in read_bibtex(to_bibtex(seed_references()))]  # and across runs
+
+
+def test_offline_pipeline_text_export_is_in_one_style(tmp_path):
+    """The seed parsed and resolved now (offline, the seed records in the catalog): one style."""
+    runner = CliRunner()
+    cache = tmp_path / "cache"
+    works = str(SEEDS / "jkra-16-301.works.jsonl")
+    runner.invoke(main, ["catalog", "import", works, "--cache-dir", str(cache)])
+    result = runner.invoke(main, ["export", str(SEEDS / "jkra-16-301.txt"), "--offline",
+                                  "--cache-dir", str(cache), "-f", "text"])
+    assert result.exit_code == 0, result.output
+    lines = {int(line.split(".")[0]): line for line in result.stdout.splitlines()}
+    assert len(lines) == 13
+    assert ". Lancet. 2003;" in lines[1] and ". Lancet. 1999;" in lines[12]
+    assert ". N Engl J Med. 1975;" in lines[3] and ". N Engl J Med. 1992;" in lines[8]
+    assert ". Rheumatology (Oxford). 2007;46(1):124-30." in lines[11]
+    assert "The Lancet" not in result.stdout and "New England Journal" not in result.stdout

@@ -181,3 +181,18 @@ def test_two_articles_filter_hover_and_click_through(seed, tmp_path, browser):
     node.click()
     flashed = run("return Array.from(document.querySelectorAll('.flash')).map(e => e.id)")
     assert flashed == ["ref-second-case-11"]
+
+
+def test_the_picture_says_whose_reference_number_it_is(seed):
+    import copy
+
+    from refkit.graph_draw import draw
+
+    article, graph = seed
+    svg = draw(graph, "svg").decode("utf-8")
+    assert ">[12] Oddis 1999<" in svg  # text, not glyph paths
+    second = copy.deepcopy(article)
+    second.source = "second-case.txt"
+    two = add_article(copy.deepcopy(graph), second)
+    svg = draw(two, "svg").decode("utf-8")
+    assert "jkra-16-301 [11], second-case [11]" in svg

@@ -86,7 +86,8 @@
         "data-id": n.id, "data-kind": n.kind, transform: "translate(" + p[0] + "," + p[1] + ")" }, svg);
       if (n.kind === "work") el("rect", { x: -6, y: -6, width: 12, height: 12 }, g);
       else el("circle", { r: n.kind === "article" ? 8 : 7 }, g);
-      var label = n.kind === "work" ? workLabel(n) : n.label;
+      // An article goes by its file's stem: the name its works' "cited by" lists use.
+      var label = n.kind === "work" ? workLabel(n) : n.kind === "article" ? n.stem : n.label;
       el("text", { x: 12, y: 4 }, g).textContent = shorten(label, n.kind === "work" ? 80 : 34);
       g.addEventListener("mousemove", function (ev) { show(ev, nodeText(n)); });
       g.addEventListener("mouseleave", hide);
@@ -101,7 +102,7 @@
     return n.label + (refs ? "  \u2014 " + refs : "");
   }
   function nodeText(n) {
-    var lines = ["<b>" + esc(n.label) + "</b>"];
+    var lines = ["<b>" + esc(n.kind === "article" ? n.stem : n.label) + "</b>"];
     if (n.title) lines.push(esc(n.title));
     if (n.doi) lines.push("doi:" + esc(n.doi));
     (n.cited || []).forEach(function (c) { lines.push("cited by " + esc(c.article) + " as [" + c.n + "]"); });
