@@ -67,6 +67,23 @@ def test_the_graph_alone_gives_the_same_references(seed):
     assert page.count('<tr id="ref-jkra-16-301-') == 13 and 'id="graph-data"' in page
 
 
+def test_an_unverified_work_keeps_its_printed_doi(seed):
+    import copy
+
+    from refkit.model import Match
+
+    article, _ = seed
+    article = copy.deepcopy(article)
+    oddis = next(r for r in article.references if r.n == 12)
+    oddis.doi, oddis.match = "10.1016/S0140-6736(98)01927-9", Match("unmatched", reason="not looked up")
+    graph = add_article(new_graph(), article)
+    cited_12 = {"article": "jkra-16-301", "n": 12}
+    node = next(n for n in graph_data(graph)["nodes"] if cited_12 in n.get("cited", []))
+    assert node["doi"] == "" and node["printed_doi"] == "10.1016/S0140-6736(98)01927-9"
+    page = build_report([article], graph)
+    assert "10.1016/S0140-6736(98)01927-9</a> <em>(printed, unverified)</em>" in page
+
+
 def test_graph_data_is_aggregated_when_large(seed):
     _, graph = seed
     assert not graph_data(graph)["aggregated"]
