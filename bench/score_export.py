@@ -48,7 +48,7 @@ def main() -> None:
     for name, part in (("dev (first half)", slice(0, half)), ("held-out (second half)", slice(half, None))):
         agreement = journal_agreement(references[part], golds[part])
         print(f"journal = gold NLM abbreviation, {name}: verified {agreement['verified']}, "
-              f"unverified {agreement['unverified']}")
+              f"unverified {agreement['unverified']}; title cased as cited {agreement['title_case']}")
         for line in agreement["misses"][:5]:
             print(f"    {line}")
     print(f"time: {time.perf_counter() - start:.1f} s")

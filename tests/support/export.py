@@ -141,13 +141,18 @@ def corpus_references(limit: int | None = None, matched_every: int = 2) -> list[
 
 def journal_agreement(references: list[Reference], golds: list[dict[str, Any]]) -> dict[str, Any]:
     """How often the exported journal name is the gold NLM abbreviation (folded), split by
-    whether the reference carries a canonical record."""
+    whether the reference carries a canonical record; and, for verified entries whose title has
+    the cited words, how often its casing is the cited (sentence) casing."""
     from refkit.export import export_records
     from refkit.text import fold
 
-    counts = {"verified": [0, 0], "unverified": [0, 0]}
+    counts = {"verified": [0, 0], "unverified": [0, 0], "title_case": [0, 0]}
     misses: list[str] = []
     for record, gold in zip(export_records(references), golds, strict=True):
+        title = gold.get("title")
+        if record.verified and title and record.title and fold(record.title) == fold(title):
+            counts["title_case"][1] += 1  # same words: does the casing agree with the cited one?
+            counts["title_case"][0] += record.title == title
         want = gold.get("journal_abbrev")
         if not want:
             continue
