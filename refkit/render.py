@@ -20,7 +20,7 @@ from typing import IO, Any
 
 from rich.cells import cell_len
 
-from refkit.model import Article
+from refkit.model import Article, Reference
 
 LIST_BELOW = 60  # narrower than this, a table of five columns is unreadable: one field per line
 GAP = "  "  # between columns
@@ -219,13 +219,11 @@ def _join(lines: list[str]) -> str:
 def resolve_table(article: Article, width: int | None) -> str:
     """``refkit resolve``: n, status, DOI, PMID, confidence, flags, reason for each reference."""
     from refkit.export.record import identifiers
-    from refkit.resolve.pipeline import match_flags
-    from refkit.resolve.run import summary_line
 
     rows = []
     for ref in article.references:
         m = ref.match
-        flags = list(match_flags(ref))
+        flags = reference_flags(ref)
         doi = (m.doi or "") if m and m.status == "matched" else ""
         if not doi and ref.doi:
             doi, flags = ref.doi, [*flags, "printed DOI"]  # as printed, not verified
@@ -236,6 +234,24 @@ def resolve_table(article: Article, width: int | None) -> str:
                Column("PMID", wrap=False, optional=True), Column("conf.", wrap=False, right=True),
                Column("flags"), Column("reason", spill=True, main=True)]
     return table(f"{article.source or 'input'}: {summary_line(article)}", columns, rows, width)
+
+
+def summary_line(article: Article) -> str:
+    """``6 matched, 7 unmatched``: the references by outcome."""
+    counts: dict[str, int] = {}
+    for ref in article.references:
+        status = ref.match.status if ref.match else "unresolved"
+        counts[status] = counts.get(status, 0) + 1
+    return ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+
+
+def reference_flags(ref: Reference) -> list[str]:
+    """``RETRACTED``, ``CORRECTED``…: the update notices against a reference, in the words the
+    exports and the report use."""
+    from refkit.export.record import UPDATE_LABELS, update_notices
+
+    kinds = {str(u.get("type") or "").lower() for u in update_notices(ref)} - {""}
+    return sorted({UPDATE_LABELS.get(kind, "UPDATED") for kind in kinds})
 
 
 def article_table(article: Article, width: int | None) -> str:

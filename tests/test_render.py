@@ -173,3 +173,15 @@ def test_tables_break_no_word_they_can_keep_whole(seed, width):
     for name, text in outputs(seed, width).items():
         words = {w for t in texts[name] for w in re.findall(r"[A-Za-z][A-Za-z-]{3,}", t)}
         assert words - set(re.findall(r"[A-Za-z][A-Za-z-]{3,}", text)) == set(), (name, width)
+
+
+def test_retractions_and_corrections_are_flagged_in_the_resolve_table():
+    work = Work(doi="10.5555/r.1", updated_by=[{"type": "retraction", "doi": "10.5555/notice.1"}])
+    article = Article(source="x.txt", references=[
+        Reference(raw="r", n=1, match=Match("matched", "10.5555/r.1", 0.95, reason="validated"), work=work),
+        Reference(raw="r", n=2, match=Match("matched", "10.5555/c.2", 0.95, reason="validated"),
+                  work=Work(doi="10.5555/c.2"), updates=[{"type": "erratum", "doi": "10.5555/e.2"}])])
+    rows = render.resolve_table(article, 100).splitlines()
+    assert re.match(r"\s*1\s+matched\s+10\.5555/r\.1\s+0\.95\s+RETRACTED\s+validated$", rows[3])
+    assert "CORRECTED" in rows[4]
+    assert render.summary_line(article) == "2 matched"

@@ -50,7 +50,7 @@ def test_notices_and_discrepancies_are_shown(seed):
     yamasaki.updates = [{"type": "retraction", "doi": "10.5555/notice.1", "source": "crossref"}]
     yamasaki.discrepancies = [{"field": "year", "cited": 2006, "record": 2007}]
     row = re.search(r'<tr id="ref-jkra-16-301-11".*?</tr>', build_report([article], graph), re.S).group(0)
-    assert "<div class='notice loud'>RETRACTION 10.5555/notice.1</div>" in row
+    assert "<div class='notice loud'>RETRACTED 10.5555/notice.1</div>" in row
     assert "year: cited <b>2006</b>, record <b>2007</b>" in row
     assert "<span class='status matched'>matched</span>" in row
 

@@ -33,7 +33,8 @@ _KINDS = {
     "proceedings-article": "paper",
 }
 
-_UPDATE_LABELS = {
+# Crossref update types → the word every output (exports, tables, the report) flags them with.
+UPDATE_LABELS = {
     "retraction": "RETRACTED",
     "withdrawal": "WITHDRAWN",
     "removal": "REMOVED",
@@ -262,15 +263,21 @@ def expand_initials(given: str | None) -> str | None:
     return given
 
 
-def _notices(ref: Reference) -> list[str]:
-    """``RETRACTED (retraction 10.x/y, 2019-07-26)`` for each update notice, deduplicated."""
+def update_notices(ref: Reference) -> list[dict]:
+    """The update notices against a reference: its own, and its record's when it is verified."""
     updates = list(ref.updates)
     if is_confident(ref) and ref.work is not None:
-        updates += ref.work.updated_by
+        updates += [u for u in ref.work.updated_by if u not in updates]
+    return updates
+
+
+def _notices(ref: Reference) -> list[str]:
+    """``RETRACTED (retraction 10.x/y, 2019-07-26)`` for each update notice, deduplicated."""
+    updates = update_notices(ref)
     notices: list[str] = []
     for update in updates:
         kind = str(update.get("type") or "update").lower()
-        label = _UPDATE_LABELS.get(kind, "UPDATED")
+        label = UPDATE_LABELS.get(kind, "UPDATED")
         details = ", ".join(
             _clean(str(x)) or "" for x in (update.get("doi"), (update.get("date") or "")[:10]) if x
         )

@@ -175,7 +175,7 @@ def _article_section(article: Article, stem: str, graph: nx.MultiDiGraph) -> str
 
 
 def _reference_row(ref: Reference, stem: str) -> str:
-    from refkit.export.record import identifiers
+    from refkit.export.record import UPDATE_LABELS, identifiers, update_notices
 
     m = ref.match
     status = m.status if m else "unresolved"
@@ -195,10 +195,10 @@ def _reference_row(ref: Reference, stem: str) -> str:
     for d in ref.discrepancies:
         notes.append(f"<div class='disc'>{_e(d.get('field', ''))}: cited <b>{_e(d.get('cited'))}</b>, "
                      f"record <b>{_e(d.get('record'))}</b></div>")
-    for u in ref.updates + (ref.work.updated_by if ref.work and doi else []):
-        kind = str(u.get("type") or "update")
-        loud = "retract" in kind or "withdraw" in kind or "concern" in kind
-        notes.append(f"<div class='notice{' loud' if loud else ''}'>{_e(kind.upper().replace('_', ' '))}"
+    for u in update_notices(ref):
+        label = UPDATE_LABELS.get(str(u.get("type") or "").lower(), "UPDATED")
+        loud = label != "CORRECTED"  # a retraction, withdrawal or concern: the author must act
+        notes.append(f"<div class='notice{' loud' if loud else ''}'>{_e(label)}"
                      f"{' ' + _e(u.get('doi')) if u.get('doi') else ''}</div>")
     conf = f"{m.confidence:.2f}" if m else ""
     return (f'<tr id="ref-{_e(stem)}-{ref.n}" class="{_e(status)}"><td>{ref.n or ""}</td>'
