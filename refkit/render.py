@@ -34,7 +34,9 @@ def terminal_width(stream: IO[str] | Any) -> int | None:
     """The width to fit: a terminal's real width, else ``$COLUMNS``, else None (piped)."""
     try:
         if stream.isatty():
-            return os.get_terminal_size(stream.fileno()).columns
+            columns = os.get_terminal_size(stream.fileno()).columns
+            if columns > 0:  # a pseudo-terminal nobody sized says 0: fall back to $COLUMNS
+                return columns
     except (AttributeError, OSError, ValueError):
         pass
     columns = os.environ.get("COLUMNS", "")
