@@ -139,22 +139,29 @@ class Match:
 
     ``evidence`` maps a field name (title, author, year, volume, issue, page, journal, doi)
     to what was compared: ``{"cited": …, "record": …, "score": float, "verdict": str}``.
+    ``ids`` says which source gave which identifier (``{"doi": "crossref", "pmid": "pubmed"}``).
     """
 
     status: MatchStatus
     doi: str | None = None
     confidence: float = 0.0
-    source: str | None = None  # "crossref", "catalog", …
+    source: str | None = None  # "crossref", "catalog", "pubmed", …
     evidence: dict[str, Any] = field(default_factory=dict)
     reason: str = ""
     candidates: list[dict[str, Any]] = field(default_factory=list)  # runner-ups: doi, confidence
+    pmid: str | None = None
+    pmcid: str | None = None
+    ids: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "status": self.status,
             "doi": self.doi,
+            "pmid": self.pmid,
+            "pmcid": self.pmcid,
             "confidence": round(self.confidence, 3),
             "source": self.source,
+            "ids": self.ids,
             "evidence": self.evidence,
             "reason": self.reason,
             "candidates": self.candidates,
@@ -170,6 +177,9 @@ class Match:
             dict(d.get("evidence") or {}),
             d.get("reason") or "",
             list(d.get("candidates") or []),
+            d.get("pmid"),
+            d.get("pmcid"),
+            dict(d.get("ids") or {}),
         )
 
 

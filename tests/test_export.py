@@ -355,6 +355,9 @@ def test_export_command_reads_a_refs_json(tmp_path):
     assert len(read_bibtex(result.output)) == 13
     out = tmp_path / "out" / "seed.ris"
     result = runner.invoke(main, ["export", str(refs_json), "-f", "ris", "-o", str(out)])
+    assert result.exit_code == 2 and "does not exist" in result.output  # no folders made silently
+    out.parent.mkdir()
+    result = runner.invoke(main, ["export", str(refs_json), "-f", "ris", "-o", str(out)])
     assert result.exit_code == 0
     assert len(rispy.loads(out.read_text())) == 13
     result = runner.invoke(main, ["export", str(refs_json), "--ascii"])

@@ -12,6 +12,7 @@ from refkit import render
 from refkit.model import Article, Match, Reference, Work
 from refkit.parse import read_article
 from refkit.resolve import resolve_article
+from refkit.resolve.catalog import LocalCatalog
 from refkit.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,7 +22,11 @@ DOI = re.compile(r"10\.\d{4,9}/[^\s,;]+[^\s,;.:]")
 @pytest.fixture(scope="module")
 def seed(tmp_path_factory) -> Article:
     article = read_article(str(ROOT / "seeds" / "jkra-16-301.txt"))
-    resolve_article(article, Settings(offline=True, cache_dir=tmp_path_factory.mktemp("cache")))
+    settings = Settings(offline=True, cache_dir=tmp_path_factory.mktemp("cache"))
+    catalog = LocalCatalog(settings)  # the seed's records travel beside it, as a workspace indexes them
+    catalog.index_files([ROOT / "seeds" / "jkra-16-301.works.jsonl"])
+    catalog.close()
+    resolve_article(article, settings)
     return article
 
 

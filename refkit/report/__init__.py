@@ -100,8 +100,9 @@ def graph_data(graph: nx.MultiDiGraph) -> dict[str, Any]:
         if d.get("kind") == "article":
             node["stem"] = d.get("stem") or n.split(":", 1)[-1]
         if d.get("kind") == "work":
-            if not node["doi"]:  # an unverified work: the DOI its citation prints, said as such
-                node["printed_doi"] = _printed_doi(d.get("reference"))
+            # an unverified work's DOI is the one its citation prints: the page says so
+            node["verified"] = bool(d.get("verified", bool(node["doi"])))
+            node["pmid"] = d.get("pmid") or ""
             node["cited"] = sorted(({"article": graph.nodes[a].get("stem", a), "n": e.get("n")}
                                     for a, _, e in graph.in_edges(n, data=True) if e.get("type") == "cites"),
                                    key=lambda c: (c["article"], c["n"] or 0))
@@ -146,13 +147,6 @@ def articles_from_graph(graph: nx.MultiDiGraph) -> list[Article]:
         articles.append(Article(source=stem, title=data.get("title") or data.get("label") or stem,
                                 doi=data.get("doi") or None, references=refs))
     return sorted(articles, key=lambda a: a.source or "")
-
-
-def _printed_doi(stored: Any) -> str:
-    try:
-        return str(json.loads(stored).get("doi") or "") if stored else ""
-    except (ValueError, TypeError, AttributeError):
-        return ""
 
 
 # --- the article sections ----------------------------------------------------------------------------

@@ -104,8 +104,8 @@
   function nodeText(n) {
     var lines = ["<b>" + esc(n.kind === "article" ? n.stem : n.label) + "</b>"];
     if (n.title) lines.push(esc(n.title));
-    if (n.doi) lines.push("doi:" + esc(n.doi));
-    else if (n.printed_doi) lines.push("doi:" + esc(n.printed_doi) + " (as printed, not verified)");
+    if (n.doi) lines.push("doi:" + esc(n.doi) + (n.verified ? "" : " (as printed, not verified)"));
+    if (n.pmid) lines.push("PMID " + esc(n.pmid));
     (n.cited || []).forEach(function (c) { lines.push("cited by " + esc(c.article) + " as [" + c.n + "]"); });
     n.inc.concat(n.out).forEach(function (e) { if (e.type === "supports") lines.push(edgeText(e)); });
     if (n.given && n.given.length) lines.push("given in " + esc(n.given.join(", ")));
@@ -158,7 +158,7 @@
     });
     svg.querySelectorAll("g.node").forEach(function (g) {
       var n = byId[g.getAttribute("data-id")];
-      var text = (n.label + " " + n.title + " " + n.doi + " " + (n.printed_doi || "")).toLowerCase();
+      var text = (n.label + " " + n.title + " " + n.doi + " " + (n.pmid || "")).toLowerCase();
       g.classList.toggle("hit", !!q && text.indexOf(q) >= 0);
       g.classList.toggle("dim", !!q && text.indexOf(q) < 0);
     });
