@@ -1,5 +1,5 @@
-"""The evidence graph as a picture (SVG, PNG), as the interactive HTML report, and in exchange
-formats (GraphML, DOT).
+"""The evidence graph as a picture (SVG, PNG, a static HTML page) and in exchange formats
+(GraphML, DOT). The interactive page is ``refkit.report`` (a layer above this one).
 
 The picture reads left to right: drug classes, therapies, then the cited works; an edge's
 style says its evidence (solid: the work's title names the therapy or the article cites it
@@ -9,6 +9,7 @@ Therapies given in the case are filled, those only named are hollow.
 
 from __future__ import annotations
 
+import html
 import io
 import json
 from typing import Any
@@ -176,10 +177,29 @@ def _figure(graph: nx.MultiDiGraph, fmt: str) -> bytes:
 
 
 def _html(graph: nx.MultiDiGraph) -> str:
-    """The interactive report of everything the graph holds (``refkit.report``)."""
-    from refkit.report import articles_from_graph, build_report
+    from refkit.graph import query_graph
 
-    return build_report(articles_from_graph(graph), graph)
+    svg = _figure(graph, "svg").decode("utf-8")
+    svg = svg[svg.find("<svg"):]
+    rows = []
+    therapies = sorted(d["name"] for _, d in graph.nodes(data=True) if d.get("kind") == "therapy")
+    for name in therapies:
+        result = query_graph(graph, name)
+        for s in result.supports:
+            doi = f'<a href="https://doi.org/{html.escape(s.doi)}">{html.escape(s.doi)}</a>' if s.doi else ""
+            evidence = "; ".join(f"{e['evidence']}: {e['detail']}" for e in s.evidence)
+            cited = ", ".join(f"{c['article']} [{c['n']}]" for c in s.citing)
+            rows.append(f"<tr><td>{html.escape(name)}</td><td>{html.escape(s.label)}</td>"
+                        f"<td>{html.escape(s.title)}</td><td>{doi}</td><td>{html.escape(evidence)}</td>"
+                        f"<td>{html.escape(cited)}</td></tr>")
+    return ("<!doctype html><html><head><meta charset='utf-8'><title>refkit evidence graph</title>"
+            "<style>body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse}"
+            "td,th{border:1px solid #ddd;padding:4px 8px;font-size:13px;vertical-align:top}"
+            "th{background:#f4f4f4}svg{max-width:100%;height:auto}</style></head><body>"
+            f"<h1>Evidence graph</h1>{svg}<h2>Therapies and their sources</h2><table>"
+            "<tr><th>therapy</th><th>work</th><th>title</th><th>DOI</th><th>evidence</th>"
+            "<th>cited by</th></tr>"
+            + "".join(rows) + "</table></body></html>\n")
 
 
 def _citations(graph: nx.MultiDiGraph, work: str, several: bool) -> str:
