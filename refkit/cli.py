@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from refkit import __version__
+from refkit import __version__, render
 from refkit.errors import RefkitError
 from refkit.settings import Settings
 
@@ -87,93 +87,7 @@ def parse_cmd(file: str, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(article.to_dict(), ensure_ascii=False, indent=2))
     else:
-        _print_article_table(article)
-
-
-def _print_article_table(article) -> None:  # noqa: ANN001 - refkit.model.Article
-    """The article header, then one row per reference (rich table on stdout)."""
-    from rich import box
-    from rich.console import Console
-    from rich.table import Table
-
-    console = Console(file=sys.stdout, highlight=False)
-    if not console.is_terminal:  # piped or captured: no terminal width to fit, so use a readable one
-        console.width = 140
-    authors = ", ".join(a.family for a in article.authors[:6])
-    if len(article.authors) > 6:
-        authors += " et al."
-    where = " ".join(
-        filter(
-            None,
-            [
-                article.journal,
-                article.volume and f"{article.volume}" + (f"({article.issue})" if article.issue else ""),
-                article.first_page and f"p. {article.first_page}",
-                article.year and f"({article.year})",
-            ],
-        )
-    )
-    console.print(f"[bold]{article.title or '(untitled)'}[/bold]", markup=True)
-    for label, value in (
-        ("Authors", authors),
-        ("Source", where),
-        ("DOI", article.doi),
-        ("File", article.source),
-        ("Captions", len(article.captions) or None),
-    ):
-        if value:
-            console.print(f"{label}: {value}", markup=False)
-    table = Table(
-        title=f"{len(article.references)} references",
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
-    )
-    # One line per reference: long cells end in an ellipsis; the title takes the spare width.
-    all_columns = ("n", "first author", "year", "title", "journal", "vol", "pages", "links", "warn")
-    widths = {
-        "n": 3,
-        "first author": 10,
-        "year": 4,
-        "title": 0,
-        "journal": 12,
-        "vol": 4,
-        "pages": 9,
-        "links": 8,
-        "warn": 4,
-    }
-    if console.width >= 120:
-        widths.update({"first author": 14, "journal": 20, "vol": 5, "pages": 11, "links": 14})
-    if not any(ref.warnings for ref in article.references) or console.width < 100:
-        del widths["warn"]
-    if console.width < 100:
-        del widths["links"]
-    spare = console.width - sum(widths.values()) - 3 * len(widths)  # padding and divider per column
-    widths["title"] = max(16, min(70, spare))
-    for column, width in widths.items():
-        table.add_column(
-            column,
-            justify="right" if column in ("n", "year", "warn") else "left",
-            width=width,
-            no_wrap=True,
-            overflow="ellipsis",
-        )
-    for ref in article.references:
-        title = ref.title or ""
-        pages = "-".join(filter(None, [ref.first_page, ref.last_page]))
-        cells = [
-            str(ref.n or ""),
-            ref.authors[0].family if ref.authors else "",
-            str(ref.year or ""),
-            title if len(title) <= 70 else title[:69] + "…",
-            ref.journal or "",
-            ref.volume or "",
-            pages,
-            ", ".join(ref.links),
-            str(len(ref.warnings) or ""),
-        ]
-        table.add_row(*(cell for cell, column in zip(cells, all_columns, strict=True) if column in widths))
-    console.print(table)
+        click.echo(render.article_table(article, render.terminal_width(sys.stdout)))
 
 
 # --- resolve -----------------------------------------------------------------------------
@@ -301,7 +215,7 @@ def resolve_cmd(
     elif done:
         for o in done:
             assert o.article is not None
-            click.echo(_resolve_table(o.name, o.article, skipped=o.skipped))
+            click.echo(render.resolve_table(o.article, render.terminal_width(sys.stdout)))
     skipped = sum(o.skipped for o in summary.outcomes)
     if skipped:
         click.echo(
@@ -497,14 +411,14 @@ def therapies_cmd(file: str, fmt: str, out_dir: str | None) -> None:
     """
     import json
 
-    from refkit.therapies.report import read_for_therapies, therapies_report, therapies_table
+    from refkit.therapies.report import read_for_therapies, therapies_report
 
     settings = _settings(out_dir=out_dir)
     report = therapies_report(read_for_therapies(file, settings.refs_dir, warn=_warn))
     if fmt == "json":
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
     else:
-        click.echo(therapies_table(report))
+        click.echo(render.therapies_table(report, render.terminal_width(sys.stdout)))
 
 
 @main.command("query")
@@ -550,7 +464,7 @@ def query_cmd(therapy: str, fmt: str, out_dir: str | None) -> None:
 
             click.echo(to_bibtex(workspace.query_references(result)), nl=False)
         else:
-            click.echo(_query_table(result))
+            click.echo(render.query_table(result.to_dict(), render.terminal_width(sys.stdout)))
 
 
 @main.command("graph")
@@ -610,6 +524,51 @@ def graph_cmd(fmt: str, output: str | None, out_dir: str | None) -> None:
     click.echo(f"wrote {path} ({graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges)", err=True)
 
 
+@main.command("report")
+@click.argument("files", nargs=-1)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="The HTML file to write (default refs/report.html).",
+)
+@click.option(
+    "--out-dir", "--refs-dir", "out_dir", type=click.Path(file_okay=False), default=None, help=_OUT_DIR_HELP
+)
+@click.option("--offline", is_flag=True, help="Resolve FILES from the local catalog only.")
+def report_cmd(files: tuple[str, ...], output: str | None, out_dir: str | None, offline: bool) -> None:
+    """One self-contained HTML page to read or send: every reference with its status, links,
+    confidence and reason, discrepancies, retractions, the therapies, and the evidence graph
+    (filter by article or therapy, hover for evidence, click through to the reference).
+
+    FILES are case reports, resolved first (current ones are not redone); without FILES, the
+    report covers every article already resolved in the workspace. The page needs no network.
+
+    \b
+    Examples:
+      refkit report seeds/jkra-16-301.txt          writes refs/report.html
+      refkit report -o review.html
+    """
+    from refkit.fileio import write_atomic
+    from refkit.report import articles_from_graph, build_report
+    from refkit.workspace import Workspace, expand_inputs
+
+    settings = _settings(out_dir=out_dir)
+    settings.offline = offline
+    with Workspace(settings) as workspace:
+        if files:
+            summary = workspace.resolve_files(expand_inputs(files))
+            _check_failures(summary.failures, len(files))
+        graph = workspace.graph()
+    page = build_report(articles_from_graph(graph), graph)
+    path = Path(output) if output else Path(settings.refs_dir) / "report.html"
+    write_atomic(path, page)
+    click.echo(
+        f"wrote {path} ({sum(1 for _, k in graph.nodes(data='kind') if k == 'article')} articles)", err=True
+    )
+
+
 # --- shared --------------------------------------------------------------------------------
 def _settings(*, cache_dir: str | None = None, out_dir: str | None = None) -> Settings:
     settings = Settings(offline=True)
@@ -624,78 +583,7 @@ def _warn(message: str) -> None:
     click.echo(f"refkit: warning: {message}", err=True)
 
 
-# --- printing (to move into the one rendering module) --------------------------------------
-def _width() -> int:
-    import os
-
-    try:
-        return os.get_terminal_size(sys.stdout.fileno()).columns
-    except (OSError, ValueError):
-        return int(os.environ.get("COLUMNS") or 140)
-
-
-def _resolve_table(name: str, article: Any, *, skipped: bool = False) -> str:
-    import io
-
-    from rich.console import Console
-    from rich.table import Table
-
-    from refkit.resolve.pipeline import match_flags
-
-    counts: dict[str, int] = {}
-    for ref in article.references:
-        status = ref.match.status if ref.match else "unresolved"
-        counts[status] = counts.get(status, 0) + 1
-    line = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-    table = Table(
-        title=f"{name}: {line}" + (" (current, not redone)" if skipped else ""), title_justify="left"
-    )
-    for column in ("n", "status", "DOI", "PMID", "conf.", "flags", "reason"):
-        table.add_column(column, overflow="fold")
-    for ref in article.references:
-        m = ref.match
-        table.add_row(
-            str(ref.n or ""),
-            m.status if m else "-",
-            (m.doi or "") if m else "",
-            (m.pmid or "") if m else "",
-            f"{m.confidence:.2f}" if m else "",
-            " ".join(match_flags(ref)),
-            m.reason if m else "",
-        )
-    buffer = io.StringIO()
-    Console(file=buffer, width=max(100, _width()), force_terminal=False).print(table)
-    return buffer.getvalue().rstrip("\n")
-
-
-def _query_table(result: Any, width: int = 120) -> str:
-    import io
-
-    from rich.console import Console
-    from rich.table import Table
-
-    from refkit.therapies.vocabulary import phrase_key
-
-    ids = " ".join(f"{k}:{v}" for k, v in result.ids.items())
-    head = (
-        f"{result.therapy}"
-        + (f" ({result.query})" if phrase_key(result.query) != phrase_key(result.therapy or "") else "")
-        + (f"  {ids}" if ids else "")
-    )
-    if not result.supports:
-        return f"{head}: no cited work supports it in the graph"
-    table = Table(title=f"{head}: {len(result.supports)} supporting works", title_justify="left")
-    for column in ("#", "work", "DOI", "evidence", "cited by"):
-        table.add_column(column, overflow="fold")
-    for i, s in enumerate(result.supports, 1):
-        evidence = "\n".join(f"{e['evidence']}: {e['detail']}" for e in s.evidence)
-        cited = ", ".join(f"{c['article']} [{c['n']}]" for c in s.citing)
-        table.add_row(str(i), f"{s.label}\n{s.title}", s.doi or "-", evidence, cited)
-    buffer = io.StringIO()
-    Console(file=buffer, width=width, force_terminal=False).print(table)
-    return buffer.getvalue().rstrip("\n")
-
-
+# --- progress ------------------------------------------------------------------------------
 class _Progress:
     """One bar on stderr: "file 2 of 5 · 26/42 references · ETA", kept as a summary line."""
 

@@ -31,7 +31,8 @@ def _private_user_cache(tmp_path_factory: pytest.TempPathFactory):
     import os
 
     saved = {k: os.environ.get(k) for k in ("XDG_CACHE_HOME", "REFKIT_VOCAB_CACHE")}
-    os.environ.setdefault("REFKIT_VOCAB_CACHE", os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache"))
+    home_cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    os.environ.setdefault("REFKIT_VOCAB_CACHE", home_cache)
     os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("user-cache"))
     yield
     for key, value in saved.items():

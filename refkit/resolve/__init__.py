@@ -10,7 +10,6 @@ from refkit.resolve.pipeline import (
     DEFAULT_MIN_CONFIDENCE,
     Resolver,
     default_sources,
-    match_flags,
     resolve_article,
     resolve_reference,
 )
@@ -22,7 +21,6 @@ __all__ = [
     "Resolver",
     "Source",
     "default_sources",
-    "match_flags",
     "resolve_article",
     "resolve_reference",
     "validate",

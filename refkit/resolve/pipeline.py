@@ -451,19 +451,6 @@ def updates(work: Work, flags: list[str]) -> list[dict[str, Any]]:
     return found
 
 
-def match_flags(ref: Reference) -> list[str]:
-    """Short flags for a table: retracted, corrected, … (from updates)."""
-    kinds = {str(u.get("type") or "").lower() for u in ref.updates}
-    names = {
-        "retraction": "RETRACTED",
-        "correction": "corrected",
-        "expression_of_concern": "CONCERN",
-        "expression-of-concern": "CONCERN",
-        "withdrawal": "WITHDRAWN",
-    }
-    return sorted(names.get(k, k) for k in kinds if k)
-
-
 def resolve_reference(
     ref: Reference, sources: Sequence[Source], *, min_confidence: float = DEFAULT_MIN_CONFIDENCE
 ) -> Reference:
