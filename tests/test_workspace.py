@@ -147,3 +147,19 @@ def test_outputs_follow_the_umask(tmp_path: Path) -> None:
         os.umask(old)
     for name in ("jkra-16-301.json", "jkra-16-301.bib", "graph.json"):
         assert (tmp_path / "refs" / name).stat().st_mode & 0o777 == 0o644, name
+
+
+def test_two_case_reports_citing_one_unresolved_paper_share_it(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("REFKIT_CACHE_DIR", str(tmp_path / "cache"))
+    second = ROOT / "tests" / "data" / "articles" / "second-case.txt"
+    result = CliRunner().invoke(main, ["resolve", "--offline", str(SEED), str(second)])
+    assert result.exit_code == 0, result.output
+    query = CliRunner().invoke(main, ["query", "tacrolimus", "-f", "json"])
+    assert query.exit_code == 0, query.output
+    supports = json.loads(query.stdout)["supports"]
+    oddis = [s for s in supports if s["label"] == "Oddis 1999"]
+    assert len(oddis) == 1, [s["label"] for s in supports]
+    assert oddis[0]["cited_by"] == [{"article": "jkra-16-301", "n": 12}, {"article": "second-case", "n": 1}]
+    assert not oddis[0]["verified"]
