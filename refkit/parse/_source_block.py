@@ -43,6 +43,9 @@ _CHICAGO_TAIL = (
 _VANCOUVER_TAIL = rf"(?:^|[\s.,])\s*\(?{_DATE}\)?(?:\s*[;,:.]\s*|\s+){_VOLUME}{_ISSUE}\s*[:,]\s*{_PAGES}"
 _YEAR_LAST_TAIL = rf"(?:^|[\s.,])\s*{_VOLUME}{_ISSUE}\s*[:,]\s*{_PAGES}\s*(?:[.,;]\s*|\(\s*){_DATE}\s*\)?"
 _VOLUME_PAGES_TAIL = rf"(?:^|[\s.,])\s*{_VOLUME}{_ISSUE}\s*[:,]\s*{_PAGES}"
+# Volume and a page range set apart by a space only: "Acta Neuropathol. 82 239–259", "Aids 21 S3-18".
+# The range's dash is required: two bare numbers could be anything.
+_SPACED_TAIL = rf"(?:^|[\s.,])\s*{_VOLUME}{_ISSUE}\s+(?P<first>{_PAGE}){_DASH}(?P<last>{_PAGE})"
 
 # Tail forms, most specific first, each searched in the last stretch of the string only. Each says
 # what it cannot match without: the label "vol"/"Volume" (both hold "ol"), a year. A stretch that
@@ -60,6 +63,9 @@ _TAIL_FORMS = [
     (re.compile(rf"[;,]\s*{_DATE}\s*:\s*{_PAGES}{_TAIL_END}"), False, True),
     # Volume then pages, year elsewhere: "10:88-95", ", 41(3), 278-289", "Neuropsychologia 34, 247-261"
     (re.compile(_VOLUME_PAGES_TAIL + _TAIL_END), False, False),
+    (re.compile(_SPACED_TAIL + _TAIL_END), False, False),
+    # Volume and one page, a space apart, ending the string: "Bioinformatics 24 i49.", "BMC Bioinformatics 9 355."
+    (re.compile(rf"(?<=[A-Za-z.])\s+{_VOLUME}\s+(?P<first>{_PAGE})[.\s]*$"), False, False),
     # Pages alone, as chapters give them: "Springer, Berlin, pp 45-67", "pp. 45-67, 2008"
     (re.compile(rf"[\s.,;:]\s*pp?\.\s*{_PAGES}(?:[,.]?\s*\(?{_DATE}\)?)?{_TAIL_END}"), False, False),
     (re.compile(rf"[\s.,;:]\s*pp\s*{_PAGES}(?:[,.]?\s*\(?{_DATE}\)?)?{_TAIL_END}"), False, False),

@@ -96,7 +96,7 @@ def split_title_journal(middle: str) -> tuple[str, str]:
         cut = i
         break
     if cut is None:
-        return body.strip(_TITLE_TRIM), ""
+        return _split_unpunctuated(body.strip(_TITLE_TRIM))
     if skipped and body[cut + 1 : cut + 3].strip()[:1].islower():
         # No journal starts in lowercase: "… in the U.K. and U.S.A. Lancet" ends its title at "U.S.A."
         later = [i for i in skipped if body[i + 1 : i + 3].strip()[:1].isupper()]
@@ -113,3 +113,28 @@ def _journal(text: str) -> str:
     if ". " in journal and text.rstrip(" ,;:").endswith("."):
         journal += "."  # "J. Biol. Chem.": the last dot belongs to the abbreviation
     return journal
+
+
+def _split_unpunctuated(body: str) -> tuple[str, str]:
+    """``Title in lower case J Infect Dis``: a title and journal with nothing printed between them.
+
+    Journal names are capitalised word by word (``Mind & Language``, ``Prostaglandins Leukotrienes
+    and Essential Fatty Acids``) and a sentence-case title is not, so the journal is the run of
+    capitalised words that ends the text, after the last word of the title that is not. A text
+    capitalised throughout gives no split (a Title Case title alone).
+    """
+    words = body.split(" ")
+    i = len(words)
+    while i > 0:
+        word = words[i - 1]
+        if word[:1].isupper() and not any(c.isdigit() for c in word):
+            i -= 1
+        elif word in _JOURNAL_FUNCTION_WORDS and i < len(words):
+            i -= 1
+        else:
+            break
+    while i < len(words) and words[i] in _JOURNAL_FUNCTION_WORDS:
+        i += 1
+    if i == 0 or i == len(words) or not (words[i - 1][:1].islower() or words[i - 1].isdigit()):
+        return body, ""
+    return " ".join(words[:i]).strip(_TITLE_TRIM), " ".join(words[i:])

@@ -198,7 +198,7 @@ def _parse_into(ref: Reference, text: str) -> None:
             title, journal = split_title_journal(middle)
             ref.journal = journal if journal and ":" not in journal else None  # not "New York: Wiley"
         else:
-            title = first_sentence(middle)
+            title, ref.journal = _title_and_bare_journal(middle)
         ref.title = title or None
         if not ref.authors:
             ref.warnings.append("no authors found")
@@ -242,6 +242,30 @@ def _parse_into(ref: Reference, text: str) -> None:
         ref.warnings.append("no title found")
 
 
+# A date closing a reference that prints no volume or pages: "Nat Struct Biol, 1997.", "Phys Med Biol 2008;"
+_TRAILING_DATE = re.compile(rf"[\s.,;(]*\b{YEAR}[a-z]?(?:\s+{MONTH}(?:\s+\d{{1,2}})?)?\)?[\s.,;]*$")
+_MAX_BARE_JOURNAL_WORDS = 12
+
+
+def _title_and_bare_journal(middle: str) -> tuple[str, str | None]:
+    """Title and journal of a reference that prints no volume or pages (``Title. J Neurosci.``).
+
+    What follows the title is a journal only when it reads as a name: no colon (``New York:
+    Wiley`` is a publisher), no digits (``2nd ed.``), a capital first, a few words.
+    """
+    body = _TRAILING_DATE.sub("", middle)
+    title, journal = split_title_journal(body)
+    if (
+        journal
+        and ":" not in journal
+        and not any(c.isdigit() for c in journal)
+        and journal[0].isupper()
+        and len(journal.split()) <= _MAX_BARE_JOURNAL_WORDS
+    ):
+        return title, journal
+    return first_sentence(middle), None
+
+
 def _extend_author_block(text: str, pos: int, authors: list[Author]) -> int:
     """Read on past names the strict parser could not read, up to a clear end of the author list.
 
@@ -257,6 +281,8 @@ def _extend_author_block(text: str, pos: int, authors: list[Author]) -> int:
     if not stop or stop.start() == 0:
         return pos
     segment = rest[: stop.start()]
+    if _YEAR_ANYWHERE.search(segment):
+        return pos  # "Matz N.G., 1985. Title In Title Case: …": a year closed the list already
     if _LOWER_WORD.search(segment):
         # "…, Erikson P, ISPOR Task Force for Translation and Cultural Adaptation: Principles…"
         group = segment.strip(" ,;&")
