@@ -40,6 +40,11 @@ _CHICAGO_TAIL = (
     rf"(?:^|[\s.,])\s*{_VOLUME}(?:,?\s*(?:[Nn]o\.?|[Ii]ssue)\s*(?P<issue>[\w-]{{1,10}}))?"
     rf"\s*\(\s*(?:{MONTH}\s*)?(?:\d{{1,2}},?\s*)?(?P<year>{YEAR})\s*\)\s*:\s*{_PAGES}"
 )
+# ACM: "Cell. 119, (2004), 941–953", "Surg. 131, 4 (Aug. 2003), 986–993"
+_DATE_BETWEEN_TAIL = (
+    rf"(?:^|[\s.,])\s*{_VOLUME}(?:,\s*(?P<issue>\w{{1,6}}))?,?\s*\(\s*(?:{MONTH}\s*)?(?:\d{{1,2}},?\s*)?"
+    rf"(?P<year>{YEAR})\s*\),\s*{_PAGES}"
+)
 _VANCOUVER_TAIL = rf"(?:^|[\s.,])\s*\(?{_DATE}\)?(?:\s*[;,:.]\s*|\s+){_VOLUME}{_ISSUE}\s*[:,]\s*{_PAGES}"
 _YEAR_LAST_TAIL = rf"(?:^|[\s.,])\s*{_VOLUME}{_ISSUE}\s*[:,]\s*{_PAGES}\s*(?:[.,;]\s*|\(\s*){_DATE}\s*\)?"
 _VOLUME_PAGES_TAIL = rf"(?:^|[\s.,])\s*{_VOLUME}{_ISSUE}\s*[:,]\s*{_PAGES}"
@@ -55,6 +60,7 @@ _TAIL_FORMS = [
     (re.compile(_LABELLED_TAIL + _TAIL_END), True, False),
     (re.compile(_LABELLED_DATED_TAIL + _TAIL_END), True, True),
     (re.compile(_CHICAGO_TAIL + _TAIL_END), False, True),
+    (re.compile(_DATE_BETWEEN_TAIL + _TAIL_END), False, True),
     # Vancouver/BMC/AMA: "Lancet. 2003; 362:971–82", "J 2008, 28(53):14329-40", "Lancet 2003, 362, 971"
     (re.compile(_VANCOUVER_TAIL + _TAIL_END), False, True),
     # Year after pages: "27:102-110. 1996", "65:117-134, 1993", "38, 452-460 (2007)"
@@ -64,7 +70,7 @@ _TAIL_FORMS = [
     # Volume then pages, year elsewhere: "10:88-95", ", 41(3), 278-289", "Neuropsychologia 34, 247-261"
     (re.compile(_VOLUME_PAGES_TAIL + _TAIL_END), False, False),
     (re.compile(_SPACED_TAIL + _TAIL_END), False, False),
-    # Volume and one page, a space apart, ending the string: "Bioinformatics 24 i49.", "BMC Bioinformatics 9 355."
+    # Volume and one page a space apart, ending the string: "Bioinformatics 24 i49.", "Biol 9 355."
     (re.compile(rf"(?<=[A-Za-z.])\s+{_VOLUME}\s+(?P<first>{_PAGE})[.\s]*$"), False, False),
     # Pages alone, as chapters give them: "Springer, Berlin, pp 45-67", "pp. 45-67, 2008"
     (re.compile(rf"[\s.,;:]\s*pp?\.\s*{_PAGES}(?:[,.]?\s*\(?{_DATE}\)?)?{_TAIL_END}"), False, False),

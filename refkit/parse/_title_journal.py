@@ -78,6 +78,9 @@ def split_title_journal(middle: str) -> tuple[str, str]:
         title = quoted.group("title") or quoted.group("single")
         return title.strip(_TITLE_TRIM), _journal(middle[quoted.end() :])
     body = middle.rstrip(" .,;:")
+    comma = _comma_split(body)
+    if comma:
+        return comma
     cut = None
     skipped: list[int] = []
     for m in reversed(list(BOUNDARY.finditer(body))):
@@ -127,9 +130,8 @@ def _split_unpunctuated(body: str) -> tuple[str, str]:
     i = len(words)
     while i > 0:
         word = words[i - 1]
-        if word[:1].isupper() and not any(c.isdigit() for c in word):
-            i -= 1
-        elif word in _JOURNAL_FUNCTION_WORDS and i < len(words):
+        capitalised = word[:1].isupper() and not any(c.isdigit() for c in word)
+        if capitalised or (word in _JOURNAL_FUNCTION_WORDS and i < len(words)):
             i -= 1
         else:
             break
@@ -138,3 +140,51 @@ def _split_unpunctuated(body: str) -> tuple[str, str]:
     if i == 0 or i == len(words) or not (words[i - 1][:1].islower() or words[i - 1].isdigit()):
         return body, ""
     return " ".join(words[:i]).strip(_TITLE_TRIM), " ".join(words[i:])
+
+
+def _journal_like(text: str) -> bool:
+    """Every word capitalised, a dotted abbreviation or a small word; no digits (``J. Consult.
+    Clin. Psychol.``, ``Studies in Family Planning``)."""
+    words = text.split()
+    return bool(words) and words[0][:1].isupper() and all(
+        (w[:1].isupper() or w in _JOURNAL_FUNCTION_WORDS) and not any(c.isdigit() for c in w) for w in words
+    )
+
+
+def _comma_split(body: str) -> tuple[str, str] | None:
+    """``Title, J. Consult. Clin. Psychol.`` (physics styles): title and journal split by a comma.
+
+    Taken only when the title before the last comma holds no sentence end and what follows the
+    comma reads as a journal name.
+    """
+    i = body.rfind(", ")
+    if i <= 0:
+        return None
+    title, journal = body[:i], body[i + 2 :]
+    if not _journal_like(journal) or BOUNDARY.search(title) or not _LOWER_RUN.search(title):
+        return None
+    if BOUNDARY.search(journal.rstrip(".")):
+        return None  # "…, Poland. J Appl Ecol": a sentence ends after the comma, the usual split holds
+    return title.strip(_TITLE_TRIM), _journal(journal)
+
+
+# A sentence-case stretch: two lowercase words in a row (a title, not a list of names).
+_LOWER_RUN = re.compile(r"(?<!\S)[a-z][a-z-]*\s+[a-z][a-z-]*(?!\S)")
+
+
+_MAX_JOURNAL_ALONE_WORDS = 6
+
+
+def journal_alone(text: str) -> bool:
+    """Whether the whole text between authors and volume reads as a journal, not a title.
+
+    Styles without titles (RSC, ACS: ``Authors, Nephrol Dial Transplant, 2008, 23, 1569``) leave
+    only the journal there. A name in capitalised words, without a sentence-case run, is taken
+    as the journal; a title in Title Case of a few words would be too, so the length is bounded.
+    """
+    return (
+        _journal_like(text)
+        and not _LOWER_RUN.search(text)
+        and len(text.split()) <= _MAX_JOURNAL_ALONE_WORDS
+        and not text.isupper()
+    )

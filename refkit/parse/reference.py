@@ -25,7 +25,7 @@ import re
 from refkit.model import Author, Reference
 from refkit.parse._identifiers import take_identifiers, take_links
 from refkit.parse._source_block import MONTH, YEAR, expand_last_page, match_source_block
-from refkit.parse._title_journal import BOUNDARY, first_sentence, split_title_journal
+from refkit.parse._title_journal import BOUNDARY, first_sentence, journal_alone, split_title_journal
 from refkit.parse.names import parse_author_block
 
 __all__ = ["MAX_REFERENCE_CHARS", "drop_invisible", "expand_last_page", "join_lines", "parse_reference"]
@@ -233,7 +233,15 @@ def _parse_into(ref: Reference, text: str) -> None:
         group, middle = _group_author(middle)
         if group:
             ref.authors = [group]
+    dated = _TRAILING_DATE.search(middle)
+    dated_year = int(_YEAR_ANYWHERE.search(dated.group()).group(1)) if dated and dated.start() > 0 else None
+    if dated and dated_year and (year is None or dated_year == year):
+        # "Nat Neurosci. 2000. Vol. 3, p. 1027": the date printed again before the volume
+        ref.year = year = dated_year
+        middle = middle[: dated.start()]
     title, journal = split_title_journal(middle)
+    if not journal and title and journal_alone(title):
+        title, journal = "", title  # "J. Bagshaw and M. E. Heaton, Nephrol Dial Transplant, 2008, 23, 1569"
     ref.title = title or None
     ref.journal = journal or None
     if not ref.authors:

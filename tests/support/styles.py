@@ -62,7 +62,8 @@ def _scored(name: str, gold: dict[str, Any], raw: str) -> bool:
         return False
     if name == "last_page":
         first = gold.get("first_page")
-        return bool(first) and re.search(re.escape(str(first)) + r"\s*[-\u2010-\u2015\u2212]\s*\w", raw) is not None
+        printed = re.escape(str(first)) + r"\s*[-\u2010-\u2015\u2212]\s*\w"
+        return bool(first) and re.search(printed, raw) is not None
     return True
 
 
