@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import re
 
-YEAR = r"(?:1[6-9]\d\d|20[0-4]\d)"
+from refkit.dates import YEAR
+
+__all__ = ["MONTH", "YEAR", "match_source_block"]
+
 MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Spring|Summer|Fall|Autumn|Winter)[a-z]*\.?"
 _DATE = (
     rf"(?P<year>{YEAR})[a-z]?(?:\s+{MONTH}(?:\s*\d{{1,2}})?"
@@ -120,18 +123,3 @@ def match_source_block(text: str, start: int) -> tuple[re.Match[str] | None, int
                 tail_start += 1
             return last, max(tail_start, start)
     return None, len(text)
-
-
-def expand_last_page(first: str | None, last: str | None) -> str | None:
-    """``971``–``82`` → ``982``; ``1380``–``4`` → ``1384``; other forms as printed."""
-    if not first or not last:
-        return last
-    if not first.isdigit():
-        # lettered pages are kept as printed (S39–S45, S51–57, D387–92), a letter suffix dropped (544S–548S)
-        return last.rstrip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") or last
-    if last.isdigit():
-        if len(last) < len(first):
-            expanded = first[: len(first) - len(last)] + last
-            return expanded if int(expanded) >= int(first) else last
-        return last
-    return last

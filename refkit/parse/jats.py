@@ -15,6 +15,7 @@ import defusedxml.ElementTree as SafeET
 
 from refkit.errors import RefkitError
 from refkit.model import Article, Author, Caption, Reference
+from refkit.pages import expand_last_page
 from refkit.parse.reference import parse_reference
 
 _XML_START = re.compile(
@@ -305,19 +306,12 @@ def _citation_fields(citation: Element) -> dict[str, object]:
         "volume": _value(citation, "volume"),
         "issue": _value(citation, "issue"),
         "first_page": first_page,
-        "last_page": _expand_last_page(first_page, _value(citation, "lpage")),
+        "last_page": expand_last_page(first_page, _value(citation, "lpage")),
         "doi": ids.get("doi"),
         "pmid": ids.get("pmid"),
         "pmcid": ids.get("pmcid") or ids.get("pmc"),
         "url": url,
     }
-
-
-def _expand_last_page(first: str | None, last: str | None) -> str | None:
-    """``971``–``82`` → ``982``: an abbreviated last page takes the first page's leading digits."""
-    if first and last and first.isdigit() and last.isdigit() and len(last) < len(first):
-        return first[: len(first) - len(last)] + last
-    return last
 
 
 def _vancouver(fields: dict[str, object]) -> str:

@@ -23,8 +23,9 @@ from __future__ import annotations
 import re
 
 from refkit.model import Author, Reference
+from refkit.pages import expand_last_page
 from refkit.parse._identifiers import take_identifiers, take_links
-from refkit.parse._source_block import MONTH, YEAR, expand_last_page, match_source_block
+from refkit.parse._source_block import MONTH, YEAR, match_source_block
 from refkit.parse._title_journal import BOUNDARY, first_sentence, journal_alone, split_title_journal
 from refkit.parse.names import parse_author_block
 

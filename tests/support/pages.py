@@ -84,7 +84,7 @@ def score_page(article: Article, gold: dict[str, Any], score: PagesScore, page: 
                 ok = ref is not None and ref.links == expected
             else:
                 key = "title" if name == "title_strict" else name
-                ok = ref is not None and field_matches(key, reference_field(ref, key), expected)
+                ok = ref is not None and field_matches(key, reference_field(ref, key), expected, g.get("first_page"))
             score.correct[name] += ok
             if not ok and name not in ("links", "title_strict"):
                 score.misses.append({"page": page, "n": g["n"], "field": name,

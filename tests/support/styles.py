@@ -72,7 +72,7 @@ def _right(name: str, got: Any, gold: dict[str, Any]) -> bool:
         return any(
             field_matches(name, got, gold[key]) for key in ("journal", "journal_abbrev") if gold.get(key)
         )
-    return field_matches(name, got, gold[name])
+    return field_matches(name, got, gold[name], gold.get("first_page"))
 
 
 def score_styles(
