@@ -84,7 +84,8 @@ def score_page(article: Article, gold: dict[str, Any], score: PagesScore, page: 
                 ok = ref is not None and ref.links == expected
             else:
                 key = "title" if name == "title_strict" else name
-                ok = ref is not None and field_matches(key, reference_field(ref, key), expected, g.get("first_page"))
+                got = reference_field(ref, key) if ref is not None else None
+                ok = ref is not None and field_matches(key, got, expected, g.get("first_page"))
             score.correct[name] += ok
             if not ok and name not in ("links", "title_strict"):
                 score.misses.append({"page": page, "n": g["n"], "field": name,
