@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from refkit.dates import YEAR_RE
 from refkit.model import Article, Author, Caption, Reference
 from refkit.parse.reference import drop_invisible, parse_reference
 from refkit.parse.sections import (
@@ -27,6 +28,7 @@ from refkit.parse.sections import (
     split_inline_residue,
     split_lines,
 )
+from refkit.text import fold_words
 
 
 def parse_article(text: str, source: str | None = None) -> Article:
@@ -76,7 +78,6 @@ MAX_REFERENCE = 5_000  # the longest real references run to about 2,000 characte
 _MAX_ITEM_LINES = 40  # a wrapped reference takes a few lines; forty lines are no longer one item
 _MAX_JUMP = 5  # a copy may lose an item or two; a bigger jump is not the next reference
 _MAX_PREAMBLE = 6  # non-blank lines tolerated between a heading and the first item
-_YEAR = re.compile(r"(?<!\d)(?:1[6-9]\d\d|20\d\d)(?!\d)")
 
 
 # A number alone on its line, its reference on the next lines (a copied table of labels and texts).
@@ -204,7 +205,7 @@ def find_reference_section(lines: list[Line]) -> ReferenceSection | None:
             i += 1
             continue
         if len(section.items) >= 3 and (best is None or len(section.items) > len(best.items)):
-            with_year = sum(1 for item in section.items if _YEAR.search(item.text))
+            with_year = sum(1 for item in section.items if YEAR_RE.search(item.text))
             if with_year >= 0.6 * len(section.items):
                 best = section
         i = max(section.end, i + 1)
@@ -410,7 +411,6 @@ def _list_goes_on(lines: list[Line], i: int, current: ReferenceItem, strict: boo
 _VOLUME_PART = re.compile(
     r"^(?:volume|vol|v)\.?\s*(?P<volume>[A-Z]?\d[\w-]{0,11})\s*(?:\((?P<issue>[^()]{1,20})\))?", re.IGNORECASE
 )
-_YEAR_IN = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
 _CITATION_LINE = re.compile(
     r"^(?P<journal>[A-Z][^.;:]{2,80}?)\.?\s+(?P<year>(?:1[89]|20)\d\d)(?:\s+[A-Z][a-z]{2}(?:\s+\d{1,2})?)?;"
     r"\s*(?P<volume>[\w-]{1,12})\s*(?:\((?P<issue>[^()]{1,20})\))?\s*:\s*(?P<page>[A-Za-z]?\d+)"
@@ -447,15 +447,11 @@ def _read_header(article: Article, lines: list[Line]) -> None:
                 article.doi = doi.group(0).rstrip(".,;)")
     if not article.title:
         for text in texts:
-            if (text.count(">") < 2 and _fold_label(text) not in _LABELS and not is_furniture(text)
+            if (text.count(">") < 2 and fold_words(text) not in _LABELS and not is_furniture(text)
                     and len(text.split()) >= 3 and not text.endswith(".") and not _DOI.search(text)
                     and not _CITATION_LINE.match(text)):
                 article.title = text
                 break
-
-
-def _fold_label(text: str) -> str:
-    return " ".join(re.sub(r"[^\w]+", " ", text.casefold()).split())
 
 
 def _read_breadcrumb(article: Article, text: str) -> None:
@@ -466,20 +462,20 @@ def _read_breadcrumb(article: Article, text: str) -> None:
             continue
         article.volume = m.group("volume")
         article.issue = m.group("issue").strip() if m.group("issue") else None
-        year = _YEAR_IN.search(part[m.end() :])
+        year = YEAR_RE.search(part[m.end() :])
         if year:
-            article.year = int(year.group(1))
-        if i > 0 and _fold_label(parts[i - 1]) not in _LABELS:
+            article.year = int(year.group())
+        if i > 0 and fold_words(parts[i - 1]) not in _LABELS:
             article.journal = parts[i - 1]
         return
-    if len(parts) > 1 and _fold_label(parts[0]) == "journal list":  # no volume part: the journal still is
+    if len(parts) > 1 and fold_words(parts[0]) == "journal list":  # no volume part: the journal still is
         article.journal = parts[1]
 
 
 def _read_byline(article: Article, text: str) -> bool:
     """``Ahn, Song, Hwang, and Kim: A Case of …`` → family names and the title."""
     names, sep, title = text.partition(": ")
-    if not sep or not title.strip() or len(names) > 400 or _fold_label(names) in _LABELS:
+    if not sep or not title.strip() or len(names) > 400 or fold_words(names) in _LABELS:
         return False
     parts = [p.strip() for p in _NAME_SPLIT.split(names.strip()) if p.strip()]
     authors: list[Author] = []
