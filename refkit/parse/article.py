@@ -69,7 +69,8 @@ _NUMBERED = re.compile(
     r"|(?P<dot>\d{1,5})\.(?!\d)"
     r"|(?P<close>\d{1,5})\)|(?P<dash>\d{1,5})(?=[ \t]*[-–—][ \t])|(?P<tab>\d{1,5})(?=\t)"
     r"|(?P<bare>\d{1,5})(?=[ \u00a0]+[^\W\d]))(?:[ \t]*[-–—](?=[ \t]))?[ \t\u00a0\u200b]*"
-    r"(?=[^\s\d:;,.)\]/–-]|\d{1,5}\s+[^\W\d])"  # an item starts with a name or a title, not ":1163"
+    # an item starts with a name or a title, not ":1163"; or with a second number ("14\t18. Smith J")
+    r"(?=[^\s\d:;,.)\]/–-]|\d{1,5}\s+[^\W\d]|\d{1,4}[.)]\s+[^\W\d])"
 )
 # "1<TAB>" and "1 " are one family: a copy may turn a tab into spaces on some lines only.
 _STYLE_FAMILY = {"bracket": "bracket", "paren": "paren", "dot": "dot", "close": "close", "tab": "bare",
@@ -235,10 +236,17 @@ def split_items(lines: list[Line], start: int, strict_start: bool) -> ReferenceS
         found = numbering(text)
         if found and current is not None and _wrapped_number(lines, i, current, found):
             found = None  # "… Millennium Development Goal" / "5. Lancet. 2010;375:1609-23."
-        if found and _continues(current, found, strict_start and current is None):
+        starts = found and _continues(current, found, strict_start and current is None)
+        if found and (starts or _restarts(lines, i, current, found)):
             n, style, at = found
+            if current is not None and _STYLE_FAMILY[style] != _STYLE_FAMILY[current.style]:
+                style = current.style  # "14\t18. Smith J" in a list of "13.": the list keeps its numbering
             if current is not None and n != current.n + 1:
-                warnings.append(f"reference numbering jumps from {current.n} to {n}")
+                warnings.append(_numbering_warning(current.n, n))
+            second = _SECOND_NUMBER.match(text, at)
+            if second:  # "14\t18. Smith J": a stray number the PDF left before the reference
+                warnings.append(f"reference {n}: dropped a second number {text[at:second.end()].strip()!r}")
+                at = second.end()
             items.append(ReferenceItem(n, style, i, [text[at:]]))
             blank_before = False
             continue
@@ -284,6 +292,51 @@ def split_items(lines: list[Line], start: int, strict_start: bool) -> ReferenceS
     if not items:
         return None
     return ReferenceSection(None, items, end, warnings)
+
+
+# A second number right after the item's own: "14\t18. Smith J" (not a title's year: "1. 2017 European…").
+_SECOND_NUMBER = re.compile(r"(?:\d{1,3}[.)]|\d{1,4}\t)[ \t]+(?=[^\W\d])")
+_LOOK_AHEAD_LINES = 10
+
+
+def _numbering_warning(previous: int, n: int) -> str:
+    if n == previous:
+        return f"reference number {n} repeated"
+    if n < previous:
+        return f"reference numbering goes back from {previous} to {n}"
+    return f"reference numbering jumps from {previous} to {n}"
+
+
+def _restarts(lines: list[Line], i: int, current: ReferenceItem | None, found: tuple[int, str, int]) -> bool:
+    """Whether a number out of sequence still starts the next reference (it must never fold into one).
+
+    Copies repeat a number, skip some, put two out of order or carry a wrong one from a PDF. Such a
+    number starts an item when the current item reads as finished and the numbering goes on around
+    it: the number is near the current one, or the next number of the same kind follows it (``23``
+    then ``24``), or (for marked numbers: ``12.``, ``[12]``) the next one follows the current item's.
+    A line inside a reference that starts with a number (``16 patients with…``, ``(2003). Title``)
+    does neither, or reads as a year.
+    """
+    if current is None:
+        return False
+    n, style, _ = found
+    family = _STYLE_FAMILY[style]
+    if not _is_finished(split_inline_residue(current.pieces[-1])[0]):
+        return False
+    if family != _STYLE_FAMILY[current.style]:
+        # "14\t18. Smith J" in a list numbered "13.": a tab sets a number apart as nothing in a text does
+        return style == "tab" and n == current.n + 1
+    if abs(n - current.n) <= _MAX_JUMP:
+        return True
+    if YEAR_RE.fullmatch(str(n)):
+        return False  # "(2003). Title…": a year opening a wrapped line, not the 2003rd reference
+    for j in range(i + 1, min(i + 1 + _LOOK_AHEAD_LINES, len(lines))):
+        later = numbering(lines[j].text)
+        if later and _STYLE_FAMILY[later[1]] == family:
+            m = later[0]  # 23 then 24; or 51 standing for 15 between 14 and 16
+            near = family != "bare" and abs(m - current.n) <= _MAX_JUMP + 1
+            return m == n + 1 or m == current.n + 2 or near
+    return False
 
 
 def _wrapped_number(lines: list[Line], i: int, current: ReferenceItem, found: tuple[int, str, int]) -> bool:
