@@ -107,7 +107,7 @@ def test_a_stray_number_line_is_not_a_reference(style):
 
 def test_a_year_opening_a_wrapped_line_is_not_a_number():
     lines = ["(1) " + REFS[0], "(2) Agrawal D, Chen T, Irby R, et al.",
-             "(2003). Osteopontin identified as colon cancer tumor progression marker. C R Biol, 326, 1041-1043.",
+             "(2003). Osteopontin identified as a colon cancer progression marker. C R Biol, 326, 1041-3.",
              "(3) " + REFS[2]]
     article = parse_article(_page(lines))
     assert [r.n for r in article.references] == [1, 2, 3]

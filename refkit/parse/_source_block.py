@@ -29,26 +29,30 @@ _TAIL_END = r"[\s.,;:(\[]*$"
 # Where a source block may stop when notes follow it ("…:2337-43. discussion 2320", ", 1-9").
 _TAIL_STOP = r"(?=[.,;]\s|\s*[(\[]|\s*$|\s+[a-z])"
 
+# "vol. 12", "Volume 12", "v.12" (Brazilian and Portuguese styles); "no. 3", "Issue 3", "n° 3", "n. 3"
+_VOL_LABEL = r"(?:[Vv]ol\.?|Volume|v\.)"
+_NO_LABEL = r"(?:[Nn]o\.?|[Ii]ssue|[Nn][°º]\.?|n\.)"
 _LABELLED_TAIL = (
-    rf"(?:^|[\s.,])\s*(?:[Vv]ol\.?|Volume)\s*{_VOLUME}(?:,?\s*(?:[Nn]o\.?|[Ii]ssue)\s*(?P<issue>[\w-]{{1,10}}))?"
+    rf"(?:^|[\s.,])\s*{_VOL_LABEL}\s*{_VOLUME}(?:,?\s*{_NO_LABEL}\s*(?P<issue>[\w-]{{1,10}}))?"
     rf",?\s*{_PAGES}(?:,?\s*(?:{MONTH}\s*)?(?:\d{{1,2}},?\s*)?(?P<year>{YEAR}))?"
 )
 # MLA: "vol. 138, no. 11, Nov. 2008, pp. 2222-28"
 _LABELLED_DATED_TAIL = (
-    rf"(?:^|[\s.,])\s*(?:[Vv]ol\.?|Volume)\s*{_VOLUME}(?:,?\s*(?:[Nn]o\.?|[Ii]ssue)\s*(?P<issue>[\w-]{{1,10}}))?"
+    rf"(?:^|[\s.,])\s*{_VOL_LABEL}\s*{_VOLUME}(?:,?\s*{_NO_LABEL}\s*(?P<issue>[\w-]{{1,10}}))?"
     rf",\s*(?:{MONTH}\s*)?(?:\d{{1,2}},?\s*)?(?P<year>{YEAR}),?\s*{_PAGES}"
 )
-# Chicago: "Lancet 362, no. 9388 (2003): 971–82", "Lancet 362 (Sept. 2003): 971"
+# Chicago: "Lancet 362, no. 9388 (2003): 971–82", "Lancet 362 (Sept. 2003): 971";
+# Elsevier: "Lancet 362 (2003) 971–982"
 _CHICAGO_TAIL = (
-    rf"(?:^|[\s.,])\s*{_VOLUME}(?:,?\s*(?:[Nn]o\.?|[Ii]ssue)\s*(?P<issue>[\w-]{{1,10}}))?"
-    rf"\s*\(\s*(?:{MONTH}\s*)?(?:\d{{1,2}},?\s*)?(?P<year>{YEAR})\s*\)\s*:\s*{_PAGES}"
+    rf"(?:^|[\s.,])\s*{_VOLUME}(?:,?\s*{_NO_LABEL}\s*(?P<issue>[\w-]{{1,10}}))?"
+    rf"\s*\(\s*(?:{MONTH}\s*)?(?:\d{{1,2}},?\s*)?(?P<year>{YEAR})\s*\)\s*[:,]?\s*{_PAGES}"
 )
 # ACM: "Cell. 119, (2004), 941–953", "Surg. 131, 4 (Aug. 2003), 986–993"
 _DATE_BETWEEN_TAIL = (
     rf"(?:^|[\s.,])\s*{_VOLUME}(?:,\s*(?P<issue>\w{{1,6}}))?,?\s*\(\s*(?:{MONTH}\s*)?(?:\d{{1,2}},?\s*)?"
     rf"(?P<year>{YEAR})\s*\),\s*{_PAGES}"
 )
-_VANCOUVER_TAIL = rf"(?:^|[\s.,])\s*\(?{_DATE}\)?(?:\s*[;,:.]\s*|\s+){_VOLUME}{_ISSUE}\s*[:,]\s*{_PAGES}"
+_VANCOUVER_TAIL = rf"(?:^|[\s.,])\s*\(?{_DATE}\)?(?:\s*[;,:.]\s*|\s+){_VOLUME}{_ISSUE}\s*[:,;]\s*{_PAGES}"
 _YEAR_LAST_TAIL = rf"(?:^|[\s.,])\s*{_VOLUME}{_ISSUE}\s*[:,]\s*{_PAGES}\s*(?:[.,;]\s*|\(\s*){_DATE}\s*\)?"
 _VOLUME_PAGES_TAIL = rf"(?:^|[\s.,])\s*{_VOLUME}{_ISSUE}\s*[:,]\s*{_PAGES}"
 # Volume and a page range set apart by a space only: "Acta Neuropathol. 82 239–259", "Aids 21 S3-18".
@@ -80,6 +84,8 @@ _TAIL_FORMS = [
     (re.compile(rf"[\s.,;:]\s*pp\s*{_PAGES}(?:[,.]?\s*\(?{_DATE}\)?)?{_TAIL_END}"), False, False),
     # Year and volume without pages: "Lancet 2003;362."
     (re.compile(rf"(?:^|[\s.,])\s*{_DATE}\s*[;,:]\s*{_VOLUME}{_ISSUE}{_TAIL_END}"), False, True),
+    # A volume alone after the journal: "Lancet, 362." (not a year: "London, 2003.")
+    (re.compile(rf"(?<=[A-Za-z.]),\s+(?!{YEAR}\b)(?P<volume>\d{{1,4}})[.\s]*$"), False, False),
     # Volume(issue) then year: "Nature 451(7), 2008"
     (re.compile(rf"(?:^|[\s.,])\s*{_VOLUME}{_ISSUE}\s*[.,]?\s*\(?{_DATE}\)?{_TAIL_END}"), False, True),
 ]
@@ -104,7 +110,7 @@ def match_source_block(text: str, start: int) -> tuple[re.Match[str] | None, int
     """
     window = max(start, len(text) - _TAIL_WINDOW)
     strict_from = max(window, len(text) - 80)
-    labelled = text.find("ol", strict_from) >= 0  # "vol", "Vol", "Volume"
+    labelled = text.find("ol", strict_from) >= 0 or text.find("v.", strict_from) >= 0  # "vol", "Volume", "v."
     dated = _YEAR_HINT.search(text, strict_from) is not None
     for pattern in _TAILS_FOR[labelled, dated]:  # strict forms end the string; they need a short window only
         m = pattern.search(text, strict_from)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 
+from refkit.dates import YEAR
 from refkit.model import Author
 
 # Letter classes built from Unicode case data so that Senécal, Pawlęga and Łukasz are names too.
@@ -156,6 +157,15 @@ def _read_list(
             break
         sep = _SEPARATOR.match(text, pos)
         if not sep:
+            if m.re is _FAMILY_INITIALS and "." in m.group("given"):
+                # "Dalakas M.C. Hohlfeld R. Plotz P.H. & Miller F.W. 2003": names without commas
+                spaced, end = _spaced_run(text, pos)
+                authors.extend(Author(s.group("family"), _given(s.group("given"))) for s in spaced)
+                pos = end if spaced else pos
+                if spaced:
+                    etal = _ET_AL.match(text, pos)
+                    if etal:
+                        et_al, pos = True, etal.end()
             break
         if (m.re is _INITIALS_FAMILY or m.re is _INITIALS_ONLY[0]) and "." in m.group("given"):
             # "J. H. Holmes, A. Lee, Should I stay…": after dotted initials first, so are the next names
@@ -164,6 +174,33 @@ def _read_list(
         # A separator only counts if another name follows it; otherwise the list ended before it.
         m = _match_name(text, sep.end(), forms)
     return authors, et_al, pos
+
+
+_SPACE_SEPARATOR = re.compile(r"\s+(?:(?:and|&)\s+)?|\s*&\s*")
+# What closes a list of names printed without commas: a year, a bracket, "et al".
+_SPACED_LIST_END = re.compile(rf"\s*(?:\(?{YEAR}(?!\d)|\(|,?\s*et\.?\s*al)")
+
+
+def _spaced_run(text: str, pos: int) -> tuple[list[re.Match[str]], int]:
+    """More ``Family I.I.`` names after ``pos`` set apart by spaces alone (or ``&``).
+
+    Taken only as a whole and only when a year (or ``(``, *et al.*) closes the run:
+    ``Smith J. Vitamin D. Lancet`` reads "Vitamin D." as a name, and is refused by what follows.
+    """
+    names: list[re.Match[str]] = []
+    end = pos
+    while True:
+        sep = _SPACE_SEPARATOR.match(text, end)
+        if not sep:
+            break
+        m = _FAMILY_INITIALS.match(text, sep.end())
+        if not m or "." not in m.group("given"):
+            break
+        names.append(m)
+        end = m.end()
+    if names and _SPACED_LIST_END.match(text, end):
+        return names, end
+    return [], pos
 
 
 def parse_authors(text: str) -> tuple[list[Author], bool]:

@@ -21,6 +21,7 @@ It never raises: a string it cannot split keeps its ``raw`` text and gets a warn
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from refkit.model import Author, Reference
 from refkit.pages import expand_last_page
@@ -34,7 +35,10 @@ __all__ = ["MAX_REFERENCE_CHARS", "drop_invisible", "expand_last_page", "join_li
 # Longest reference string worth parsing; beyond this the text is a segmentation accident.
 MAX_REFERENCE_CHARS = 4000
 
-_LEADING_NUMBER = re.compile(r"^\s*(?:\[\s*\d{1,4}\s*\]|\(\s*\d{1,4}\s*\)|\d{1,4}\s*[.)](?!\d)|\d{1,4}\t)\s*")
+# "[8]", "(8)", "8.", "8)", "8<TAB>", and "8 Dalakas MC" (a number, a space, a capital: not a year)
+_LEADING_NUMBER = re.compile(
+    r"^\s*(?:\[\s*\d{1,4}\s*\]|\(\s*\d{1,4}\s*\)|\d{1,4}\s*[.)](?!\d)|\d{1,4}\t|\d{1,3} (?=[A-Z]))\s*"
+)
 # End-of-line hyphen: join when a lowercase fragment continues in lowercase (opti-\nmization);
 # keep the hyphen before capitals and digits (Navarro-\nGarcia, TDP-\n43) and after capitals (IL-\nbeta).
 _BREAK_HYPHEN = re.compile(r"[-\u00ad][ \t]*\r?\n[ \t]*")
@@ -49,7 +53,9 @@ _TRAILING_NOTES = re.compile(
     r"(?:[.,]?\s*(?:\[?Epub\b[^\]]*\]?|\[[^\]]*\]"
     r"|\((?:in [A-Z][a-z]+|[A-Z][a-z]+ with [A-Z][a-z]+ abstract)\)"
     r"|Review|In press|Erratum[^.]*|Published online[^.]*|Article\b|Accessed\b[^.]*|Available (?:from|at)\b:?"
-    r"|\[?Internet\]?)\.?\s*)+$",
+    r"|\[?Internet\]?"
+    # "… 971-82. IF: 5,895", "Retrieved January 22, 2010", "Viewed 3 May 2011": numbers that are no field
+    r"|(?:IF|Impact factor)\s*[:=]?\s*\d[\d.,]*|(?:Retrieved|Viewed|Last accessed)\b.*)\.?\s*)+$",
     re.IGNORECASE,
 )
 
@@ -62,9 +68,10 @@ _IN_PRESS = re.compile(r"[\s.,;]*\(?\b(?:in press|forthcoming|accepted)\b\)?[\s.
 # Cheap test for whether the end of a reference may hold such notes at all.
 _NOTE_HINT = re.compile(
     r"\]|\)[\s.]*$|Epub|Review|[Pp]ress|Erratum|Published|Article|Accessed|Available|Internet"
+    r"|IF|[Ii]mpact|Retrieved|Viewed"
 )
 _NOTE_HINT_WORDS = ("Epub", "Review", "Press", "press", "Erratum", "Published", "Article", "Accessed",
-                    "Available", "Internet")
+                    "Available", "Internet", "IF", "mpact", "Retrieved", "Viewed")
 # "J Foo [Internet]. 2008": a medium note inside the source, not part of the journal's name.
 _MEDIUM_NOTE = re.compile(
     r"\s*\[(?:Internet|serial online|serial on the Internet|online|electronic resource"
@@ -148,6 +155,8 @@ def _parse_into(ref: Reference, text: str) -> None:
         ref.warnings.append(f"reference longer than {MAX_REFERENCE_CHARS} characters; parsed the start only")
         text = text[:MAX_REFERENCE_CHARS]
     text = drop_invisible(text)
+    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)  # "Sene\u0301cal" (decomposed) is "Senécal"
     if "\r" in text:  # a Windows copy: its line breaks are read as any other
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _LEADING_NUMBER.sub("", text, count=1)
@@ -172,7 +181,7 @@ def _parse_into(ref: Reference, text: str) -> None:
     ref.authors, ref.et_al = authors, et_al
     year = None
     head_year = _HEAD_YEAR.match(text, pos)
-    if head_year and not authors:
+    if head_year and (not authors or _year_opens_title(text, pos, head_year)):
         head_year = None
     if head_year:
         year = int(head_year.group("py") or head_year.group("by"))
@@ -273,6 +282,20 @@ def _title_and_bare_journal(middle: str) -> tuple[str, str | None]:
     ):
         return title, journal
     return first_sentence(middle), None
+
+
+def _year_opens_title(text: str, pos: int, head_year: re.Match[str]) -> bool:
+    """``Hohlfeld R. 2017 European League…``: a bare year after a closed author list, then a word.
+
+    Styles that print the year there set it apart (``Hohlfeld R. 2003. Title``, ``Wilson W 2003
+    Title`` with no stop before it); a sentence end before the year and none after it make the
+    year the title's first word.
+    """
+    if not head_year.group("by"):
+        return False
+    end = head_year.end("by")
+    closed = "." in text[max(0, pos - 1) : head_year.start("by")]  # the author block may end on its dot
+    return closed and text[end : end + 1] == " " and text[end + 1 : end + 2].isalnum()
 
 
 def _extend_author_block(text: str, pos: int, authors: list[Author]) -> int:
