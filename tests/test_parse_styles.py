@@ -20,89 +20,320 @@ SEED = "Polymyositis and dermatomyositis"
 # (string, first author, title, journal, year, volume, issue, first page, last page)
 FORMS = [
     # a style without titles (ACS, RSC, physics)
-    ("M. C. Dalakas and R. Hohlfeld, Lancet, 2003, 362, 971–982.",
-     "Dalakas", None, "Lancet", 2003, "362", None, "971", "982"),
+    (
+        "M. C. Dalakas and R. Hohlfeld, Lancet, 2003, 362, 971–982.",
+        "Dalakas",
+        None,
+        "Lancet",
+        2003,
+        "362",
+        None,
+        "971",
+        "982",
+    ),
     # the year after the volume, in brackets, before the pages (Elsevier)
-    (f"Dalakas MC, Hohlfeld R. {SEED}, Lancet 362 (2003) 971–982",
-     "Dalakas", SEED, "Lancet", 2003, "362", None, "971", "982"),
+    (
+        f"Dalakas MC, Hohlfeld R. {SEED}, Lancet 362 (2003) 971–982",
+        "Dalakas",
+        SEED,
+        "Lancet",
+        2003,
+        "362",
+        None,
+        "971",
+        "982",
+    ),
     # v./p./n° markers
-    (f"Dalakas MC, Hohlfeld R. {SEED}. Lancet, v.362, p.971-982, 2003.",
-     "Dalakas", SEED, "Lancet", 2003, "362", None, "971", "982"),
-    (f"Dalakas MC, Hohlfeld R. {SEED}. Lancet, v. 362, n° 9388, p. 971-982, 2003.",
-     "Dalakas", SEED, "Lancet", 2003, "362", "9388", "971", "982"),
+    (
+        f"Dalakas MC, Hohlfeld R. {SEED}. Lancet, v.362, p.971-982, 2003.",
+        "Dalakas",
+        SEED,
+        "Lancet",
+        2003,
+        "362",
+        None,
+        "971",
+        "982",
+    ),
+    (
+        f"Dalakas MC, Hohlfeld R. {SEED}. Lancet, v. 362, n° 9388, p. 971-982, 2003.",
+        "Dalakas",
+        SEED,
+        "Lancet",
+        2003,
+        "362",
+        "9388",
+        "971",
+        "982",
+    ),
     # semicolons between volume and pages
-    (f"Dalakas MC, Hohlfeld R. {SEED}. Lancet 2003; 362; 971-982.",
-     "Dalakas", SEED, "Lancet", 2003, "362", None, "971", "982"),
+    (
+        f"Dalakas MC, Hohlfeld R. {SEED}. Lancet 2003; 362; 971-982.",
+        "Dalakas",
+        SEED,
+        "Lancet",
+        2003,
+        "362",
+        None,
+        "971",
+        "982",
+    ),
     # authors without commas
-    (f"Dalakas M.C. Hohlfeld R. Plotz P.H. & Miller F.W. 2003: {SEED}. Lancet 362: 971-982.",
-     "Dalakas", SEED, "Lancet", 2003, "362", None, "971", "982"),
+    (
+        f"Dalakas M.C. Hohlfeld R. Plotz P.H. & Miller F.W. 2003: {SEED}. Lancet 362: 971-982.",
+        "Dalakas",
+        SEED,
+        "Lancet",
+        2003,
+        "362",
+        None,
+        "971",
+        "982",
+    ),
     # MLA and Chicago
-    (f"Dalakas, Marinos C., and Reinhard Hohlfeld. “{SEED}.” The Lancet, vol. 362, no. 9388, Sept. 2003, "
-     "pp. 971–82.", "Dalakas", SEED, "The Lancet", 2003, "362", "9388", "971", "982"),
-    (f'Dalakas, Marinos C., and Reinhard Hohlfeld. "{SEED}." Lancet 362, no. 9388 (2003): 971–82.',
-     "Dalakas", SEED, "Lancet", 2003, "362", "9388", "971", "982"),
+    (
+        f"Dalakas, Marinos C., and Reinhard Hohlfeld. “{SEED}.” The Lancet, vol. 362, no. 9388, Sept. 2003, "
+        "pp. 971–82.",
+        "Dalakas",
+        SEED,
+        "The Lancet",
+        2003,
+        "362",
+        "9388",
+        "971",
+        "982",
+    ),
+    (
+        f'Dalakas, Marinos C., and Reinhard Hohlfeld. "{SEED}." Lancet 362, no. 9388 (2003): 971–82.',
+        "Dalakas",
+        SEED,
+        "Lancet",
+        2003,
+        "362",
+        "9388",
+        "971",
+        "982",
+    ),
     # IEEE
-    (f"M. C. Dalakas and R. Hohlfeld, “{SEED},” Lancet, vol. 362, no. 9388, pp. 971–982, 2003.",
-     "Dalakas", SEED, "Lancet", 2003, "362", "9388", "971", "982"),
+    (
+        f"M. C. Dalakas and R. Hohlfeld, “{SEED},” Lancet, vol. 362, no. 9388, pp. 971–982, 2003.",
+        "Dalakas",
+        SEED,
+        "Lancet",
+        2003,
+        "362",
+        "9388",
+        "971",
+        "982",
+    ),
     # a citation number and a plain space
-    (f"8 Dalakas MC, Hohlfeld R. {SEED}. Lancet 2003;362:971-82.",
-     "Dalakas", SEED, "Lancet", 2003, "362", None, "971", "982"),
+    (
+        f"8 Dalakas MC, Hohlfeld R. {SEED}. Lancet 2003;362:971-82.",
+        "Dalakas",
+        SEED,
+        "Lancet",
+        2003,
+        "362",
+        None,
+        "971",
+        "982",
+    ),
     # decomposed accents
-    (unicodedata.normalize("NFD", f"Senécal JL, Hohlfeld R. {SEED}. Lancet 2003;362:971-82."),
-     "Senécal", SEED, "Lancet", 2003, "362", None, "971", "982"),
+    (
+        unicodedata.normalize("NFD", f"Senécal JL, Hohlfeld R. {SEED}. Lancet 2003;362:971-82."),
+        "Senécal",
+        SEED,
+        "Lancet",
+        2003,
+        "362",
+        None,
+        "971",
+        "982",
+    ),
     # PubMed export without punctuation
-    (f"Dalakas MC, Hohlfeld R. {SEED}. Lancet. 2003 362(9388) 971-82",
-     "Dalakas", SEED, "Lancet", 2003, "362", "9388", "971", "982"),
+    (
+        f"Dalakas MC, Hohlfeld R. {SEED}. Lancet. 2003 362(9388) 971-82",
+        "Dalakas",
+        SEED,
+        "Lancet",
+        2003,
+        "362",
+        "9388",
+        "971",
+        "982",
+    ),
     # trailing notes with numbers
-    (f"Dalakas MC, Hohlfeld R. {SEED}. Lancet 2003;362:971-82. IF: 5,895",
-     "Dalakas", SEED, "Lancet", 2003, "362", None, "971", "982"),
-    (f"Dalakas MC, Hohlfeld R. {SEED}. Lancet 2003;362:971-82. Retrieved January 22, 2010",
-     "Dalakas", SEED, "Lancet", 2003, "362", None, "971", "982"),
+    (
+        f"Dalakas MC, Hohlfeld R. {SEED}. Lancet 2003;362:971-82. IF: 5,895",
+        "Dalakas",
+        SEED,
+        "Lancet",
+        2003,
+        "362",
+        None,
+        "971",
+        "982",
+    ),
+    (
+        f"Dalakas MC, Hohlfeld R. {SEED}. Lancet 2003;362:971-82. Retrieved January 22, 2010",
+        "Dalakas",
+        SEED,
+        "Lancet",
+        2003,
+        "362",
+        None,
+        "971",
+        "982",
+    ),
     # abbreviated lettered ranges
-    (f"Dalakas MC, Hohlfeld R. {SEED}. PLoS One 2003;362:e101-9.",
-     "Dalakas", SEED, "PLoS One", 2003, "362", None, "e101", "e109"),
-    (f"Dalakas MC, Hohlfeld R. {SEED}. Ann Rheum Dis 2003;362:S12-19.",
-     "Dalakas", SEED, "Ann Rheum Dis", 2003, "362", None, "S12", "S19"),
+    (
+        f"Dalakas MC, Hohlfeld R. {SEED}. PLoS One 2003;362:e101-9.",
+        "Dalakas",
+        SEED,
+        "PLoS One",
+        2003,
+        "362",
+        None,
+        "e101",
+        "e109",
+    ),
+    (
+        f"Dalakas MC, Hohlfeld R. {SEED}. Ann Rheum Dis 2003;362:S12-19.",
+        "Dalakas",
+        SEED,
+        "Ann Rheum Dis",
+        2003,
+        "362",
+        None,
+        "S12",
+        "S19",
+    ),
     # a volume and no pages
-    (f"Dalakas MC, Hohlfeld R. {SEED}. Lancet, 362.",
-     "Dalakas", SEED, "Lancet", None, "362", None, None, None),
+    (
+        f"Dalakas MC, Hohlfeld R. {SEED}. Lancet, 362.",
+        "Dalakas",
+        SEED,
+        "Lancet",
+        None,
+        "362",
+        None,
+        None,
+        None,
+    ),
     # the year at the end
-    (f"Dalakas MC, Hohlfeld R. {SEED}. Lancet 362: 971-982, 2003",
-     "Dalakas", SEED, "Lancet", 2003, "362", None, "971", "982"),
+    (
+        f"Dalakas MC, Hohlfeld R. {SEED}. Lancet 362: 971-982, 2003",
+        "Dalakas",
+        SEED,
+        "Lancet",
+        2003,
+        "362",
+        None,
+        "971",
+        "982",
+    ),
     # a title that starts with a year
-    ("Lundberg IE, Tjärnlund A. 2017 European League Against Rheumatism classification criteria. "
-     "Ann Rheum Dis 2017;76:1955-64.", "Lundberg", "2017 European League Against Rheumatism classification criteria",
-     "Ann Rheum Dis", 2017, "76", None, "1955", "1964"),
+    (
+        "Lundberg IE, Tjärnlund A. 2017 European League Against Rheumatism classification criteria. "
+        "Ann Rheum Dis 2017;76:1955-64.",
+        "Lundberg",
+        "2017 European League Against Rheumatism classification criteria",
+        "Ann Rheum Dis",
+        2017,
+        "76",
+        None,
+        "1955",
+        "1964",
+    ),
     # no punctuation between title and journal; a volume and one page apart by spaces
-    ("Carr E, Kondziolka RW: Abnormal immune response of mice to ocular infection J Gen Virol 2006;87:489–499",
-     "Carr", "Abnormal immune response of mice to ocular infection", "J Gen Virol", 2006, "87", None, "489", "499"),
-    ("Renard M & Meguid P 2007 NITPICK: peak identification for mass spectrometry data. BMC Bioinformatics 9 355.",
-     "Renard", "NITPICK: peak identification for mass spectrometry data", "BMC Bioinformatics", 2007, "9", None,
-     "355", None),
+    (
+        "Carr E, Kondziolka RW: Abnormal immune response of mice to ocular infection "
+        "J Gen Virol 2006;87:489–499",
+        "Carr",
+        "Abnormal immune response of mice to ocular infection",
+        "J Gen Virol",
+        2006,
+        "87",
+        None,
+        "489",
+        "499",
+    ),
+    (
+        "Renard M & Meguid P 2007 NITPICK: peak identification for mass spectrometry data. "
+        "BMC Bioinformatics 9 355.",
+        "Renard",
+        "NITPICK: peak identification for mass spectrometry data",
+        "BMC Bioinformatics",
+        2007,
+        "9",
+        None,
+        "355",
+        None,
+    ),
     # a journal and no source block; title and journal apart by a comma (physics)
-    ("Cools, K. (2009). Striatal dopamine predicts outcome-specific reversal learning. J Neurosci.",
-     "Cools", "Striatal dopamine predicts outcome-specific reversal learning", "J Neurosci", 2009, None, None,
-     None, None),
-    ("T. Lu and G. R. Heaton, Trends in fertility and family planning practice, Studies in Family Planning 12, "
-     "211 (1981).", "Lu", "Trends in fertility and family planning practice", "Studies in Family Planning", 1981,
-     "12", None, "211", None),
+    (
+        "Cools, K. (2009). Striatal dopamine predicts outcome-specific reversal learning. J Neurosci.",
+        "Cools",
+        "Striatal dopamine predicts outcome-specific reversal learning",
+        "J Neurosci",
+        2009,
+        None,
+        None,
+        None,
+        None,
+    ),
+    (
+        "T. Lu and G. R. Heaton, Trends in fertility and family planning practice, "
+        "Studies in Family Planning 12, "
+        "211 (1981).",
+        "Lu",
+        "Trends in fertility and family planning practice",
+        "Studies in Family Planning",
+        1981,
+        "12",
+        None,
+        "211",
+        None,
+    ),
     # ACM: the date between volume and pages
-    ("Shi, F. et al. 2004. Histone demethylation mediated by the nuclear amine oxidase homolog LSD1. Cell. 119, "
-     "(2004), 941–953.", "Shi", "Histone demethylation mediated by the nuclear amine oxidase homolog LSD1", "Cell",
-     2004, "119", None, "941", "953"),
+    (
+        "Shi, F. et al. 2004. Histone demethylation mediated by the nuclear amine oxidase homolog LSD1. "
+        "Cell. 119, "
+        "(2004), 941–953.",
+        "Shi",
+        "Histone demethylation mediated by the nuclear amine oxidase homolog LSD1",
+        "Cell",
+        2004,
+        "119",
+        None,
+        "941",
+        "953",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("raw", "author", "title", "journal", "year", "volume", "issue", "first", "last"), FORMS)
+@pytest.mark.parametrize(
+    ("raw", "author", "title", "journal", "year", "volume", "issue", "first", "last"), FORMS
+)
 def test_style_forms(raw, author, title, journal, year, volume, issue, first, last):
     ref = parse_reference(raw)
-    got = (ref.authors[0].family if ref.authors else None, ref.title, ref.journal, ref.year, ref.volume,
-           ref.issue, ref.first_page, ref.last_page)
+    got = (
+        ref.authors[0].family if ref.authors else None,
+        ref.title,
+        ref.journal,
+        ref.year,
+        ref.volume,
+        ref.issue,
+        ref.first_page,
+        ref.last_page,
+    )
     assert got == (author, title, journal, year, volume, issue, first, last)
 
 
 def test_authors_without_commas_are_all_read_and_a_title_word_is_not_a_name():
-    ref = parse_reference(f"Dalakas M.C. Hohlfeld R. Plotz P.H. & Miller F.W. 2003: {SEED}. Lancet 362: 971-982.")
+    ref = parse_reference(
+        f"Dalakas M.C. Hohlfeld R. Plotz P.H. & Miller F.W. 2003: {SEED}. Lancet 362: 971-982."
+    )
     assert [a.family for a in ref.authors] == ["Dalakas", "Hohlfeld", "Plotz", "Miller"]
     ref = parse_reference("Smith J. Vitamin D. Lancet 2003;362:971-82.")
     assert [a.family for a in ref.authors] == ["Smith"]

@@ -154,22 +154,36 @@ def _journal_like(text: str) -> bool:
 def _comma_split(body: str) -> tuple[str, str] | None:
     """``Title, J. Consult. Clin. Psychol.`` (physics styles): title and journal split by a comma.
 
-    Taken only when the title before the last comma holds no sentence end and what follows the
-    comma reads as a journal name.
+    Taken only when what follows the last comma reads as a journal name and the last sentence
+    before it reads as a title (two lowercase words in a row, or all in capitals): ``Title? A
+    review of it, Acta Psychiatr Scand``, ``ASSESSING AFFIRMATIVE ACTION, J Econ Lit``.
     """
     i = body.rfind(", ")
     if i <= 0:
         return None
     title, journal = body[:i], body[i + 2 :]
-    if not _journal_like(journal) or BOUNDARY.search(title) or not _LOWER_RUN.search(title):
+    if not _journal_like(journal):
         return None
-    if BOUNDARY.search(journal.rstrip(".")):
+    ends = [m.end() for m in BOUNDARY.finditer(title)]
+    sentence = title[ends[-1] :] if ends else title
+    if not (_LOWER_RUN.search(sentence) or (sentence.isupper() and len(sentence.split()) >= 2)):
+        return None
+    if BOUNDARY.search(journal.rstrip(".")) and not _dotted_abbreviation(journal):
         return None  # "…, Poland. J Appl Ecol": a sentence ends after the comma, the usual split holds
     return title.strip(_TITLE_TRIM), _journal(journal)
 
 
-# A sentence-case stretch: two lowercase words in a row (a title, not a list of names).
-_LOWER_RUN = re.compile(r"(?<!\S)[a-z][a-z-]*\s+[a-z][a-z-]*(?!\S)")
+def _dotted_abbreviation(journal: str) -> bool:
+    """``J. Consult. Clin. Psychol.``: three or more words, every one but the last dotted."""
+    words = journal.split()
+    return len(words) >= 3 and all(w.endswith(".") or w in _JOURNAL_FUNCTION_WORDS for w in words[:-1])
+
+
+# A sentence-case stretch: two lowercase words in a row, not both small words ("of the" is in
+# "Proceedings of the Royal Society"): a title, not a name.
+_LOWER_RUN = re.compile(
+    r"(?<!\S)(?!(?:of|and|the|in|on|for|de|la)\s+(?:of|and|the|in|on|for|de|la)(?!\S))[a-z][a-z-]*\s+[a-z][a-z-]*(?!\S)"
+)
 
 
 _MAX_JOURNAL_ALONE_WORDS = 6

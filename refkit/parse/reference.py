@@ -261,7 +261,9 @@ def _parse_into(ref: Reference, text: str) -> None:
 
 
 # A date closing a reference that prints no volume or pages: "Nat Struct Biol, 1997.", "Phys Med Biol 2008;"
-_TRAILING_DATE = re.compile(rf"[\s.,;(]*\b{YEAR}[a-z]?(?:\s+{MONTH}(?:\s+\d{{1,2}})?)?\)?[\s.,;]*$")
+_TRAILING_DATE = re.compile(
+    rf"[\s.,;(]*\b(?:{MONTH}\s+)?(?:\d{{1,2}},?\s+)?{YEAR}[a-z]?(?:\s+{MONTH}(?:\s+\d{{1,2}})?)?\)?[\s.,;]*$"
+)
 _MAX_BARE_JOURNAL_WORDS = 12
 
 
