@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass, field
 
 from refkit.dates import YEAR_RE
-from refkit.model import Article, Author, Caption, Reference
+from refkit.model import Article, Caption, Reference
+from refkit.parse.header import is_keywords_line, read_header, read_keywords
 from refkit.parse.reference import drop_invisible, parse_reference
 from refkit.parse.sections import (
     CAPTION_START,
@@ -28,7 +29,6 @@ from refkit.parse.sections import (
     split_inline_residue,
     split_lines,
 )
-from refkit.text import fold_words
 
 
 def parse_article(text: str, source: str | None = None) -> Article:
@@ -50,7 +50,9 @@ def parse_article(text: str, source: str | None = None) -> Article:
         article.warnings.extend(section.warnings)
 
     abstract_at = next((i for i in range(limit) if is_abstract_heading(lines[i].text)), None)
-    _read_header(article, lines[: abstract_at if abstract_at is not None else min(limit, 40)])
+    header_end = abstract_at if abstract_at is not None else min(limit, 40)
+    read_header(article, [line.text for line in lines[:header_end]])
+    read_keywords(article, [line.text for line in lines[:limit]])
     body_from = _read_abstract(article, lines, abstract_at, limit) if abstract_at is not None else None
     _read_body(article, lines, body_from, limit)
     _read_captions(article, lines)
@@ -459,96 +461,6 @@ def _list_goes_on(lines: list[Line], i: int, current: ReferenceItem, strict: boo
     return False
 
 
-# --- header: breadcrumb, authors and title, citation line ---------------------------------
-
-_VOLUME_PART = re.compile(
-    r"^(?:volume|vol|v)\.?\s*(?P<volume>[A-Z]?\d[\w-]{0,11})\s*(?:\((?P<issue>[^()]{1,20})\))?", re.IGNORECASE
-)
-_CITATION_LINE = re.compile(
-    r"^(?P<journal>[A-Z][^.;:]{2,80}?)\.?\s+(?P<year>(?:1[89]|20)\d\d)(?:\s+[A-Z][a-z]{2}(?:\s+\d{1,2})?)?;"
-    r"\s*(?P<volume>[\w-]{1,12})\s*(?:\((?P<issue>[^()]{1,20})\))?\s*:\s*(?P<page>[A-Za-z]?\d+)"
-)
-_DOI = re.compile(r"\b10\.\d{4,9}/[^\s\"<>]+")
-_NAME = re.compile(r"^(?:(?:van|von|de|der|den|del|della|di|da|du|dos|le|la|el|al|bin|ten|ter)\s+){0,3}"
-                   r"[^\W\d_][\w'’.-]*(?:[ -][^\W\d_][\w'’.-]*){0,2}$")
-_NAME_SPLIT = re.compile(r"\s*,\s*(?:and\s+|&\s*)?|\s+and\s+|\s*&\s*")
-_LABELS = {
-    "case report", "case reports", "original article", "review", "review article", "letter", "editorial",
-    "brief report", "research article", "clinical image", "images in clinical medicine", "case study",
-    "short communication", "correspondence", "article", "abstract", "journal list",
-}
-
-
-def _read_header(article: Article, lines: list[Line]) -> None:
-    texts = [line.text.strip() for line in lines if line.text.strip()]
-    for text in texts:
-        if text.count(">") >= 2 and len(text) < 300 and article.journal is None:
-            _read_breadcrumb(article, text)
-        elif not article.title and ":" in text and _read_byline(article, text):
-            pass
-        else:
-            m = _CITATION_LINE.match(text)
-            if m and article.volume in (None, m.group("volume")):
-                article.journal = article.journal or m.group("journal").strip()
-                article.year = article.year or int(m.group("year"))
-                article.volume = article.volume or m.group("volume")
-                article.issue = article.issue or m.group("issue")
-                article.first_page = article.first_page or m.group("page")
-        if article.doi is None and "10." in text:
-            doi = _DOI.search(text)
-            if doi:
-                article.doi = doi.group(0).rstrip(".,;)")
-    if not article.title:
-        for text in texts:
-            if (text.count(">") < 2 and fold_words(text) not in _LABELS and not is_furniture(text)
-                    and len(text.split()) >= 3 and not text.endswith(".") and not _DOI.search(text)
-                    and not _CITATION_LINE.match(text)):
-                article.title = text
-                break
-
-
-def _read_breadcrumb(article: Article, text: str) -> None:
-    parts = [p.strip() for p in text.split(">")]
-    for i, part in enumerate(parts):
-        m = _VOLUME_PART.match(part)
-        if not m:
-            continue
-        article.volume = m.group("volume")
-        article.issue = m.group("issue").strip() if m.group("issue") else None
-        year = YEAR_RE.search(part[m.end() :])
-        if year:
-            article.year = int(year.group())
-        if i > 0 and fold_words(parts[i - 1]) not in _LABELS:
-            article.journal = parts[i - 1]
-        return
-    if len(parts) > 1 and fold_words(parts[0]) == "journal list":  # no volume part: the journal still is
-        article.journal = parts[1]
-
-
-def _read_byline(article: Article, text: str) -> bool:
-    """``Ahn, Song, Hwang, and Kim: A Case of …`` → family names and the title."""
-    names, sep, title = text.partition(": ")
-    if not sep or not title.strip() or len(names) > 400 or fold_words(names) in _LABELS:
-        return False
-    parts = [p.strip() for p in _NAME_SPLIT.split(names.strip()) if p.strip()]
-    authors: list[Author] = []
-    for part in parts:
-        if re.fullmatch(r"et\.? al\.?", part):
-            continue
-        if not _NAME.match(part) or len(part.split()) > 4:
-            return False
-        family, _, initials = part.rpartition(" ")
-        if family and re.fullmatch(r"[A-Z]{1,3}", initials):  # "Ahn JK"
-            authors.append(Author(family, initials))
-        else:
-            authors.append(Author(part, None))
-    if not authors:
-        return False
-    article.authors = authors
-    article.title = title.strip()
-    return True
-
-
 # --- abstract, body, captions ------------------------------------------------------------
 
 _INLINE_ABSTRACT = re.compile(r"^\s*(?:abstract|summary)\s*[:.—–-]\s*(?=\S)", re.IGNORECASE)
@@ -557,7 +469,7 @@ _INLINE_ABSTRACT = re.compile(r"^\s*(?:abstract|summary)\s*[:.—–-]\s*(?=\S)"
 def _ends_prose(text: str) -> bool:
     return (
         is_section_heading(text) or is_reference_heading(text) or is_furniture(text)
-        or bool(CAPTION_START.match(text)) or bool(IMAGE_FILE.match(text))
+        or bool(CAPTION_START.match(text)) or bool(IMAGE_FILE.match(text)) or is_keywords_line(text)
     )
 
 
