@@ -13,7 +13,7 @@ import re
 
 from refkit.dates import YEAR
 
-__all__ = ["MONTH", "YEAR", "match_source_block"]
+__all__ = ["MONTH", "YEAR", "YEAR_HINT", "match_source_block"]
 
 MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Spring|Summer|Fall|Autumn|Winter)[a-z]*\.?"
 _DATE = (
@@ -67,7 +67,6 @@ _TAIL_FORMS = [
     (re.compile(_LABELLED_TAIL + _TAIL_END), True, False),
     (re.compile(_LABELLED_DATED_TAIL + _TAIL_END), True, True),
     (re.compile(_CHICAGO_TAIL + _TAIL_END), False, True),
-    (re.compile(_DATE_BETWEEN_TAIL + _TAIL_END), False, True),
     # Vancouver/BMC/AMA: "Lancet. 2003; 362:971–82", "J 2008, 28(53):14329-40", "Lancet 2003, 362, 971"
     (re.compile(_VANCOUVER_TAIL + _TAIL_END), False, True),
     # Year after pages: "27:102-110. 1996", "65:117-134, 1993", "38, 452-460 (2007)"
@@ -76,21 +75,25 @@ _TAIL_FORMS = [
     (re.compile(rf"[;,]\s*{_DATE}\s*:\s*{_PAGES}{_TAIL_END}"), False, True),
     # Volume then pages, year elsewhere: "10:88-95", ", 41(3), 278-289", "Neuropsychologia 34, 247-261"
     (re.compile(_VOLUME_PAGES_TAIL + _TAIL_END), False, False),
-    (re.compile(_SPACED_TAIL + _TAIL_END), False, False),
-    # Volume and one page a space apart, ending the string: "Bioinformatics 24 i49.", "Biol 9 355."
-    (re.compile(rf"(?<=[A-Za-z.])\s+{_VOLUME}\s+(?P<first>{_PAGE})[.\s]*$"), False, False),
     # Pages alone, as chapters give them: "Springer, Berlin, pp 45-67", "pp. 45-67, 2008"
     (re.compile(rf"[\s.,;:]\s*pp?\.\s*{_PAGES}(?:[,.]?\s*\(?{_DATE}\)?)?{_TAIL_END}"), False, False),
     (re.compile(rf"[\s.,;:]\s*pp\s*{_PAGES}(?:[,.]?\s*\(?{_DATE}\)?)?{_TAIL_END}"), False, False),
     # Year and volume without pages: "Lancet 2003;362."
     (re.compile(rf"(?:^|[\s.,])\s*{_DATE}\s*[;,:]\s*{_VOLUME}{_ISSUE}{_TAIL_END}"), False, True),
-    # A volume alone after the journal: "Lancet, 362." (not a year: "London, 2003.")
-    (re.compile(rf"(?<=[A-Za-z.]),\s+(?!{YEAR}\b)(?P<volume>\d{{1,4}})[.\s]*$"), False, False),
     # Volume(issue) then year: "Nature 451(7), 2008"
     (re.compile(rf"(?:^|[\s.,])\s*{_VOLUME}{_ISSUE}\s*[.,]?\s*\(?{_DATE}\)?{_TAIL_END}"), False, True),
+    # The forms below read what no form above does; last, so that the usual ones cost no more.
+    # ACM: "Cell. 119, (2004), 941–953"
+    (re.compile(_DATE_BETWEEN_TAIL + _TAIL_END), False, True),
+    # Volume and pages apart by a space only: "Acta Neuropathol. 82 239–259"
+    (re.compile(_SPACED_TAIL + _TAIL_END), False, False),
+    # Volume and one page a space apart, ending the string: "Bioinformatics 24 i49.", "Biol 9 355."
+    (re.compile(rf"(?<=[A-Za-z.])\s+{_VOLUME}\s+(?P<first>{_PAGE})[.\s]*$"), False, False),
+    # A volume alone after the journal: "Lancet, 362." (not a year: "London, 2003.")
+    (re.compile(rf"(?<=[A-Za-z.]),\s+(?!{YEAR}\b)(?P<volume>\d{{1,4}})[.\s]*$"), False, False),
 ]
 _TAILS = [pattern for pattern, _, _ in _TAIL_FORMS]
-_YEAR_HINT = re.compile(YEAR)
+YEAR_HINT = re.compile(YEAR)
 # The forms to try, by whether the stretch holds "ol" and whether it holds a year.
 _TAILS_FOR = {
     (labelled, dated): [p for p, needs_label, needs_year in _TAIL_FORMS
@@ -111,7 +114,7 @@ def match_source_block(text: str, start: int) -> tuple[re.Match[str] | None, int
     window = max(start, len(text) - _TAIL_WINDOW)
     strict_from = max(window, len(text) - 80)
     labelled = text.find("ol", strict_from) >= 0 or text.find("v.", strict_from) >= 0  # "vol", "Volume", "v."
-    dated = _YEAR_HINT.search(text, strict_from) is not None
+    dated = YEAR_HINT.search(text, strict_from) is not None
     for pattern in _TAILS_FOR[labelled, dated]:  # strict forms end the string; they need a short window only
         m = pattern.search(text, strict_from)
         if m:

@@ -26,7 +26,7 @@ import unicodedata
 from refkit.model import Author, Reference
 from refkit.pages import expand_last_page
 from refkit.parse._identifiers import take_identifiers, take_links
-from refkit.parse._source_block import MONTH, YEAR, match_source_block
+from refkit.parse._source_block import MONTH, YEAR, YEAR_HINT, match_source_block
 from refkit.parse._title_journal import BOUNDARY, first_sentence, journal_alone, split_title_journal
 from refkit.parse.names import parse_author_block
 
@@ -68,10 +68,10 @@ _IN_PRESS = re.compile(r"[\s.,;]*\(?\b(?:in press|forthcoming|accepted)\b\)?[\s.
 # Cheap test for whether the end of a reference may hold such notes at all.
 _NOTE_HINT = re.compile(
     r"\]|\)[\s.]*$|Epub|Review|[Pp]ress|Erratum|Published|Article|Accessed|Available|Internet"
-    r"|IF|[Ii]mpact|Retrieved|Viewed"
+    r"|IF\s*[:=]|[Ii]mpact factor|Retrieved|Viewed"
 )
 _NOTE_HINT_WORDS = ("Epub", "Review", "Press", "press", "Erratum", "Published", "Article", "Accessed",
-                    "Available", "Internet", "IF", "mpact", "Retrieved", "Viewed")
+                    "Available", "Internet", "IF", "mpact factor", "Retrieved", "Viewed")
 # "J Foo [Internet]. 2008": a medium note inside the source, not part of the journal's name.
 _MEDIUM_NOTE = re.compile(
     r"\s*\[(?:Internet|serial online|serial on the Internet|online|electronic resource"
@@ -243,7 +243,7 @@ def _parse_into(ref: Reference, text: str) -> None:
         group, middle = _group_author(middle)
         if group:
             ref.authors = [group]
-    dated = _TRAILING_DATE.search(middle)
+    dated = _trailing_date(middle)
     dated_year = int(_YEAR_ANYWHERE.search(dated.group()).group(1)) if dated and dated.start() > 0 else None
     if dated and dated_year and (year is None or dated_year == year):
         # "Nat Neurosci. 2000. Vol. 3, p. 1027": the date printed again before the volume
@@ -265,6 +265,17 @@ _TRAILING_DATE = re.compile(
     rf"[\s.,;(]*\b(?:{MONTH}\s+)?(?:\d{{1,2}},?\s+)?{YEAR}[a-z]?(?:\s+{MONTH}(?:\s+\d{{1,2}})?)?\)?[\s.,;]*$"
 )
 _MAX_BARE_JOURNAL_WORDS = 12
+_DATE_WINDOW = 40  # a trailing date is short: "…, Sept. 22, 2003)."
+
+
+def _trailing_date(text: str) -> re.Match[str] | None:
+    """The date ending ``text``, searched in its last characters only (anchored at the end)."""
+    return _TRAILING_DATE.search(text, max(0, len(text) - _DATE_WINDOW)) if _ends_dated(text) else None
+
+
+def _ends_dated(text: str) -> bool:
+    tail = text[-_DATE_WINDOW:]
+    return any(c.isdigit() for c in tail[-12:]) and YEAR_HINT.search(tail) is not None
 
 
 def _title_and_bare_journal(middle: str) -> tuple[str, str | None]:
@@ -273,7 +284,8 @@ def _title_and_bare_journal(middle: str) -> tuple[str, str | None]:
     What follows the title is a journal only when it reads as a name: no colon (``New York:
     Wiley`` is a publisher), no digits (``2nd ed.``), a capital first, a few words.
     """
-    body = _TRAILING_DATE.sub("", middle)
+    dated = _trailing_date(middle)
+    body = middle[: dated.start()] if dated else middle
     title, journal = split_title_journal(body)
     if (
         journal
