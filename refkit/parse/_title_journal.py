@@ -12,7 +12,9 @@ import re
 from refkit.parse.names import UPPER
 
 # Sentence ends; also a period run into the next word by PDF extraction ("disease.Blood").
-BOUNDARY = re.compile(r"[.?!](?=[\s\"”’]|$)|[\"”](?=\s)|(?<=[a-z]{3})\.(?=[A-Z][a-z]{2})")
+# A dash run into the last word and followed by a space ("Vasospasm– Neurosurgery") ends the title too;
+# a dash between spaces ("Tacrolimus – a review") is the title's own.
+BOUNDARY = re.compile(r"[.?!](?=[\s\"”’]|$)|[\"”](?=\s)|(?<=[a-z]{3})\.(?=[A-Z][a-z]{2})|(?<=\w)[–—](?=\s)")
 # A quoted title closes with its comma or period inside or right after the quote: "Title," Journal
 _QUOTED = re.compile(
     r"^(?:[\"“](?P<title>[^\"”]{3,}?)(?:[,.][\"”]|[\"”][,.])\s*"

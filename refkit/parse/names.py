@@ -50,12 +50,17 @@ _END = r"(?=[\s,.;:()&]|$)"
 
 # Family then initials (Vancouver): "Dalakas MC", "Senécal JL", "Smith J-P", "Smith J.A.", "Leuschner Ch,".
 _FAMILY_INITIALS = re.compile(
-    rf"(?P<family>{_FAMILY})(?:\s+(?:Jr|Sr)\.?)?\s+(?P<given>(?:{_U}\.\s?-?){{1,5}}|{_U}{{1,5}}(?:-{_U}{{1,2}})?|{_U}{_L}(?=,))"
+    rf"(?P<family>{_FAMILY})(?:\s+(?:Jr|Sr)\.?)?\s+(?P<given>(?:{_U}\.\s?-?){{1,5}}"
+    # initials apart by spaces ("Lee L G, Fukumoto R K, 2006"), only where a separator follows
+    rf"|{_U}(?:\s{_U}){{1,2}}(?=,|\s+(?:and|&)\s)"
+    rf"|{_U}{{1,5}}(?:-{_U}{{1,2}})?|{_U}{_L}(?=,))"
     rf"(?P<suffix>{_SUFFIX})?{_END}"
 )
 # Family, comma, dotted initials or given name (APA, Harvard): "Fuligni, A. J.", "Leong, J.-A. C.".
 _FAMILY_COMMA_GIVEN = re.compile(
-    rf"(?P<family>{_FAMILY}),\s*(?P<given>(?:{_U}{_L}+\s+)?(?:{_U}{_L}?\.\s?-?\s?){{1,4}}|{_U}{_L}+(?:\s+{_U}\.)?(?=[.,;:(&]|\s+(?:and|&)\s|\s*$)|{_U}{{1,3}}(?=,))"
+    rf"(?P<family>{_FAMILY}),\s*(?P<given>(?:{_U}{_L}+\s+)?(?:{_U}{_L}?\.\s?-?\s?){{1,4}}|{_U}{_L}+(?:\s+{_U}\.)?(?=[.,;:(&]|\s+(?:and|&)\s|\s*$)"
+    # bare initials after the comma: "Hatfield, M, Nonomura, R and Ghioni, R. 2006"
+    rf"|{_U}{{1,3}}(?=,|\s+(?:and|&)\s|\.\s))"
     rf"(?P<suffix>{_SUFFIX})?{_END}"
 )
 # Initials then family: "M. Suwalsky", "C.P. Sotomayor", "BF Walker", "J.-A. C. Leong".
