@@ -73,7 +73,7 @@ def score_page(article: Article, gold: dict[str, Any], score: PagesScore, page: 
         elif ref is not None:
             score.misses.append({"page": page, "n": g["n"], "field": "raw", "parsed": ref.raw,
                                  "gold": g["raw"]})
-        if ref is not None and ref.links == g["links"]:
+        if ref is not None and ref.links == g.get("links", []):
             score.links_exact += 1
         for name in REPORTED:
             expected = g.get("title" if name == "title_strict" else name)
