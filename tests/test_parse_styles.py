@@ -270,6 +270,12 @@ FORMS = [
         "355",
         None,
     ),
+    (
+        "Fehrman F, Weary T: CONCENTRATIONS OF VITAMIN C IN PATIENTS TREATED WITH HEMODIALYSIS "
+        "Scand J Urol Nephrol 2008;42:74–80",
+        "Fehrman", "CONCENTRATIONS OF VITAMIN C IN PATIENTS TREATED WITH HEMODIALYSIS",
+        "Scand J Urol Nephrol", 2008, "42", None, "74", "80",
+    ),
     # a journal and no source block; title and journal apart by a comma (physics)
     (
         "Cools, K. (2009). Striatal dopamine predicts outcome-specific reversal learning. J Neurosci.",
@@ -343,7 +349,7 @@ def test_authors_without_commas_are_all_read_and_a_title_word_is_not_a_name():
 # (file, overall floor per field, all-fields floor, styles with all fields right >= 0.95;
 #  per-style floor per field and all-fields, for those styles)
 SETS = [
-    ("styles.jsonl", 0.995, 0.995, 40, 0.975),
+    ("styles.jsonl", 0.995, 0.995, 41, 0.96),
     ("heldout.jsonl", 0.99, 0.985, 16, 0.95),
     # 16 more styles drawn at random, rendered by citeproc-js; two print fields run together
     # ("Torlakovic1994", "Brain. 130535–547"), which no reader of the printed text can split

@@ -130,6 +130,14 @@ def _split_unpunctuated(body: str) -> tuple[str, str]:
     """
     words = body.split(" ")
     i = len(words)
+    if sum(len(w) > 3 and w.isupper() for w in words) >= 3:
+        # "… HEMODIAFILTRATION OR HEMOFILTRATION Scand J Urol Nephrol": a title in capitals ends
+        # where the words in mixed case begin
+        while i > 0 and not (len(words[i - 1]) > 1 and words[i - 1].isupper()) and words[i - 1][:1].isupper():
+            i -= 1
+        if 0 < i < len(words) and words[i - 1].isupper():
+            return " ".join(words[:i]).strip(_TITLE_TRIM), " ".join(words[i:])
+        i = len(words)
     while i > 0:
         word = words[i - 1]
         capitalised = word[:1].isupper() and not any(c.isdigit() for c in word)
