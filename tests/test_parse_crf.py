@@ -25,10 +25,10 @@ def test_labels_of_a_plain_reference():
 
 def test_the_labeller_fills_what_the_rules_leave_empty():
     # no punctuation the rules can use between the journal and its numbers
-    ref = parse_reference("Ivens C, Zhang L. 2007. TGF-beta receptor-mediated albumin uptake into astrocytes. "
-                          "Brain. 130535–547.")
+    text = "Ivens C, Zhang L. 2007. TGF-beta receptor-mediated albumin uptake. Brain. 130535–547."
+    ref = parse_reference(text)
     assert ref.journal == "Brain"
     assert any(w.startswith("read by the sequence labeller") for w in ref.warnings)
     # what the rules read is kept
-    ref = parse_reference("Dalakas MC, Hohlfeld R. Polymyositis and dermatomyositis. Lancet. 2003;362:971-82.")
+    ref = parse_reference("Dalakas MC, Hohlfeld R. Polymyositis. Lancet. 2003;362:971-82.")
     assert not any(w.startswith("read by the sequence labeller") for w in ref.warnings)

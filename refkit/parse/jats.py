@@ -13,6 +13,7 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml
 import defusedxml.ElementTree as SafeET
 
+from refkit.dates import parse_year
 from refkit.errors import RefkitError
 from refkit.model import Article, Author, Caption, Reference
 from refkit.pages import expand_last_page
@@ -165,15 +166,10 @@ def _pub_year(meta: Element) -> int | None:
     order = ["ppub", "collection", "epub-ppub", "pub", "epub"]
     for date in _iter(meta, "pub-date"):
         kind = date.get("pub-type") or date.get("date-type") or "pub"
-        year = _year(_value(date, "year"))
+        year = parse_year(_value(date, "year"))
         if year:
             ranked.append((order.index(kind) if kind in order else len(order), year))
     return min(ranked)[1] if ranked else None
-
-
-def _year(value: str | None) -> int | None:
-    m = re.search(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)", value or "")
-    return int(m.group(1)) if m else None
 
 
 def _journal(journal_meta: Element) -> str | None:
@@ -302,7 +298,7 @@ def _citation_fields(citation: Element) -> dict[str, object]:
         "et_al": _find(citation, "etal") is not None,
         "title": title.rstrip(".") if title else None,
         "journal": journal.rstrip(".") if journal else None,
-        "year": _year(_value(citation, "year")),
+        "year": parse_year(_value(citation, "year")),
         "volume": _value(citation, "volume"),
         "issue": _value(citation, "issue"),
         "first_page": first_page,
