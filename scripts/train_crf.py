@@ -43,6 +43,9 @@ def _find(text: str, value: str | None, after: int = 0) -> tuple[int, int] | Non
     return (m.start(), m.end()) if m else None
 
 
+_TITLE_REST = re.compile(r"[^.?!\"”’]{0,60}?(?=[.?!\"”’](?:\s|$))")
+
+
 def spans(text: str, gold: dict[str, Any]) -> dict[str, tuple[int, int]] | None:
     """Where each gold field is printed in ``text``; None when the string cannot be labelled."""
     found: dict[str, tuple[int, int]] = {}
@@ -50,6 +53,11 @@ def spans(text: str, gold: dict[str, Any]) -> dict[str, tuple[int, int]] | None:
     if gold.get("title") and title is None and "styles" not in str(gold.get("_source")):
         return None
     if title:
+        # Records lose words set in italics ("… in dog" for "… in dog osteotomies"); the printed
+        # title runs on to its sentence end, and the labels must say so.
+        rest = _TITLE_REST.match(text, title[1])
+        if rest and rest.end() > title[1] and not any(c.isdigit() for c in rest.group()):
+            title = (title[0], rest.end())
         found["TITLE"] = title
     after = title[1] if title else 0
     journal = None
