@@ -179,6 +179,8 @@ def fill_from_labeller(d: Draft) -> None:
     if not crf.available():
         return
     labelled = crf.crf_reference(d.text)
+    if labelled.journal and re.search(re.escape(labelled.journal) + r"\s*:\s*[A-Z]", d.text):
+        labelled.journal = None  # "New York: Wiley": a place of publication and its publisher, no journal
     filled = [name for name in _LABELLED_FIELDS
               if getattr(d.ref, name) is None and getattr(labelled, name) is not None]
     for name in filled:
