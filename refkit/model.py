@@ -292,6 +292,10 @@ class Article:
     issue: str | None = None
     first_page: str | None = None
     doi: str | None = None
+    pmid: str | None = None
+    pmcid: str | None = None
+    keywords: list[str] = field(default_factory=list)
+    affiliations: list[str] = field(default_factory=list)
     abstract: str | None = None
     body: str | None = None
     captions: list[Caption] = field(default_factory=list)
@@ -308,6 +312,10 @@ class Article:
             "issue": self.issue,
             "first_page": self.first_page,
             "doi": self.doi,
+            "pmid": self.pmid,
+            "pmcid": self.pmcid,
+            "keywords": self.keywords,
+            "affiliations": self.affiliations,
             "abstract": self.abstract,
             "body": self.body,
             "captions": [c.to_dict() for c in self.captions],
@@ -335,6 +343,10 @@ class Article:
             issue=a.get("issue"),
             first_page=a.get("first_page"),
             doi=a.get("doi"),
+            pmid=a.get("pmid"),
+            pmcid=a.get("pmcid"),
+            keywords=list(a.get("keywords") or []),
+            affiliations=list(a.get("affiliations") or []),
             abstract=a.get("abstract"),
             body=a.get("body"),
             captions=[Caption.from_dict(c) for c in a.get("captions") or []],
