@@ -9,9 +9,9 @@
    on the training split's features (``refkit.resolve.confidence.features``). Vetoed pairs are
    left out: a veto is a rule, not evidence.
 3. On the held-out split: the reliability table, and the thresholds: ``accept`` is the lowest
-   confidence from which the resolver's best candidates are right ≥ 99% of the time, ``sure`` the
-   lowest from which they are right ≥ 99.9%, ``tie_margin`` the smallest log-odds gap between two
-   acceptable candidates from which the better one is right ≥ 99%.
+   confidence from which the resolver's best candidates are right ≥ 99% of the time (not below 0.5),
+   ``sure`` the lowest from which they are right ≥ 99.9% (not below 0.999), ``tie_margin`` the
+   smallest log-odds gap between two acceptable candidates from which the better one is right ≥ 99%.
 Writes the JSON the runtime reads (coefficients and thresholds only; scikit-learn is a test extra).
 """
 
@@ -114,13 +114,16 @@ def main() -> None:
         accept = round(max(0.5, lowest_threshold([g[0] for g in by_reference(test)], ACCEPT_PRECISION)), 3)
     test_refs = by_reference(test)
     bests = [g[0] for g in test_refs]
-    sure = round(max(accept, lowest_threshold(bests, SURE_PRECISION)), 4)
+    # A calibrated confidence says itself how often it is right: never "sure" below SURE_PRECISION,
+    # nor below where the held-out answers stop being right that often.
+    sure = round(max(accept, SURE_PRECISION, lowest_threshold(bests, SURE_PRECISION)), 4)
     margin = tie_margin(test_refs, accept, TIE_PRECISION)
     decision = confidence.Decision(accept, sure, margin)
     fitted = confidence.Model(intercept, weights, decision)
     print(f"accept {accept}: lowest confidence from which held-out best candidates are right "
-          f"≥ {ACCEPT_PRECISION}")
-    print(f"sure {sure}: lowest confidence from which they are right ≥ {SURE_PRECISION}")
+          f"≥ {ACCEPT_PRECISION} (never below 0.5: an answer more likely wrong than right is no answer)")
+    print(f"sure {sure}: lowest confidence from which they are right ≥ {SURE_PRECISION}, and at least "
+          f"{SURE_PRECISION}")
     print(f"tie margin {margin}: smallest log-odds gap from which the better of two acceptable "
           f"candidates is right ≥ {TIE_PRECISION}")
 

@@ -37,6 +37,8 @@ VERDICTS: dict[str, tuple[str, ...]] = {
 # Fields that single out one article in a journal issue; author, year and journal do not (another
 # paper by the same author in the same journal shares them).
 _IDENTIFYING = ("volume", "page", "doi")
+# The fields whose verdicts interact pairwise (issue, doi and type are rare enough to stand alone).
+_PAIRED = frozenset(["title", "author", "year", "volume", "page", "journal"])
 VETO_LOGIT = -8.0  # a vetoed candidate (a notice, another part) whatever its fields say
 CAP_MARGIN = 0.5  # how far below acceptance a capped candidate stays, in log-odds
 
@@ -79,6 +81,13 @@ def features(evidence: dict[str, dict[str, Any]]) -> dict[str, float]:
         x["title=off&author=match"] = 1.0
     if tv in ("partial", "absent"):
         x["title=off&support"] = float(support)
+    # Every pair of verdicts of two fields: what one field's agreement is worth depends on the others
+    # (a year off by one is online-first when the title and pages agree, a near miss when nothing
+    # else identifies the article). The fit, regularised, weighs the pairs the data supports.
+    verdicts = sorted(k for k in x if k.split("=")[0] in _PAIRED and "&" not in k)
+    for i, a in enumerate(verdicts):
+        for b in verdicts[i + 1 :]:
+            x[f"{a}&{b}"] = 1.0
     return x
 
 
