@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import pytest
@@ -29,12 +30,15 @@ def test_the_model_ships_as_json_with_thresholds_derived_from_it() -> None:
     assert set(doc) >= {"intercept", "weights", "decision", "split"}
     assert doc["split"]["train_pairs"] > doc["split"]["held_out_pairs"] > 1000
     assert 0.5 <= DECISION.accept < DECISION.sure < 1.0 and DECISION.tie_margin >= 0
-    # every weight belongs to a feature the runtime computes: a verdict, a pair of them, or a score
-    one_hot = {f"{name}={v}" for name, vs in confidence.VERDICTS.items() for v in vs}
-    for name in doc["weights"]:
-        parts = name.split("&")
-        assert all(p in one_hot for p in parts) or name in features(evidence(**FULL)) or name in {
-            "year.off", "year=close&unsupported", "author=mismatch&unsupported"}, name
+    # every weight belongs to a feature the runtime computes from some combination of verdicts
+    names = ("title", "author", "year", "volume", "page", "journal")
+    grid = [confidence.VERDICTS[f] + ("missing",) for f in names]
+    known: set[str] = set()
+    for combo in itertools.product(*grid):
+        ev = evidence(**dict(zip(names, combo, strict=True)))
+        known |= set(features(ev)) | set(features({**ev, "year": {**ev["year"], "off": 2}}))
+    known |= {"issue=match", "issue=mismatch", "doi=match", "type=mismatch"}
+    assert set(doc["weights"]) <= known
 
 
 def test_features_are_one_hot_verdicts_with_missing_as_the_reference_level() -> None:
