@@ -92,13 +92,13 @@ def test_a_title_less_reference_is_matched_by_its_other_fields() -> None:
 
 @pytest.fixture(scope="module")
 def held_out_pairs() -> Pairs:
-    return decisions(quirk_seeds=(), pages_per_set=12, only=held_out)
+    return decisions(quirk_seeds=(), pages_per_set=6, only=held_out)  # ~7,500 pairs: fast
 
 
 def test_held_out_confidence_is_calibrated(held_out_pairs: Pairs) -> None:
     pairs = held_out_pairs.items
     rescore(pairs)
-    assert len(pairs) >= 1000 and sum(p.label for p in pairs) >= 100
+    assert len(pairs) >= 5000 and sum(p.label for p in pairs) >= 500
     table = reliability([p.confidence for p in pairs], [p.label for p in pairs])
     busy = [b for b in table if b.count >= 30]
     assert len(busy) >= 2
@@ -107,4 +107,4 @@ def test_held_out_confidence_is_calibrated(held_out_pairs: Pairs) -> None:
 
 def test_held_out_decisions_are_precise(held_out_pairs: Pairs) -> None:
     score = outcome(by_reference(held_out_pairs.items), DECISION)
-    assert score.precision >= 0.99 and score.recall >= 0.97, str(score)
+    assert score.precision >= 0.99 and score.recall >= 0.99, str(score)  # measured 1.0, 0.9986
