@@ -39,11 +39,13 @@ from refkit.graph.store import GRAPH_FILE, GraphStore, save_graph
 from refkit.messages import warn
 from refkit.model import Article, Reference
 from refkit.parse import parse_article, read_article
+from refkit.parse.sections import MAX_LINE
 from refkit.parse.source import read_text
 from refkit.resolve.catalog import LocalCatalog
 from refkit.resolve.pipeline import DEFAULT_MIN_CONFIDENCE, Resolver, resolve_article
 from refkit.resolve.source import Source
 from refkit.settings import Settings
+from refkit.text import blank_long_lines
 
 # Files of work records that travel with an article (same stem, beside it).
 COMPANION_SUFFIXES = (".works.jsonl", ".pubmed.xml")
@@ -144,7 +146,12 @@ def output_stem(name: str, article: Article | None = None, given: str | None = N
     if name != "-":
         return Path(name).stem
     if article is not None and article.title:
-        return _slug(article.title)[:60].rstrip("-") or "stdin"
+        words, stem = _slug(article.title).split("-"), ""
+        for word in words:  # whole words, at most 80 characters
+            if len(stem) + len(word) + 1 > 80:
+                break
+            stem = f"{stem}-{word}" if stem else word
+        return stem or "stdin"
     return "stdin"
 
 
@@ -254,30 +261,22 @@ class Workspace:
         ]
         return summary
 
-    def _resolve_one(
-        self, item: str, index: int, progress: RunProgress, refresh: bool, name: str | None
-    ) -> FileOutcome:
+    def _resolve_one(self, item: str, index: int, progress: RunProgress, refresh: bool,
+                     name: str | None) -> FileOutcome:
         outcome = FileOutcome(item)
         try:
-            article = read_article(item)
-            input_hash = hashlib.sha256(article.text.encode("utf-8")).hexdigest()
-            stem = output_stem(item, article, name)
-            article.source = item if item != "-" else f"{stem}.txt"
-            outcome.article = article
-            current = (
-                not refresh
-                and self.store.is_current(stem, input_hash, self.settings_hash())
-                and (Path(self.settings.refs_dir) / f"{stem}.json").is_file()
-            )
-            if current:
-                outcome.skipped = True
-                saved = Path(self.settings.refs_dir) / f"{stem}.json"
-                outcome.document = json.loads(saved.read_text("utf-8"))
-                outcome.article = Article.from_dict(outcome.document)
+            if item != "-" and not refresh and self._skip_if_current(item, name, outcome):
                 progress.file(index, item, 0)
                 return outcome
+            article = read_article(item)
+            input_hash = (_digest(Path(item).read_bytes()) if item != "-"
+                          else _digest(article.text.encode("utf-8")))
+            stem = output_stem(item, article, name)
+            article.source = item if item != "-" else f"{stem}.txt"
+            article.text = blank_long_lines(article.text, MAX_LINE)  # skipped by the parser: by all
+            outcome.article = article
             for warning in article.warnings:
-                if "skipped" in warning or "too long" in warning:
+                if "skipped" in warning:  # a line dropped is news even when the rest resolves
                     warn(f"{item}: {warning}")
             self.index_companions(item)
             progress.file(index, item, len(article.references))
@@ -288,6 +287,28 @@ class Workspace:
         except RefkitError as err:
             outcome.error = str(err)
         return outcome
+
+    def _skip_if_current(self, item: str, name: str | None, outcome: FileOutcome) -> bool:
+        """Whether ``item``'s outputs are current (same text, same settings): then its saved
+        document is the outcome, without parsing or resolving anything."""
+        path = Path(item)
+        stem = output_stem(item, None, name)
+        saved = Path(self.settings.refs_dir) / f"{stem}.json"
+        if not saved.is_file() or not path.is_file():
+            return False
+        try:
+            input_hash = _digest(path.read_bytes())
+        except OSError:
+            return False  # read_article will say what is wrong with it
+        if not self.store.is_current(stem, input_hash, self.settings_hash()):
+            return False
+        try:
+            outcome.document = json.loads(saved.read_text(encoding="utf-8"))
+            outcome.article = Article.from_dict(outcome.document)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return False
+        outcome.skipped = True
+        return True
 
     def write(self, stem: str, article: Article, *, input_hash: str | None = None) -> dict[str, Any]:
         """Write ``refs/<stem>.json`` and ``.bib`` (atomically), then the article's evidence."""
@@ -323,6 +344,7 @@ class Workspace:
         if text.lstrip().startswith(("{", "[")):
             raise RefkitError(f'{path} is JSON without a "references" list (expected refs/<stem>.json)')
         article = parse_article(text, source=path)
+        article.text = blank_long_lines(article.text, MAX_LINE)
         if not article.references:
             skipped = [w for w in article.warnings if w.startswith("line ") and "skipped" in w]
             hint = f" ({skipped[0]})" if skipped else ""
@@ -384,6 +406,10 @@ class Workspace:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def refs_document(text: str) -> dict[str, Any] | None:

@@ -15,15 +15,17 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from refkit.errors import SourceError, SourceUnavailable
 from refkit.messages import warn
 from refkit.model import Article, Match, Reference, Work
 from refkit.resolve.confidence import DECISION
-from refkit.resolve.matcher import Validation, normalize, validate
+from refkit.resolve.matcher import Validation, validate
 from refkit.resolve.source import Source
 from refkit.settings import Settings
+from refkit.text import fold as normalize
 
 DEFAULT_MIN_CONFIDENCE = DECISION.accept
 MAX_WORKERS = 16
@@ -201,7 +203,7 @@ class Resolver:
                 }
                 if not wanted:
                     continue
-                works = self._ask(source, lambda s=source, w=wanted: s.lookup(**w), failed)
+                works = self._ask(source, partial(source.lookup, **wanted), failed)
                 if works is not None:
                     asked.add(source.name)
                     pool.add(works, source.name)
@@ -212,7 +214,7 @@ class Resolver:
         validations = self._validate_all(ref, pool, doi, pmid)
         if not self._sure(validations):
             for source in self.live():
-                works = self._ask(source, lambda s=source: s.search(ref, 5 if not s.local else 10), failed)
+                works = self._ask(source, partial(source.search, ref, 10 if source.local else 5), failed)
                 if works is None:
                     continue
                 asked.add(source.name)
@@ -268,7 +270,7 @@ class Resolver:
             for source in self.live():
                 if "doi" not in _identifiers(source):
                     continue
-                works = self._ask(source, lambda s=source, t=target: s.lookup(doi=t), failed)
+                works = self._ask(source, partial(source.lookup, doi=target), failed)
                 if works:
                     pool.add(works, source.name)
                     break
@@ -291,7 +293,7 @@ class Resolver:
             }
             if not by:
                 continue
-            works = self._ask(source, lambda s=source, b=by: s.lookup(**b), failed) or []
+            works = self._ask(source, partial(source.lookup, **by), failed) or []
             for other in works:
                 if work.doi and other.doi and other.doi.lower() != work.doi.lower():
                     ref.discrepancies.append(
