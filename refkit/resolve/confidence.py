@@ -84,9 +84,9 @@ def features(evidence: dict[str, dict[str, Any]]) -> dict[str, float]:
     # Every pair of verdicts of two fields: what one field's agreement is worth depends on the others
     # (a year off by one is online-first when the title and pages agree, a near miss when nothing
     # else identifies the article). The fit, regularised, weighs the pairs the data supports.
-    verdicts = sorted(k for k in x if k.split("=")[0] in _PAIRED and "&" not in k)
-    for i, a in enumerate(verdicts):
-        for b in verdicts[i + 1 :]:
+    given = sorted(k for k in x if k.split("=")[0] in _PAIRED and "&" not in k)
+    for i, a in enumerate(given):
+        for b in given[i + 1 :]:
             x[f"{a}&{b}"] = 1.0
     return x
 
