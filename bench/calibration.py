@@ -42,7 +42,7 @@ def main() -> None:
     collected = time.perf_counter() - t0
     rescore(pairs.items)
     train, test = pairs.split()
-    print(f"{len(pairs.items)} pairs ({collected:.1f} s to collect); "
+    print(f"{len(pairs.items)} pairs ({collected:.1f} s to collect or load); "
           f"train {len(train)}, held out {len(test)}")
     print(f"decision: accept {DECISION.accept}, sure {DECISION.sure}, tie margin {DECISION.tie_margin}\n")
     table = reliability([p.confidence for p in test], [p.label for p in test])
