@@ -4,7 +4,8 @@
 
 1. Collect every (reference, candidate) pair the resolver weighs over the corpus pages, the style
    pages and the title-less style pages, against the catalog and its deposit-quirk variants
-   (``tests/support/decisions.py``); label: the candidate is the gold DOI.
+   (``tests/support/decisions.py``); label: the candidate is the gold DOI (or a second deposit
+   identical to the gold record: the same paper; precision counts only the gold DOI).
 2. Split by page (a style page is one style: whole styles are held out); fit a logistic regression
    on the training split's features (``refkit.resolve.confidence.features``). Vetoed pairs are
    left out: a veto is a rule, not evidence.
