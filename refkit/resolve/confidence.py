@@ -1,28 +1,46 @@
-"""From field verdicts to a confidence: the matcher's scoring model and the decision thresholds.
+"""From field verdicts to a confidence: the matcher's fitted scoring model and the decision thresholds.
 
 The matcher compares a reference with a candidate field by field (verdicts such as title
-``match``, year ``close``, page ``mismatch``); this module turns those verdicts into log-odds
-and a probability, and says where the resolver accepts, stops searching, or calls a tie.
+``match``, year ``close``, page ``mismatch``); this module turns those verdicts into features,
+the features into log-odds with a logistic model, and says where the resolver accepts, stops
+searching, or calls a tie.
+
+The coefficients and thresholds are not set by hand: ``scripts/fit_confidence.py`` fits them on
+the (reference, candidate) decisions the resolver makes over the corpus pages and the style pages
+(with their near-miss distractors and deposit quirks), on one split of the pages, checks the
+calibration on the others, and writes ``data/confidence.json``. Only that JSON is read here.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
-PRIOR = -3.0
-WEIGHTS: dict[str, dict[str, float]] = {
-    "title": {"match": 5.0, "close": 3.0, "weak": 0.5, "mismatch": -5.0, "missing": 0.0},
-    "author": {"match": 2.0, "close": 1.0, "elsewhere": 0.5, "mismatch": -2.5, "missing": 0.0},
-    "year": {"match": 1.5, "close": 0.0, "mismatch": -4.0, "missing": 0.0},
-    "volume": {"match": 1.0, "mismatch": -3.5, "missing": 0.0},
-    "issue": {"match": 0.3, "mismatch": -0.5, "missing": 0.0},
-    "page": {"match": 1.5, "mismatch": -5.0, "missing": 0.0},
-    "journal": {"match": 1.0, "unknown": 0.0, "mismatch": -1.5, "missing": 0.0},
-    "doi": {"match": 3.0, "missing": 0.0},
-    "type": {"mismatch": -5.0},
+MODEL_PATH = Path(__file__).with_name("data") / "confidence.json"
+
+# The verdicts each field can give; "missing" (nothing to compare) is the reference level of each.
+VERDICTS: dict[str, tuple[str, ...]] = {
+    "title": ("match", "close", "partial", "weak", "mismatch", "absent"),
+    "author": ("match", "close", "elsewhere", "mismatch"),
+    "year": ("match", "close", "mismatch"),
+    "volume": ("match", "mismatch"),
+    "issue": ("match", "mismatch"),
+    "page": ("match", "mismatch"),
+    "journal": ("match", "unknown", "mismatch"),
+    "doi": ("match",),
+    "type": ("mismatch",),
 }
+# Fields that single out one article in a journal issue; author, year and journal do not (another
+# paper by the same author in the same journal shares them).
+_IDENTIFYING = ("volume", "page", "doi")
+# The fields whose verdicts interact pairwise (issue, doi and type are rare enough to stand alone).
+_PAIRED = frozenset(["title", "author", "year", "volume", "page", "journal"])
+VETO_LOGIT = -8.0  # a vetoed candidate (a notice, another part) whatever its fields say
+CAP_MARGIN = 0.5  # how far below acceptance a capped candidate stays, in log-odds
 
 
 @dataclass(frozen=True)
@@ -32,28 +50,102 @@ class Decision:
     tie_margin: float  # two acceptable candidates closer than this in log-odds: abstain
 
 
-DECISION = Decision(accept=0.8, sure=0.995, tie_margin=1.0)
+def _verdict(evidence: dict[str, dict[str, Any]], name: str) -> str:
+    return str(evidence.get(name, {}).get("verdict", "missing"))
 
 
-def log_odds(evidence: dict[str, dict[str, Any]], *, vetoed: bool = False) -> float:
-    """The log-odds that the candidate is the cited work, from the verdict of each field."""
-    logit = PRIOR + sum(WEIGHTS.get(name, {}).get(ev["verdict"], 0.0) for name, ev in evidence.items())
-    # A year off by one is the online-first date only when the rest agrees. Author and journal do
-    # not count: another paper by the same author in the same journal shares them.
-    support = sum(evidence.get(f, {}).get("verdict") == "match" for f in ("volume", "page", "doi"))
-    # A deposit without authors (or only a group) cannot contradict the author either.
-    support += evidence["title"]["verdict"] == "match" and evidence["journal"]["verdict"] == "match" and (
-        evidence["author"]["verdict"] in ("match", "missing")
+def features(evidence: dict[str, dict[str, Any]]) -> dict[str, float]:
+    """The model's inputs: one-hot verdict per field, the title similarity, and the interactions
+    that say one field vouches for another (a year off by one only with identifying support)."""
+    x: dict[str, float] = {}
+    for name, verdicts in VERDICTS.items():
+        v = _verdict(evidence, name)
+        if v in verdicts:
+            x[f"{name}={v}"] = 1.0
+    title = evidence.get("title", {})
+    x["title.score"] = float(title.get("score") or 0.0)
+    support = sum(_verdict(evidence, f) == "match" for f in _IDENTIFYING)
+    x["support"] = float(support)
+    tv, av = _verdict(evidence, "title"), _verdict(evidence, "author")
+    # Online first: a year off by n needs n identifying fields to vouch for it.
+    off = int(evidence.get("year", {}).get("off", 1) or 1)
+    if _verdict(evidence, "year") == "close":
+        x["year.off"] = float(off)
+        x["year=close&unsupported"] = float(max(0, off - support))
+    # Without the title, only the page identifies the article in its issue.
+    if tv in ("mismatch", "weak", "partial", "absent") and _verdict(evidence, "page") != "match":
+        x["title=off&page!=match"] = 1.0
+    if av == "mismatch" and support == 0:
+        x["author=mismatch&unsupported"] = 1.0
+    if tv in ("partial", "absent") and av == "match":
+        x["title=off&author=match"] = 1.0
+    if tv in ("partial", "absent"):
+        x["title=off&support"] = float(support)
+    # Every pair of verdicts of two fields: what one field's agreement is worth depends on the others
+    # (a year off by one is online-first when the title and pages agree, a near miss when nothing
+    # else identifies the article). The fit, regularised, weighs the pairs the data supports.
+    given = sorted(k for k in x if k.split("=")[0] in _PAIRED and "&" not in k)
+    for i, a in enumerate(given):
+        for b in given[i + 1 :]:
+            x[f"{a}&{b}"] = 1.0
+    return x
+
+
+@dataclass(frozen=True)
+class Model:
+    intercept: float
+    weights: dict[str, float]
+    decision: Decision
+
+    def log_odds(self, x: dict[str, float]) -> float:
+        return self.intercept + sum(self.weights.get(k, 0.0) * v for k, v in x.items())
+
+
+@lru_cache(maxsize=1)
+def model() -> Model:
+    """The fitted model (read once from ``data/confidence.json``)."""
+    doc = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+    d = doc["decision"]
+    return Model(
+        float(doc["intercept"]),
+        {k: float(v) for k, v in doc["weights"].items()},
+        Decision(float(d["accept"]), float(d["sure"]), float(d["tie_margin"])),
     )
-    off = evidence["year"].get("off", 1)  # two years early needs two fields more to vouch for it
-    if evidence["year"]["verdict"] == "close" and support < off:
-        logit -= 2.0 * (off - support)
-    if evidence["title"]["verdict"] in ("mismatch", "weak") and evidence["page"]["verdict"] != "match":
-        logit -= 2.0  # without the title, only a page agreement identifies the article in its issue
+
+
+def logit_of(p: float) -> float:
+    p = min(max(p, 1e-12), 1 - 1e-12)
+    return math.log(p / (1 - p))
+
+
+def log_odds(
+    evidence: dict[str, dict[str, Any]], *, vetoed: bool = False, using: Model | None = None
+) -> float:
+    """The log-odds that the candidate is the cited work, from the verdict of each field.
+
+    Two rules bound what the model may say: a vetoed candidate is out, and a candidate whose first
+    author differs, with neither volume nor page (nor a printed identifier) to vouch for it, stays
+    below acceptance however well the rest agrees: a title and a year are shared by other papers,
+    and a title fragment even more so.
+    """
+    m = using or model()  # another model: the fitting script's candidate, before it ships
+    logit = m.log_odds(features(evidence))
     if vetoed:
-        logit = min(logit, -6.0)
+        return min(logit, VETO_LOGIT)
+    if capped(evidence):
+        logit = min(logit, logit_of(m.decision.accept) - CAP_MARGIN)
     return logit
+
+
+def capped(evidence: dict[str, dict[str, Any]]) -> bool:
+    """Whether the author-mismatch cap applies: the author differs and no identifying field agrees."""
+    return _verdict(evidence, "author") == "mismatch" and not any(
+        _verdict(evidence, f) == "match" for f in _IDENTIFYING
+    )
 
 
 def probability(logit: float) -> float:
     return 1.0 / (1.0 + math.exp(-logit))
+
+
+DECISION = model().decision

@@ -18,7 +18,7 @@ from rapidfuzz import fuzz
 
 from refkit.dates import years_in
 from refkit.model import Author, Reference, Work
-from refkit.resolve.confidence import log_odds, probability
+from refkit.resolve.confidence import features, log_odds, probability
 from refkit.text import fold as normalize
 
 # Record types that are another version of a journal paper, not the paper a volume/page citation means.
@@ -108,6 +108,7 @@ class Validation:
     flags: list[str] = field(default_factory=list)
     veto: str | None = None  # why the candidate cannot be the cited work, whatever its score
     work: Work | None = None  # the candidate compared
+    features: dict[str, float] = field(default_factory=dict)  # what the confidence model was given
 
     @property
     def doi(self) -> str | None:
@@ -160,10 +161,13 @@ def validate(ref: Reference, work: Work, *, printed_doi: str | None = None,
         veto = f"record is a {notice} notice"
 
     subtitle = work.subtitle or ""
-    evidence["title"] = _title_evidence(ref, raw, record_title, subtitle)
+    leftover = _unexplained_words(ref, raw, work)
+    evidence["title"] = _title_evidence(ref, raw, record_title, subtitle, leftover)
     for other in work.other_titles:  # a translation, or the title in its original language
-        alt = _title_evidence(ref, raw, _RETRACTED_PREFIX.sub("", other, count=1), "")
-        if alt["score"] > evidence["title"]["score"]:
+        alt = _title_evidence(ref, raw, _RETRACTED_PREFIX.sub("", other, count=1), "", leftover)
+        if _TITLE_RANK[alt["verdict"]] > _TITLE_RANK[evidence["title"]["verdict"]] or (
+            alt["verdict"] == evidence["title"]["verdict"] and alt["score"] > evidence["title"]["score"]
+        ):
             evidence["title"] = alt
     part_cited, part_record = (
         _part(ref.title or ref.raw),
@@ -188,12 +192,13 @@ def validate(ref: Reference, work: Work, *, printed_doi: str | None = None,
         evidence["type"] = {"cited": "journal-article", "record": kind, "score": 0.0, "verdict": "mismatch"}
 
     logit = log_odds(evidence, vetoed=bool(veto))
+    x = features(evidence)
     evidence["year"].pop("off", None)  # scoring detail, not evidence to show
     for update in work.updated_by:
         kind = str(update.get("type") or "update").lower()
         flags.append({"retraction": "retracted", "correction": "corrected"}.get(kind, kind))
     confidence = probability(logit)
-    return Validation(work.key, logit, confidence, evidence, sorted(set(flags)), veto, work=work)
+    return Validation(work.key, logit, confidence, evidence, sorted(set(flags)), veto, work=work, features=x)
 
 
 def _other_version(ref: Reference, work: Work) -> str | None:
@@ -280,12 +285,47 @@ def _title_variants(title: str, subtitle: str) -> list[str]:
     return list(dict.fromkeys(normalize(v) for v in variants if normalize(v)))
 
 
-def _title_evidence(ref: Reference, raw: str, title: str, subtitle: str) -> dict[str, Any]:
+# How strongly each title verdict speaks for the candidate (to choose among the record's titles).
+_TITLE_RANK = {"match": 6, "close": 5, "partial": 4, "weak": 3, "absent": 2, "missing": 1, "mismatch": 0}
+# Words of a reference that are furniture, not content: "et al", "and", "vol.", "pp.", "no.", "in".
+_FURNITURE = frozenset([
+    "et", "al", "and", "vol", "pp", "no", "in", "eds", "ed", "doi", "pmid", "epub", "ahead", "print",
+    "available", "from", "accessed", "online", "suppl", "pt",
+])
+# A record title shorter than this share of the cited title (in words) is a fragment of it.
+FRAGMENT = 0.6
+
+
+def _unexplained_words(ref: Reference, raw: str, work: Work) -> list[str]:
+    """The words of the reference that neither the cited authors, nor the record's authors and
+    journal, nor numbers account for: where a title would be. A reference in a title-less style
+    (ACS, physics: ``M. C. Dalakas and R. Hohlfeld, Lancet, 2003, 362, 971–982.``) leaves none."""
+    explained = set(_FURNITURE)
+    for a in [*ref.authors, *work.authors]:
+        explained.update(normalize(a.family).split())
+        explained.update(normalize(a.given or "").split())
+    for name in _journal_names(work):
+        explained.update(name.split())
+    if ref.journal:
+        explained.update(normalize(ref.journal).split())
+    return [w for w in _content_words(raw) if w not in explained]
+
+
+def _content_words(text: str) -> list[str]:
+    """The words that carry content: neither numbers, nor initials, nor citation furniture."""
+    return [w for w in text.split() if len(w) > 1 and not any(c.isdigit() for c in w) and w not in _FURNITURE]
+
+
+def _title_evidence(
+    ref: Reference, raw: str, title: str, subtitle: str, leftover: list[str] | None = None
+) -> dict[str, Any]:
     full = _title_variants(title, subtitle)
     if not full:
         return {"cited": ref.title, "record": title or None, "score": 0.0, "verdict": "missing"}
     cited = normalize(ref.title) if ref.title else ""
-    best, length = max((_title_similarity(v, cited, raw), len(v)) for v in full)
+    best, length, words = max(
+        (_title_similarity(v, cited, raw), len(v), len(_content_words(v))) for v in full
+    )
     if best >= 0.93 and length >= 20:
         verdict = "match"
     elif best >= 0.93 or (best >= 0.85 and length >= 30):
@@ -294,9 +334,19 @@ def _title_evidence(ref: Reference, raw: str, title: str, subtitle: str) -> dict
         verdict = "weak"
     else:
         verdict = "mismatch"
+    # A record title that is only a piece of the cited one ("Columnar fate imposed by" for "Motor
+    # neuron columnar fate imposed by sequential phases of Hox-c activity") agrees with it only as
+    # far as it goes: partial evidence. The cited title's length is the parsed title's, else the
+    # words of the string no other field explains.
+    cited_words = len(_content_words(cited)) if cited else len(leftover or [])
+    if verdict in ("match", "close") and cited_words and words < FRAGMENT * cited_words:
+        verdict = "partial"
+    # Nothing in the string is left for a title to be (the style prints none): no evidence either way.
+    if verdict in ("mismatch", "weak") and leftover is not None and len(leftover) <= 1:
+        verdict = "absent"
     # The record may carry a subtitle the citation leaves out ("Title: A Controlled Trial").
     main = normalize(re.split(r"[:.?]\s", _TITLE_NOTE.sub("", title), maxsplit=1)[0])
-    if verdict not in ("match", "close") and main != full[0] and len(main.split()) >= 3:
+    if verdict not in ("match", "close", "partial") and main != full[0] and len(main.split()) >= 3:
         main_score = (fuzz.ratio(main, cited) if cited else fuzz.partial_ratio(main, raw)) / 100
         if main_score >= 0.93 and len(main) >= 20:
             # Only "close": another paper can share the main title and differ after the colon.
