@@ -384,14 +384,14 @@ class Resolver:
 def _related(v: Validation) -> bool:
     """Whether a rejected candidate is worth naming: it shares the title or the first author."""
     return (
-        v.evidence["title"]["verdict"] in ("match", "close", "weak")
+        v.evidence["title"]["verdict"] in ("match", "close", "weak", "partial")
         or v.evidence["author"]["verdict"] == "match"
     )
 
 
 def _agreeing(v: Validation) -> str:
     agree = [name for name, ev in v.evidence.items() if ev["verdict"] == "match"]
-    differ = [name for name, ev in v.evidence.items() if ev["verdict"] in ("mismatch", "close", "weak")]
+    differ = [name for name, ev in v.evidence.items() if ev["verdict"] in ("mismatch", "close", "weak", "partial")]
     text = ", ".join(agree) + " agree"
     if differ:
         text += f"; {', '.join(differ)} differ"
