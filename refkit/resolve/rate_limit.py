@@ -1,13 +1,22 @@
 """Client-side limits for a rate-limited API: request pacing plus a cap on requests in flight.
 
 Crossref announces its limits in every response (``x-rate-limit-limit``, ``x-rate-limit-interval``,
-``x-concurrency-limit``); :func:`parse_limits` reads them defensively and :class:`RequestGate`
-enforces them for all threads of one process.
+``x-concurrency-limit``); :func:`parse_limits` reads them defensively. :class:`RequestGate`
+enforces them for all threads of one process; :class:`SharedGate` does the same through a small
+SQLite file, for every process that opens the same file (two refkit runs sharing a cache directory
+together stay within one client's limits).
+
+A request that timed out may still be running on the server, holding one of its slots: both
+gates let the caller keep its slot for a while after giving up (``release(hold=seconds)``, or
+``slot.hold(seconds)`` inside ``with gate.slot() as slot``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import sqlite3
 import threading
 import time
 from collections.abc import Mapping
@@ -119,6 +128,7 @@ class RequestGate:
         self._sleep = sleep
         self._cond = threading.Condition()
         self._in_flight = 0
+        self._held: list[float] = []  # until when each given-up request keeps its slot
         self._next_start = 0.0  # earliest start time of the next request
         self._paused_until = 0.0  # after a 429: nobody starts before this
         self._slowdown = 1.0
@@ -129,8 +139,19 @@ class RequestGate:
         return self._limits
 
     @property
+    def announced(self) -> bool:
+        """True once a response has announced the limits (before: one request at a time)."""
+        return self._announced
+
+    @property
     def slowdown(self) -> float:
         return self._slowdown
+
+    @property
+    def in_flight(self) -> int:
+        """Slots taken now, held ones included."""
+        with self._cond:
+            return self._in_flight + len(self._held_now())
 
     def update(self, limits: Limits) -> None:
         """Adopt the limits a response announced (wakes waiters if more slots became free)."""
@@ -150,11 +171,18 @@ class RequestGate:
         with self._cond:
             self._slowdown = max(1.0, self._slowdown / 1.05)
 
+    def _held_now(self) -> list[float]:
+        now = self._clock()
+        self._held = [until for until in self._held if until > now]
+        return self._held
+
     def acquire(self) -> None:
         """Block until a slot is free and this request's start time has come."""
         with self._cond:
-            while self._in_flight >= (self._limits.concurrency if self._announced else 1):
-                self._cond.wait()
+            while self._in_flight + len(held := self._held_now()) >= (
+                    self._limits.concurrency if self._announced else 1):
+                # A held slot frees itself at a known time; a running request wakes us on release.
+                self._cond.wait(timeout=max(0.001, min(held) - self._clock()) if held else None)
             self._in_flight += 1
             now = self._clock()
             start = self._reserve(now)
@@ -171,21 +199,222 @@ class RequestGate:
         self._next_start = start + self._limits.spacing * (1 + self._margin) * self._slowdown
         return start
 
-    def release(self) -> None:
+    def release(self, hold: float = 0.0) -> None:
+        """Free the slot; with ``hold``, only after that many seconds (the server may still be busy)."""
         with self._cond:
             self._in_flight -= 1
+            if hold > 0:
+                self._held.append(self._clock() + hold)
             self._cond.notify()
 
     def slot(self) -> _Slot:
         return _Slot(self)
 
 
-class _Slot:
-    def __init__(self, gate: RequestGate) -> None:
-        self._gate = gate
+class SharedGate:
+    """A :class:`RequestGate` whose state lives in a SQLite file: every process that opens the same
+    ``path`` (and ``name``) shares one pace, one pause after a 429, one count of requests in flight,
+    and the limits the last response announced.
 
-    def __enter__(self) -> None:
+    Thread-safe and process-safe. Each slot is a row with a lease (``lease`` seconds: the longest a
+    request can take, timeouts included); a process killed mid-request leaves a row that expires
+    with its lease, so the others slow down for a while but never stop. Waiting for a slot held by
+    another process is by polling (every ``poll`` seconds): there is no cross-process wake-up.
+
+    Raises ``sqlite3.Error`` or ``OSError`` when the file cannot be used; the caller falls back to a
+    :class:`RequestGate`.
+    """
+
+    def __init__(self, path: str | os.PathLike, limits: Limits, *, name: str = "default",
+                 margin: float = PACING_MARGIN, lease: float = 120.0, poll: float = 0.005,
+                 fresh_for: float = 300.0, clock=time.time, sleep=time.sleep) -> None:
+        self.path = path
+        self.name = name
+        self._limits = limits  # ours until someone announces
+        self._margin = margin
+        self._lease = lease
+        self._poll = poll
+        self._fresh_for = fresh_for
+        self._clock = clock  # wall time: the one clock processes share
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._mine = threading.local()  # each thread's slot ids, innermost last
+        self._announced = False
+        self._published = 0.0
+        self._conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+        try:
+            self._conn.execute("PRAGMA busy_timeout=30000")
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+            with self._transaction() as db:
+                db.execute(_GATE_SCHEMA_STATE)
+                db.execute(_GATE_SCHEMA_SLOTS)
+                db.execute("INSERT OR IGNORE INTO gate_state (name, next_start, paused_until, slowdown) "
+                           "VALUES (?, 0, 0, 1)", (name,))
+        except BaseException:
+            self._conn.close()
+            raise
+
+    @contextlib.contextmanager
+    def _transaction(self):
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")  # one writer at a time, across processes
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def _state(self, db: sqlite3.Connection, now: float) -> tuple[float, float, float, Limits | None]:
+        row = db.execute("SELECT next_start, paused_until, slowdown, rate, interval, concurrency, "
+                         "announced_at FROM gate_state WHERE name = ?", (self.name,)).fetchone()
+        return row[0], row[1], row[2], self._fresh(row[3:], now)
+
+    def _fresh(self, announced: tuple, now: float) -> Limits | None:
+        """Limits another process heard recently (the server repeats them in every answer); an
+        announcement from a run long gone is a guess like any default."""
+        rate, interval, concurrency, at = announced
+        return Limits(rate, interval, concurrency) if rate and at > now - self._fresh_for else None
+
+    # --- the RequestGate interface -------------------------------------------------------------
+    def _shared_limits(self) -> Limits | None:
+        with self._lock:
+            row = self._conn.execute("SELECT rate, interval, concurrency, announced_at FROM gate_state "
+                                     "WHERE name = ?", (self.name,)).fetchone()
+        return self._fresh(row, self._clock())
+
+    @property
+    def limits(self) -> Limits:
+        """The limits in force: the last announced to any process sharing the file, else ours."""
+        return self._shared_limits() or self._limits
+
+    @property
+    def announced(self) -> bool:
+        return self._announced or self._shared_limits() is not None
+
+    @property
+    def slowdown(self) -> float:
+        with self._lock:
+            return self._conn.execute("SELECT slowdown FROM gate_state WHERE name = ?",
+                                      (self.name,)).fetchone()[0]
+
+    @property
+    def in_flight(self) -> int:
+        with self._lock:
+            return self._conn.execute("SELECT COUNT(*) FROM gate_slots WHERE name = ? AND until > ?",
+                                      (self.name, self._clock())).fetchone()[0]
+
+    def update(self, limits: Limits) -> None:
+        """Adopt (and publish to the other processes) the limits a response announced."""
+        now = self._clock()
+        if self._announced and limits == self._limits and now < self._published + self._fresh_for / 10:
+            return  # every answer repeats them: publish only changes, and now and then
+        self._announced = True
+        self._limits = limits
+        self._published = now
+        with self._transaction() as db:
+            db.execute("UPDATE gate_state SET rate = ?, interval = ?, concurrency = ?, announced_at = ? "
+                       "WHERE name = ?", (limits.rate, limits.interval, limits.concurrency, self._clock(),
+                                          self.name))
+
+    def throttled(self, wait: float) -> None:
+        with self._transaction() as db:
+            db.execute("UPDATE gate_state SET slowdown = MIN(slowdown * 1.5, 16.0), "
+                       "paused_until = MAX(paused_until, ?) WHERE name = ?",
+                       (self._clock() + wait, self.name))
+
+    def succeeded(self) -> None:
+        with self._transaction() as db:
+            db.execute("UPDATE gate_state SET slowdown = MAX(1.0, slowdown / 1.05) "
+                       "WHERE name = ? AND slowdown > 1.0", (self.name,))
+
+    def acquire(self) -> None:
+        """Block until a slot is free (in every process sharing the file) and our start time has come."""
+        while True:
+            with self._transaction() as db:
+                now = self._clock()
+                db.execute("DELETE FROM gate_slots WHERE name = ? AND until <= ?", (self.name, now))
+                taken = db.execute("SELECT COUNT(*) FROM gate_slots WHERE name = ?",
+                                   (self.name,)).fetchone()[0]
+                next_start, paused_until, slowdown, shared = self._state(db, now)
+                limits = shared or self._limits
+                if taken < (limits.concurrency if shared or self._announced else 1):
+                    # A start time far ahead is a clock that jumped back: pace from now instead.
+                    if next_start > now + limits.interval + 1:
+                        next_start = now
+                    start = max(now, next_start, paused_until)
+                    spacing = limits.spacing * (1 + self._margin) * slowdown
+                    db.execute("UPDATE gate_state SET next_start = ? WHERE name = ?",
+                               (start + spacing, self.name))
+                    slot = db.execute("INSERT INTO gate_slots (name, until) VALUES (?, ?)",
+                                      (self.name, start + self._lease)).lastrowid
+                    break
+            self._sleep(self._poll)
+        self._slots().append(slot)
+        while (delay := start - self._clock()) > 0:
+            self._sleep(min(delay, 0.25))
+            with self._lock:
+                paused_until = self._conn.execute("SELECT paused_until FROM gate_state WHERE name = ?",
+                                                  (self.name,)).fetchone()[0]
+            if start < paused_until:  # a 429 came (here or elsewhere) while this one waited
+                start = paused_until
+
+    def release(self, hold: float = 0.0) -> None:
+        """Free this thread's latest slot; with ``hold``, only after that many seconds."""
+        slot = self._slots().pop()
+        with self._transaction() as db:
+            if hold > 0:
+                db.execute("UPDATE gate_slots SET until = ? WHERE id = ?", (self._clock() + hold, slot))
+            else:
+                db.execute("DELETE FROM gate_slots WHERE id = ?", (slot,))
+
+    def slot(self) -> _Slot:
+        return _Slot(self)
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def _slots(self) -> list[int]:
+        if not hasattr(self._mine, "slots"):
+            self._mine.slots = []
+        return self._mine.slots
+
+
+_GATE_SCHEMA_STATE = """
+CREATE TABLE IF NOT EXISTS gate_state (
+    name TEXT PRIMARY KEY,
+    next_start REAL NOT NULL,    -- wall time before which no request may start
+    paused_until REAL NOT NULL,  -- after a 429
+    slowdown REAL NOT NULL,
+    rate INTEGER, interval REAL, concurrency INTEGER,  -- as last announced; NULL until then
+    announced_at REAL NOT NULL DEFAULT 0
+)
+"""
+_GATE_SCHEMA_SLOTS = """
+CREATE TABLE IF NOT EXISTS gate_slots (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL,
+    until REAL NOT NULL          -- the lease: past it the slot is free whatever its holder did
+)
+"""
+
+
+class _Slot:
+    """``with gate.slot() as slot:`` — call ``slot.hold(seconds)`` to keep the slot after leaving."""
+
+    def __init__(self, gate: RequestGate | SharedGate) -> None:
+        self._gate = gate
+        self._hold = 0.0
+
+    def hold(self, seconds: float) -> None:
+        """On leaving, keep the slot taken for ``seconds`` more (a request given up may still run)."""
+        self._hold = max(self._hold, seconds)
+
+    def __enter__(self) -> _Slot:
         self._gate.acquire()
+        return self
 
     def __exit__(self, *exc: object) -> None:
-        self._gate.release()
+        self._gate.release(self._hold)
