@@ -20,10 +20,10 @@ import collections
 import contextlib
 import copy
 import gzip
+import hashlib
 import heapq
 import json
 import math
-import random
 import re
 import select
 import socket
@@ -267,7 +267,8 @@ class CrossrefServer:
         self.truncate_rate = truncate_rate
         self.hang = hang
         self.keep_working = keep_working
-        self._random = random.Random(seed)
+        self.seed = seed
+        self._asked: collections.Counter[str] = collections.Counter()  # admitted requests per key
         self.rate_limit = rate_limit
         self._interval = interval_seconds(rate_limit[1]) if rate_limit else None
         self.concurrency = concurrency
@@ -309,13 +310,24 @@ class CrossrefServer:
             start = self.log[0].at
             return sum(1 for r in self.log if r.over and r.at - start > seconds)
 
-    def _random_fault(self) -> Fault | None:
-        """A fault drawn at the configured rates (caller holds the lock)."""
+    def _random_fault(self, record: RequestRecord) -> Fault | None:
+        """A fault drawn at the configured rates (caller holds the lock).
+
+        The draw depends on the seed, the request (path and parameters but ``mailto``) and how many
+        times it was admitted before, never on arrival order: threads that interleave differently
+        meet the same faults, so a run is reproducible.
+        """
         if self.hang:
             return Fault.hang()
-        draw = self._random.random()
+        if not (self.error_rate or self.truncate_rate):
+            return None
+        key = json.dumps([record.path, sorted((k, v) for k, v in record.params.items() if k != "mailto")])
+        nth = self._asked[key]
+        self._asked[key] += 1
+        digest = hashlib.blake2b(f"{self.seed}\0{nth}\0{key}".encode(), digest_size=8).digest()
+        draw = int.from_bytes(digest, "big") / 2**64
         if draw < self.error_rate:
-            return Fault.status(self._random.choice((500, 502, 503)))
+            return Fault.status((500, 502, 503)[nth % 3])
         if draw < self.error_rate + self.truncate_rate:
             return Fault.truncated()
         return None
@@ -372,7 +384,7 @@ class CrossrefServer:
                 self.throttled += 1
                 record.over = over
                 return over, None
-            fault = self._faults.popleft() if self._faults else self._random_fault()
+            fault = self._faults.popleft() if self._faults else self._random_fault(record)
             if fault:
                 self.faults_sent += 1
             return None, fault
