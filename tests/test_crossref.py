@@ -389,3 +389,50 @@ def test_a_cache_from_another_version_is_kept_aside_and_replaced(crossref_server
     assert client.lookup(WORKS[0]["DOI"])["DOI"] == WORKS[0]["DOI"]
     assert "not a refkit response cache" in capsys.readouterr().err
     assert len(list((tmp_path / "cache").glob(f"{CACHE_FILE}.corrupt-*"))) == 1
+
+
+def test_an_expired_answer_is_asked_again_and_serves_when_crossref_cannot_be_asked(
+        crossref_server, crossref_client, tmp_path):
+    server = crossref_server()
+    doi = WORKS[5]["DOI"]
+    crossref_client(server).lookup(doi)
+    server.index.get(doi)["title"] = ["A corrected title"]
+    expired = crossref_client(server, cache_days=1e-9)  # every stored answer is expired at once
+    assert expired.lookup(doi)["title"] == ["A corrected title"]
+    assert server.requests == 2
+    server.stop()  # now unreachable
+    down = crossref_client(server, cache_days=1e-9)
+    assert down.lookup(doi)["title"] == ["A corrected title"]  # stale, but better than nothing
+    assert down.stats()["stale_answers"] == 1
+    assert "1 answered from an expired cache entry" in down.summary()
+    offline = crossref_client(server, cache_days=1e-9, offline=True)
+    assert offline.lookup(doi)["title"] == ["A corrected title"]
+    with pytest.raises(CrossrefUnavailable):
+        down.lookup(WORKS[6]["DOI"])  # never stored: nothing to fall back on
+
+
+def test_a_damaged_pacing_file_is_set_aside_with_one_warning(crossref_server, crossref_client, tmp_path):
+    from refkit.messages import capture
+    from refkit.resolve.crossref import GATE_FILE
+
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / GATE_FILE).write_bytes(b"not a database" * 300)
+    server = crossref_server()
+    with capture() as said:
+        client = crossref_client(server)
+    assert [level for level, _ in said] == ["warning"] and "damaged" in said[0][1]
+    assert list((tmp_path / "cache").glob(f"{GATE_FILE}.corrupt-*"))
+    assert client.lookup(WORKS[0]["DOI"])["DOI"] == WORKS[0]["DOI"]
+    assert type(client._gate).__name__ == "SharedGate"
+
+
+def test_the_summary_is_one_line_built_from_the_stats(crossref_server, crossref_client):
+    server = crossref_server(rate_limit=(100, "1s"))
+    client = crossref_client(server)
+    server.inject(Fault.status(503), Fault.throttle(retry_after=0.05))
+    client.search("renal fibrosis")
+    client.search("renal fibrosis")
+    assert client.stats() == {**dict.fromkeys(client.stats(), 0), "requests": 3, "cache_hits": 1, "calls": 1,
+                              "retries": 2, "faults": 1, "throttled_429": 1}
+    assert client.summary() == ("crossref: 3 requests, 1 from cache, 1 throttled (429), 2 retries, "
+                                "0 failed for good")

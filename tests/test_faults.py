@@ -142,9 +142,8 @@ def test_a_server_that_stops_answering_mid_run_is_given_up(crossref_server, cros
 def test_every_request_failing_ends_after_a_bounded_number_of_requests(crossref_server, crossref_client):
     server = crossref_server(WORKS, error_rate=1.0)
     client = crossref_client(server)
-    with capture():
-        with ThreadPoolExecutor(max_workers=6) as pool:
-            errors = list(pool.map(lambda w: _error_of(client.search, reference_string(w)), WORKS))
+    with capture(), ThreadPoolExecutor(max_workers=6) as pool:
+        errors = list(pool.map(lambda w: _error_of(client.search, reference_string(w)), WORKS))
     assert all(isinstance(err, CrossrefError) for err in errors)
     assert sum(isinstance(err, CrossrefUnavailable) for err in errors) >= len(WORKS) - 3
     # Three calls fail for good in a row, then nothing is asked. Calls under way by then (one per

@@ -125,7 +125,8 @@ class ResponseCache:
         # every page once (milliseconds per MB) so the damage shows now, not as per-call errors.
         verdict = conn.execute("PRAGMA quick_check(1)").fetchone()[0]
         if verdict != "ok":
-            raise sqlite3.DatabaseError(f"database disk image is malformed ({verdict})")
+            detail = " ".join(str(verdict).replace("*** in database main ***", "").split())
+            raise _ForeignFile(f"database disk image is malformed: {detail}")
 
     def _move_aside(self) -> str:
         """Set the file aside (its -wal/-shm beside it under the same name); where it went, to say."""
@@ -204,4 +205,4 @@ class ResponseCache:
 
 
 class _ForeignFile(Exception):
-    """The file is a valid SQLite database, but not (this version of) ours."""
+    """The file opens as SQLite, but is not (this version of) ours, or is damaged inside."""
