@@ -330,7 +330,14 @@ class SharedGate:
                        "WHERE name = ? AND slowdown > 1.0", (self.name,))
 
     def acquire(self) -> None:
-        """Block until a slot is free (in every process sharing the file) and our start time has come."""
+        """Block until a slot is free (in every process sharing the file) and our start time has come.
+
+        A request is admitted only at its start time, and the next one is paced from the moment it
+        really was: a process that overslept (a busy machine, another thread holding the GIL) then
+        delays those after it instead of crowding them into its window. Reserving start times ahead
+        (as :class:`RequestGate` does) let one late start and its on-time successors land 11
+        arrivals in one second at a 10/s server.
+        """
         while True:
             with self._transaction() as db:
                 now = self._clock()
@@ -339,26 +346,21 @@ class SharedGate:
                                    (self.name,)).fetchone()[0]
                 next_start, paused_until, slowdown, shared = self._state(db, now)
                 limits = shared or self._limits
-                if taken < (limits.concurrency if shared or self._announced else 1):
-                    # A start time far ahead is a clock that jumped back: pace from now instead.
-                    if next_start > now + limits.interval + 1:
-                        next_start = now
-                    start = max(now, next_start, paused_until)
+                # A start time far ahead is a clock that jumped back: pace from now instead.
+                if next_start > now + limits.interval * 16 + 1:
+                    next_start = now
+                start = max(next_start, paused_until)
+                free = taken < (limits.concurrency if shared or self._announced else 1)
+                if free and start <= now:
                     spacing = limits.spacing * (1 + self._margin) * slowdown
                     db.execute("UPDATE gate_state SET next_start = ? WHERE name = ?",
-                               (start + spacing, self.name))
+                               (now + spacing, self.name))
                     slot = db.execute("INSERT INTO gate_slots (name, until) VALUES (?, ?)",
-                                      (self.name, start + self._lease)).lastrowid
+                                      (self.name, now + self._lease)).lastrowid
                     break
-            self._sleep(self._poll)
+            # Not yet our time: sleep until it (others may take it first); no free slot: poll.
+            self._sleep(min(max(start - now, self._poll), 0.25) if free else self._poll)
         self._slots().append(slot)
-        while (delay := start - self._clock()) > 0:
-            self._sleep(min(delay, 0.25))
-            with self._lock:
-                paused_until = self._conn.execute("SELECT paused_until FROM gate_state WHERE name = ?",
-                                                  (self.name,)).fetchone()[0]
-            if start < paused_until:  # a 429 came (here or elsewhere) while this one waited
-                start = paused_until
 
     def release(self, hold: float = 0.0) -> None:
         """Free this thread's latest slot; with ``hold``, only after that many seconds."""
