@@ -152,7 +152,7 @@ def _search_all(url: str, cache_dir: str, queries: list[str], barrier) -> dict:
 def two_processes(n_works: int) -> None:
     works = synthetic_works(2 * n_works)
     halves = [[reference_string(w) for w in works[:n_works]], [reference_string(w) for w in works[n_works:]]]
-    latency = 0.05
+    latency = 0.3  # at 10/s, three in flight are needed: both limits bind
     with CrossrefServer(works, rate_limit=(10, "1s"), concurrency=3, latency=latency) as server, \
             tempfile.TemporaryDirectory() as cache:
         context = multiprocessing.get_context("spawn")

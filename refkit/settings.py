@@ -36,4 +36,5 @@ class Settings:
     # and a dead server is given up by the failure budget (calls failed for good), not by the count
     # here. Eight retries lose one call in 4,000 to a server failing 40% of attempts (five: one in 100).
     max_retries: int = 8
+    retry_backoff: float = 0.5  # seconds before the first retry; doubled each time (with jitter), up to 4 s
     progress: bool = True  # progress bar on stderr when it is a terminal

@@ -51,7 +51,7 @@ def test_faults_change_no_answer_and_provoke_no_429(crossref_server, crossref_cl
 
 def _resolve_pages(url: str, cache_dir: Path, pages: list[str]) -> list[tuple]:
     settings = Settings(api_url=url, mailto="faults@example.org", cache_dir=cache_dir,
-                        seeds_dir=cache_dir / "no-seeds", offline=False)
+                        seeds_dir=cache_dir / "no-seeds", offline=False, retry_backoff=0.02)
     outcomes = []
     for page in pages:
         article = copy.deepcopy(parsed_article(page))
@@ -90,7 +90,7 @@ def _search_all(url: str, cache_dir: str, works: list[dict], barrier) -> tuple[l
 def test_two_processes_sharing_a_cache_dir_keep_within_one_clients_limits(tmp_path):
     works = synthetic_works(60)
     halves = [works[:30], works[30:]]  # different questions: the cache cannot spare a request
-    with CrossrefServer(works, rate_limit=(10, "1s"), concurrency=3, latency=0.05) as server:
+    with CrossrefServer(works, rate_limit=(10, "1s"), concurrency=3, latency=0.3) as server:
         context = multiprocessing.get_context("spawn")
         with context.Manager() as manager:
             barrier = manager.Barrier(2)

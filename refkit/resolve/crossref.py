@@ -95,13 +95,13 @@ class CrossrefClient:
     name = "crossref"
 
     def __init__(self, settings: Settings, session: requests.Session | None = None, *,
-                 backoff: float = 0.5, error_rate: float = 0.10, error_minimum: int = 20,
+                 backoff: float | None = None, error_rate: float = 0.10, error_minimum: int = 20,
                  failures_in_a_row: int = 3) -> None:
         self.settings = settings
         self.base_url = settings.api_url.rstrip("/")
         self.mailto = settings.mailto
         self.pool = "polite" if self.mailto else "public"  # updated from x-api-pool
-        self._backoff = backoff
+        self._backoff = settings.retry_backoff if backoff is None else backoff
         self._error_rate = error_rate
         self._error_minimum = error_minimum
         self._failures_in_a_row = failures_in_a_row
@@ -128,7 +128,7 @@ class CrossrefClient:
         if self.settings.offline:
             return RequestGate(PUBLIC_POOL)
         path = Path(self.settings.cache_dir) / GATE_FILE
-        lease = self.settings.connect_timeout + self.settings.timeout + self._hold_after_timeout + 5
+        lease = 2 * self.settings.timeout + self._hold_after_timeout + 5
         # Until the first answer, the public pool's limits (one request at a time, 5/s) for
         # everyone: a guess above the server's real limits would earn 429s.
         for attempt in (1, 2):
@@ -307,7 +307,8 @@ class CrossrefClient:
 
     def _send(self, url: str, params: dict[str, str], headers: dict[str, str]) -> requests.Response:
         """One attempt through the gate; transport failures become :class:`_Retryable`, or a refusal."""
-        timeout = (self.settings.connect_timeout, self.settings.timeout)
+        # Never wait longer for a connection than for an answer.
+        timeout = (min(self.settings.connect_timeout, self.settings.timeout), self.settings.timeout)
         with self._gate.slot() as slot:
             self._check_refusal()
             self._count("requests")
