@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 from conftest import reference_string, synthetic_works
-from support.crossref_server import CrossrefServer
+from support.crossref_server import CrossrefServer, Fault
 from support.resolve import catalog_records, page_ids, parsed_article
 
 from refkit.messages import capture
+from refkit.model import Article, Reference
 from refkit.resolve import resolve_article
 from refkit.resolve.crossref import CrossrefClient, CrossrefError, CrossrefUnavailable
 from refkit.settings import Settings
@@ -158,3 +159,31 @@ def _error_of(call, *args) -> Exception | None:
     except Exception as err:  # noqa: BLE001 - the test looks at which
         return err
     return None
+
+
+def test_requests_given_up_on_keep_their_slots_under_load(crossref_server, crossref_client):
+    # The server works on after a client times out; the client must count those requests as in
+    # flight until they may be done, or its retries go over the limit (429s, as in issue 12).
+    server = crossref_server(WORKS, rate_limit=(100, "1s"), concurrency=2, keep_working=True)
+    client = crossref_client(server, timeout=0.3)
+    client.lookup(WORKS[0]["DOI"])
+    server.inject(Fault.slow(0.5), Fault.slow(0.5))  # both slots: the server is busy for 0.5 s
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        found = list(pool.map(lambda w: client.search(reference_string(w))[0]["DOI"], WORKS[:20]))
+    assert found == [w["DOI"] for w in WORKS[:20]]
+    assert client.stats()["timeouts"] == 2
+    assert server.throttled == 0
+
+
+def test_a_resolve_against_a_server_that_never_answers_ends_fast_and_says_so(tmp_path, capsys):
+    with CrossrefServer(WORKS, hang=True) as server:
+        settings = Settings(api_url=server.url, cache_dir=tmp_path, seeds_dir=tmp_path / "no-seeds",
+                            timeout=0.5)
+        refs = [Reference(raw=reference_string(w), n=i) for i, w in enumerate(WORKS, 1)]
+        article = Article(references=refs)
+        started = time.monotonic()
+        resolve_article(article, settings)
+        assert time.monotonic() - started < 5
+        assert server.requests == 1  # the probe, and nothing fanned out after it
+    assert capsys.readouterr().err.count("Crossref is not answering") == 1
+    assert all(r.match is not None for r in article.references)

@@ -226,7 +226,7 @@ class SharedGate:
     """
 
     def __init__(self, path: str | os.PathLike, limits: Limits, *, name: str = "default",
-                 margin: float = PACING_MARGIN, lease: float = 120.0, poll: float = 0.005,
+                 margin: float = PACING_MARGIN, lease: float = 120.0, poll: float = 0.01,
                  fresh_for: float = 300.0, clock=time.time, sleep=time.sleep) -> None:
         self.path = path
         self.name = name
@@ -238,6 +238,7 @@ class SharedGate:
         self._clock = clock  # wall time: the one clock processes share
         self._sleep = sleep
         self._lock = threading.Lock()
+        self._admitting = threading.Lock()
         self._mine = threading.local()  # each thread's slot ids, innermost last
         self._announced = False
         self._published = 0.0
@@ -338,6 +339,11 @@ class SharedGate:
         (as :class:`RequestGate` does) let one late start and its on-time successors land 11
         arrivals in one second at a 10/s server.
         """
+        with self._admitting:  # one thread of this process polls the file; the others queue here
+            slot = self._admit()
+        self._slots().append(slot)
+
+    def _admit(self) -> int:
         while True:
             with self._transaction() as db:
                 now = self._clock()
@@ -355,12 +361,10 @@ class SharedGate:
                     spacing = limits.spacing * (1 + self._margin) * slowdown
                     db.execute("UPDATE gate_state SET next_start = ? WHERE name = ?",
                                (now + spacing, self.name))
-                    slot = db.execute("INSERT INTO gate_slots (name, until) VALUES (?, ?)",
+                    return db.execute("INSERT INTO gate_slots (name, until) VALUES (?, ?)",
                                       (self.name, now + self._lease)).lastrowid
-                    break
             # Not yet our time: sleep until it (others may take it first); no free slot: poll.
             self._sleep(min(max(start - now, self._poll), 0.25) if free else self._poll)
-        self._slots().append(slot)
 
     def release(self, hold: float = 0.0) -> None:
         """Free this thread's latest slot; with ``hold``, only after that many seconds."""
