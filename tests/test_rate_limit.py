@@ -209,3 +209,21 @@ def test_a_damaged_gate_file_is_an_error_to_open(tmp_path):
     (tmp_path / "gate.sqlite").write_bytes(b"not a database" * 300)
     with pytest.raises(sqlite3.DatabaseError):
         SharedGate(tmp_path / "gate.sqlite", PUBLIC_POOL)
+
+
+def test_a_pacing_file_failing_mid_run_leaves_the_process_pacing_itself(tmp_path):
+    from refkit.messages import capture
+
+    gate = SharedGate(tmp_path / "gate.sqlite", PUBLIC_POOL, name="test")
+    gate.update(FAST)
+    with capture() as said:
+        with gate.slot():
+            gate._conn.close()  # the file fails under us (as on a full disk, or a removed directory)
+        starts = []
+        for _ in range(3):
+            with gate.slot():
+                starts.append(time.monotonic())
+        gate.succeeded()
+    assert [level for level, _ in said] == ["warning"] and "paces itself alone" in said[0][1]
+    assert gate.limits == FAST and gate.announced
+    assert starts[2] - starts[0] >= 2 * FAST.spacing  # still paced

@@ -22,6 +22,8 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from refkit.messages import warn
+
 # Headers have arrived as "50, 50" (a repeated header joined by a proxy); larger values than
 # these are not believable, and would only make a mistake expensive.
 _MAX_RATE = 1000
@@ -221,8 +223,9 @@ class SharedGate:
     with its lease, so the others slow down for a while but never stop. Waiting for a slot held by
     another process is by polling (every ``poll`` seconds): there is no cross-process wake-up.
 
-    Raises ``sqlite3.Error`` or ``OSError`` when the file cannot be used; the caller falls back to a
-    :class:`RequestGate`.
+    Raises ``sqlite3.Error`` or ``OSError`` when the file cannot be opened; the caller falls back
+    to a :class:`RequestGate`. When the file fails later (disk full, removed, locked for too long),
+    the gate says so once and goes on as a :class:`RequestGate` of this process alone.
     """
 
     def __init__(self, path: str | os.PathLike, limits: Limits, *, name: str = "default",
@@ -242,6 +245,8 @@ class SharedGate:
         self._mine = threading.local()  # each thread's slot ids, innermost last
         self._announced = False
         self._published = 0.0
+        self._local: RequestGate | None = None  # after the file failed mid-run
+        self._degrading = threading.Lock()
         self._conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
         try:
             self._conn.execute("PRAGMA busy_timeout=30000")
@@ -278,6 +283,17 @@ class SharedGate:
         rate, interval, concurrency, at = announced
         return Limits(rate, interval, concurrency) if rate and at > now - self._fresh_for else None
 
+    def _alone(self, err: Exception) -> RequestGate:
+        """The file failed: from now on this process paces itself (said once)."""
+        with self._degrading:
+            if self._local is None:
+                self._local = RequestGate(self._limits, margin=self._margin)
+                if self._announced:
+                    self._local.update(self._limits)
+                warn(f"request pacing file {self.path} failed ({err}); this process paces itself alone "
+                     "from now on")
+        return self._local
+
     # --- the RequestGate interface -------------------------------------------------------------
     def _shared_limits(self) -> Limits | None:
         with self._lock:
@@ -288,26 +304,48 @@ class SharedGate:
     @property
     def limits(self) -> Limits:
         """The limits in force: the last announced to any process sharing the file, else ours."""
-        return self._shared_limits() or self._limits
+        if self._local is not None:
+            return self._local.limits
+        try:
+            return self._shared_limits() or self._limits
+        except sqlite3.Error as err:
+            return self._alone(err).limits
 
     @property
     def announced(self) -> bool:
-        return self._announced or self._shared_limits() is not None
+        if self._local is not None:
+            return self._local.announced
+        try:
+            return self._announced or self._shared_limits() is not None
+        except sqlite3.Error as err:
+            return self._alone(err).announced
 
     @property
     def slowdown(self) -> float:
+        if self._local is not None:
+            return self._local.slowdown
         with self._lock:
             return self._conn.execute("SELECT slowdown FROM gate_state WHERE name = ?",
                                       (self.name,)).fetchone()[0]
 
     @property
     def in_flight(self) -> int:
+        if self._local is not None:
+            return self._local.in_flight
         with self._lock:
             return self._conn.execute("SELECT COUNT(*) FROM gate_slots WHERE name = ? AND until > ?",
                                       (self.name, self._clock())).fetchone()[0]
 
     def update(self, limits: Limits) -> None:
         """Adopt (and publish to the other processes) the limits a response announced."""
+        if self._local is not None:
+            return self._local.update(limits)
+        try:
+            self._publish(limits)
+        except sqlite3.Error as err:
+            self._alone(err).update(limits)
+
+    def _publish(self, limits: Limits) -> None:
         now = self._clock()
         if self._announced and limits == self._limits and now < self._published + self._fresh_for / 10:
             return  # every answer repeats them: publish only changes, and now and then
@@ -320,15 +358,25 @@ class SharedGate:
                                           self.name))
 
     def throttled(self, wait: float) -> None:
-        with self._transaction() as db:
-            db.execute("UPDATE gate_state SET slowdown = MIN(slowdown * 1.5, 16.0), "
-                       "paused_until = MAX(paused_until, ?) WHERE name = ?",
-                       (self._clock() + wait, self.name))
+        if self._local is not None:
+            return self._local.throttled(wait)
+        try:
+            with self._transaction() as db:
+                db.execute("UPDATE gate_state SET slowdown = MIN(slowdown * 1.5, 16.0), "
+                           "paused_until = MAX(paused_until, ?) WHERE name = ?",
+                           (self._clock() + wait, self.name))
+        except sqlite3.Error as err:
+            self._alone(err).throttled(wait)
 
     def succeeded(self) -> None:
-        with self._transaction() as db:
-            db.execute("UPDATE gate_state SET slowdown = MAX(1.0, slowdown / 1.05) "
-                       "WHERE name = ? AND slowdown > 1.0", (self.name,))
+        if self._local is not None:
+            return self._local.succeeded()
+        try:
+            with self._transaction() as db:
+                db.execute("UPDATE gate_state SET slowdown = MAX(1.0, slowdown / 1.05) "
+                           "WHERE name = ? AND slowdown > 1.0", (self.name,))
+        except sqlite3.Error as err:
+            self._alone(err).succeeded()
 
     def acquire(self) -> None:
         """Block until a slot is free (in every process sharing the file) and our start time has come.
@@ -339,8 +387,15 @@ class SharedGate:
         (as :class:`RequestGate` does) let one late start and its on-time successors land 11
         arrivals in one second at a 10/s server.
         """
-        with self._admitting:  # one thread of this process polls the file; the others queue here
-            slot = self._admit()
+        slot: int | None = None
+        if self._local is None:
+            try:
+                with self._admitting:  # one thread of this process polls the file; the others queue here
+                    slot = self._admit()
+            except sqlite3.Error as err:
+                self._alone(err)
+        if slot is None:
+            self._local.acquire()
         self._slots().append(slot)
 
     def _admit(self) -> int:
@@ -369,11 +424,16 @@ class SharedGate:
     def release(self, hold: float = 0.0) -> None:
         """Free this thread's latest slot; with ``hold``, only after that many seconds."""
         slot = self._slots().pop()
-        with self._transaction() as db:
-            if hold > 0:
-                db.execute("UPDATE gate_slots SET until = ? WHERE id = ?", (self._clock() + hold, slot))
-            else:
-                db.execute("DELETE FROM gate_slots WHERE id = ?", (slot,))
+        if slot is None:  # taken from this process's own gate
+            return self._local.release(hold)
+        try:
+            with self._transaction() as db:
+                if hold > 0:
+                    db.execute("UPDATE gate_slots SET until = ? WHERE id = ?", (self._clock() + hold, slot))
+                else:
+                    db.execute("DELETE FROM gate_slots WHERE id = ?", (slot,))
+        except sqlite3.Error as err:
+            self._alone(err)  # the row, if any is left, frees itself with its lease
 
     def slot(self) -> _Slot:
         return _Slot(self)
@@ -381,8 +441,9 @@ class SharedGate:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+        self._local = self._local or RequestGate(self._limits)  # a late caller is still paced
 
-    def _slots(self) -> list[int]:
+    def _slots(self) -> list[int | None]:
         if not hasattr(self._mine, "slots"):
             self._mine.slots = []
         return self._mine.slots
