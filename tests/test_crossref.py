@@ -87,6 +87,24 @@ def test_429_honours_retry_after_and_slows_down(crossref_server, crossref_client
     assert client._gate.slowdown > 1
 
 
+def test_a_429_is_pacing_and_spends_no_attempt(crossref_server, crossref_client):
+    server = crossref_server()
+    client = crossref_client(server, max_retries=0)  # no retry for a fault ...
+    server.inject(Fault.throttle(retry_after=0.05), Fault.throttle(retry_after=0.05))
+    assert _top_doi(client, WORKS[1]) == WORKS[1]["DOI"]  # ... but a 429 is only "wait"
+    stats = client.stats()
+    assert (stats["throttled_429"], stats["faults"], stats["failures_for_good"]) == (2, 0, 0)
+
+
+def test_a_5xx_with_retry_after_waits_as_told(crossref_server, crossref_client):
+    server = crossref_server()
+    client = crossref_client(server)
+    server.inject(Fault.status(503, retry_after=0.4))
+    assert _top_doi(client, WORKS[1]) == WORKS[1]["DOI"]
+    failed, answered = server.log
+    assert answered.at - failed.at >= 0.4
+
+
 @pytest.mark.parametrize("fault", [Fault.status(503), Fault.status(500), Fault.truncated(), Fault.bad_json(),
                                    Fault.dropped(), Fault.reset()], ids=lambda f: f"{f.kind}-{f.code}")
 def test_transient_faults_are_retried(crossref_server, crossref_client, fault):
@@ -436,3 +454,13 @@ def test_the_summary_is_one_line_built_from_the_stats(crossref_server, crossref_
                               "retries": 2, "faults": 1, "throttled_429": 1}
     assert client.summary() == ("crossref: 3 requests, 1 from cache, 1 throttled (429), 2 retries, "
                                 "0 failed for good")
+
+
+def test_a_server_slower_than_the_guess_earns_no_429_before_or_after_its_first_answer(
+        crossref_server, crossref_client):
+    server = crossref_server(rate_limit=(2, "1s"), concurrency=1)
+    client = crossref_client(server)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        found = list(pool.map(lambda w: _top_doi(client, w), WORKS[:5]))
+    assert found == [w["DOI"] for w in WORKS[:5]]
+    assert server.throttled == 0 and server.max_per_interval <= 2

@@ -131,7 +131,7 @@ class RequestGate:
         self._cond = threading.Condition()
         self._in_flight = 0
         self._held: list[float] = []  # until when each given-up request keeps its slot
-        self._next_start = 0.0  # earliest start time of the next request
+        self._last_start: float | None = None  # the latest start handed out
         self._paused_until = 0.0  # after a 429: nobody starts before this
         self._slowdown = 1.0
         self._announced = False
@@ -197,8 +197,13 @@ class RequestGate:
 
     def _reserve(self, now: float) -> float:
         """The next free start time (caller holds the lock): no two requests share one."""
-        start = max(now, self._next_start, self._paused_until)
-        self._next_start = start + self._limits.spacing * (1 + self._margin) * self._slowdown
+        # The gap follows the limits known now, not those known at the previous start: the first
+        # answer may announce a slower rate than the guess the first request went out under.
+        gap = self._limits.spacing * (1 + self._margin) * self._slowdown
+        start = max(now, self._paused_until)
+        if self._last_start is not None:
+            start = max(start, self._last_start + gap)
+        self._last_start = start
         return start
 
     def release(self, hold: float = 0.0) -> None:
@@ -255,7 +260,7 @@ class SharedGate:
             with self._transaction() as db:
                 db.execute(_GATE_SCHEMA_STATE)
                 db.execute(_GATE_SCHEMA_SLOTS)
-                db.execute("INSERT OR IGNORE INTO gate_state (name, next_start, paused_until, slowdown) "
+                db.execute("INSERT OR IGNORE INTO gate_state (name, last_start, paused_until, slowdown) "
                            "VALUES (?, 0, 0, 1)", (name,))
         except BaseException:
             self._conn.close()
@@ -273,7 +278,7 @@ class SharedGate:
             self._conn.execute("COMMIT")
 
     def _state(self, db: sqlite3.Connection, now: float) -> tuple[float, float, float, Limits | None]:
-        row = db.execute("SELECT next_start, paused_until, slowdown, rate, interval, concurrency, "
+        row = db.execute("SELECT last_start, paused_until, slowdown, rate, interval, concurrency, "
                          "announced_at FROM gate_state WHERE name = ?", (self.name,)).fetchone()
         return row[0], row[1], row[2], self._fresh(row[3:], now)
 
@@ -405,17 +410,16 @@ class SharedGate:
                 db.execute("DELETE FROM gate_slots WHERE name = ? AND until <= ?", (self.name, now))
                 taken = db.execute("SELECT COUNT(*) FROM gate_slots WHERE name = ?",
                                    (self.name,)).fetchone()[0]
-                next_start, paused_until, slowdown, shared = self._state(db, now)
+                last_start, paused_until, slowdown, shared = self._state(db, now)
                 limits = shared or self._limits
-                # A start time far ahead is a clock that jumped back: pace from now instead.
-                if next_start > now + limits.interval * 16 + 1:
-                    next_start = now
-                start = max(next_start, paused_until)
+                # A start in the future is a clock that jumped back: pace from now instead.
+                last_start = min(last_start, now)
+                # The gap follows the limits known now (the first answer may announce a slower rate
+                # than the guess the previous request went out under).
+                start = max(last_start + limits.spacing * (1 + self._margin) * slowdown, paused_until)
                 free = taken < (limits.concurrency if shared or self._announced else 1)
                 if free and start <= now:
-                    spacing = limits.spacing * (1 + self._margin) * slowdown
-                    db.execute("UPDATE gate_state SET next_start = ? WHERE name = ?",
-                               (now + spacing, self.name))
+                    db.execute("UPDATE gate_state SET last_start = ? WHERE name = ?", (now, self.name))
                     return db.execute("INSERT INTO gate_slots (name, until) VALUES (?, ?)",
                                       (self.name, now + self._lease)).lastrowid
             # Not yet our time: sleep until it (others may take it first); no free slot: poll.
@@ -452,7 +456,7 @@ class SharedGate:
 _GATE_SCHEMA_STATE = """
 CREATE TABLE IF NOT EXISTS gate_state (
     name TEXT PRIMARY KEY,
-    next_start REAL NOT NULL,    -- wall time before which no request may start
+    last_start REAL NOT NULL,    -- wall time the latest request was let go
     paused_until REAL NOT NULL,  -- after a 429
     slowdown REAL NOT NULL,
     rate INTEGER, interval REAL, concurrency INTEGER,  -- as last announced; NULL until then
