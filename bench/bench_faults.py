@@ -88,18 +88,18 @@ def fault_rates(n_works: int, seeds: int) -> None:
 def _resolve(url: str, pages: list[str], cache: Path, *,
              one_run: bool = False) -> tuple[list[tuple], float, str]:
     """Resolve the pages; ``one_run``: with one set of sources for all, as ``refkit resolve`` does."""
-    settings = Settings(api_url=url, mailto="bench@example.org", cache_dir=cache, seeds_dir=cache / "none")
-    resolver = Resolver(default_sources(settings), warn=lambda _m: None) if one_run else None
+    settings = Settings(api_url=url, mailto="bench@example.org", cache_dir=cache)
+    resolver = Resolver(default_sources(settings)) if one_run else None
     outcomes = []
     started = time.monotonic()
     for page in pages:
         article = copy.deepcopy(parsed_article(page))
         with capture():
-            resolve_article(article, settings, warn=lambda _m: None, resolver=resolver)
+            resolve_article(article, settings, resolver=resolver)
         outcomes += [(page, r.n, r.match.status, r.match.doi) for r in article.references]
     seconds = time.monotonic() - started
-    clients = [s for s in resolver.sources if isinstance(s, CrossrefClient)] if resolver else []
-    summary = clients[0].summary() if clients else ""
+    live = [s for s in resolver.sources if not s.local and hasattr(s, "summary")] if resolver else []
+    summary = live[0].summary() if live else ""
     return outcomes, seconds, summary
 
 

@@ -109,7 +109,7 @@ def _quirky(make, pages: list[str], seed: int):
     lines = (CORPUS / "catalog.jsonl").read_text(encoding="utf-8").splitlines()
     records = [json.loads(line) for line in lines if line.strip()]
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(cache_dir=Path(tmp), seeds_dir=Path(tmp) / "no-seeds", offline=True)
+        settings = Settings(cache_dir=Path(tmp), offline=True)
         catalog = LocalCatalog(settings)
         catalog.add(quirky_records(records, seed=seed))
         try:

@@ -7,11 +7,14 @@ query, graph). Results go to stdout; progress bars, warnings and errors go to st
 from __future__ import annotations
 
 import sys
+from pathlib import Path
+from typing import Any
 
 import click
 
-from refkit import __version__
+from refkit import __version__, render
 from refkit.errors import RefkitError
+from refkit.settings import Settings
 
 
 class _Group(click.Group):
@@ -35,7 +38,7 @@ class _Group(click.Group):
             sys.exit(130)
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="refkit")
 def main() -> None:
     """refkit: turn a case report's references into a verified, linked bibliography.
@@ -53,8 +56,15 @@ def main() -> None:
 # --- parse -------------------------------------------------------------------------------
 @main.command("parse")
 @click.argument("file")  # checked by refkit.parse.source, so every bad input gets the same one-line error
-@click.option("--format", "-f", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True, help="A readable table, or the JSON shape documented in the README.")
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="A readable table, or the JSON shape documented in the README.",
+)
 def parse_cmd(file: str, fmt: str) -> None:
     """Split FILE into the article's parts (title, authors, captions) and its references.
 
@@ -77,55 +87,7 @@ def parse_cmd(file: str, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(article.to_dict(), ensure_ascii=False, indent=2))
     else:
-        _print_article_table(article)
-
-
-def _print_article_table(article) -> None:  # noqa: ANN001 - refkit.model.Article
-    """The article header, then one row per reference (rich table on stdout)."""
-    from rich import box
-    from rich.console import Console
-    from rich.table import Table
-
-    console = Console(file=sys.stdout, highlight=False)
-    if not console.is_terminal:  # piped or captured: no terminal width to fit, so use a readable one
-        console.width = 140
-    authors = ", ".join(a.family for a in article.authors[:6])
-    if len(article.authors) > 6:
-        authors += " et al."
-    where = " ".join(filter(None, [article.journal, article.volume and f"{article.volume}"
-                                   + (f"({article.issue})" if article.issue else ""),
-                                   article.first_page and f"p. {article.first_page}",
-                                   article.year and f"({article.year})"]))
-    console.print(f"[bold]{article.title or '(untitled)'}[/bold]", markup=True)
-    for label, value in (("Authors", authors), ("Source", where), ("DOI", article.doi),
-                         ("File", article.source), ("Captions", len(article.captions) or None)):
-        if value:
-            console.print(f"{label}: {value}", markup=False)
-    table = Table(title=f"{len(article.references)} references", title_justify="left", box=box.SIMPLE_HEAD,
-                  pad_edge=False)
-    # One line per reference: long cells end in an ellipsis; the title takes the spare width.
-    all_columns = ("n", "first author", "year", "title", "journal", "vol", "pages", "links", "warn")
-    widths = {"n": 3, "first author": 10, "year": 4, "title": 0, "journal": 12, "vol": 4, "pages": 9,
-              "links": 8, "warn": 4}
-    if console.width >= 120:
-        widths.update({"first author": 14, "journal": 20, "vol": 5, "pages": 11, "links": 14})
-    if not any(ref.warnings for ref in article.references) or console.width < 100:
-        del widths["warn"]
-    if console.width < 100:
-        del widths["links"]
-    spare = console.width - sum(widths.values()) - 3 * len(widths)  # padding and divider per column
-    widths["title"] = max(16, min(70, spare))
-    for column, width in widths.items():
-        table.add_column(column, justify="right" if column in ("n", "year", "warn") else "left",
-                         width=width, no_wrap=True, overflow="ellipsis")
-    for ref in article.references:
-        title = ref.title or ""
-        pages = "-".join(filter(None, [ref.first_page, ref.last_page]))
-        cells = [str(ref.n or ""), ref.authors[0].family if ref.authors else "", str(ref.year or ""),
-                 title if len(title) <= 70 else title[:69] + "…", ref.journal or "", ref.volume or "", pages,
-                 ", ".join(ref.links), str(len(ref.warnings) or "")]
-        table.add_row(*(cell for cell, column in zip(cells, all_columns, strict=True) if column in widths))
-    console.print(table)
+        click.echo(render.article_table(article, render.terminal_width(sys.stdout)))
 
 
 # --- resolve -----------------------------------------------------------------------------
@@ -133,27 +95,36 @@ def _resolver_options(command):
     """The options every command that resolves references shares (resolve, export)."""
     options = [
         click.option("--offline", is_flag=True, help="Use the local catalog only; never touch the network."),
-        click.option("--min-confidence", type=click.FloatRange(0.0, 1.0), default=None,
-                     help="Accept a match only at this confidence or above (default 0.8)."),
-        click.option("--api-url", default=None,
-                     help="Crossref API base URL (env REFKIT_CROSSREF_URL; default https://api.crossref.org)."),
-        click.option("--mailto", default=None,
-                     help="Contact address for Crossref's polite pool (env REFKIT_MAILTO)."),
-        click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
-                     help="Response cache and local catalog directory (default ./cache)."),
+        click.option(
+            "--min-confidence",
+            type=click.FloatRange(0.0, 1.0),
+            default=None,
+            help="Accept a match only at this confidence or above (default 0.8).",
+        ),
+        click.option(
+            "--api-url",
+            default=None,
+            help="Crossref API base URL (env REFKIT_CROSSREF_URL; default https://api.crossref.org).",
+        ),
+        click.option(
+            "--mailto", default=None, help="Contact address for Crossref's polite pool (env REFKIT_MAILTO)."
+        ),
+        click.option(
+            "--cache-dir",
+            type=click.Path(file_okay=False),
+            default=None,
+            help="Response cache and local catalog (default ./cache if present, else ~/.cache/refkit).",
+        ),
     ]
     for option in reversed(options):
         command = option(command)
     return command
 
 
-def _resolver_settings(offline: bool, api_url: str | None, mailto: str | None, cache_dir: str | None,
-                       **fields):
+def _resolver_settings(
+    offline: bool, api_url: str | None, mailto: str | None, cache_dir: str | None, **fields: Any
+) -> Settings:
     """Settings from the shared options; unset flags leave the environment's values in place."""
-    from pathlib import Path
-
-    from refkit.settings import Settings
-
     settings = Settings(offline=offline, **fields)
     if api_url:
         settings.api_url = api_url
@@ -166,77 +137,139 @@ def _resolver_settings(offline: bool, api_url: str | None, mailto: str | None, c
 
 @main.command("resolve")
 @click.argument("files", nargs=-1, required=True)  # checked by refkit.parse.source: one-line errors
-@click.option("--format", "-f", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True, help="A table at the end, or the JSON written to refs/<stem>.json.")
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(["table", "json", "jsonl"]),
+    default="table",
+    show_default=True,
+    help="A table per file; JSON (an object for one file, a list for several); or JSON lines.",
+)
 @_resolver_options
-@click.option("--refresh", is_flag=True, help="Ask Crossref again instead of using cached responses.")
-@click.option("--out-dir", type=click.Path(file_okay=False), default=None,
-              help="Where refs/<stem>.json and .bib go (default ./refs).")
-def resolve_cmd(files: tuple[str, ...], fmt: str, offline: bool, min_confidence: float | None,
-                api_url: str | None, mailto: str | None, cache_dir: str | None, refresh: bool,
-                out_dir: str | None) -> None:
+@click.option(
+    "--refresh",
+    is_flag=True,
+    help="Resolve again: ask the sources instead of the cache, and redo current articles.",
+)
+@click.option(
+    "--out-dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Where refs/<stem>.json, .bib and the evidence store go (default ./refs).",
+)
+@click.option(
+    "--name",
+    default=None,
+    help="The article's name in outputs and the graph (default: the "
+    "file's stem; for stdin the article's title).",
+)
+def resolve_cmd(
+    files: tuple[str, ...],
+    fmt: str,
+    offline: bool,
+    min_confidence: float | None,
+    api_url: str | None,
+    mailto: str | None,
+    cache_dir: str | None,
+    refresh: bool,
+    out_dir: str | None,
+    name: str | None,
+) -> None:
     """Find and verify the DOI of each reference in FILE(s); write refs/<stem>.json and .bib.
 
-    Each FILE is a case report as text or JATS XML ('-' reads stdin, saved as refs/stdin.json).
-    Every reference ends matched, ambiguous, unmatched or error, with a reason. Crossref answers
-    are cached in --cache-dir; the local catalog is searched first. A bad FILE is reported on
-    stderr and skipped, the other files are still written, and the exit status is 2.
+    Each FILE is a case report as text or JATS XML, a folder of them, or a glob ('-' reads
+    stdin). Every reference ends matched, ambiguous, unmatched or error, with a reason. Answers
+    are cached in --cache-dir; the local catalog is searched first. An article whose outputs are
+    current (same input, same settings) is not redone unless --refresh. A bad FILE is reported
+    on stderr and skipped; the other files are still written.
+
+    \b
+    Exit status: 0 done; 1 some references ended in error (a source could not be
+    asked: say --offline to resolve from the local catalog alone); 2 bad input.
 
     \b
     Examples:
       refkit resolve article.txt
-      refkit resolve --offline seeds/*.txt
-      refkit resolve article.txt -f json --mailto me@example.org
+      refkit resolve --offline seeds/jkra-16-301.txt
+      refkit resolve case-reports/ --mailto me@example.org
     """
-    from pathlib import Path
+    import json
 
-    from refkit.resolve.run import ResolveRun
+    from refkit.workspace import Workspace, expand_inputs
 
     settings = _resolver_settings(offline, api_url, mailto, cache_dir, refresh=refresh)
     if out_dir:
         settings.refs_dir = Path(out_dir)
-    run = ResolveRun(settings, min_confidence=min_confidence, progress=sys.stderr.isatty())
-    results = run.run(list(files))
-    if fmt == "json" and results:
-        import json
+    inputs = expand_inputs(files)
+    with Workspace(settings, min_confidence=min_confidence) as workspace:
+        progress = _Progress() if sys.stderr.isatty() and settings.progress else None
+        summary = workspace.resolve_files(inputs, progress=progress, refresh=refresh, name=name)
+    done = [o for o in summary.outcomes if o.ok and o.document is not None]
+    if fmt == "json" and done:
+        docs = [o.document for o in done]
+        click.echo(json.dumps(docs[0] if len(inputs) == 1 else docs, ensure_ascii=False, indent=2))
+    elif fmt == "jsonl":
+        for o in done:
+            click.echo(json.dumps(o.document, ensure_ascii=False))
+    elif done:
+        for o in done:
+            assert o.article is not None
+            click.echo(render.resolve_table(o.article, render.terminal_width(sys.stdout)))
+    skipped = sum(o.skipped for o in summary.outcomes)
+    if skipped:
+        click.echo(
+            f"refkit: {skipped} article{'s' if skipped > 1 else ''} already current, not redone "
+            f"(--refresh redoes them)",
+            err=True,
+        )
+    for line in summary.source_summaries:
+        click.echo(f"refkit: {line}", err=True)
+    _check_failures(summary.failures, len(inputs))
+    if summary.references_in_error:
+        raise RefkitError(
+            f"{summary.references_in_error} reference{'s' if summary.references_in_error > 1 else ''}"
+            f" ended in error (a source could not be asked; see their reasons)",
+            exit_code=1,
+        )
 
-        docs = [doc for _, doc in results]
-        click.echo(json.dumps(docs[0] if len(files) == 1 else docs, ensure_ascii=False, indent=2))
-    elif results:
-        for path, _ in results:
-            click.echo(run.table(path))
-    run.check(len(files))  # the files that failed, in one line, after the good ones are out
+
+def _check_failures(failures: list[str], total: int) -> None:
+    """One RefkitError summing up the files that failed (after the good ones are out)."""
+    if len(failures) == 1:
+        suffix = f" ({total - 1} other file{'s' if total != 2 else ''} done)" if total > 1 else ""
+        raise RefkitError(failures[0] + suffix)
+    if failures:
+        raise RefkitError(f"{len(failures)} of {total} files failed: " + "; ".join(failures))
 
 
 # --- catalog -----------------------------------------------------------------------------
 @main.group("catalog")
 def catalog_group() -> None:
-    """The local catalog of Crossref work records (searched before, and without, the network)."""
+    """The local catalog of work records (searched before, and without, the network)."""
+
+
+_CACHE_DIR_HELP = "Directory holding catalog.sqlite (default ./cache if present, else ~/.cache/refkit)."
 
 
 @catalog_group.command("import")
 @click.argument("files", nargs=-1, required=True)  # checked by LocalCatalog.import_file: one-line errors
-@click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
-              help="Directory holding catalog.sqlite (default ./cache).")
+@click.option("--cache-dir", type=click.Path(file_okay=False), default=None, help=_CACHE_DIR_HELP)
 def catalog_import_cmd(files: tuple[str, ...], cache_dir: str | None) -> None:
-    """Load Crossref work records from FILES into the local catalog used by resolve.
+    """Load work records from FILES into the local catalog used by resolve.
 
-    Each FILE holds JSON lines of works, a Crossref API envelope ({"message": ...}) or an
-    {"items": [...]} file, gzipped or not. A file without any work (an object with a DOI) is
-    an error; the other files are still imported.
+    Each FILE holds Crossref JSON lines, a Crossref API envelope ({"message": ...}) or an
+    {"items": [...]} file (the public data file's shape), gzipped or not. A file without any
+    work is an error; the other files are still imported.
 
     \b
     Examples:
       refkit catalog import works.jsonl
       refkit catalog import --cache-dir ~/refkit-cache crossref-dump/*.json.gz
     """
-    from pathlib import Path
-
     from refkit.resolve.catalog import LocalCatalog
-    from refkit.settings import Settings
 
-    settings = Settings(cache_dir=Path(cache_dir)) if cache_dir else Settings()
-    catalog = LocalCatalog(settings)
+    catalog = LocalCatalog(_settings(cache_dir=cache_dir))
     failures = []
     for name in files:  # each file is committed on its own; a bad one does not undo the others
         try:
@@ -245,33 +278,28 @@ def catalog_import_cmd(files: tuple[str, ...], cache_dir: str | None) -> None:
             failures.append(str(err))
             continue
         if count == 0:
-            failures.append(f"no Crossref work records (JSON objects with a DOI) in {name}")
+            failures.append(f"no work records (JSON objects with a DOI) in {name}")
             continue
         click.echo(f"{name}: {count} works")
     click.echo(f"catalog {catalog.path}: {catalog.stats()['works']} works")
-    if failures:
-        raise RefkitError(failures[0] if len(failures) == 1
-                          else f"{len(failures)} of {len(files)} files not imported: " + "; ".join(failures))
+    _check_failures(failures, len(files))
 
 
 @catalog_group.command("stats")
-@click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
-              help="Directory holding catalog.sqlite (default ./cache).")
+@click.option("--cache-dir", type=click.Path(file_okay=False), default=None, help=_CACHE_DIR_HELP)
 def catalog_stats_cmd(cache_dir: str | None) -> None:
-    """How many works the catalog holds, by where they came from.
+    """Where the catalog is and how many works it holds, by where they came from.
 
     \b
     Example:
       refkit catalog stats --cache-dir cache
     """
-    from pathlib import Path
-
     from refkit.resolve.catalog import LocalCatalog
-    from refkit.settings import Settings
 
-    settings = Settings(cache_dir=Path(cache_dir)) if cache_dir else Settings()
-    stats = LocalCatalog(settings).stats()
+    stats = LocalCatalog(_settings(cache_dir=cache_dir)).stats()
     click.echo(f"{stats['path']}: {stats['works']} works")
+    if not stats["works"]:
+        click.echo("  (empty: import records with `refkit catalog import FILE`, or resolve online)")
     for origin, count in sorted(stats["by_origin"].items()):
         click.echo(f"  {count:7d}  {origin}")
 
@@ -279,17 +307,40 @@ def catalog_stats_cmd(cache_dir: str | None) -> None:
 # --- export ------------------------------------------------------------------------------
 @main.command("export")
 @click.argument("source")  # checked by refkit.parse.source: one-line errors
-@click.option("--format", "-f", "fmt", type=click.Choice(["bibtex", "ris", "csljson", "text"]),
-              default="bibtex", show_default=True,
-              help="BibTeX, RIS, CSL-JSON, or a Vancouver bibliography as text.")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None,
-              help="Write to this file (atomically) instead of stdout.")
-@click.option("--ascii", "ascii_only", is_flag=True,
-              help="BibTeX with LaTeX escapes (Sen{\\'e}cal) for classic bibtex; default is UTF-8 for biber.")
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(["bibtex", "ris", "csljson", "text"]),
+    default="bibtex",
+    show_default=True,
+    help="BibTeX, RIS, CSL-JSON, or a Vancouver bibliography as text.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write to this file (atomically) instead of stdout; its folder must exist.",
+)
+@click.option(
+    "--ascii",
+    "ascii_only",
+    is_flag=True,
+    help="BibTeX with LaTeX escapes (Sen{\\'e}cal) for classic bibtex; default is UTF-8 for biber.",
+)
 @_resolver_options
-def export_cmd(source: str, fmt: str, output: str | None, ascii_only: bool, offline: bool,
-               min_confidence: float | None, api_url: str | None, mailto: str | None,
-               cache_dir: str | None) -> None:
+def export_cmd(
+    source: str,
+    fmt: str,
+    output: str | None,
+    ascii_only: bool,
+    offline: bool,
+    min_confidence: float | None,
+    api_url: str | None,
+    mailto: str | None,
+    cache_dir: str | None,
+) -> None:
     """Export the references of SOURCE: an article (parsed and resolved now) or a refs/<stem>.json.
 
     SOURCE is a case report (text or JATS XML, '-' for stdin), parsed and resolved now, or a
@@ -303,54 +354,51 @@ def export_cmd(source: str, fmt: str, output: str | None, ascii_only: bool, offl
       refkit export article.txt --offline -f csljson
       refkit export refs/article.json --ascii > article.bib
     """
-    from pathlib import Path
-
     from refkit.export import EXPORTERS, to_bibtex
-    from refkit.export.source import load_article
+    from refkit.fileio import write_atomic
+    from refkit.workspace import Workspace
 
+    if output and not Path(output).resolve().parent.is_dir():
+        raise RefkitError(f"cannot write {output}: the folder {Path(output).parent} does not exist")
     settings = _resolver_settings(offline, api_url, mailto, cache_dir)
-    article = load_article(source, settings, min_confidence=min_confidence,
-                           warn=lambda message: click.echo(f"refkit: warning: {message}", err=True))
-    if fmt == "bibtex":
-        text = to_bibtex(article.references, ascii=ascii_only)
-    else:
-        text = EXPORTERS[fmt](article.references)
+    with Workspace(settings, min_confidence=min_confidence) as workspace:
+        article = workspace.load_article(source)
+    text = (
+        to_bibtex(article.references, ascii=ascii_only)
+        if fmt == "bibtex"
+        else EXPORTERS[fmt](article.references)
+    )
     if output:
-        from refkit.resolve.run import write_atomic
-
         write_atomic(Path(output), text)
         click.echo(f"{output}: {len(article.references)} references ({fmt})", err=True)
     else:
         click.echo(text, nl=False)
 
 
-
 # --- therapies / query / graph -----------------------------------------------------------
-def _workspace_settings(refs_dir: str | None, seeds_dir: str | None):
-    from pathlib import Path
-
-    from refkit.settings import Settings
-
-    settings = Settings(offline=True)
-    if refs_dir:
-        settings.refs_dir = Path(refs_dir)
-    if seeds_dir:
-        settings.seeds_dir = Path(seeds_dir)
-    return settings
-
-
-def _warn(message: str) -> None:
-    click.echo(f"refkit: warning: {message}", err=True)
+_OUT_DIR_HELP = "The workspace's refs folder: resolved <stem>.json and the evidence store (default ./refs)."
 
 
 @main.command("therapies")
 @click.argument("file")  # checked by refkit.parse.source: one-line errors
-@click.option("--format", "-f", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True,
-              help="A table of therapies, or JSON with mentions (offsets into FILE) and therapies.")
-@click.option("--refs-dir", type=click.Path(file_okay=False), default=None,
-              help="Where resolved refs/<stem>.json live (default ./refs); their records are read too.")
-def therapies_cmd(file: str, fmt: str, refs_dir: str | None) -> None:
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="A table of therapies, or JSON with mentions (offsets into FILE) and therapies.",
+)
+@click.option(
+    "--out-dir",
+    "--refs-dir",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help=_OUT_DIR_HELP + " Resolved records of FILE's references are read too.",
+)
+def therapies_cmd(file: str, fmt: str, out_dir: str | None) -> None:
     """Drugs, chemicals and procedures in FILE (a case report or a plain abstract), with ids and doses.
 
     FILE is text or JATS XML ('-' reads stdin); it needs no reference section. When
@@ -363,29 +411,35 @@ def therapies_cmd(file: str, fmt: str, refs_dir: str | None) -> None:
     """
     import json
 
-    from refkit.therapies.report import read_for_therapies, therapies_report, therapies_table
+    from refkit.therapies.report import read_for_therapies, therapies_report
 
-    settings = _workspace_settings(refs_dir, None)
+    settings = _settings(out_dir=out_dir)
     report = therapies_report(read_for_therapies(file, settings.refs_dir, warn=_warn))
     if fmt == "json":
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
     else:
-        click.echo(therapies_table(report))
+        click.echo(render.therapies_table(report, render.terminal_width(sys.stdout)))
 
 
 @main.command("query")
 @click.argument("therapy")
-@click.option("--format", "-f", "fmt", type=click.Choice(["table", "json", "bibtex"]), default="table",
-              show_default=True, help="Ranked table, JSON, or BibTeX of just the supporting works.")
-@click.option("--refs-dir", type=click.Path(file_okay=False), default=None,
-              help="Workspace with graph.json / resolved <stem>.json files (default ./refs).")
-@click.option("--seeds-dir", type=click.Path(file_okay=False), default=None,
-              help="Seed articles to build the graph from when refs/ has none (default ./seeds).")
-def query_cmd(therapy: str, fmt: str, refs_dir: str | None, seeds_dir: str | None) -> None:
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(["table", "json", "bibtex"]),
+    default="table",
+    show_default=True,
+    help="Ranked table, JSON, or BibTeX of just the supporting works.",
+)
+@click.option(
+    "--out-dir", "--refs-dir", "out_dir", type=click.Path(file_okay=False), default=None, help=_OUT_DIR_HELP
+)
+def query_cmd(therapy: str, fmt: str, out_dir: str | None) -> None:
     """Which cited works back THERAPY (a name, synonym, abbreviation or brand: FK506, IVIG).
 
-    Reads refs/graph.json; when it is missing, builds it from refs/*.json, else from the seed
-    articles (offline). A damaged graph.json is kept aside as graph.json.corrupt-<time> and rebuilt.
+    Answers from the workspace's evidence store (refs/refkit.sqlite), which `refkit resolve`
+    fills: every article resolved in this workspace counts.
 
     \b
     Examples:
@@ -394,39 +448,45 @@ def query_cmd(therapy: str, fmt: str, refs_dir: str | None, seeds_dir: str | Non
     """
     import json
 
-    from refkit.graph import query_graph, query_table, supporting_references, workspace_graph
+    from refkit.workspace import Workspace
 
     if not therapy.strip():
         raise RefkitError("THERAPY is empty: give a drug or procedure name, e.g. refkit query tacrolimus")
-    graph = workspace_graph(_workspace_settings(refs_dir, seeds_dir), warn=_warn)
-    result = query_graph(graph, therapy)
-    if not result.found:
-        near = ", ".join(result.suggestions) or "none"
-        raise RefkitError(f"no therapy '{therapy}' in the evidence graph; nearest known: {near}")
-    if fmt == "json":
-        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
-    elif fmt == "bibtex":
-        from refkit.export import to_bibtex
+    with Workspace(_settings(out_dir=out_dir)) as workspace:
+        result = workspace.query(therapy)
+        if not result.found:
+            near = ", ".join(result.suggestions) or "none"
+            raise RefkitError(f"no therapy '{therapy}' in the evidence graph; nearest known: {near}")
+        if fmt == "json":
+            click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        elif fmt == "bibtex":
+            from refkit.export import to_bibtex
 
-        click.echo(to_bibtex(supporting_references(graph, result)), nl=False)
-    else:
-        click.echo(query_table(result))
+            click.echo(to_bibtex(workspace.query_references(result)), nl=False)
+        else:
+            click.echo(render.query_table(result.to_dict(), render.terminal_width(sys.stdout)))
 
 
 @main.command("graph")
-@click.option("--format", "-f", "fmt", type=click.Choice(["png", "svg", "html", "graphml", "dot"]),
-              default="png", show_default=True,
-              help="A picture (png/svg/html) or GraphML/DOT for Gephi/Cytoscape.")
-@click.option("--output", "-o", default=None,
-              help="Output file (default refs/graph.<format>; '-' writes to stdout).")
-@click.option("--refs-dir", type=click.Path(file_okay=False), default=None,
-              help="Workspace with graph.json / resolved <stem>.json files (default ./refs).")
-@click.option("--seeds-dir", type=click.Path(file_okay=False), default=None,
-              help="Seed articles to build the graph from when refs/ has none (default ./seeds).")
-def graph_cmd(fmt: str, output: str | None, refs_dir: str | None, seeds_dir: str | None) -> None:
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(["png", "svg", "html", "graphml", "dot", "json"]),
+    default="png",
+    show_default=True,
+    help="A picture (png/svg/html) or GraphML/DOT/node-link JSON for Gephi/Cytoscape.",
+)
+@click.option(
+    "--output", "-o", default=None, help="Output file (default refs/graph.<format>; '-' writes to stdout)."
+)
+@click.option(
+    "--out-dir", "--refs-dir", "out_dir", type=click.Path(file_okay=False), default=None, help=_OUT_DIR_HELP
+)
+def graph_cmd(fmt: str, output: str | None, out_dir: str | None) -> None:
     """Draw or export the evidence graph linking therapies to the works that support them.
 
-    Reads the same graph as `refkit query` (refs/graph.json, built if missing).
+    Reads the workspace's evidence store, as `refkit query` does.
 
     \b
     Examples:
@@ -434,28 +494,133 @@ def graph_cmd(fmt: str, output: str | None, refs_dir: str | None, seeds_dir: str
       refkit graph -f html -o graph.html    an interactive page
       refkit graph -f graphml -o - > g.graphml
     """
-    from pathlib import Path
+    import json
 
-    from refkit.graph import workspace_graph
+    import networkx as nx
+
+    from refkit.fileio import write_atomic
     from refkit.graph_draw import draw, to_dot, to_graphml
+    from refkit.workspace import Workspace
 
-    settings = _workspace_settings(refs_dir, seeds_dir)
-    graph = workspace_graph(settings, warn=_warn)
-    data = to_graphml(graph) if fmt == "graphml" else to_dot(graph) if fmt == "dot" else draw(graph, fmt)
+    settings = _settings(out_dir=out_dir)
+    with Workspace(settings) as workspace:
+        graph = workspace.graph()
+    if fmt == "json":
+        data = (
+            json.dumps(nx.node_link_data(graph, edges="edges"), ensure_ascii=False, indent=1) + "\n"
+        ).encode()
+    else:
+        data = to_graphml(graph) if fmt == "graphml" else to_dot(graph) if fmt == "dot" else draw(graph, fmt)
     if output == "-":
+        if fmt in ("png",) and sys.stdout.isatty():
+            raise RefkitError(
+                "not writing a PNG to the terminal: give -o FILE, or pipe it (-o - > graph.png)"
+            )
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return
     path = Path(output) if output else Path(settings.refs_dir) / f"graph.{fmt}"
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-    except OSError as err:
-        from refkit.errors import cannot_write
-
-        raise cannot_write(path, err) from None
+    write_atomic(path, data)
     click.echo(f"wrote {path} ({graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges)", err=True)
 
+
+@main.command("report")
+@click.argument("files", nargs=-1)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="The HTML file to write (default refs/report.html).",
+)
+@click.option(
+    "--out-dir", "--refs-dir", "out_dir", type=click.Path(file_okay=False), default=None, help=_OUT_DIR_HELP
+)
+@click.option("--offline", is_flag=True, help="Resolve FILES from the local catalog only.")
+def report_cmd(files: tuple[str, ...], output: str | None, out_dir: str | None, offline: bool) -> None:
+    """One self-contained HTML page to read or send: every reference with its status, links,
+    confidence and reason, discrepancies, retractions, the therapies, and the evidence graph
+    (filter by article or therapy, hover for evidence, click through to the reference).
+
+    FILES are case reports, resolved first (current ones are not redone); without FILES, the
+    report covers every article already resolved in the workspace. The page needs no network.
+
+    \b
+    Examples:
+      refkit report seeds/jkra-16-301.txt          writes refs/report.html
+      refkit report -o review.html
+    """
+    from refkit.fileio import write_atomic
+    from refkit.report import articles_from_graph, build_report
+    from refkit.workspace import Workspace, expand_inputs
+
+    settings = _settings(out_dir=out_dir)
+    settings.offline = offline
+    with Workspace(settings) as workspace:
+        if files:
+            summary = workspace.resolve_files(expand_inputs(files))
+            _check_failures(summary.failures, len(files))
+        graph = workspace.graph()
+    page = build_report(articles_from_graph(graph), graph)
+    path = Path(output) if output else Path(settings.refs_dir) / "report.html"
+    write_atomic(path, page)
+    click.echo(
+        f"wrote {path} ({sum(1 for _, k in graph.nodes(data='kind') if k == 'article')} articles)", err=True
+    )
+
+
+# --- shared --------------------------------------------------------------------------------
+def _settings(*, cache_dir: str | None = None, out_dir: str | None = None) -> Settings:
+    settings = Settings(offline=True)
+    if cache_dir:
+        settings.cache_dir = Path(cache_dir)
+    if out_dir:
+        settings.refs_dir = Path(out_dir)
+    return settings
+
+
+def _warn(message: str) -> None:
+    click.echo(f"refkit: warning: {message}", err=True)
+
+
+# --- progress ------------------------------------------------------------------------------
+class _Progress:
+    """One bar on stderr: "file 2 of 5 · 26/42 references · ETA", kept as a summary line."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self._bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("references · ETA"),
+            TimeRemainingColumn(),
+            transient=False,
+            console=Console(stderr=True),
+        )
+        self._task: Any = None
+        self._files = 0
+
+    def start(self, files: int) -> None:
+        self._files = files
+        self._bar.start()
+        self._task = self._bar.add_task("resolving", total=0)
+
+    def file(self, index: int, name: str, references: int) -> None:
+        task = self._bar.tasks[0]
+        self._bar.update(
+            self._task,
+            total=(task.total or 0) + references,
+            description=f"file {index} of {self._files} · {Path(name).name}",
+        )
+
+    def reference(self) -> None:
+        self._bar.advance(self._task)
+
+    def finish(self) -> None:
+        self._bar.stop()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -6,6 +6,10 @@ class RefkitError(Exception):
 
     exit_code = 2
 
+    def __init__(self, message: str = "", *, exit_code: int = 2) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
 
 def cannot_write(path: object, err: OSError) -> RefkitError:
     """The RefkitError for an output that cannot be written, naming the real obstacle.

@@ -1,4 +1,5 @@
-"""The evidence graph as a picture (SVG, PNG, HTML) and in exchange formats (GraphML, DOT).
+"""The evidence graph as a picture (SVG, PNG, a static HTML page) and in exchange formats
+(GraphML, DOT). The interactive page is ``refkit.report`` (a layer above this one).
 
 The picture reads left to right: drug classes, therapies, then the cited works; an edge's
 style says its evidence (solid: the work's title names the therapy or the article cites it
@@ -114,6 +115,7 @@ def _figure(graph: nx.MultiDiGraph, fmt: str) -> bytes:
     ax.axis("off")
     given = {v for _, v, d in graph.edges(data=True)
              if d.get("type") == "mentions" and d.get("given_in_case")}
+    several = sum(1 for _, kind in graph.nodes(data="kind") if kind == "article") > 1
 
     for u, v, d in graph.edges(data=True):
         if u not in pos or v not in pos:
@@ -145,8 +147,7 @@ def _figure(graph: nx.MultiDiGraph, fmt: str) -> bytes:
         linked = n in lay["linked"]
         ax.scatter([x], [y], s=110, marker="s", color="#fbe7c6" if linked else "#f0f0f0",
                    edgecolors="#b8860b" if linked else "#bbbbbb", zorder=3)
-        number = _first_n(graph, n)
-        head = f"[{number}] " if number < 10**6 else ""
+        head = _citations(graph, n, several)
         title = data.get("title", "")
         title = title if len(title) <= 62 else title[:60].rsplit(" ", 1)[0] + "…"
         ax.text(x + 0.06, y + 0.09, f"{head}{data.get('label', '')}", ha="left", va="bottom", fontsize=9.5,
@@ -168,7 +169,9 @@ def _figure(graph: nx.MultiDiGraph, fmt: str) -> bytes:
               frameon=False)
     fig.tight_layout()
     buffer = io.BytesIO()
-    fig.savefig(buffer, format=fmt, bbox_inches="tight")
+    # SVG text as text, not glyph outlines: searchable, selectable, and read by screen readers.
+    with matplotlib.rc_context({"svg.fonttype": "none"}):
+        fig.savefig(buffer, format=fmt, bbox_inches="tight")
     plt.close(fig)
     return buffer.getvalue()
 
@@ -197,6 +200,19 @@ def _html(graph: nx.MultiDiGraph) -> str:
             "<tr><th>therapy</th><th>work</th><th>title</th><th>DOI</th><th>evidence</th>"
             "<th>cited by</th></tr>"
             + "".join(rows) + "</table></body></html>\n")
+
+
+def _citations(graph: nx.MultiDiGraph, work: str, several: bool) -> str:
+    """``[12] `` for a one-article graph; ``jkra-16-301 [12], case-2 [4] `` when there are several,
+    so one article's [2] is not read as another's."""
+    cited = sorted((graph.nodes[a].get("stem", a), d.get("n")) for a, _, d in graph.in_edges(work, data=True)
+                   if d.get("type") == "cites" and d.get("n"))
+    if not cited:
+        return ""
+    if not several:
+        return f"[{min(n for _, n in cited)}] "
+    shown = ", ".join(f"{stem} [{n}]" for stem, n in cited[:3])
+    return shown + (f" +{len(cited) - 3}" if len(cited) > 3 else "") + "  "
 
 
 def _first_n(graph: nx.MultiDiGraph, work: str) -> int:

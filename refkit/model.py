@@ -139,22 +139,29 @@ class Match:
 
     ``evidence`` maps a field name (title, author, year, volume, issue, page, journal, doi)
     to what was compared: ``{"cited": …, "record": …, "score": float, "verdict": str}``.
+    ``ids`` says which source gave which identifier (``{"doi": "crossref", "pmid": "pubmed"}``).
     """
 
     status: MatchStatus
     doi: str | None = None
     confidence: float = 0.0
-    source: str | None = None  # "crossref", "catalog", …
+    source: str | None = None  # "crossref", "catalog", "pubmed", …
     evidence: dict[str, Any] = field(default_factory=dict)
     reason: str = ""
     candidates: list[dict[str, Any]] = field(default_factory=list)  # runner-ups: doi, confidence
+    pmid: str | None = None
+    pmcid: str | None = None
+    ids: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "status": self.status,
             "doi": self.doi,
+            "pmid": self.pmid,
+            "pmcid": self.pmcid,
             "confidence": round(self.confidence, 3),
             "source": self.source,
+            "ids": self.ids,
             "evidence": self.evidence,
             "reason": self.reason,
             "candidates": self.candidates,
@@ -170,6 +177,9 @@ class Match:
             dict(d.get("evidence") or {}),
             d.get("reason") or "",
             list(d.get("candidates") or []),
+            d.get("pmid"),
+            d.get("pmcid"),
+            dict(d.get("ids") or {}),
         )
 
 
@@ -282,6 +292,10 @@ class Article:
     issue: str | None = None
     first_page: str | None = None
     doi: str | None = None
+    pmid: str | None = None
+    pmcid: str | None = None
+    keywords: list[str] = field(default_factory=list)
+    affiliations: list[str] = field(default_factory=list)
     abstract: str | None = None
     body: str | None = None
     captions: list[Caption] = field(default_factory=list)
@@ -298,6 +312,10 @@ class Article:
             "issue": self.issue,
             "first_page": self.first_page,
             "doi": self.doi,
+            "pmid": self.pmid,
+            "pmcid": self.pmcid,
+            "keywords": self.keywords,
+            "affiliations": self.affiliations,
             "abstract": self.abstract,
             "body": self.body,
             "captions": [c.to_dict() for c in self.captions],
@@ -325,6 +343,10 @@ class Article:
             issue=a.get("issue"),
             first_page=a.get("first_page"),
             doi=a.get("doi"),
+            pmid=a.get("pmid"),
+            pmcid=a.get("pmcid"),
+            keywords=list(a.get("keywords") or []),
+            affiliations=list(a.get("affiliations") or []),
             abstract=a.get("abstract"),
             body=a.get("body"),
             captions=[Caption.from_dict(c) for c in a.get("captions") or []],

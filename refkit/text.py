@@ -80,3 +80,11 @@ def first_text(value: Any) -> str:
     if isinstance(value, list):
         value = next((v for v in value if v), "")
     return strip_markup(str(value)) if value else ""
+
+
+def blank_long_lines(text: str, limit: int) -> str:
+    """``text`` with every line longer than ``limit`` replaced by spaces: such a line is not prose
+    a person pasted (the parser skips it, with a warning); blanking keeps every offset true."""
+    if len(text) <= limit:
+        return text
+    return re.sub(rf"[^\n]{{{limit + 1},}}", lambda m: " " * len(m.group(0)), text)

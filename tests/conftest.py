@@ -23,6 +23,25 @@ DATA = Path(__file__).parent / "data"
 CORPUS = DATA / "corpus"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_user_cache(tmp_path_factory: pytest.TempPathFactory):
+    """The user's cache folder (where refkit keeps its catalog outside a workspace) is the suite's
+    own, so another refkit on this machine cannot change what a test sees. The drug-vocabulary
+    cache stays where it is: it is derived data, stamped with what it was built from."""
+    import os
+
+    saved = {k: os.environ.get(k) for k in ("XDG_CACHE_HOME", "REFKIT_VOCAB_CACHE")}
+    home_cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    os.environ.setdefault("REFKIT_VOCAB_CACHE", home_cache)
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("user-cache"))
+    yield
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
 def closed_port() -> int:
     """A loopback port nobody listens on: connections are refused at once."""
     with socket.socket() as s:

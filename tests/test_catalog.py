@@ -38,7 +38,7 @@ WORKS = [
 
 @pytest.fixture
 def catalog(tmp_path: Path) -> LocalCatalog:
-    settings = Settings(cache_dir=tmp_path / "cache", seeds_dir=tmp_path / "seeds")
+    settings = Settings(cache_dir=tmp_path / "cache")
     cat = LocalCatalog(settings)
     yield cat
     cat.close()
@@ -48,7 +48,7 @@ def test_json_lines(catalog: LocalCatalog, tmp_path: Path) -> None:
     path = tmp_path / "works.jsonl"
     path.write_text("\n".join(json.dumps(w) for w in WORKS) + "\n\n", encoding="utf-8")
     assert catalog.import_file(path) == 3
-    assert catalog.lookup("10.5555/CATALOG-TEST.2")["title"] == ["Azathioprine in dermatomyositis"]
+    assert catalog.lookup(doi="10.5555/CATALOG-TEST.2")[0].title == "Azathioprine in dermatomyositis"
     assert catalog.stats()["works"] == 3
 
 
@@ -57,7 +57,7 @@ def test_api_envelopes_work_and_work_list(catalog: LocalCatalog) -> None:
         catalog.import_file(SAMPLES / "work-single_10.1371-journal.pone.0033693_updated-by-correction.json")
         == 1
     )
-    assert catalog.lookup("10.1371/journal.pone.0033693") is not None
+    assert catalog.lookup(doi="10.1371/journal.pone.0033693")
     listed = json.loads((SAMPLES / "works-list_query-bibliographic_journals-2167-8359_fish.json").read_text())
     count = catalog.import_file(SAMPLES / "works-list_query-bibliographic_journals-2167-8359_fish.json")
     assert count == len(listed["message"]["items"]) > 0
@@ -77,13 +77,13 @@ def test_public_data_file_items_gzipped(catalog: LocalCatalog, tmp_path: Path) -
 
 
 def test_search_ranks_the_cited_work_first(catalog: LocalCatalog) -> None:
-    catalog.add(WORKS)
-    found = catalog.search(
+    catalog.add_records(WORKS)
+    found = catalog.search_text(
         "Oberg A. Renal amyloidosis presenting as nephrotic syndrome. J Test Med 2004;3:30-5"
     )
-    assert found[0]["DOI"] == "10.5555/catalog-test.3"  # accents folded both ways
-    assert catalog.search('"unbalanced (quote AND OR NOT * ^ near', rows=5) == []
-    assert catalog.search("") == []
+    assert found[0].doi == "10.5555/catalog-test.3"  # accents folded both ways
+    assert catalog.search_text('"unbalanced (quote AND OR NOT * ^ near', rows=5) == []
+    assert catalog.search_text("") == []
 
 
 def test_fts_query_is_quoted_and_bounded() -> None:
@@ -102,22 +102,24 @@ def test_unreadable_file_is_one_line_error(catalog: LocalCatalog, tmp_path: Path
         catalog.import_file(tmp_path / "missing.jsonl")
 
 
-def test_seeds_indexed_and_reindexed_when_changed(tmp_path: Path) -> None:
+def test_companion_files_indexed_and_reindexed_when_changed(tmp_path: Path) -> None:
     seeds = tmp_path / "seeds"
     seeds.mkdir()
     seed = seeds / "case.works.jsonl"
     seed.write_text(json.dumps(WORKS[0]) + "\n", encoding="utf-8")
-    settings = Settings(cache_dir=tmp_path / "cache", seeds_dir=seeds)
+    settings = Settings(cache_dir=tmp_path / "cache")
     first = LocalCatalog(settings)
-    assert first.lookup(WORKS[0]["DOI"]) is not None
+    first.index_files([seed])
+    assert first.lookup(doi=WORKS[0]["DOI"])
     first.close()
     seed.write_text(json.dumps(WORKS[1]) + "\n", encoding="utf-8")
     stat = seed.stat()
     os.utime(seed, (stat.st_atime, stat.st_mtime + 5))
     second = LocalCatalog(settings)
-    assert second.lookup(WORKS[1]["DOI"]) is not None
-    assert second.lookup(WORKS[0]["DOI"]) is None  # the old version of the seed is gone
-    assert second.search("Tacrolimus refractory polymyositis") == []
+    second.index_files([seed])
+    assert second.lookup(doi=WORKS[1]["DOI"])
+    assert not second.lookup(doi=WORKS[0]["DOI"])  # the old version of the file is gone
+    assert second.search_text("Tacrolimus refractory polymyositis") == []
     second.close()
 
 
@@ -151,8 +153,8 @@ def test_a_catalog_from_another_version_is_kept_aside_not_dropped(tmp_path: Path
     db.execute("PRAGMA user_version = 1")
     db.commit()
     db.close()
-    catalog = LocalCatalog(path=old, index_seeds=False)
-    assert catalog.add([WORKS[0]]) == 1 and catalog.lookup(WORKS[0]["DOI"])
+    catalog = LocalCatalog(path=old)
+    assert catalog.add_records([WORKS[0]]) == 1 and catalog.lookup(doi=WORKS[0]["DOI"])
     catalog.close()
     (kept,) = tmp_path.glob("catalog.sqlite.old-*")
     assert sqlite3.connect(kept).execute("SELECT doi FROM works").fetchall() == [("10.5555/old",)]
@@ -163,6 +165,8 @@ def test_a_catalog_from_another_version_is_kept_aside_not_dropped(tmp_path: Path
 def test_a_title_in_the_original_language_is_searchable(catalog: LocalCatalog) -> None:
     foreign = work(4, "Prise en charge diagnostique: à propos d'un cas")
     foreign["original-title"] = ["Cryoglobulinaemic vasculitis after hepatitis vaccination"]
-    catalog.add([foreign, *WORKS])
-    found = catalog.search("Quist A. Cryoglobulinaemic vasculitis after hepatitis vaccination. 2005", rows=1)
-    assert [w["DOI"] for w in found] == ["10.5555/catalog-test.4"]
+    catalog.add_records([foreign, *WORKS])
+    found = catalog.search_text(
+        "Quist A. Cryoglobulinaemic vasculitis after hepatitis vaccination. 2005", rows=1
+    )
+    assert [w.doi for w in found] == ["10.5555/catalog-test.4"]

@@ -355,6 +355,9 @@ def test_export_command_reads_a_refs_json(tmp_path):
     assert len(read_bibtex(result.output)) == 13
     out = tmp_path / "out" / "seed.ris"
     result = runner.invoke(main, ["export", str(refs_json), "-f", "ris", "-o", str(out)])
+    assert result.exit_code == 2 and "does not exist" in result.output  # no folders made silently
+    out.parent.mkdir()
+    result = runner.invoke(main, ["export", str(refs_json), "-f", "ris", "-o", str(out)])
     assert result.exit_code == 0
     assert len(rispy.loads(out.read_text())) == 13
     result = runner.invoke(main, ["export", str(refs_json), "--ascii"])
@@ -458,3 +461,108 @@ def test_other_work_types_export_cleanly(tmp_path):
         assert biber_problems(tmp_path, to_bibtex(refs)) == []
     if evaluation.has_bibtex():
         assert bibtex_run(tmp_path, to_bibtex(refs))[0] == []
+
+
+# --- one style ------------------------------------------------------------------------------------
+def test_seed_exports_name_journals_by_their_nlm_abbreviation_verified_or_not():
+    refs = seed_references()
+    lines = {int(line.split(".")[0]): line for line in to_text(refs).splitlines()}
+    # Ref 1 is verified (Crossref: "The Lancet"), ref 12 is not (cited "Lancet"): one name.
+    assert ". Lancet. 2003;" in lines[1] and ". Lancet. 1999;" in lines[12]
+    assert all("The Lancet" not in line and "New England Journal" not in line for line in lines.values())
+    assert [n for n, line in lines.items() if ". N Engl J Med. " in line] == [3, 8, 9]
+    # Crossref's short title lacks NLM's place qualifier; the citation has it.
+    assert ". Rheumatology (Oxford). 2007;46(1):124-30." in lines[11]
+    journals = {e["ID"]: e.get("journal") for e in read_bibtex(to_bibtex(refs))}
+    assert sorted(j for j in journals.values() if j and "Lancet" in j) == ["Lancet", "Lancet"]
+    assert "Rheumatology (Oxford)" in journals.values() and "N Engl J Med" in journals.values()
+
+
+def test_yamasaki_is_exported_with_its_print_year():
+    refs = seed_references()
+    yamasaki = refs[10]
+    assert yamasaki.work.online_year == 2006 and yamasaki.work.print_year == 2007
+    assert "Rheumatology (Oxford). 2007;" in to_text([yamasaki])
+    assert read_bibtex(to_bibtex([yamasaki]))[0]["year"] == "2007"
+    assert csl_items([yamasaki])[0]["issued"]["date-parts"][0][0] == 2007
+    assert export_records([yamasaki])[0].cited_year is None  # cited as printed: nothing to flag
+
+
+def test_a_cited_year_that_differs_from_the_print_year_is_kept_and_flagged():
+    ref = seed_references()[10]
+    ref.year = 2006  # cited by its online year
+    record = export_records([ref])[0]
+    assert (record.year, record.cited_year) == (2007, 2006)
+    assert "cited as 2006" in read_bibtex(to_bibtex([ref]))[0]["note"]
+    assert "cited as 2006" in csl_items([ref])[0]["note"]
+    assert "cited as 2006" in rispy.loads(to_ris([ref]))[0]["notes"]
+
+
+def test_title_case_records_are_exported_in_sentence_case():
+    lines = to_text(seed_references()).splitlines()
+    # Crossref deposits: "Azathioprine with Prednisone for Polymyositis: A Controlled, Clinical Trial"
+    assert "Azathioprine with prednisone for polymyositis: a controlled, clinical trial." in lines[5]
+    assert "Polymyositis and dermatomyositis (second of two parts)." in lines[2]
+    assert "with T-cell-specific immunosuppressants." in lines[12]  # an acronym keeps its capital
+    work = Work(doi="10.5555/tc.1", title="Outcomes in French Canadian Patients With IVIG Therapy",
+                container_title="Journal of Rheumatology", short_container_title="J. Rheumatol.", year=2001)
+    ref = Reference(raw="", title="Outcomes in French Canadian patients with IVIG therapy",
+                    match=Match("matched", work.doi, 0.9), work=work)
+    record = export_records([ref])[0]
+    assert record.title == "Outcomes in French Canadian patients with IVIG therapy"
+    assert record.journal == "J Rheumatol"  # ISO periods dropped: NLM's form
+
+
+def test_a_cited_et_al_outlives_a_record_with_exactly_six_authors():
+    refs = seed_references()
+    cherin = refs[6]  # cited "Cherin P, … Simon A, et al."; the record lists the same six names
+    assert cherin.et_al and len(cherin.work.authors) == 6
+    assert ", Simon A, et al. Results" in to_text([cherin])
+    assert read_bibtex(to_bibtex([cherin]))[0]["author"].endswith(" and others")
+    dalakas = refs[0]  # the record's full list, no "et al." cited: none added
+    assert "et al." not in to_text([dalakas])
+    cherin.work.authors = cherin.work.authors + [Author("Extra", "A")]  # the record is longer
+    assert not export_records([cherin])[0].et_al
+
+
+def test_pmid_and_pmcid_reach_every_format():
+    refs = seed_references()
+    oddis, yamasaki = refs[11], refs[10]
+    oddis.pmcid = "pmc2977932"  # cited
+    yamasaki.work.pmid = "16754626"  # from the record
+    text = to_text([yamasaki, oddis]).splitlines()
+    assert text[0].endswith("doi:10.1093/rheumatology/kel112 PMID: 16754626.")
+    assert text[1].endswith(" PMCID: PMC2977932.")
+    bib = read_bibtex(to_bibtex([yamasaki, oddis]))
+    assert (bib[0]["eprint"], bib[0]["eprinttype"]) == ("16754626", "pubmed")
+    assert (bib[1]["eprint"], bib[1]["eprinttype"]) == ("PMC2977932", "pmcid")
+    ris = rispy.loads(to_ris([yamasaki, oddis]))
+    assert ris[0]["accession_number"] == "16754626" and ris[1]["custom2"] == "PMC2977932"
+    items = csl_items([yamasaki, oddis])
+    assert items[0]["PMID"] == "16754626" and items[1]["PMCID"] == "PMC2977932"
+
+
+def test_bibtex_keys_do_not_change_when_a_reference_resolves():
+    unresolved = seed_references()
+    for ref in unresolved:
+        ref.match, ref.work = Match("unmatched"), None
+    keys = [e["ID"] for e in read_bibtex(to_bibtex(unresolved))]
+    assert keys == [e["ID"] for e in read_bibtex(to_bibtex(seed_references()))]
+    assert keys == [e["ID"] for e in read_bibtex(to_bibtex(seed_references()))]  # and across runs
+
+
+def test_offline_pipeline_text_export_is_in_one_style(tmp_path):
+    """The seed parsed and resolved now (offline, the seed records in the catalog): one style."""
+    runner = CliRunner()
+    cache = tmp_path / "cache"
+    works = str(SEEDS / "jkra-16-301.works.jsonl")
+    runner.invoke(main, ["catalog", "import", works, "--cache-dir", str(cache)])
+    result = runner.invoke(main, ["export", str(SEEDS / "jkra-16-301.txt"), "--offline",
+                                  "--cache-dir", str(cache), "-f", "text"])
+    assert result.exit_code == 0, result.output
+    lines = {int(line.split(".")[0]): line for line in result.stdout.splitlines()}
+    assert len(lines) == 13
+    assert ". Lancet. 2003;" in lines[1] and ". Lancet. 1999;" in lines[12]
+    assert ". N Engl J Med. 1975;" in lines[3] and ". N Engl J Med. 1992;" in lines[8]
+    assert ". Rheumatology (Oxford). 2007;46(1):124-30." in lines[11]
+    assert "The Lancet" not in result.stdout and "New England Journal" not in result.stdout

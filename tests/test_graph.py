@@ -9,20 +9,21 @@ import networkx as nx
 import pytest
 
 from refkit.graph import (
+    GraphStore,
     add_article,
     forget_article,
     load_graph,
     new_graph,
     query_graph,
     save_graph,
-    update_graph_for_article,
-    workspace_graph,
+    work_key,
 )
 from refkit.graph_draw import draw, to_dot, to_graphml
-from refkit.model import Article, Match, Reference, Work
+from refkit.model import Article, Author, Match, Reference, Work
 from refkit.parse import read_article
 from refkit.resolve import resolve_article
 from refkit.settings import Settings
+from refkit.workspace import Workspace
 
 ROOT = Path(__file__).parent.parent
 SEED = ROOT / "seeds" / "jkra-16-301.txt"
@@ -31,9 +32,11 @@ SUPPORTS = json.loads((ROOT / "seeds" / "jkra-16-301.gold.json").read_text(encod
 
 @pytest.fixture(scope="module")
 def seed_article(tmp_path_factory):
-    settings = Settings(offline=True, cache_dir=tmp_path_factory.mktemp("cache"), seeds_dir=ROOT / "seeds")
+    settings = Settings(offline=True, cache_dir=tmp_path_factory.mktemp("cache"))
     article = read_article(SEED)
-    resolve_article(article, settings)
+    with Workspace(settings) as workspace:
+        workspace.index_companions(str(SEED))  # the seed's works.jsonl, beside it
+        resolve_article(article, resolver=workspace.resolver)
     return article
 
 
@@ -69,8 +72,10 @@ def test_gold_supports_table_holds(seed_graph, therapy):
 
 @pytest.mark.parametrize("alias", ["FK506", "Prograf", "FK-506"])
 def test_synonyms_query_the_same_therapy(seed_graph, alias):
-    assert query_graph(seed_graph, alias).to_dict()["supports"] == \
-        query_graph(seed_graph, "tacrolimus").to_dict()["supports"]
+    assert (
+        query_graph(seed_graph, alias).to_dict()["supports"]
+        == query_graph(seed_graph, "tacrolimus").to_dict()["supports"]
+    )
 
 
 def test_unknown_therapy_gets_nearest_names(seed_graph):
@@ -80,12 +85,69 @@ def test_unknown_therapy_gets_nearest_names(seed_graph):
 
 def test_nodes_keyed_by_doi_when_resolved(seed_graph):
     assert "doi:10.1080/08916930500124023" in seed_graph  # reference 13, matched
-    assert "ref:jkra-16-301#12" in seed_graph  # reference 12, no DOI found
+    oddis = work_key(seed_article_ref(seed_graph, 12))
+    assert oddis.startswith("fp:oddis|1999|tacrolimus") and oddis in seed_graph  # ref 12: no DOI found
     kinds = nx.get_node_attributes(seed_graph, "kind")
     assert kinds["therapy:tacrolimus"] == "therapy" and kinds["class:calcineurin inhibitors"] == "class"
     assert seed_graph.has_edge("therapy:tacrolimus", "class:calcineurin inhibitors", "is_a")
     mention = seed_graph.edges["article:jkra-16-301", "therapy:tacrolimus", "mentions:jkra-16-301"]
     assert mention["doses"] == "2 mg/day" and mention["given_in_case"]
+
+
+def seed_article_ref(graph, n: int) -> Reference:
+    node = next(v for _, v, d in graph.out_edges("article:jkra-16-301", data=True) if d.get("n") == n)
+    return Reference.from_dict(json.loads(graph.nodes[node]["reference"]))
+
+
+def test_an_unresolved_work_is_one_node_for_every_article_citing_it():
+    oddis = (
+        "Oddis CV, Sciurba FC. Tacrolimus in refractory polymyositis with interstitial lung disease. "
+        "Lancet 1999;353:1762-3."
+    )
+    a = _article(
+        "case-a.txt",
+        "Tacrolimus (1) was given.",
+        [
+            Reference(
+                raw=oddis,
+                n=1,
+                title="Tacrolimus in refractory polymyositis with interstitial lung disease",
+                year=1999,
+                volume="353",
+                first_page="1762",
+                authors=[Author("Oddis", "CV")],
+            )
+        ],
+    )
+    b = _article(
+        "case-b.txt",
+        "Tacrolimus (7) was given.",
+        [
+            Reference(
+                raw=oddis.upper(),
+                n=7,
+                title="TACROLIMUS IN REFRACTORY POLYMYOSITIS WITH INTERSTITIAL LUNG DISEASE.",
+                year=1999,
+                volume="353",
+                first_page="1762",
+                authors=[Author("Oddis", "C.V.")],
+            )
+        ],
+    )
+    graph = add_article(add_article(new_graph(), a), b)
+    result = query_graph(graph, "tacrolimus")
+    assert len(result.supports) == 1
+    assert result.supports[0].citing == [{"article": "case-a", "n": 1}, {"article": "case-b", "n": 7}]
+    other_year = Reference(
+        raw=oddis,
+        n=2,
+        title="Tacrolimus in refractory polymyositis with interstitial lung disease",
+        year=2000,
+        volume="353",
+        first_page="1762",
+        authors=[Author("Oddis", "CV")],
+    )
+    assert work_key(other_year) != work_key(a.references[0])
 
 
 def _article(source: str, body: str, refs: list[Reference]) -> Article:
@@ -102,8 +164,10 @@ def _ref(n: int, title: str, doi: str | None = None, abstract: str | None = None
 
 
 def test_citation_context_and_abstract_evidence():
-    refs = [_ref(1, "Outcomes of myositis"), _ref(2, "A cohort study", "10.5555/b",
-                                                      abstract="Patients given methotrexate improved.")]
+    refs = [
+        _ref(1, "Outcomes of myositis"),
+        _ref(2, "A cohort study", "10.5555/b", abstract="Patients given methotrexate improved."),
+    ]
     body = "She was treated with tacrolimus (1). Later, rituximab [3] was considered. Methotrexate failed."
     graph = add_article(new_graph(), _article("case-a.txt", body, refs))
     tac = query_graph(graph, "tacrolimus")
@@ -117,8 +181,11 @@ def test_citation_context_and_abstract_evidence():
 def test_merge_across_articles_and_replace_on_rerun():
     shared = _ref(1, "Tacrolimus for myositis", "10.5555/shared")
     a = _article("case-a.txt", "Tacrolimus (1) was given.", [shared])
-    b = _article("case-b.txt", "We used tacrolimus.", [_ref(4, "Tacrolimus for myositis", "10.5555/shared"),
-                                                        _ref(5, "Azathioprine trial", "10.5555/aza")])
+    b = _article(
+        "case-b.txt",
+        "We used tacrolimus.",
+        [_ref(4, "Tacrolimus for myositis", "10.5555/shared"), _ref(5, "Azathioprine trial", "10.5555/aza")],
+    )
     graph = add_article(add_article(new_graph(), a), b)
     result = query_graph(graph, "tacrolimus")
     assert len(result.supports) == 1
@@ -150,23 +217,26 @@ def test_load_refuses_a_broken_file(tmp_path):
         load_graph(path)
 
 
-def test_update_graph_for_article_merges_into_refs(seed_article, tmp_path):
-    settings = Settings(refs_dir=tmp_path / "refs")
-    path = update_graph_for_article(seed_article, settings)
-    update_graph_for_article(_article("other.txt", "Tacrolimus (1).", [_ref(1, "Tacrolimus use")]), settings)
-    graph = load_graph(path)
+def test_store_merges_articles_and_answers_from_rows(seed_article, tmp_path):
+    store = GraphStore(tmp_path / "refs")
+    store.put_article(seed_article)
+    store.put_article(_article("other.txt", "Tacrolimus (1).", [_ref(1, "Tacrolimus use")]))
+    store.put_article(_article("other.txt", "Tacrolimus (1).", [_ref(1, "Tacrolimus use")]))  # replaced
+    assert store.articles() == ["jkra-16-301", "other"]
+    graph = store.graph()
     assert {"article:jkra-16-301", "article:other"} <= set(graph)
     citing = {c["article"] for s in query_graph(graph, "tacrolimus").supports for c in s.citing}
     assert citing == {"jkra-16-301", "other"}
-
-
-def test_workspace_graph_from_resolved_json(seed_article, tmp_path):
-    refs = tmp_path / "refs"
-    refs.mkdir()
-    (refs / "jkra-16-301.json").write_text(json.dumps(seed_article.to_dict()), encoding="utf-8")
-    graph = workspace_graph(Settings(refs_dir=refs, seeds_dir=tmp_path / "none"))
-    assert _cited_numbers(query_graph(graph, "tacrolimus").supports[0]) == [12]
-    assert (refs / "graph.json").exists()
+    # The query reads indexed rows only, and gives what the whole graph gives.
+    rows = query_graph(store.subgraph_for("tacrolimus"), "tacrolimus")
+    assert [s.to_dict() for s in rows.supports] == [
+        s.to_dict() for s in query_graph(graph, "tacrolimus").supports
+    ]
+    whole = add_article(
+        add_article(new_graph(), seed_article),
+        _article("other.txt", "Tacrolimus (1).", [_ref(1, "Tacrolimus use")]),
+    )
+    assert nx.utils.graphs_equal(graph, whole)
 
 
 def test_graphml_opens_with_networkx(seed_graph, tmp_path):
@@ -185,4 +255,4 @@ def test_pictures_and_dot(seed_graph):
     page = draw(seed_graph, "html").decode("utf-8")
     assert "10.1080/08916930500124023" in page and "<table>" in page
     dot = to_dot(seed_graph).decode("utf-8")
-    assert dot.startswith("digraph") and '"therapy:tacrolimus" -> "ref:jkra-16-301#12"' in dot
+    assert dot.startswith("digraph") and '"therapy:tacrolimus" -> "fp:oddis|1999|' in dot

@@ -7,9 +7,21 @@ from pathlib import Path
 
 import pytest
 
-from refkit.model import Author, Reference
-from refkit.resolve.matcher import abbreviates, normalize, validate, validate_candidate
+from refkit.model import Author, Reference, Work
+from refkit.resolve import matcher
+from refkit.resolve.crossref_records import work_from_crossref
+from refkit.resolve.matcher import abbreviates, normalize
 from refkit.resolve.pipeline import Resolver
+
+
+def validate(ref: Reference, rec: dict, **options) -> matcher.Validation:
+    """The matcher on a Crossref deposit, as the Crossref adapter hands it over."""
+    return matcher.validate(ref, work_from_crossref(rec), **options)
+
+
+def validate_candidate(ref: Reference, rec: dict) -> tuple:
+    return matcher.validate_candidate(ref, work_from_crossref(rec))
+
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 THRESHOLD = 0.8
@@ -51,15 +63,18 @@ class Source:
     """An in-memory source: search returns every record (ranking is the matcher's job)."""
 
     name = "memory"
+    local = False
 
     def __init__(self, records: list[dict]) -> None:
         self.records = records
 
-    def search(self, query: str, rows: int = 5) -> list[dict]:
-        return self.records
+    def search(self, ref: Reference, rows: int = 5) -> list[Work]:
+        return [work_from_crossref(r) for r in self.records]
 
-    def lookup(self, doi: str) -> dict | None:
-        return next((r for r in self.records if r["DOI"].lower() == doi.lower()), None)
+    def lookup(
+        self, *, doi: str | None = None, pmid: str | None = None, pmcid: str | None = None
+    ) -> list[Work]:
+        return [work_from_crossref(r) for r in self.records if doi and r["DOI"].lower() == doi.lower()]
 
 
 def confidence(ref: Reference, rec: dict) -> float:
@@ -225,8 +240,14 @@ def test_ties_are_ambiguous_and_every_outcome_has_a_reason() -> None:
     ref = Resolver(
         [Source([record("x.1", "Unrelated paper on soil bacteria", family="Zed", year=1980)])]
     ).resolve(Reference(raw=REF.raw, n=1))
+    # An unrelated record is not offered as "nearest": it shares neither title nor author.
+    assert ref.match.status == "unmatched" and "10.5555/x.1" not in ref.match.reason
+    assert ref.match.reason.startswith("no record found that agrees")
+    ref = Resolver(
+        [Source([record("x.2", "Unrelated paper on soil bacteria", year=1980)])]  # same first author
+    ).resolve(Reference(raw=REF.raw, n=1))
     assert ref.match.status == "unmatched" and ref.match.reason.startswith(
-        "no record found that agrees; nearest 10.5555/x.1"
+        "no record found that agrees; nearest 10.5555/x.2"
     )
     ref = Resolver([Source([])]).resolve(Reference(raw=REF.raw, n=1))
     assert ref.match.status == "unmatched" and ref.match.reason == "no candidate found"
@@ -333,9 +354,10 @@ def test_title_split_at_a_full_stop_into_title_and_subtitle() -> None:
 @pytest.mark.parametrize("page", ["S341-S349", "e341", "341", "A341-A349", "341.e1-341.e9"])
 def test_supplement_e_locator_and_single_pages(page: str) -> None:
     assert validate(REF, record("pg.1", TITLE, page=page)).evidence["page"]["verdict"] == "match"
-    assert validate(REF, record("pg.2", TITLE, page=page.replace("341", "351"))).evidence["page"][
-        "verdict"
-    ] == "mismatch"
+    assert (
+        validate(REF, record("pg.2", TITLE, page=page.replace("341", "351"))).evidence["page"]["verdict"]
+        == "mismatch"
+    )
 
 
 def test_article_number_only_and_roman_pages() -> None:
@@ -429,7 +451,12 @@ def test_preprint_of_the_paper_is_not_the_paper() -> None:
 
 def test_a_book_chapter_reprint_loses_to_the_journal_article() -> None:
     chapter = record(
-        "bk.1", TITLE, journal="Selected Readings in Medicine", year=2007, volume=None, page="120-131",
+        "bk.1",
+        TITLE,
+        journal="Selected Readings in Medicine",
+        year=2007,
+        volume=None,
+        page="120-131",
         type="book-chapter",
     )
     resolved = Resolver([Source([chapter, CITED])]).resolve(Reference(raw=REF.raw, n=1))

@@ -1,4 +1,4 @@
-"""`refkit query` and `refkit graph` on a fresh workspace: built from the seeds, then reused."""
+"""`refkit query` and `refkit graph` on a workspace where the seed was resolved (offline)."""
 
 from __future__ import annotations
 
@@ -18,11 +18,18 @@ def run(*args: str):
     return CliRunner().invoke(main, list(args))
 
 
-def test_query_tacrolimus_on_a_fresh_checkout(workspace):
+@pytest.fixture
+def workspace(workspace):
+    result = run("resolve", "--offline", "seeds/jkra-16-301.txt")
+    assert result.exit_code == 0, result.output
+    return workspace
+
+
+def test_query_tacrolimus_after_resolving_the_seed(workspace):
     result = run("query", "tacrolimus")
     assert result.exit_code == 0, result.output
     assert result.output.index("Oddis 1999") < result.output.index("Takada 2005")
-    assert (workspace / "refs" / "graph.json").exists()  # built once, then reused
+    assert (workspace / "refs" / "graph.json").exists()  # exported for other tools
     data = json.loads(run("query", "tacrolimus", "--format", "json").output)
     assert [s["best_evidence"] for s in data["supports"]] == ["direct", "class"]
     assert data["supports"][0]["cited_by"] == [{"article": "jkra-16-301", "n": 12}]
@@ -74,4 +81,6 @@ def test_graph_dot_to_stdout(workspace):
 def test_empty_workspace_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = run("query", "tacrolimus")
-    assert result.exit_code == 2 and "no evidence graph" in result.output
+    assert (
+        result.exit_code == 2 and "no evidence graph" in result.output and "refkit resolve" in result.output
+    )

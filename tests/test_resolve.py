@@ -19,18 +19,33 @@ from support.resolve import (
 )
 
 from refkit.cli import main
+from refkit.messages import capture
 from refkit.model import Article, Reference
 from refkit.resolve import resolve_article
+from refkit.resolve.crossref_records import CrossrefSource
 from refkit.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 PRECISION, RECALL = 0.99, 0.97
 
 
-def test_seed_resolves_offline_with_no_flags(workspace: Path) -> None:
+def test_seed_without_network_is_error_where_crossref_was_not_asked(workspace: Path) -> None:
     result = CliRunner().invoke(main, ["resolve", "seeds/jkra-16-301.txt", "--format", "json"])
+    assert result.exit_code == 1, result.output  # finished, but some references could not be looked up
+    assert result.stderr.count("warning: Crossref unreachable") == 1
+    doc = json.loads(result.stdout)
+    statuses = {r["n"]: r["match"]["status"] for r in doc["references"]}
+    assert set(statuses.values()) == {"matched", "error"}  # never "unmatched": Crossref was not asked
+    assert all(
+        "crossref" in r["match"]["reason"].lower()
+        for r in doc["references"]
+        if r["match"]["status"] == "error"
+    )
+
+
+def test_seed_resolves_offline(workspace: Path) -> None:
+    result = CliRunner().invoke(main, ["resolve", "--offline", "seeds/jkra-16-301.txt", "--format", "json"])
     assert result.exit_code == 0, result.output
-    assert result.stderr.count("Crossref unreachable") == 1
     doc = json.loads(result.stdout)
     written = json.loads((workspace / "refs" / "jkra-16-301.json").read_text(encoding="utf-8"))
     assert written == doc
@@ -49,11 +64,11 @@ def test_seed_resolves_offline_with_no_flags(workspace: Path) -> None:
 
 def test_seed_table_and_second_run_from_cache(workspace: Path) -> None:
     runner = CliRunner()
-    first = runner.invoke(main, ["resolve", "seeds/jkra-16-301.txt"])
+    first = runner.invoke(main, ["resolve", "seeds/jkra-16-301.txt", "--offline"])
     assert first.exit_code == 0, first.output
     assert "10.1056/NEJM197502202920807" in first.stdout and "unmatched" in first.stdout
     second = runner.invoke(main, ["resolve", "seeds/jkra-16-301.txt", "--offline", "--out-dir", "out"])
-    assert second.exit_code == 0 and "Crossref unreachable" not in second.stderr
+    assert second.exit_code == 0 and "Crossref" not in second.stderr
     assert (workspace / "out" / "jkra-16-301.json").is_file()
 
 
@@ -69,14 +84,16 @@ def test_interrupted_run_keeps_what_was_done(tmp_path: Path) -> None:
         def __init__(self) -> None:
             self.calls = 0
 
-        def search(self, query: str, rows: int = 5) -> list[dict]:
+        local = False
+
+        def search(self, ref: Reference, rows: int = 5) -> list:
             self.calls += 1
             if self.calls == 2:
                 raise KeyboardInterrupt
             return []
 
-        def lookup(self, doi: str) -> None:
-            return None
+        def lookup(self, **ids: str) -> list:
+            return []
 
     article = Article(
         references=[Reference(raw=f"Ref {i}. A title. J Synth. 2001;1:{i}.", n=i) for i in (1, 2, 3)]
@@ -139,11 +156,13 @@ def test_faults_lose_no_reference_and_live_works_reach_the_catalog(
         Fault.throttle(retry_after=0.01),
         Fault.status(502),
     )
-    settings = Settings(cache_dir=tmp_path / "cache", seeds_dir=tmp_path / "no-seeds")
+    settings = Settings(cache_dir=tmp_path / "cache")
     catalog = LocalCatalog(settings)
     article = synthetic_article(works)
     resolve_article(
-        article, settings, sources=[catalog, crossref_client(server, cache_dir=tmp_path / "cache")]
+        article,
+        settings,
+        sources=[catalog, CrossrefSource(crossref_client(server, cache_dir=tmp_path / "cache"))],
     )
     assert server.faults_sent == 5
     got = {r.n: r.match.doi for r in article.references}
@@ -164,10 +183,10 @@ def test_a_failing_crossref_ends_every_reference_with_a_status(
     works = synthetic_works(12)
     server = crossref_server(works)
     server.inject(*[Fault.status(500) for _ in range(200)])
-    messages: list[str] = []
     article = synthetic_article(works)
-    client = crossref_client(server, error_minimum=3)
-    resolve_article(article, Settings(cache_dir=tmp_path), sources=[client], warn=messages.append)
+    client = CrossrefSource(crossref_client(server, error_minimum=3))
+    with capture() as messages:
+        resolve_article(article, Settings(cache_dir=tmp_path), sources=[client])
     assert len(messages) == 1
     assert all(r.match.status == "error" and r.match.reason for r in article.references)
 
@@ -183,15 +202,17 @@ def test_a_failed_request_is_an_error_not_a_claim_that_nothing_matches(
     works = synthetic_works(3)
     server = crossref_server(works)
     server.inject(*[Fault.bad_json() for _ in range(5)])  # every try of the first request fails
-    settings = Settings(cache_dir=tmp_path / "cache", seeds_dir=tmp_path / "no-seeds")
+    settings = Settings(cache_dir=tmp_path / "cache")
     article = synthetic_article(works[:1])
-    client = crossref_client(server, error_minimum=1000, max_retries=2)
-    resolve_article(article, settings, sources=[LocalCatalog(settings), client], warn=lambda _m: None)
+    client = CrossrefSource(crossref_client(server, error_minimum=1000, max_retries=2))
+    with capture():
+        resolve_article(article, settings, sources=[LocalCatalog(settings), client])
     (ref,) = article.references
     assert ref.match.status == "error"
     assert "crossref" in ref.match.reason.lower()
     # Once Crossref answers again, the same reference resolves.
     server.inject()
     again = synthetic_article(works[:1])
-    resolve_article(again, settings, sources=[LocalCatalog(settings), client], warn=lambda _m: None)
+    with capture():
+        resolve_article(again, settings, sources=[LocalCatalog(settings), client])
     assert again.references[0].match.doi == works[0]["DOI"]

@@ -1,7 +1,9 @@
 """Export: BibTeX (bibtexparser v2), RIS (rispy), CSL-JSON and Vancouver text (citeproc-py).
 
 Every format writes one entry per reference, resolved or not: the canonical record where
-the match is confident, the cited fields otherwise (flagged ``refkit: unverified``).
+the match is confident, the cited fields otherwise (flagged ``refkit: unverified``). Both are
+in one style (``refkit.export.style``): NLM journal abbreviations, the print year, sentence-case
+titles, Vancouver's "et al."; PMIDs and PMCIDs travel in every format.
 """
 
 from __future__ import annotations

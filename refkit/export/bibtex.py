@@ -61,7 +61,7 @@ def bibtex_entry(record: ExportRecord) -> Entry:
         fields.append(("author", NameList(record.authors, record.et_al)))
     if record.kind == "article" and has_core and record.container:
         entry_type = "article"
-        fields += [("title", record.title), ("journal", record.container)]
+        fields += [("title", record.title), ("journal", record.journal)]
         fields += _date(record) + _volume_number(record.volume, record.issue) + [("pages", pages)]
     elif record.kind == "paper" and has_core and record.container:
         entry_type = "inproceedings"  # plain.bst warns on volume together with number: volume only
@@ -77,15 +77,19 @@ def bibtex_entry(record: ExportRecord) -> Entry:
         fields += [("title", record.title or record.raw), ("howpublished", _source(record, pages))]
         fields += _date(record)
     fields += [("doi", record.doi)]
+    # biblatex has no pmid field: eprint with eprinttype pubmed is its way (a PMCID when no PMID).
     if record.pmid:
-        fields += [("eprint", record.pmid), ("eprinttype", "pubmed")]  # biblatex has no pmid field
+        fields += [("eprint", record.pmid), ("eprinttype", "pubmed")]
+    elif record.pmcid:
+        fields += [("eprint", record.pmcid), ("eprinttype", "pmcid")]
     if not record.doi:
         fields.append(("url", record.url))
     if entry_type in ("article", "misc"):
         fields.append(("issn", next((i for i in record.issn if valid_issn(i)), None)))
     if not record.authors:  # plain.bst sorts by author, else by ``key``; it warns if both are missing
         fields.append(("key", record.key))
-    fields.append(("note", "; ".join(record.notes) or None))
+    pmcid_note = [f"PMCID: {record.pmcid}"] if record.pmid and record.pmcid else []
+    fields.append(("note", "; ".join(record.notes + pmcid_note) or None))
     return Entry(entry_type, record.key, [_field(k, v) for k, v in fields if v not in (None, "")])
 
 
@@ -114,7 +118,7 @@ def _source(record: ExportRecord, pages: str | None) -> str | None:
     if pages:
         detail += f":{pages}" if detail else f"pages {pages}"
     publisher = record.publisher if record.kind != "article" else None
-    container = record.container
+    container = record.journal if record.kind in ("article", "other") else record.container
     if container and record.kind == "chapter":
         container = f"In: {container}"
     parts = [p for p in (container, publisher, detail) if p]

@@ -9,14 +9,11 @@ a LaTeX document that cites it keeps compiling.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 
-# Letters NFKD cannot take apart into base + accent.
-_FOLD = str.maketrans({
-    "ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L",
-    "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "þ": "th", "Þ": "TH", "ı": "i", "ħ": "h", "Ħ": "H",
-})
+from refkit.text import fold_ascii
+
+__all__ = ["STOPWORDS", "base_key", "fold_ascii", "title_word", "unique_keys"]
 
 # Words a title key skips (Better BibTeX skips function words the same way).
 STOPWORDS = frozenset(re.findall(r"\w+",
@@ -24,12 +21,6 @@ STOPWORDS = frozenset(re.findall(r"\w+",
     "its it this that these those into onto about after before between over under via vs versus "
     "do does did not no than then there their our your his her new"
 ))
-
-
-def fold_ascii(text: str) -> str:
-    """``Senécal`` → ``Senecal``: strip accents and transliterate the usual Latin letters."""
-    decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD))
-    return "".join(c for c in decomposed if not unicodedata.combining(c) and ord(c) < 128)
 
 
 def _slug(text: str | None) -> str:

@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
-from refkit.export.keys import base_key, fold_ascii, unique_keys
+from refkit.export.keys import base_key, unique_keys
+from refkit.export.style import journal_abbreviation, nlm_form, print_year, sentence_case
 from refkit.model import Author, Reference
+from refkit.text import fold_ascii
 
 UNVERIFIED_NOTE = "refkit: unverified"
 
@@ -31,7 +33,8 @@ _KINDS = {
     "proceedings-article": "paper",
 }
 
-_UPDATE_LABELS = {
+# Crossref update types → the word every output (exports, tables, the report) flags them with.
+UPDATE_LABELS = {
     "retraction": "RETRACTED",
     "withdrawal": "WITHDRAWN",
     "removal": "REMOVED",
@@ -55,11 +58,12 @@ class ExportRecord:
     authors: list[Author] = field(default_factory=list)
     et_al: bool = False
     title: str | None = None
-    container: str | None = None  # journal or book title
-    container_short: str | None = None
+    container: str | None = None  # journal or book title (the record's full name when it has one)
+    container_short: str | None = None  # the journal's NLM/ISO abbreviation: what the styles print
     publisher: str | None = None
-    year: int | None = None
+    year: int | None = None  # the print year (the record's), else the cited one
     month: int | None = None
+    cited_year: int | None = None  # the year the citation gives, when it differs from ``year``
     volume: str | None = None
     issue: str | None = None
     first_page: str | None = None
@@ -72,9 +76,19 @@ class ExportRecord:
     notices: list[str] = field(default_factory=list)  # retractions, corrections: loud
 
     @property
+    def journal(self) -> str | None:
+        """The journal name every style prints: the abbreviation, else the name there is."""
+        return self.container_short or self.container
+
+    @property
+    def flags(self) -> list[str]:
+        """What the citation says differently from the record, for the data exports' notes."""
+        return [f"cited as {self.cited_year}"] if self.cited_year else []
+
+    @property
     def notes(self) -> list[str]:
-        """Notices first (they matter most), then the unverified flag."""
-        return self.notices + ([] if self.verified else [UNVERIFIED_NOTE])
+        """Notices first (they matter most), then flags, then the unverified flag."""
+        return self.notices + self.flags + ([] if self.verified else [UNVERIFIED_NOTE])
 
     @property
     def pages(self) -> str | None:
@@ -128,35 +142,42 @@ def _clean_doi(doi: str | None) -> str | None:
 def _record(ref: Reference, position: int) -> ExportRecord:
     n = ref.n if ref.n is not None else position
     notices = _notices(ref)
+    pmid, pmcid = identifiers(ref)
     if is_confident(ref):
         work = ref.work
         assert work is not None
-        title = _uncapitalised_title(_clean(work.title), _clean(ref.title))
+        cited_title = _clean(ref.title)
+        title = _uncapitalised_title(_clean(work.title), cited_title)
         subtitle = _clean(work.subtitle)
         if title and subtitle and subtitle.lower() not in title.lower():
             title = f"{title}: {subtitle}"
         authors = _uncapitalised_names(_clean_authors(work.authors), ref.authors)
+        year = print_year(work) or ref.year
+        kind = _KINDS.get(work.type or "journal-article", "other")
         return ExportRecord(
             key="",
             n=n,
-            kind=_KINDS.get(work.type or "journal-article", "other"),
+            kind=kind,
             verified=True,
             raw=_clean(ref.raw) or "",
             authors=authors or _clean_authors(ref.authors),
-            et_al=ref.et_al if not authors else False,
-            title=title or _clean(ref.title),
+            # A cited "et al." with a record no longer than the cited names: the record is short.
+            et_al=ref.et_al and len(authors) <= len(ref.authors),
+            title=sentence_case(title, cited_title) or cited_title,
             container=_clean(work.container_title) or _clean(ref.journal),
-            container_short=_clean(work.short_container_title),
+            container_short=_clean(journal_abbreviation(ref, work)) if kind == "article" else
+            _clean(work.short_container_title),
             publisher=_clean(work.publisher),
-            year=work.year or ref.year,
-            month=work.month if work.year else None,
+            year=year,
+            month=work.month if work.year and work.year == year else None,
+            cited_year=ref.year if ref.year and year and ref.year != year else None,
             volume=_clean(work.volume),
             issue=_clean(work.issue),
             first_page=_clean(work.first_page),
             last_page=_clean(work.last_page),
             doi=_clean_doi(work.doi) or _clean_doi(ref.doi),
-            pmid=_clean(ref.pmid),
-            pmcid=_clean(ref.pmcid),
+            pmid=pmid,
+            pmcid=pmcid,
             url=_clean(work.url) or _clean(ref.url),
             issn=[i for i in (_clean(x) for x in work.issn) if i],
             notices=notices,
@@ -169,19 +190,36 @@ def _record(ref: Reference, position: int) -> ExportRecord:
         raw=_clean(ref.raw) or "",
         authors=_clean_authors(ref.authors),
         et_al=ref.et_al,
-        title=_clean(ref.title),
+        title=sentence_case(_clean(ref.title)),
         container=_clean(ref.journal),
+        container_short=_clean(nlm_form(ref.journal)),
         year=ref.year,
         volume=_clean(ref.volume),
         issue=_clean(ref.issue),
         first_page=_clean(ref.first_page),
         last_page=_clean(ref.last_page),
         doi=_clean_doi(ref.doi),
-        pmid=_clean(ref.pmid),
-        pmcid=_clean(ref.pmcid),
+        pmid=pmid,
+        pmcid=pmcid,
         url=_clean(ref.url),
         notices=notices,
     )
+
+
+def identifiers(ref: Reference) -> tuple[str | None, str | None]:
+    """(PMID, PMCID): the record's, else the match's (a source may give them), else the cited ones."""
+    work = ref.work if is_confident(ref) else None
+    match = ref.match
+
+    def pick(name: str) -> str | None:
+        for holder in (work, match, ref):
+            value = _clean(getattr(holder, name, None)) if holder is not None else None
+            if value:
+                return value
+        return None
+
+    pmcid = pick("pmcid")
+    return pick("pmid"), pmcid.upper() if pmcid else None
 
 
 def _shouting(text: str) -> bool:
@@ -225,15 +263,21 @@ def expand_initials(given: str | None) -> str | None:
     return given
 
 
-def _notices(ref: Reference) -> list[str]:
-    """``RETRACTED (retraction 10.x/y, 2019-07-26)`` for each update notice, deduplicated."""
+def update_notices(ref: Reference) -> list[dict]:
+    """The update notices against a reference: its own, and its record's when it is verified."""
     updates = list(ref.updates)
     if is_confident(ref) and ref.work is not None:
-        updates += ref.work.updated_by
+        updates += [u for u in ref.work.updated_by if u not in updates]
+    return updates
+
+
+def _notices(ref: Reference) -> list[str]:
+    """``RETRACTED (retraction 10.x/y, 2019-07-26)`` for each update notice, deduplicated."""
+    updates = update_notices(ref)
     notices: list[str] = []
     for update in updates:
         kind = str(update.get("type") or "update").lower()
-        label = _UPDATE_LABELS.get(kind, "UPDATED")
+        label = UPDATE_LABELS.get(kind, "UPDATED")
         details = ", ".join(
             _clean(str(x)) or "" for x in (update.get("doi"), (update.get("date") or "")[:10]) if x
         )

@@ -16,7 +16,7 @@ from citeproc import Citation, CitationItem, CitationStylesBibliography, Citatio
 from citeproc.source.json import CiteProcJSON
 
 from refkit.export.csljson import csl_item
-from refkit.export.record import export_records
+from refkit.export.record import ExportRecord, export_records
 from refkit.model import Reference
 
 STYLE_PATH = Path(__file__).with_name("data") / "vancouver.csl"
@@ -53,4 +53,10 @@ def formatted_entries(references: Iterable[Reference]) -> list[tuple[int, str]]:
         warnings.simplefilter("ignore")  # citeproc-py warns about CSL features it approximates
         rendered = [str(entry) for entry in bibliography.bibliography()]
     pairs = zip(records, rendered, strict=True)
-    return [(record.n or i, entry) for i, (record, entry) in enumerate(pairs, 1)]
+    return [(record.n or i, entry + _identifiers(record)) for i, (record, entry) in enumerate(pairs, 1)]
+
+
+def _identifiers(record: ExportRecord) -> str:
+    """`` PMID: 16754626; PMCID: PMC2977932.`` as NLM ends an entry (nothing when there are none)."""
+    ids = [f"{label}: {value}" for label, value in (("PMID", record.pmid), ("PMCID", record.pmcid)) if value]
+    return f" {'; '.join(ids)}." if ids else ""

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from refkit.parse._residue import residue_alternation
+
 # A DOI: prefix 10.NNNN, slash, then a suffix that may continue over a line break when the
 # break falls right after a "/" or "." or "-" (where PDF extractors like to wrap).
 _DOI = re.compile(
@@ -36,11 +38,7 @@ _URL = re.compile(r"(?:https?://|www\.)[^\s<>\"]+", re.IGNORECASE)
 
 # Residue words as web pages print them. Bracketed residue may sit anywhere; bare words only
 # after the end of the reference.
-_RESIDUE_WORDS = (
-    r"PubMed|Google Scholar|Cross[Rr]ef|crossref|CAS|Full Text|Abstract|Medline|MEDLINE|Web of Science|"
-    r"Scopus|PMC free article|Free Full Text|Ref list|Article|View Article|Europe PMC|ISI|"
-    r"Free Article|PubMed Central|Publisher Full Text|Link"
-)
+_RESIDUE_WORDS = residue_alternation()
 _BRACKETED_RESIDUE = re.compile(rf"\[\s*({_RESIDUE_WORDS})\s*\]", re.IGNORECASE)
 _TRAILING_RESIDUE = re.compile(rf"(?:^|(?<=[\s.,;\])]))({_RESIDUE_WORDS})[\s.,;|]*$", re.IGNORECASE)
 

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import re
 
-YEAR = r"(?:1[6-9]\d\d|20[0-4]\d)"
+from refkit.dates import YEAR
+
+__all__ = ["MONTH", "YEAR", "YEAR_HINT", "match_source_block"]
+
 MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Spring|Summer|Fall|Autumn|Winter)[a-z]*\.?"
 _DATE = (
     rf"(?P<year>{YEAR})[a-z]?(?:\s+{MONTH}(?:\s*\d{{1,2}})?"
@@ -26,23 +29,35 @@ _TAIL_END = r"[\s.,;:(\[]*$"
 # Where a source block may stop when notes follow it ("…:2337-43. discussion 2320", ", 1-9").
 _TAIL_STOP = r"(?=[.,;]\s|\s*[(\[]|\s*$|\s+[a-z])"
 
+# "vol. 12", "Volume 12", "v.12" (Brazilian and Portuguese styles); "no. 3", "Issue 3", "n° 3", "n. 3"
+_VOL_LABEL = r"(?:[Vv]ol\.?|Volume|v\.)"
+_NO_LABEL = r"(?:[Nn]o\.?|[Ii]ssue|[Nn][°º]\.?|n\.)"
 _LABELLED_TAIL = (
-    rf"(?:^|[\s.,])\s*(?:[Vv]ol\.?|Volume)\s*{_VOLUME}(?:,?\s*(?:[Nn]o\.?|[Ii]ssue)\s*(?P<issue>[\w-]{{1,10}}))?"
+    rf"(?:^|[\s.,])\s*{_VOL_LABEL}\s*{_VOLUME}(?:,?\s*{_NO_LABEL}\s*(?P<issue>[\w-]{{1,10}}))?"
     rf",?\s*{_PAGES}(?:,?\s*(?:{MONTH}\s*)?(?:\d{{1,2}},?\s*)?(?P<year>{YEAR}))?"
 )
 # MLA: "vol. 138, no. 11, Nov. 2008, pp. 2222-28"
 _LABELLED_DATED_TAIL = (
-    rf"(?:^|[\s.,])\s*(?:[Vv]ol\.?|Volume)\s*{_VOLUME}(?:,?\s*(?:[Nn]o\.?|[Ii]ssue)\s*(?P<issue>[\w-]{{1,10}}))?"
+    rf"(?:^|[\s.,])\s*{_VOL_LABEL}\s*{_VOLUME}(?:,?\s*{_NO_LABEL}\s*(?P<issue>[\w-]{{1,10}}))?"
     rf",\s*(?:{MONTH}\s*)?(?:\d{{1,2}},?\s*)?(?P<year>{YEAR}),?\s*{_PAGES}"
 )
-# Chicago: "Lancet 362, no. 9388 (2003): 971–82", "Lancet 362 (Sept. 2003): 971"
+# Chicago: "Lancet 362, no. 9388 (2003): 971–82", "Lancet 362 (Sept. 2003): 971";
+# Elsevier: "Lancet 362 (2003) 971–982"
 _CHICAGO_TAIL = (
-    rf"(?:^|[\s.,])\s*{_VOLUME}(?:,?\s*(?:[Nn]o\.?|[Ii]ssue)\s*(?P<issue>[\w-]{{1,10}}))?"
-    rf"\s*\(\s*(?:{MONTH}\s*)?(?:\d{{1,2}},?\s*)?(?P<year>{YEAR})\s*\)\s*:\s*{_PAGES}"
+    rf"(?:^|[\s.,])\s*{_VOLUME}(?:,?\s*{_NO_LABEL}\s*(?P<issue>[\w-]{{1,10}}))?"
+    rf"\s*\(\s*(?:{MONTH}\s*)?(?:\d{{1,2}},?\s*)?(?P<year>{YEAR})\s*\)\s*[:,]?\s*{_PAGES}"
 )
-_VANCOUVER_TAIL = rf"(?:^|[\s.,])\s*\(?{_DATE}\)?(?:\s*[;,:.]\s*|\s+){_VOLUME}{_ISSUE}\s*[:,]\s*{_PAGES}"
+# ACM: "Cell. 119, (2004), 941–953", "Surg. 131, 4 (Aug. 2003), 986–993"
+_DATE_BETWEEN_TAIL = (
+    rf"(?:^|[\s.,])\s*{_VOLUME}(?:,\s*(?P<issue>\w{{1,6}}))?,?\s*\(\s*(?:{MONTH}\s*)?(?:\d{{1,2}},?\s*)?"
+    rf"(?P<year>{YEAR})\s*\),\s*{_PAGES}"
+)
+_VANCOUVER_TAIL = rf"(?:^|[\s.,])\s*\(?{_DATE}\)?(?:\s*[;,:.]\s*|\s+){_VOLUME}{_ISSUE}\s*[:,;]\s*{_PAGES}"
 _YEAR_LAST_TAIL = rf"(?:^|[\s.,])\s*{_VOLUME}{_ISSUE}\s*[:,]\s*{_PAGES}\s*(?:[.,;]\s*|\(\s*){_DATE}\s*\)?"
 _VOLUME_PAGES_TAIL = rf"(?:^|[\s.,])\s*{_VOLUME}{_ISSUE}\s*[:,]\s*{_PAGES}"
+# Volume and a page range set apart by a space only: "Acta Neuropathol. 82 239–259", "Aids 21 S3-18".
+# The range's dash is required: two bare numbers could be anything.
+_SPACED_TAIL = rf"(?:^|[\s.,])\s*{_VOLUME}{_ISSUE}\s+(?P<first>{_PAGE}){_DASH}(?P<last>{_PAGE})"
 
 # Tail forms, most specific first, each searched in the last stretch of the string only. Each says
 # what it cannot match without: the label "vol"/"Volume" (both hold "ol"), a year. A stretch that
@@ -67,9 +82,18 @@ _TAIL_FORMS = [
     (re.compile(rf"(?:^|[\s.,])\s*{_DATE}\s*[;,:]\s*{_VOLUME}{_ISSUE}{_TAIL_END}"), False, True),
     # Volume(issue) then year: "Nature 451(7), 2008"
     (re.compile(rf"(?:^|[\s.,])\s*{_VOLUME}{_ISSUE}\s*[.,]?\s*\(?{_DATE}\)?{_TAIL_END}"), False, True),
+    # The forms below read what no form above does; last, so that the usual ones cost no more.
+    # ACM: "Cell. 119, (2004), 941–953"
+    (re.compile(_DATE_BETWEEN_TAIL + _TAIL_END), False, True),
+    # Volume and pages apart by a space only: "Acta Neuropathol. 82 239–259"
+    (re.compile(_SPACED_TAIL + _TAIL_END), False, False),
+    # Volume and one page a space apart, ending the string: "Bioinformatics 24 i49.", "Biol 9 355."
+    (re.compile(rf"(?<=[A-Za-z.])\s+{_VOLUME}\s+(?P<first>{_PAGE})[.\s]*$"), False, False),
+    # A volume alone after the journal: "Lancet, 362." (not a year: "London, 2003.")
+    (re.compile(rf"(?<=[A-Za-z.]),\s+(?!{YEAR}\b)(?P<volume>\d{{1,4}})[.\s]*$"), False, False),
 ]
 _TAILS = [pattern for pattern, _, _ in _TAIL_FORMS]
-_YEAR_HINT = re.compile(YEAR)
+YEAR_HINT = re.compile(YEAR)
 # The forms to try, by whether the stretch holds "ol" and whether it holds a year.
 _TAILS_FOR = {
     (labelled, dated): [p for p, needs_label, needs_year in _TAIL_FORMS
@@ -89,8 +113,8 @@ def match_source_block(text: str, start: int) -> tuple[re.Match[str] | None, int
     """
     window = max(start, len(text) - _TAIL_WINDOW)
     strict_from = max(window, len(text) - 80)
-    labelled = text.find("ol", strict_from) >= 0  # "vol", "Vol", "Volume"
-    dated = _YEAR_HINT.search(text, strict_from) is not None
+    labelled = text.find("ol", strict_from) >= 0 or text.find("v.", strict_from) >= 0  # "vol", "Volume", "v."
+    dated = YEAR_HINT.search(text, strict_from) is not None
     for pattern in _TAILS_FOR[labelled, dated]:  # strict forms end the string; they need a short window only
         m = pattern.search(text, strict_from)
         if m:
@@ -108,18 +132,3 @@ def match_source_block(text: str, start: int) -> tuple[re.Match[str] | None, int
                 tail_start += 1
             return last, max(tail_start, start)
     return None, len(text)
-
-
-def expand_last_page(first: str | None, last: str | None) -> str | None:
-    """``971``–``82`` → ``982``; ``1380``–``4`` → ``1384``; other forms as printed."""
-    if not first or not last:
-        return last
-    if not first.isdigit():
-        # lettered pages are kept as printed (S39–S45, S51–57, D387–92), a letter suffix dropped (544S–548S)
-        return last.rstrip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") or last
-    if last.isdigit():
-        if len(last) < len(first):
-            expanded = first[: len(first) - len(last)] + last
-            return expanded if int(expanded) >= int(first) else last
-        return last
-    return last

@@ -12,7 +12,9 @@ import re
 from refkit.parse.names import UPPER
 
 # Sentence ends; also a period run into the next word by PDF extraction ("disease.Blood").
-BOUNDARY = re.compile(r"[.?!](?=[\s\"”’]|$)|[\"”](?=\s)|(?<=[a-z]{3})\.(?=[A-Z][a-z]{2})")
+# A dash run into the last word and followed by a space ("Vasospasm– Neurosurgery") ends the title too;
+# a dash between spaces ("Tacrolimus – a review") is the title's own.
+BOUNDARY = re.compile(r"[.?!](?=[\s\"”’]|$)|[\"”](?=\s)|(?<=[a-z]{3})\.(?=[A-Z][a-z]{2})|(?<=\w)[–—](?=\s)")
 # A quoted title closes with its comma or period inside or right after the quote: "Title," Journal
 _QUOTED = re.compile(
     r"^(?:[\"“](?P<title>[^\"”]{3,}?)(?:[,.][\"”]|[\"”][,.])\s*"
@@ -78,6 +80,9 @@ def split_title_journal(middle: str) -> tuple[str, str]:
         title = quoted.group("title") or quoted.group("single")
         return title.strip(_TITLE_TRIM), _journal(middle[quoted.end() :])
     body = middle.rstrip(" .,;:")
+    comma = _comma_split(body)
+    if comma:
+        return comma
     cut = None
     skipped: list[int] = []
     for m in reversed(list(BOUNDARY.finditer(body))):
@@ -96,7 +101,7 @@ def split_title_journal(middle: str) -> tuple[str, str]:
         cut = i
         break
     if cut is None:
-        return body.strip(_TITLE_TRIM), ""
+        return _split_unpunctuated(body.strip(_TITLE_TRIM))
     if skipped and body[cut + 1 : cut + 3].strip()[:1].islower():
         # No journal starts in lowercase: "… in the U.K. and U.S.A. Lancet" ends its title at "U.S.A."
         later = [i for i in skipped if body[i + 1 : i + 3].strip()[:1].isupper()]
@@ -113,3 +118,97 @@ def _journal(text: str) -> str:
     if ". " in journal and text.rstrip(" ,;:").endswith("."):
         journal += "."  # "J. Biol. Chem.": the last dot belongs to the abbreviation
     return journal
+
+
+def _split_unpunctuated(body: str) -> tuple[str, str]:
+    """``Title in lower case J Infect Dis``: a title and journal with nothing printed between them.
+
+    Journal names are capitalised word by word (``Mind & Language``, ``Prostaglandins Leukotrienes
+    and Essential Fatty Acids``) and a sentence-case title is not, so the journal is the run of
+    capitalised words that ends the text, after the last word of the title that is not. A text
+    capitalised throughout gives no split (a Title Case title alone).
+    """
+    words = body.split(" ")
+    i = len(words)
+    if sum(len(w) > 3 and w.isupper() for w in words) >= 3:
+        # "… HEMODIAFILTRATION OR HEMOFILTRATION Scand J Urol Nephrol": a title in capitals ends
+        # where the words in mixed case begin
+        while i > 0 and not (len(words[i - 1]) > 1 and words[i - 1].isupper()) and words[i - 1][:1].isupper():
+            i -= 1
+        if 0 < i < len(words) and words[i - 1].isupper():
+            return " ".join(words[:i]).strip(_TITLE_TRIM), " ".join(words[i:])
+        i = len(words)
+    while i > 0:
+        word = words[i - 1]
+        capitalised = word[:1].isupper() and not any(c.isdigit() for c in word)
+        if capitalised or (word in _JOURNAL_FUNCTION_WORDS and i < len(words)):
+            i -= 1
+        else:
+            break
+    while i < len(words) and words[i] in _JOURNAL_FUNCTION_WORDS:
+        i += 1
+    if i == 0 or i == len(words) or not (words[i - 1][:1].islower() or words[i - 1].isdigit()):
+        return body, ""
+    return " ".join(words[:i]).strip(_TITLE_TRIM), " ".join(words[i:])
+
+
+def _journal_like(text: str) -> bool:
+    """Every word capitalised, a dotted abbreviation or a small word; no digits (``J. Consult.
+    Clin. Psychol.``, ``Studies in Family Planning``)."""
+    words = text.split()
+    return bool(words) and words[0][:1].isupper() and all(
+        (w[:1].isupper() or w in _JOURNAL_FUNCTION_WORDS) and not any(c.isdigit() for c in w) for w in words
+    )
+
+
+def _comma_split(body: str) -> tuple[str, str] | None:
+    """``Title, J. Consult. Clin. Psychol.`` (physics styles): title and journal split by a comma.
+
+    Taken only when what follows the last comma reads as a journal name and the last sentence
+    before it reads as a title (two lowercase words in a row, or all in capitals): ``Title? A
+    review of it, Acta Psychiatr Scand``, ``ASSESSING AFFIRMATIVE ACTION, J Econ Lit``.
+    """
+    i = body.rfind(", ")
+    if i <= 0:
+        return None
+    title, journal = body[:i], body[i + 2 :]
+    if not _journal_like(journal):
+        return None
+    ends = [m.end() for m in BOUNDARY.finditer(title)]
+    sentence = title[ends[-1] :] if ends else title
+    if not (_LOWER_RUN.search(sentence) or (sentence.isupper() and len(sentence.split()) >= 2)):
+        return None
+    if BOUNDARY.search(journal.rstrip(".")) and not _dotted_abbreviation(journal):
+        return None  # "…, Poland. J Appl Ecol": a sentence ends after the comma, the usual split holds
+    return title.strip(_TITLE_TRIM), _journal(journal)
+
+
+def _dotted_abbreviation(journal: str) -> bool:
+    """``J. Consult. Clin. Psychol.``: three or more words, every one but the last dotted."""
+    words = journal.split()
+    return len(words) >= 3 and all(w.endswith(".") or w in _JOURNAL_FUNCTION_WORDS for w in words[:-1])
+
+
+# A sentence-case stretch: two lowercase words in a row, not both small words ("of the" is in
+# "Proceedings of the Royal Society"): a title, not a name.
+_LOWER_RUN = re.compile(
+    r"(?<!\S)(?!(?:of|and|the|in|on|for|de|la)\s+(?:of|and|the|in|on|for|de|la)(?!\S))[a-z][a-z-]*\s+[a-z][a-z-]*(?!\S)"
+)
+
+
+_MAX_JOURNAL_ALONE_WORDS = 6
+
+
+def journal_alone(text: str) -> bool:
+    """Whether the whole text between authors and volume reads as a journal, not a title.
+
+    Styles without titles (RSC, ACS: ``Authors, Nephrol Dial Transplant, 2008, 23, 1569``) leave
+    only the journal there. A name in capitalised words, without a sentence-case run, is taken
+    as the journal; a title in Title Case of a few words would be too, so the length is bounded.
+    """
+    return (
+        _journal_like(text)
+        and not _LOWER_RUN.search(text)
+        and len(text.split()) <= _MAX_JOURNAL_ALONE_WORDS
+        and not text.isupper()
+    )

@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from refkit.model import Article, Author, Caption, Reference
+from refkit.dates import YEAR_RE
+from refkit.model import Article, Caption, Reference
+from refkit.parse.header import is_keywords_line, read_header, read_keywords
 from refkit.parse.reference import drop_invisible, parse_reference
 from refkit.parse.sections import (
     CAPTION_START,
@@ -48,7 +50,9 @@ def parse_article(text: str, source: str | None = None) -> Article:
         article.warnings.extend(section.warnings)
 
     abstract_at = next((i for i in range(limit) if is_abstract_heading(lines[i].text)), None)
-    _read_header(article, lines[: abstract_at if abstract_at is not None else min(limit, 40)])
+    header_end = abstract_at if abstract_at is not None else min(limit, 40)
+    read_header(article, [line.text for line in lines[:header_end]])
+    read_keywords(article, [line.text for line in lines[:limit]])
     body_from = _read_abstract(article, lines, abstract_at, limit) if abstract_at is not None else None
     _read_body(article, lines, body_from, limit)
     _read_captions(article, lines)
@@ -67,7 +71,8 @@ _NUMBERED = re.compile(
     r"|(?P<dot>\d{1,5})\.(?!\d)"
     r"|(?P<close>\d{1,5})\)|(?P<dash>\d{1,5})(?=[ \t]*[-–—][ \t])|(?P<tab>\d{1,5})(?=\t)"
     r"|(?P<bare>\d{1,5})(?=[ \u00a0]+[^\W\d]))(?:[ \t]*[-–—](?=[ \t]))?[ \t\u00a0\u200b]*"
-    r"(?=[^\s\d:;,.)\]/–-]|\d{1,5}\s+[^\W\d])"  # an item starts with a name or a title, not ":1163"
+    # an item starts with a name or a title, not ":1163"; or with a second number ("14\t18. Smith J")
+    r"(?=[^\s\d:;,.)\]/–-]|\d{1,5}\s+[^\W\d]|\d{1,4}[.)]\s+[^\W\d])"
 )
 # "1<TAB>" and "1 " are one family: a copy may turn a tab into spaces on some lines only.
 _STYLE_FAMILY = {"bracket": "bracket", "paren": "paren", "dot": "dot", "close": "close", "tab": "bare",
@@ -76,7 +81,6 @@ MAX_REFERENCE = 5_000  # the longest real references run to about 2,000 characte
 _MAX_ITEM_LINES = 40  # a wrapped reference takes a few lines; forty lines are no longer one item
 _MAX_JUMP = 5  # a copy may lose an item or two; a bigger jump is not the next reference
 _MAX_PREAMBLE = 6  # non-blank lines tolerated between a heading and the first item
-_YEAR = re.compile(r"(?<!\d)(?:1[6-9]\d\d|20\d\d)(?!\d)")
 
 
 # A number alone on its line, its reference on the next lines (a copied table of labels and texts).
@@ -204,7 +208,7 @@ def find_reference_section(lines: list[Line]) -> ReferenceSection | None:
             i += 1
             continue
         if len(section.items) >= 3 and (best is None or len(section.items) > len(best.items)):
-            with_year = sum(1 for item in section.items if _YEAR.search(item.text))
+            with_year = sum(1 for item in section.items if YEAR_RE.search(item.text))
             if with_year >= 0.6 * len(section.items):
                 best = section
         i = max(section.end, i + 1)
@@ -234,10 +238,17 @@ def split_items(lines: list[Line], start: int, strict_start: bool) -> ReferenceS
         found = numbering(text)
         if found and current is not None and _wrapped_number(lines, i, current, found):
             found = None  # "… Millennium Development Goal" / "5. Lancet. 2010;375:1609-23."
-        if found and _continues(current, found, strict_start and current is None):
+        starts = found and _continues(current, found, strict_start and current is None)
+        if found and (starts or _restarts(lines, i, current, found)):
             n, style, at = found
+            if current is not None and _STYLE_FAMILY[style] != _STYLE_FAMILY[current.style]:
+                style = current.style  # "14\t18. Smith J" in a list of "13.": the list keeps its numbering
             if current is not None and n != current.n + 1:
-                warnings.append(f"reference numbering jumps from {current.n} to {n}")
+                warnings.append(_numbering_warning(current.n, n))
+            second = _SECOND_NUMBER.match(text, at)
+            if second:  # "14\t18. Smith J": a stray number the PDF left before the reference
+                warnings.append(f"reference {n}: dropped a second number {text[at:second.end()].strip()!r}")
+                at = second.end()
             items.append(ReferenceItem(n, style, i, [text[at:]]))
             blank_before = False
             continue
@@ -283,6 +294,51 @@ def split_items(lines: list[Line], start: int, strict_start: bool) -> ReferenceS
     if not items:
         return None
     return ReferenceSection(None, items, end, warnings)
+
+
+# A second number right after the item's own: "14\t18. Smith J" (not a title's year: "1. 2017 European…").
+_SECOND_NUMBER = re.compile(r"(?:\d{1,3}[.)]|\d{1,4}\t)[ \t]+(?=[^\W\d])")
+_LOOK_AHEAD_LINES = 10
+
+
+def _numbering_warning(previous: int, n: int) -> str:
+    if n == previous:
+        return f"reference number {n} repeated"
+    if n < previous:
+        return f"reference numbering goes back from {previous} to {n}"
+    return f"reference numbering jumps from {previous} to {n}"
+
+
+def _restarts(lines: list[Line], i: int, current: ReferenceItem | None, found: tuple[int, str, int]) -> bool:
+    """Whether a number out of sequence still starts the next reference (it must never fold into one).
+
+    Copies repeat a number, skip some, put two out of order or carry a wrong one from a PDF. Such a
+    number starts an item when the current item reads as finished and the numbering goes on around
+    it: the number is near the current one, or the next number of the same kind follows it (``23``
+    then ``24``), or (for marked numbers: ``12.``, ``[12]``) the next one follows the current item's.
+    A line inside a reference that starts with a number (``16 patients with…``, ``(2003). Title``)
+    does neither, or reads as a year.
+    """
+    if current is None:
+        return False
+    n, style, _ = found
+    family = _STYLE_FAMILY[style]
+    if not _is_finished(split_inline_residue(current.pieces[-1])[0]):
+        return False
+    if family != _STYLE_FAMILY[current.style]:
+        # "14\t18. Smith J" in a list numbered "13.": a tab sets a number apart as nothing in a text does
+        return style == "tab" and n == current.n + 1
+    if abs(n - current.n) <= _MAX_JUMP:
+        return True
+    if YEAR_RE.fullmatch(str(n)):
+        return False  # "(2003). Title…": a year opening a wrapped line, not the 2003rd reference
+    for j in range(i + 1, min(i + 1 + _LOOK_AHEAD_LINES, len(lines))):
+        later = numbering(lines[j].text)
+        if later and _STYLE_FAMILY[later[1]] == family:
+            m = later[0]  # 23 then 24; or 51 standing for 15 between 14 and 16
+            near = family != "bare" and abs(m - current.n) <= _MAX_JUMP + 1
+            return m == n + 1 or m == current.n + 2 or near
+    return False
 
 
 def _wrapped_number(lines: list[Line], i: int, current: ReferenceItem, found: tuple[int, str, int]) -> bool:
@@ -405,101 +461,6 @@ def _list_goes_on(lines: list[Line], i: int, current: ReferenceItem, strict: boo
     return False
 
 
-# --- header: breadcrumb, authors and title, citation line ---------------------------------
-
-_VOLUME_PART = re.compile(
-    r"^(?:volume|vol|v)\.?\s*(?P<volume>[A-Z]?\d[\w-]{0,11})\s*(?:\((?P<issue>[^()]{1,20})\))?", re.IGNORECASE
-)
-_YEAR_IN = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
-_CITATION_LINE = re.compile(
-    r"^(?P<journal>[A-Z][^.;:]{2,80}?)\.?\s+(?P<year>(?:1[89]|20)\d\d)(?:\s+[A-Z][a-z]{2}(?:\s+\d{1,2})?)?;"
-    r"\s*(?P<volume>[\w-]{1,12})\s*(?:\((?P<issue>[^()]{1,20})\))?\s*:\s*(?P<page>[A-Za-z]?\d+)"
-)
-_DOI = re.compile(r"\b10\.\d{4,9}/[^\s\"<>]+")
-_NAME = re.compile(r"^(?:(?:van|von|de|der|den|del|della|di|da|du|dos|le|la|el|al|bin|ten|ter)\s+){0,3}"
-                   r"[^\W\d_][\w'’.-]*(?:[ -][^\W\d_][\w'’.-]*){0,2}$")
-_NAME_SPLIT = re.compile(r"\s*,\s*(?:and\s+|&\s*)?|\s+and\s+|\s*&\s*")
-_LABELS = {
-    "case report", "case reports", "original article", "review", "review article", "letter", "editorial",
-    "brief report", "research article", "clinical image", "images in clinical medicine", "case study",
-    "short communication", "correspondence", "article", "abstract", "journal list",
-}
-
-
-def _read_header(article: Article, lines: list[Line]) -> None:
-    texts = [line.text.strip() for line in lines if line.text.strip()]
-    for text in texts:
-        if text.count(">") >= 2 and len(text) < 300 and article.journal is None:
-            _read_breadcrumb(article, text)
-        elif not article.title and ":" in text and _read_byline(article, text):
-            pass
-        else:
-            m = _CITATION_LINE.match(text)
-            if m and article.volume in (None, m.group("volume")):
-                article.journal = article.journal or m.group("journal").strip()
-                article.year = article.year or int(m.group("year"))
-                article.volume = article.volume or m.group("volume")
-                article.issue = article.issue or m.group("issue")
-                article.first_page = article.first_page or m.group("page")
-        if article.doi is None and "10." in text:
-            doi = _DOI.search(text)
-            if doi:
-                article.doi = doi.group(0).rstrip(".,;)")
-    if not article.title:
-        for text in texts:
-            if (text.count(">") < 2 and _fold_label(text) not in _LABELS and not is_furniture(text)
-                    and len(text.split()) >= 3 and not text.endswith(".") and not _DOI.search(text)
-                    and not _CITATION_LINE.match(text)):
-                article.title = text
-                break
-
-
-def _fold_label(text: str) -> str:
-    return " ".join(re.sub(r"[^\w]+", " ", text.casefold()).split())
-
-
-def _read_breadcrumb(article: Article, text: str) -> None:
-    parts = [p.strip() for p in text.split(">")]
-    for i, part in enumerate(parts):
-        m = _VOLUME_PART.match(part)
-        if not m:
-            continue
-        article.volume = m.group("volume")
-        article.issue = m.group("issue").strip() if m.group("issue") else None
-        year = _YEAR_IN.search(part[m.end() :])
-        if year:
-            article.year = int(year.group(1))
-        if i > 0 and _fold_label(parts[i - 1]) not in _LABELS:
-            article.journal = parts[i - 1]
-        return
-    if len(parts) > 1 and _fold_label(parts[0]) == "journal list":  # no volume part: the journal still is
-        article.journal = parts[1]
-
-
-def _read_byline(article: Article, text: str) -> bool:
-    """``Ahn, Song, Hwang, and Kim: A Case of …`` → family names and the title."""
-    names, sep, title = text.partition(": ")
-    if not sep or not title.strip() or len(names) > 400 or _fold_label(names) in _LABELS:
-        return False
-    parts = [p.strip() for p in _NAME_SPLIT.split(names.strip()) if p.strip()]
-    authors: list[Author] = []
-    for part in parts:
-        if re.fullmatch(r"et\.? al\.?", part):
-            continue
-        if not _NAME.match(part) or len(part.split()) > 4:
-            return False
-        family, _, initials = part.rpartition(" ")
-        if family and re.fullmatch(r"[A-Z]{1,3}", initials):  # "Ahn JK"
-            authors.append(Author(family, initials))
-        else:
-            authors.append(Author(part, None))
-    if not authors:
-        return False
-    article.authors = authors
-    article.title = title.strip()
-    return True
-
-
 # --- abstract, body, captions ------------------------------------------------------------
 
 _INLINE_ABSTRACT = re.compile(r"^\s*(?:abstract|summary)\s*[:.—–-]\s*(?=\S)", re.IGNORECASE)
@@ -508,7 +469,7 @@ _INLINE_ABSTRACT = re.compile(r"^\s*(?:abstract|summary)\s*[:.—–-]\s*(?=\S)"
 def _ends_prose(text: str) -> bool:
     return (
         is_section_heading(text) or is_reference_heading(text) or is_furniture(text)
-        or bool(CAPTION_START.match(text)) or bool(IMAGE_FILE.match(text))
+        or bool(CAPTION_START.match(text)) or bool(IMAGE_FILE.match(text)) or is_keywords_line(text)
     )
 
 

@@ -13,8 +13,10 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml
 import defusedxml.ElementTree as SafeET
 
+from refkit.dates import parse_year
 from refkit.errors import RefkitError
 from refkit.model import Article, Author, Caption, Reference
+from refkit.pages import expand_last_page
 from refkit.parse.reference import parse_reference
 
 _XML_START = re.compile(
@@ -164,15 +166,10 @@ def _pub_year(meta: Element) -> int | None:
     order = ["ppub", "collection", "epub-ppub", "pub", "epub"]
     for date in _iter(meta, "pub-date"):
         kind = date.get("pub-type") or date.get("date-type") or "pub"
-        year = _year(_value(date, "year"))
+        year = parse_year(_value(date, "year"))
         if year:
             ranked.append((order.index(kind) if kind in order else len(order), year))
     return min(ranked)[1] if ranked else None
-
-
-def _year(value: str | None) -> int | None:
-    m = re.search(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)", value or "")
-    return int(m.group(1)) if m else None
 
 
 def _journal(journal_meta: Element) -> str | None:
@@ -301,23 +298,16 @@ def _citation_fields(citation: Element) -> dict[str, object]:
         "et_al": _find(citation, "etal") is not None,
         "title": title.rstrip(".") if title else None,
         "journal": journal.rstrip(".") if journal else None,
-        "year": _year(_value(citation, "year")),
+        "year": parse_year(_value(citation, "year")),
         "volume": _value(citation, "volume"),
         "issue": _value(citation, "issue"),
         "first_page": first_page,
-        "last_page": _expand_last_page(first_page, _value(citation, "lpage")),
+        "last_page": expand_last_page(first_page, _value(citation, "lpage")),
         "doi": ids.get("doi"),
         "pmid": ids.get("pmid"),
         "pmcid": ids.get("pmcid") or ids.get("pmc"),
         "url": url,
     }
-
-
-def _expand_last_page(first: str | None, last: str | None) -> str | None:
-    """``971``–``82`` → ``982``: an abbreviated last page takes the first page's leading digits."""
-    if first and last and first.isdigit() and last.isdigit() and len(last) < len(first):
-        return first[: len(first) - len(last)] + last
-    return last
 
 
 def _vancouver(fields: dict[str, object]) -> str:

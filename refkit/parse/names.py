@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 
+from refkit.dates import YEAR
 from refkit.model import Author
 
 # Letter classes built from Unicode case data so that Senécal, Pawlęga and Łukasz are names too.
@@ -49,12 +50,17 @@ _END = r"(?=[\s,.;:()&]|$)"
 
 # Family then initials (Vancouver): "Dalakas MC", "Senécal JL", "Smith J-P", "Smith J.A.", "Leuschner Ch,".
 _FAMILY_INITIALS = re.compile(
-    rf"(?P<family>{_FAMILY})(?:\s+(?:Jr|Sr)\.?)?\s+(?P<given>(?:{_U}\.\s?-?){{1,5}}|{_U}{{1,5}}(?:-{_U}{{1,2}})?|{_U}{_L}(?=,))"
+    rf"(?P<family>{_FAMILY})(?:\s+(?:Jr|Sr)\.?)?\s+(?P<given>(?:{_U}\.\s?-?){{1,5}}"
+    # initials apart by spaces ("Lee L G, Fukumoto R K, 2006"), only where a separator follows
+    rf"|{_U}(?:\s{_U}){{1,2}}(?=,|\s+(?:and|&)\s)"
+    rf"|{_U}{{1,5}}(?:-{_U}{{1,2}})?|{_U}{_L}(?=,))"
     rf"(?P<suffix>{_SUFFIX})?{_END}"
 )
 # Family, comma, dotted initials or given name (APA, Harvard): "Fuligni, A. J.", "Leong, J.-A. C.".
 _FAMILY_COMMA_GIVEN = re.compile(
-    rf"(?P<family>{_FAMILY}),\s*(?P<given>(?:{_U}{_L}+\s+)?(?:{_U}{_L}?\.\s?-?\s?){{1,4}}|{_U}{_L}+(?:\s+{_U}\.)?(?=[.,;:(&]|\s+(?:and|&)\s|\s*$)|{_U}{{1,3}}(?=,))"
+    rf"(?P<family>{_FAMILY}),\s*(?P<given>(?:{_U}{_L}+\s+)?(?:{_U}{_L}?\.\s?-?\s?){{1,4}}|{_U}{_L}+(?:\s+{_U}\.)?(?=[.,;:(&]|\s+(?:and|&)\s|\s*$)"
+    # bare initials after the comma: "Hatfield, M, Nonomura, R and Ghioni, R. 2006"
+    rf"|{_U}{{1,3}}(?=,|\s+(?:and|&)\s|\.\s))"
     rf"(?P<suffix>{_SUFFIX})?{_END}"
 )
 # Initials then family: "M. Suwalsky", "C.P. Sotomayor", "BF Walker", "J.-A. C. Leong".
@@ -156,6 +162,15 @@ def _read_list(
             break
         sep = _SEPARATOR.match(text, pos)
         if not sep:
+            if m.re is _FAMILY_INITIALS and "." in m.group("given"):
+                # "Dalakas M.C. Hohlfeld R. Plotz P.H. & Miller F.W. 2003": names without commas
+                spaced, end = _spaced_run(text, pos)
+                authors.extend(Author(s.group("family"), _given(s.group("given"))) for s in spaced)
+                pos = end if spaced else pos
+                if spaced:
+                    etal = _ET_AL.match(text, pos)
+                    if etal:
+                        et_al, pos = True, etal.end()
             break
         if (m.re is _INITIALS_FAMILY or m.re is _INITIALS_ONLY[0]) and "." in m.group("given"):
             # "J. H. Holmes, A. Lee, Should I stay…": after dotted initials first, so are the next names
@@ -164,6 +179,33 @@ def _read_list(
         # A separator only counts if another name follows it; otherwise the list ended before it.
         m = _match_name(text, sep.end(), forms)
     return authors, et_al, pos
+
+
+_SPACE_SEPARATOR = re.compile(r"\s+(?:(?:and|&)\s+)?|\s*&\s*")
+# What closes a list of names printed without commas: a year, a bracket, "et al".
+_SPACED_LIST_END = re.compile(rf"\s*(?:\(?{YEAR}(?!\d)|\(|,?\s*et\.?\s*al)")
+
+
+def _spaced_run(text: str, pos: int) -> tuple[list[re.Match[str]], int]:
+    """More ``Family I.I.`` names after ``pos`` set apart by spaces alone (or ``&``).
+
+    Taken only as a whole and only when a year (or ``(``, *et al.*) closes the run:
+    ``Smith J. Vitamin D. Lancet`` reads "Vitamin D." as a name, and is refused by what follows.
+    """
+    names: list[re.Match[str]] = []
+    end = pos
+    while True:
+        sep = _SPACE_SEPARATOR.match(text, end)
+        if not sep:
+            break
+        m = _FAMILY_INITIALS.match(text, sep.end())
+        if not m or "." not in m.group("given"):
+            break
+        names.append(m)
+        end = m.end()
+    if names and _SPACED_LIST_END.match(text, end):
+        return names, end
+    return [], pos
 
 
 def parse_authors(text: str) -> tuple[list[Author], bool]:

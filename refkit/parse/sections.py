@@ -10,6 +10,9 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from refkit.parse._residue import RESIDUE_PHRASES as _RESIDUE_PHRASES
+from refkit.text import fold_words
+
 MAX_LINE = 20_000  # longer lines are not prose a person pasted; they are skipped with a warning
 
 
@@ -41,11 +44,6 @@ def split_lines(text: str) -> list[Line]:
         lines.append(Line(pos, chunk))
         pos += len(chunk)
     return lines
-
-
-def _fold(text: str) -> str:
-    """Lower-case words only: the comparable form of a short line."""
-    return " ".join(re.sub(r"[^\w&]+", " ", text.casefold()).split())
 
 
 # --- headings ----------------------------------------------------------------------------
@@ -82,7 +80,7 @@ def heading_text(text: str) -> str | None:
     if stripped.endswith(".") and len(stripped.split()) > 3:  # a sentence, not a heading
         return None
     stripped = _HEADING_COUNT.sub("", _HEADING_NUMBER.sub("", stripped))
-    return _fold(stripped)
+    return fold_words(stripped, keep="&")
 
 
 def is_reference_heading(text: str) -> bool:
@@ -138,7 +136,7 @@ _FURNITURE_PREFIX = re.compile(
 def is_furniture(text: str) -> bool:
     """Navigation and widgets of the journal's web page (not part of any reference)."""
     stripped = text.strip()
-    folded = _fold(stripped)
+    folded = fold_words(stripped, keep="&")
     if folded in _FURNITURE:
         return True
     return len(stripped) <= 120 and bool(_FURNITURE_PREFIX.match(stripped))
@@ -146,32 +144,7 @@ def is_furniture(text: str) -> bool:
 
 # --- link residue ------------------------------------------------------------------------
 
-# Link labels a web page prints after a reference (each a phrase of words, matched case-blind).
-_RESIDUE_PHRASES = sorted(
-    (
-        tuple(p.split())
-        for p in (
-            "crossref", "cross ref", "crossref full text", "pubmed", "pubmed abstract", "pubmed central",
-            "google scholar", "cas", "full text", "free full text", "abstract", "article", "web of science",
-            "scopus", "pmc free article", "free pmc article", "pmc", "europe pmc", "medline", "isi",
-            "chemport", "publisher full text", "view article", "view abstract", "find this article online",
-            "openurl", "semantic scholar", "ads", "doi", "link", "ref list", "search google scholar",
-            "free article", "pdf", "full text pdf", "html", "wiley online library", "sciencedirect",
-            "springerlink", "jstor", "order article via infotrieve", "abstract/free full text",
-            "article locations", "pubmed citation", "google", "worldcat", "scholar", "ncbi", "epub",
-            "export citation", "citation", "abstract/free full text", "search ads", "crossref search ads",
-            "pubmed/ncbi", "pubmed/medline", "crossref/pubmed", "full text/pdf", "pdf/full text", "openalex",
-            "europepmc", "pubmed ncbi", "ncbi pubmed", "mathscinet", "zbmath", "inspire",
-            "astrophysics data system",
-            "view in scopus", "view in article", "pubmed central full text", "find at", "find it", "get it",
-            "view pdf", "view full text", "cited here", "view at", "view at:", "green version",
-            "ovid full text", "europe pmc free article", "search in google scholar",
-            "pmc full text", "ref", "refs", "publisher site", "full article", "full-text", "free full-text",
-        )
-    ),
-    key=len,
-    reverse=True,
-)
+# Link labels: one list for the line classifier and the reference parser (refkit.parse._residue).
 _PHRASES_BY_FIRST: dict[str, list[tuple[str, ...]]] = {}
 for _phrase in _RESIDUE_PHRASES:  # longest first, as sorted above
     _PHRASES_BY_FIRST.setdefault(_phrase[0], []).append(_phrase)

@@ -1,10 +1,12 @@
-"""The local catalog: an SQLite + FTS5 index of Crossref-format work records.
+"""The local catalog: an SQLite + FTS5 index of works, a :class:`~refkit.resolve.source.Source`.
 
-It answers ``search`` and ``lookup`` exactly like the Crossref client, so the matcher
-treats it as one more source, and a machine without network resolves whatever it holds.
-Records come from ``refkit catalog import`` (JSON lines, API envelopes, the public data
-file's ``{"items": [...]}`` files, gzipped or not), from every work fetched live, and from
-the workspace's ``seeds/*.works.jsonl``, re-indexed whenever one of them changes.
+It answers ``search`` and ``lookup`` like every other source (with :class:`Work` objects), so
+the matcher treats it as one more source, and a machine without network resolves whatever it
+holds. Works come from ``refkit catalog import`` (Crossref JSON lines, API envelopes, the public
+data file's ``{"items": [...]}`` files, gzipped or not), from every work fetched live
+(write-through), and from files the workspace indexes (``index_file``: re-read only when changed).
+It stores works in refkit's own shape (``Work.to_dict``), whatever source they came from; one work
+known to two sources (the same DOI) is one row with both identifiers.
 """
 
 from __future__ import annotations
@@ -15,26 +17,28 @@ import hashlib
 import json
 import re
 import sqlite3
-import sys
 import threading
 import time
-import unicodedata
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from refkit.errors import RefkitError, cannot_write
+from refkit.errors import RefkitError, SourceUnavailable, cannot_write
+from refkit.messages import warn
+from refkit.model import Reference, Work
+from refkit.resolve.crossref_records import query_text, work_from_crossref
 from refkit.settings import Settings
-from refkit.text import strip_markup
+from refkit.text import fold
 
 CATALOG_FILE = "catalog.sqlite"
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS works (
     id INTEGER PRIMARY KEY,    -- also the rowid of the work's row in works_fts
-    doi TEXT NOT NULL UNIQUE,  -- lower-cased DOI
-    record TEXT NOT NULL,      -- the Crossref item, as JSON
+    doi TEXT UNIQUE,           -- lower-cased DOI, when the work has one
+    pmid TEXT UNIQUE,          -- PubMed id, when known
+    record TEXT NOT NULL,      -- the Work, as JSON (Work.to_dict)
     origin TEXT NOT NULL       -- file path, 'crossref' (fetched live) or 'import'
 );
 CREATE INDEX IF NOT EXISTS works_origin ON works(origin);
@@ -88,13 +92,12 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 
 class LocalCatalog:
-    """Crossref-compatible ``search``/``lookup`` over an SQLite FTS5 index."""
+    """``search``/``lookup`` over an SQLite FTS5 index of works (the embedded, offline source)."""
 
     name = "catalog"
+    local = True
 
-    def __init__(
-        self, settings: Settings | None = None, *, path: Path | str | None = None, index_seeds: bool = True
-    ) -> None:
+    def __init__(self, settings: Settings | None = None, *, path: Path | str | None = None) -> None:
         self.settings = settings or Settings()
         self.path = Path(path) if path else Path(self.settings.cache_dir) / CATALOG_FILE
         try:
@@ -117,64 +120,111 @@ class LocalCatalog:
                 hint = "; move it aside and run again (seeds re-index themselves, imports must be redone)"
             raise RefkitError(f"cannot open the local catalog {self.path}: {err}{hint}") from None
         self._lock = threading.RLock()
-        if index_seeds:
-            self.sync_seeds(Path(self.settings.seeds_dir))
+        self._check()
+
+    def _check(self) -> None:
+        """Read every page of the index once: damage past the header shows now, in one line,
+        not as an error on every reference later."""
+        try:
+            with self._lock:
+                problem = self._db.execute("PRAGMA quick_check(1)").fetchone()[0]
+                self._db.execute("SELECT count(*) FROM works_fts").fetchone()
+        except sqlite3.DatabaseError as err:
+            problem = str(err)
+        if problem != "ok":
+            raise RefkitError(f"the local catalog {self.path} is damaged ({problem}); move it aside "
+                              f"and run again (seeds re-index themselves, imports must be redone)")
 
     def _set_aside(self, why: str) -> sqlite3.Connection:
         kept = self.path.with_name(f"{self.path.name}.old-{time.strftime('%Y%m%d-%H%M%S')}")
         for suffix in ("", "-wal", "-shm"):
             with contextlib.suppress(FileNotFoundError):
                 self.path.with_name(self.path.name + suffix).replace(kept.with_name(kept.name + suffix))
-        print(f"refkit: warning: local catalog {self.path} is from another refkit ({why}); kept as "
-              f"{kept.name}, starting a fresh one (seeds re-index themselves; re-run imports)",
-              file=sys.stderr)
+        warn(f"local catalog {self.path} is from another refkit ({why}); kept as "
+             f"{kept.name}, starting a fresh one (seeds re-index themselves; re-run imports)")
         return _connect(self.path)
 
     # -- the source interface ------------------------------------------------------------
-    def search(self, query: str, rows: int = 5) -> list[dict[str, Any]]:
-        """The best ``rows`` records for a free-text reference string (BM25 ranking)."""
+    def search(self, ref: Reference, rows: int = 5) -> list[Work]:
+        """The best ``rows`` works for a reference (BM25 ranking over its whole text)."""
+        return self.search_text(query_text(ref), rows)
+
+    def search_text(self, query: str, rows: int = 5) -> list[Work]:
+        """The best ``rows`` works for a free-text reference string (BM25 ranking)."""
         match = fts_query(query)
         if not match:
             return []
-        with self._lock:
-            found = self._db.execute(
-                "SELECT w.record FROM works_fts JOIN works w ON w.id = works_fts.rowid "
-                "WHERE works_fts MATCH ? ORDER BY bm25(works_fts, 4.0, 2.0, 1.0, 1.0) LIMIT ?",
-                (match, rows),
-            ).fetchall()
-        return [json.loads(r[0]) for r in found]
+        found = self._rows(
+            "SELECT w.record FROM works_fts JOIN works w ON w.id = works_fts.rowid "
+            "WHERE works_fts MATCH ? ORDER BY bm25(works_fts, 4.0, 2.0, 1.0, 1.0) LIMIT ?",
+            (match, rows),
+        )
+        return [self._work(r[0]) for r in found]
 
-    def lookup(self, doi: str) -> dict[str, Any] | None:
-        with self._lock:
-            row = self._db.execute(
-                "SELECT record FROM works WHERE doi = ?", (doi.strip().lower(),)
-            ).fetchone()
-        return json.loads(row[0]) if row else None
+    def lookup(self, *, doi: str | None = None, pmid: str | None = None,
+               pmcid: str | None = None) -> list[Work]:
+        found: list[Work] = []
+        if doi:
+            found += [self._work(r[0]) for r in self._rows("SELECT record FROM works WHERE doi = ?",
+                                                            (doi.strip().lower(),))]
+        if pmid and not found:
+            found += [self._work(r[0]) for r in self._rows("SELECT record FROM works WHERE pmid = ?",
+                                                            (pmid.strip(),))]
+        if pmcid and not found:
+            pattern = f'%"pmcid": "{pmcid.strip().upper()}"%'
+            found += [self._work(r[0]) for r in self._rows("SELECT record FROM works WHERE record LIKE ?",
+                                                            (pattern,))]
+        return found
+
+    def _rows(self, sql: str, args: tuple[Any, ...]) -> list[Any]:
+        try:
+            with self._lock:
+                return self._db.execute(sql, args).fetchall()
+        except sqlite3.DatabaseError as err:  # damaged after it opened: the catalog cannot be asked
+            raise SourceUnavailable(f"the local catalog {self.path} cannot be read: {err}") from None
+
+    def _work(self, record_json: str) -> Work:
+        work = Work.from_dict(json.loads(record_json))
+        work.origin = work.origin or self.name
+        return work
 
     # -- filling it --------------------------------------------------------------------
-    def add(self, records: Iterable[dict[str, Any]], origin: str = "import") -> int:
-        """Insert or replace work records; returns how many were stored."""
+    def add_records(self, records: Iterable[dict[str, Any]], origin: str = "import") -> int:
+        """Insert Crossref-format work records; returns how many were stored."""
+        return self.add((work_from_crossref(r) for r in records if r.get("DOI")), origin=origin)
+
+    def add(self, works: Iterable[Work], origin: str = "import") -> int:
+        """Insert works, merging one already held under the same DOI or PMID; returns how many."""
         count = 0
         with self._lock, self._db:
-            for record in records:
-                doi = str(record.get("DOI") or "").strip().lower()
-                if not doi:
+            for work in works:
+                doi = (work.doi or "").strip().lower() or None
+                pmid = (work.pmid or "").strip() or None
+                if not doi and not pmid:
                     continue
-                record_json = json.dumps(record, ensure_ascii=False)
-                row = self._db.execute("SELECT id FROM works WHERE doi = ?", (doi,)).fetchone()
+                row = self._db.execute(
+                    "SELECT id, record FROM works WHERE doi = ? OR pmid = ?", (doi, pmid)
+                ).fetchone()
                 if row:
                     work_id = row[0]
+                    held = Work.from_dict(json.loads(row[1]))
+                    merged = work.merge(held)  # the newer answer wins; the other adds its identifiers
+                    doi = (merged.doi or "").lower() or None
+                    pmid = merged.pmid or None
                     self._db.execute("DELETE FROM works_fts WHERE rowid = ?", (work_id,))
                     self._db.execute(
-                        "UPDATE works SET record = ?, origin = ? WHERE id = ?", (record_json, origin, work_id)
+                        "UPDATE works SET doi = ?, pmid = ?, record = ?, origin = ? WHERE id = ?",
+                        (doi, pmid, _dump(merged), origin, work_id),
                     )
+                    work = merged
                 else:
                     work_id = self._db.execute(
-                        "INSERT INTO works(doi, record, origin) VALUES (?, ?, ?)", (doi, record_json, origin)
+                        "INSERT INTO works(doi, pmid, record, origin) VALUES (?, ?, ?, ?)",
+                        (doi, pmid, _dump(work), origin),
                     ).lastrowid
                 self._db.execute(
                     "INSERT INTO works_fts(rowid, title, authors, container, numbers) VALUES (?, ?, ?, ?, ?)",
-                    (work_id, *_index_fields(record)),
+                    (work_id, *_index_fields(work)),
                 )
                 count += 1
         return count
@@ -195,12 +245,11 @@ class LocalCatalog:
         except (OSError, EOFError) as err:
             raise RefkitError(f"cannot read works from {path}: {err}") from None
 
-    def sync_seeds(self, seeds_dir: Path) -> int:
-        """Index ``seeds_dir/*.works.jsonl``; a file is re-read only when it changed."""
-        if not seeds_dir.is_dir():
-            return 0
+    def index_files(self, paths: Iterable[Path]) -> int:
+        """Index files of works kept beside the articles (a workspace's ``seeds/*.works.jsonl``);
+        a file is re-read only when it changed, and what it held before is replaced."""
         loaded = 0
-        for path in sorted(seeds_dir.glob("*.works.jsonl")):
+        for path in sorted(paths):
             stat = path.stat()
             key = str(path.resolve())
             with self._lock:
@@ -235,8 +284,14 @@ class LocalCatalog:
             self._db.close()
 
 
-def read_works(path: Path) -> Iterator[dict[str, Any]]:
-    """Yield work records from JSON lines, an API envelope (work or work list) or an items file."""
+def read_works(path: Path) -> Iterator[Work]:
+    """Works from a file: Crossref JSON lines, an API envelope (work or list) or an items file."""
+    for record in read_records(path):
+        yield work_from_crossref(record, origin="catalog")
+
+
+def read_records(path: Path) -> Iterator[dict[str, Any]]:
+    """Crossref records from JSON lines, an API envelope (work or work list) or an items file."""
     opener = gzip.open if _is_gzip(path) else open
     with opener(path, "rt", encoding="utf-8") as fh:
         text = fh.read()
@@ -275,34 +330,25 @@ def _is_gzip(path: Path) -> bool:
         return fh.read(2) == b"\x1f\x8b"
 
 
-def _first(value: Any) -> str:
-    if isinstance(value, list):
-        value = " ".join(str(v) for v in value if v)
-    return strip_markup(str(value)) if value else ""
+def _dump(work: Work) -> str:
+    d = {k: v for k, v in work.to_dict().items() if v not in (None, "", [])}  # compact: no empty fields
+    return json.dumps(d, ensure_ascii=False, separators=(",", ":"))
 
 
-def _index_fields(record: dict[str, Any]) -> tuple[str, str, str, str]:
-    # Every title the deposit gives: a translated one may be what the citation prints.
-    titles = (_first(record.get(key)) for key in ("title", "subtitle", "original-title", "short-title"))
-    title = " ".join(filter(None, titles))
-    authors = " ".join(a.get("family") or a.get("name") or "" for a in record.get("author") or [])
-    container = " ".join(
-        filter(None, [_first(record.get("container-title")), _first(record.get("short-container-title"))])
-    )
-    numbers = []
-    for key in ("issued", "published-print", "published-online"):
-        parts = (record.get(key) or {}).get("date-parts") or [[None]]
-        if parts and parts[0] and parts[0][0]:
-            numbers.append(str(parts[0][0]))
-    for key in ("volume", "issue", "page", "article-number"):
-        if record.get(key):
-            numbers.append(str(record[key]).replace("-", " "))
+def _index_fields(work: Work) -> tuple[str, str, str, str]:
+    # Every title the record gives: a translated one may be what the citation prints.
+    title = " ".join(filter(None, [work.title or "", work.subtitle or "", *work.other_titles]))
+    authors = " ".join(a.family for a in work.authors)
+    container = " ".join(filter(None, [work.container_title or "", work.short_container_title or ""]))
+    numbers = [str(y) for y in work.years]
+    numbers += [str(v).replace("-", " ") for v in (work.volume, work.issue, work.first_page, work.last_page,
+                                                   work.article_number) if v]
     return title, authors, container, " ".join(numbers)
 
 
 def fts_query(text: str, limit: int = 80) -> str:
     """A safe FTS5 OR query from free text: each distinct word quoted, stopwords dropped."""
-    folded = unicodedata.normalize("NFKC", strip_markup(text)).casefold()
+    folded = fold(text)
     seen: list[str] = []
     for token in _TOKEN.findall(folded):
         if token in _STOPWORDS or (len(token) < 2 and not token.isdigit()) or token in seen:

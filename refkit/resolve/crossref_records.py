@@ -7,10 +7,12 @@ pass through :func:`work_from_crossref`.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from refkit.dates import date_parts
-from refkit.model import Author, Work
+from refkit.errors import SourceError, SourceUnavailable
+from refkit.model import Author, Reference, Work
 from refkit.pages import split_page_range
 from refkit.text import first_text, strip_markup
 
@@ -101,3 +103,63 @@ def work_from_crossref(record: dict[str, Any], origin: str = "crossref") -> Work
         preprint_of=preprint_of,
         origin=origin,
     )
+
+
+def query_text(ref: Reference) -> str:
+    """What to ask a bibliographic search for: the whole reference string (Crossref's advice),
+    without the web residue the parser set aside (``ref.links``) and line-end hyphens."""
+    text = ref.raw
+    for label in ref.links:
+        text = re.sub(rf"\[?\s*{re.escape(label)}\s*\]?", " ", text)
+    text = re.sub(r"(\w)-\s*\n\s*(\w)", r"\1\2", text)
+    return " ".join(text.split())
+
+
+class CrossrefSource:
+    """Crossref as a :class:`~refkit.resolve.source.Source`: the client's records become Works.
+
+    The client (``refkit.resolve.crossref.CrossrefClient``) is the one module that talks to
+    Crossref; this adapter only translates.
+    """
+
+    name = "crossref"
+    local = False
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    @property
+    def concurrency(self) -> int:
+        return int(getattr(self.client, "concurrency", 1) or 1)
+
+    identifiers = frozenset(["doi"])  # Crossref knows works by DOI only
+
+    def lookup(self, *, doi: str | None = None, pmid: str | None = None,
+               pmcid: str | None = None) -> list[Work]:
+        if not doi:
+            return []
+        record = self._call(self.client.lookup, doi)
+        return [work_from_crossref(record)] if record and record.get("DOI") else []
+
+    def search(self, ref: Reference, rows: int = 5) -> list[Work]:
+        records = self._call(self.client.search, query_text(ref), rows) or []
+        return [work_from_crossref(r) for r in records if r.get("DOI")]
+
+    def _call(self, method: Any, *args: Any) -> Any:
+        """The client's own errors, in the kinds every source raises."""
+        from refkit.resolve.crossref import CrossrefError, CrossrefUnavailable
+
+        try:
+            return method(*args)
+        except (SourceError, SourceUnavailable):
+            raise
+        except CrossrefUnavailable as err:
+            raise SourceUnavailable(str(err)) from err
+        except CrossrefError as err:
+            raise SourceError(str(err), status=getattr(err, "status", None)) from err
+
+    def summary(self) -> str:
+        return str(self.client.summary()) if hasattr(self.client, "summary") else ""
+
+    def close(self) -> None:
+        self.client.close()

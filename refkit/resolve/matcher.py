@@ -10,78 +10,20 @@ multi-part paper.
 
 from __future__ import annotations
 
-import functools
-import html
-import math
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
 from rapidfuzz import fuzz
 
-from refkit.model import Reference
-from refkit.text import strip_markup
+from refkit.dates import years_in
+from refkit.model import Author, Reference, Work
+from refkit.resolve.confidence import log_odds, probability
+from refkit.text import fold as normalize
 
-# Log-odds each verdict contributes. A prior below zero means "unmatched" unless the
-# fields agree; tuned on the development corpus, checked on the seed.
-PRIOR = -3.0
-WEIGHTS: dict[str, dict[str, float]] = {
-    "title": {"match": 5.0, "close": 3.0, "weak": 0.5, "mismatch": -5.0, "missing": 0.0},
-    "author": {"match": 2.0, "close": 1.0, "elsewhere": 0.5, "mismatch": -2.5, "missing": 0.0},
-    "year": {"match": 1.5, "close": 0.0, "mismatch": -4.0, "missing": 0.0},
-    "volume": {"match": 1.0, "mismatch": -3.5, "missing": 0.0},
-    "issue": {"match": 0.3, "mismatch": -0.5, "missing": 0.0},
-    "page": {"match": 1.5, "mismatch": -5.0, "missing": 0.0},
-    "journal": {"match": 1.0, "unknown": 0.0, "mismatch": -1.5, "missing": 0.0},
-    "doi": {"match": 3.0, "missing": 0.0},
-    "type": {"mismatch": -5.0},
-}
 # Record types that are another version of a journal paper, not the paper a volume/page citation means.
 _OTHER_VERSIONS = frozenset(["posted-content", "peer-review", "component"])
 
-_DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"), "-")
-# Greek letters as references often spell them ("beta-cell" for "β-cell").
-_GREEK = {
-    ord(k): v
-    for k, v in {
-        "α": "alpha",
-        "β": "beta",
-        "γ": "gamma",
-        "δ": "delta",
-        "ε": "epsilon",
-        "κ": "kappa",
-        "λ": "lambda",
-        "μ": "mu",
-        "π": "pi",
-        "σ": "sigma",
-        "τ": "tau",
-        "ω": "omega",
-        "Α": "alpha",
-        "Β": "beta",
-        "Γ": "gamma",
-        "Δ": "delta",
-        "Κ": "kappa",
-        "ζ": "zeta",
-        "η": "eta",
-        "θ": "theta",
-        "ι": "iota",
-        "ν": "nu",
-        "ξ": "xi",
-        "ρ": "rho",
-        "φ": "phi",
-        "χ": "chi",
-        "ψ": "psi",
-        "Θ": "theta",
-        "Λ": "lambda",
-        "Π": "pi",
-        "Σ": "sigma",
-        "Φ": "phi",
-        "Ψ": "psi",
-        "Ω": "omega",
-    }.items()
-}
-_YEAR = re.compile(r"(?<!\d)(1[6-9]\d\d|20\d\d)(?!\d)")
 _NUMBER = re.compile(r"[a-z]?\d+[a-z]?")
 
 # Titles of notices about another work; a reference citing one of these says so itself.
@@ -155,30 +97,30 @@ _PARTICLES = frozenset(
 _JOURNAL_STOP = frozenset(["of", "the", "and", "for", "in", "on", "de", "des", "la", "le", "der", "und", "&"])
 
 
-@functools.lru_cache(maxsize=65536)
-def normalize(text: Any) -> str:
-    """Fold for comparison: markup, accents, case, dashes, punctuation, whitespace."""
-    if text is None:
-        return ""
-    text = strip_markup(html.unescape(unicodedata.normalize("NFKC", str(text)))).translate(_DASHES)
-    text = text.translate(_GREEK)
-    text = re.sub(r"-\s*\n\s*", "", text)  # a word hyphenated at a line end
-    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    text = text.casefold().replace("ß", "ss").replace("ø", "o").replace("æ", "ae").replace("ł", "l")
-    text = re.sub(r"[^\w\s]|_", " ", text)
-    return " ".join(text.split())
-
-
 @dataclass
 class Validation:
     """The outcome of comparing one candidate with one reference."""
 
-    doi: str
+    key: str  # the candidate's identity (Work.key: doi:…, pmid:…)
     logit: float
     confidence: float
     evidence: dict[str, dict[str, Any]]
     flags: list[str] = field(default_factory=list)
     veto: str | None = None  # why the candidate cannot be the cited work, whatever its score
+    work: Work | None = None  # the candidate compared
+
+    @property
+    def doi(self) -> str | None:
+        return self.work.doi if self.work is not None else None
+
+    @property
+    def label(self) -> str:
+        """How reasons name the candidate: its DOI, else ``PMID n``."""
+        if self.work is not None and self.work.doi:
+            return self.work.doi
+        if self.work is not None and self.work.pmid:
+            return f"PMID {self.work.pmid}"
+        return self.key
 
     def summary(self) -> str:
         """A short account of the fields that spoke against the candidate."""
@@ -194,85 +136,70 @@ class Validation:
         return ", ".join(parts) or f"confidence {self.confidence:.2f}"
 
 
-def validate_candidate(ref: Reference, record: dict[str, Any]) -> tuple[float, dict[str, Any], list[str]]:
-    """(confidence, evidence per field, flags) for ``record`` as the work ``ref`` cites."""
-    v = validate(ref, record)
+def validate_candidate(ref: Reference, work: Work) -> tuple[float, dict[str, Any], list[str]]:
+    """(confidence, evidence per field, flags) for ``work`` as the work ``ref`` cites."""
+    v = validate(ref, work)
     return v.confidence, v.evidence, v.flags
 
 
-def validate(ref: Reference, record: dict[str, Any], *, printed_doi: str | None = None) -> Validation:
+def validate(ref: Reference, work: Work, *, printed_doi: str | None = None,
+             printed_pmid: str | None = None) -> Validation:
+    """Compare ``work`` with what ``ref`` says, field by field; the verdicts give the confidence."""
     raw = normalize(ref.raw)
     evidence: dict[str, dict[str, Any]] = {}
     flags: list[str] = []
     veto = None
 
-    record_title = _record_title(record)
+    record_title = work.title or ""
     prefix = _RETRACTED_PREFIX.match(record_title)
     if prefix:
         flags.append("retracted-title")
         record_title = record_title[prefix.end() :]
-    notice = _notice_kind(record, record_title)
+    notice = _notice_kind(work, record_title)
     if notice and not _cites_notice(ref, raw, notice):
         veto = f"record is a {notice} notice"
 
-    subtitle = _first(record.get("subtitle"))
+    subtitle = work.subtitle or ""
     evidence["title"] = _title_evidence(ref, raw, record_title, subtitle)
-    for other in _other_titles(record):  # a translation, or the title in its original language
+    for other in work.other_titles:  # a translation, or the title in its original language
         alt = _title_evidence(ref, raw, _RETRACTED_PREFIX.sub("", other, count=1), "")
         if alt["score"] > evidence["title"]["score"]:
             evidence["title"] = alt
     part_cited, part_record = (
         _part(ref.title or ref.raw),
-        _part(record_title + " " + _first(record.get("subtitle"))),
+        _part(record_title + " " + subtitle),
     )
     if part_cited and part_record and part_cited != part_record:
         veto = veto or f"part {part_record} of a multi-part paper, cited part {part_cited}"
-    evidence["author"] = _author_evidence(ref, raw, record)
-    evidence["year"] = _year_evidence(ref, raw, record)
-    evidence["volume"] = _number_evidence(ref.volume, raw, record.get("volume"), ref.raw)
-    evidence["issue"] = _issue_evidence(ref, record)
-    evidence["page"] = _page_evidence(ref, raw, record)
-    evidence["journal"] = _journal_evidence(ref, raw, record)
-    if printed_doi and printed_doi.lower() == str(record.get("DOI", "")).lower():
-        evidence["doi"] = {
-            "cited": printed_doi,
-            "record": record.get("DOI"),
-            "score": 1.0,
-            "verdict": "match",
-        }
+    evidence["author"] = _author_evidence(ref, raw, work.authors)
+    evidence["year"] = _year_evidence(ref, raw, work)
+    evidence["volume"] = _number_evidence(ref.volume, raw, work.volume, ref.raw)
+    evidence["issue"] = _issue_evidence(ref, work)
+    evidence["page"] = _page_evidence(ref, raw, work)
+    evidence["journal"] = _journal_evidence(ref, raw, work)
+    if printed_doi and work.doi and printed_doi.lower() == work.doi.lower():
+        evidence["doi"] = {"cited": printed_doi, "record": work.doi, "score": 1.0, "verdict": "match"}
+    elif printed_pmid and work.pmid and printed_pmid == work.pmid:
+        evidence["doi"] = {"cited": f"PMID {printed_pmid}", "record": f"PMID {work.pmid}", "score": 1.0,
+                           "verdict": "match"}
 
-    kind = _other_version(ref, record)
+    kind = _other_version(ref, work)
     if kind:
         evidence["type"] = {"cited": "journal-article", "record": kind, "score": 0.0, "verdict": "mismatch"}
 
-    logit = PRIOR + sum(WEIGHTS[name].get(ev["verdict"], 0.0) for name, ev in evidence.items())
-    # A year off by one is Crossref's online-first date only when the rest agrees.
-    # Author and journal do not count: another paper by the same author in the same journal shares them.
-    support = sum(evidence.get(f, {}).get("verdict") == "match" for f in ("volume", "page", "doi"))
-    # A deposit without authors (or only a group) cannot contradict the author either.
-    support += evidence["title"]["verdict"] == "match" and evidence["journal"]["verdict"] == "match" and (
-        evidence["author"]["verdict"] in ("match", "missing")
-    )
-    off = evidence["year"].pop("off", 1)  # two years early needs two fields more to vouch for it
-    if evidence["year"]["verdict"] == "close" and support < off:
-        logit -= 2.0 * (off - support)
-    title_v = evidence["title"]["verdict"]
-    if title_v in ("mismatch", "weak") and evidence["page"]["verdict"] != "match":
-        logit -= 2.0  # without the title, only a page agreement identifies the article in its issue
-    if veto:
-        logit = min(logit, -6.0)
-    for update in record.get("updated-by") or []:
+    logit = log_odds(evidence, vetoed=bool(veto))
+    evidence["year"].pop("off", None)  # scoring detail, not evidence to show
+    for update in work.updated_by:
         kind = str(update.get("type") or "update").lower()
         flags.append({"retraction": "retracted", "correction": "corrected"}.get(kind, kind))
-    confidence = 1.0 / (1.0 + math.exp(-logit))
-    return Validation(str(record.get("DOI", "")), logit, confidence, evidence, sorted(set(flags)), veto)
+    confidence = probability(logit)
+    return Validation(work.key, logit, confidence, evidence, sorted(set(flags)), veto, work=work)
 
 
-def _other_version(ref: Reference, record: dict[str, Any]) -> str | None:
+def _other_version(ref: Reference, work: Work) -> str | None:
     """The record's type when it is a preprint (or review, component) and the citation is not to one."""
-    kind = str(record.get("type") or "").lower()
-    relation = record.get("relation") or {}
-    preprint = kind in _OTHER_VERSIONS or bool(relation.get("is-preprint-of"))
+    kind = str(work.type or "").lower()
+    preprint = kind in _OTHER_VERSIONS or bool(work.preprint_of)
     if not preprint:
         return None
     # A citation printing a volume or pages ("12:341", "12(3)") cites the published version.
@@ -284,28 +211,9 @@ def _other_version(ref: Reference, record: dict[str, Any]) -> str | None:
 # --- fields ------------------------------------------------------------------------------
 
 
-def _first(value: Any) -> str:
-    if isinstance(value, list):
-        value = value[0] if value else ""
-    return strip_markup(str(value)) if value else ""
-
-
-def _record_title(record: dict[str, Any]) -> str:
-    return _first(record.get("title"))
-
-
-def _other_titles(record: dict[str, Any]) -> list[str]:
-    titles = []
-    for key in ("title", "original-title"):
-        value = record.get(key)
-        titles.extend(strip_markup(str(t)) for t in (value if isinstance(value, list) else [value]) if t)
-    first = _record_title(record)
-    return [t for t in dict.fromkeys(titles) if t != first]
-
-
-def _notice_kind(record: dict[str, Any], title: str) -> str | None:
-    if record.get("update-to"):
-        kinds = {str(u.get("type") or "update").lower() for u in record["update-to"]}
+def _notice_kind(work: Work, title: str) -> str | None:
+    if work.update_to:
+        kinds = {str(u.get("type") or "update").lower() for u in work.update_to}
         return "/".join(sorted(kinds))
     m = _NOTICE.match(title)
     if m:
@@ -411,44 +319,25 @@ def _title_similarity(variant: str, cited: str, raw: str) -> float:
     return best
 
 
-def _first_author(record: dict[str, Any]) -> dict[str, Any] | None:
-    authors = [a for a in record.get("author") or [] if isinstance(a, dict)]
-    return next((a for a in authors if a.get("sequence") == "first"), authors[0] if authors else None)
-
-
-def _family_names(record: dict[str, Any]) -> str | None:
-    first = _first_author(record)
-    if not first:
-        return None
-    return first.get("family") or first.get("name")
-
-
-def _given_name(record: dict[str, Any]) -> str | None:
-    return (_first_author(record) or {}).get("given")
-
-
-def _first_person(record: dict[str, Any]) -> dict[str, Any] | None:
+def _first_person(authors: list[Author]) -> Author | None:
     """The first author with a family name: a group ("The X Study Group") deposited first is skipped."""
-    authors = [a for a in record.get("author") or [] if isinstance(a, dict)]
-    first = _first_author(record)
-    ordered = ([first] if first else []) + [a for a in authors if a is not first]
-    return next((a for a in ordered if a.get("family")), None)
+    return next((a for a in authors if not a.group and a.family), None)
 
 
-def _author_evidence(ref: Reference, raw: str, record: dict[str, Any]) -> dict[str, Any]:
-    first = _first_author(record)
+def _author_evidence(ref: Reference, raw: str, authors: list[Author]) -> dict[str, Any]:
+    first = authors[0] if authors else None
     cited = ref.authors[0].family if ref.authors else None
-    if first and not first.get("family") and first.get("name"):
+    if first is not None and first.group:
         # A group author: it speaks when the citation prints it; else the first person deposited
         # does, and with no person the deposit says nothing about who the citation names first.
-        group = re.sub(r"^the ", "", normalize(first["name"]))
+        group = re.sub(r"^the ", "", normalize(first.family))
         if group and (f" {group} " in f" {raw} " or (cited and normalize(cited) in group.split())):
-            return {"cited": cited, "record": first["name"], "score": 1.0, "verdict": "match"}
-        person = _first_person(record)
+            return {"cited": cited, "record": first.family, "score": 1.0, "verdict": "match"}
+        person = _first_person(authors)
         if not person:
-            return {"cited": cited, "record": first["name"], "score": 0.0, "verdict": "missing"}
-        record = {"author": [dict(person, sequence="first")]}
-    family = _family_names(record)
+            return {"cited": cited, "record": first.family, "score": 0.0, "verdict": "missing"}
+        first = person
+    family = first.family if first is not None else None
     if not family:
         return {"cited": cited, "record": None, "score": 0.0, "verdict": "missing"}
     name = normalize(family)
@@ -481,7 +370,7 @@ def _author_evidence(ref: Reference, raw: str, record: dict[str, Any]) -> dict[s
             "score": 1.0 if verdict == "match" else 0.5,
             "verdict": verdict,
         }
-    given = normalize(_given_name(record) or "")
+    given = normalize(first.given or "") if first is not None else ""
     if len(given) >= 3 and not re.fullmatch(r"(\w )*\w", given) and f" {given} " in f" {head} ":
         # Given and family names swapped in the deposit.
         return {"cited": cited, "record": family, "score": 0.9, "verdict": "close"}
@@ -492,23 +381,9 @@ def _author_evidence(ref: Reference, raw: str, record: dict[str, Any]) -> dict[s
     return {"cited": cited, "record": family, "score": round(score, 3), "verdict": verdict}
 
 
-def _record_years(record: dict[str, Any]) -> list[int]:
-    years = []
-    for key in ("issued", "published-print", "published-online", "published"):
-        parts = (record.get(key) or {}).get("date-parts") or [[None]]
-        if parts and parts[0] and parts[0][0]:
-            years.append(int(parts[0][0]))
-    return sorted(set(years))
-
-
-def _has_print_date(record: dict[str, Any]) -> bool:
-    parts = (record.get("published-print") or {}).get("date-parts") or [[None]]
-    return bool(parts and parts[0] and parts[0][0])
-
-
-def _year_evidence(ref: Reference, raw: str, record: dict[str, Any]) -> dict[str, Any]:
-    years = _record_years(record)
-    cited_years = [ref.year] if ref.year else [int(y) for y in _YEAR.findall(raw)]
+def _year_evidence(ref: Reference, raw: str, work: Work) -> dict[str, Any]:
+    years = work.years
+    cited_years = [ref.year] if ref.year else years_in(raw)
     cited = ref.year or (cited_years[0] if cited_years else None)
     shown = years[0] if years else None
     if not years or not cited_years:
@@ -516,7 +391,7 @@ def _year_evidence(ref: Reference, raw: str, record: dict[str, Any]) -> dict[str
     common = sorted(set(years) & set(cited_years))
     if common:
         found = {"cited": cited, "record": common[0], "score": 1.0, "verdict": "match"}
-        if shown != common[0]:  # Crossref's ``issued`` is the earlier, online-first date
+        if shown != common[0]:  # the earlier date is the online-first one
             found["note"] = f"issued {shown}, printed {common[0]}"
         return found
     # Online first: the record's year is the one before the printed one.
@@ -525,7 +400,7 @@ def _year_evidence(ref: Reference, raw: str, record: dict[str, Any]) -> dict[str
     ):
         return {"cited": cited, "record": shown, "score": 0.5, "verdict": "close", "off": 1}
     # A long online-first wait: two years early, when the deposit has no print date to say otherwise.
-    if not _has_print_date(record) and any(c - y == 2 for c in cited_years for y in years):
+    if not work.print_year and any(c - y == 2 for c in cited_years for y in years):
         return {"cited": cited, "record": shown, "score": 0.25, "verdict": "close", "off": 2}
     if not ref.year and len(cited_years) > 1:
         # Several years in the text (a title can carry one); weak either way.
@@ -568,8 +443,8 @@ def _number_evidence(cited: str | None, raw: str, value: Any, raw_text: str = ""
     }
 
 
-def _issue_evidence(ref: Reference, record: dict[str, Any]) -> dict[str, Any]:
-    value = record.get("issue")
+def _issue_evidence(ref: Reference, work: Work) -> dict[str, Any]:
+    value = work.issue
     if not value or not ref.issue:
         return {"cited": ref.issue, "record": value, "score": 0.0, "verdict": "missing"}
     cited, recorded = normalize(ref.issue), normalize(value)
@@ -608,14 +483,14 @@ def page_forms(token: str) -> set[str]:
     return forms
 
 
-def _page_evidence(ref: Reference, raw: str, record: dict[str, Any]) -> dict[str, Any]:
-    page = str(record.get("page") or "").strip()
-    first = re.split(r"\s*[-\u2013,]\s*", page)[0] if page else str(record.get("article-number") or "")
+def _page_evidence(ref: Reference, raw: str, work: Work) -> dict[str, Any]:
+    first = work.first_page or work.article_number or ""
+    page = f"{work.first_page}-{work.last_page}" if work.first_page and work.last_page else first
     if not first:
         return {"cited": ref.first_page, "record": None, "score": 0.0, "verdict": "missing"}
     rec = page_forms(first)
-    if record.get("article-number"):
-        rec |= page_forms(str(record["article-number"]))
+    if work.article_number:
+        rec |= page_forms(work.article_number)
     cited = ref.first_page
     if cited and rec & page_forms(cited):
         ok = True
@@ -633,14 +508,9 @@ def _page_evidence(ref: Reference, raw: str, record: dict[str, Any]) -> dict[str
     }
 
 
-def _journal_names(record: dict[str, Any]) -> list[str]:
-    names = []
-    for key in ("short-container-title", "container-title"):
-        value = record.get(key)
-        for name in value if isinstance(value, list) else [value]:
-            if name and normalize(name) not in names:
-                names.append(normalize(name))
-    return [n for n in names if n]
+def _journal_names(work: Work) -> list[str]:
+    names = [normalize(n) for n in (work.short_container_title, work.container_title) if n]
+    return [n for n in dict.fromkeys(names) if n]
 
 
 def _abbreviates_word(short: str, word: str) -> bool:
@@ -672,9 +542,9 @@ def abbreviates(abbrev: str, full: str) -> bool:
     return i == len(a)
 
 
-def _journal_evidence(ref: Reference, raw: str, record: dict[str, Any]) -> dict[str, Any]:
-    names = _journal_names(record)
-    shown = _first(record.get("container-title")) or _first(record.get("short-container-title")) or None
+def _journal_evidence(ref: Reference, raw: str, work: Work) -> dict[str, Any]:
+    names = _journal_names(work)
+    shown = work.container_title or work.short_container_title or None
     if not names:
         return {"cited": ref.journal, "record": None, "score": 0.0, "verdict": "missing"}
     cited = normalize(ref.journal) if ref.journal else ""

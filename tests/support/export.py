@@ -137,3 +137,40 @@ def corpus_references(limit: int | None = None, matched_every: int = 2) -> list[
                 ref.updates = list(ref.work.updated_by)
             references.append(ref)
     return references
+
+
+def journal_agreement(references: list[Reference], golds: list[dict[str, Any]]) -> dict[str, Any]:
+    """How often the exported journal name is the gold NLM abbreviation (folded), split by
+    whether the reference carries a canonical record; and, for verified entries whose title has
+    the cited words, how often its casing is the cited (sentence) casing."""
+    from refkit.export import export_records
+    from refkit.text import fold
+
+    counts = {"verified": [0, 0], "unverified": [0, 0], "title_case": [0, 0]}
+    misses: list[str] = []
+    for record, gold in zip(export_records(references), golds, strict=True):
+        title = gold.get("title")
+        if record.verified and title and record.title and fold(record.title) == fold(title):
+            counts["title_case"][1] += 1  # same words: does the casing agree with the cited one?
+            counts["title_case"][0] += record.title == title
+        want = gold.get("journal_abbrev")
+        if not want:
+            continue
+        side = counts["verified" if record.verified else "unverified"]
+        side[1] += 1
+        if fold(record.journal or "") == fold(want):
+            side[0] += 1
+        elif len(misses) < 10:
+            misses.append(f"{record.journal!r} for {want!r}")
+    return {k: f"{a}/{b} ({a / b:.1%})" if b else "0/0" for k, (a, b) in counts.items()} | {"misses": misses}
+
+
+def corpus_golds(limit: int | None = None) -> list[dict[str, Any]]:
+    """The gold fields of the corpus strings, in the order ``corpus_references`` gives them."""
+    golds = []
+    with (CORPUS / "refs.jsonl").open(encoding="utf-8") as fh:
+        for i, line in enumerate(fh):
+            if limit is not None and i >= limit:
+                break
+            golds.append(json.loads(line)["gold"])
+    return golds

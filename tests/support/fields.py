@@ -7,6 +7,7 @@ import unicodedata
 from typing import Any
 
 from refkit.model import Reference
+from refkit.pages import expand_last_page
 from refkit.parse.reference import join_lines
 
 _DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"), "-")
@@ -26,13 +27,18 @@ def fold_accents(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
-def field_matches(name: str, parsed: Any, gold: Any) -> bool:
+def field_matches(name: str, parsed: Any, gold: Any, first_page: Any = None) -> bool:
     """Whether a parsed value counts as right for gold (gold None is not scored: caller skips).
 
     ``first_author``: PubMed files particles apart (``de Bruijn`` → ``Bruijn``), so a family
-    name is right when it equals the gold or ends with it.
+    name is right when it equals the gold or ends with it. ``last_page``: the corpora write a
+    lettered range's end two ways (``D387-92`` has gold ``92`` in refs.jsonl, ``S17-21`` has
+    ``S21`` in styles.jsonl); given the gold ``first_page``, the gold last page expanded as
+    :func:`refkit.pages.expand_last_page` does counts as the same page.
     """
     p, g = normalize_field(parsed), normalize_field(gold)
+    if name == "last_page" and first_page and p != g:
+        return p == normalize_field(expand_last_page(str(first_page), str(gold)))
     if name == "first_author":
         p, g = fold_accents(p), fold_accents(g)
         return bool(p) and (p == g or p.endswith(" " + g) or p.replace(" ", "").endswith(g.replace(" ", "")))

@@ -73,7 +73,7 @@ def score_page(article: Article, gold: dict[str, Any], score: PagesScore, page: 
         elif ref is not None:
             score.misses.append({"page": page, "n": g["n"], "field": "raw", "parsed": ref.raw,
                                  "gold": g["raw"]})
-        if ref is not None and ref.links == g["links"]:
+        if ref is not None and ref.links == g.get("links", []):
             score.links_exact += 1
         for name in REPORTED:
             expected = g.get("title" if name == "title_strict" else name)
@@ -84,7 +84,8 @@ def score_page(article: Article, gold: dict[str, Any], score: PagesScore, page: 
                 ok = ref is not None and ref.links == expected
             else:
                 key = "title" if name == "title_strict" else name
-                ok = ref is not None and field_matches(key, reference_field(ref, key), expected)
+                got = reference_field(ref, key) if ref is not None else None
+                ok = ref is not None and field_matches(key, got, expected, g.get("first_page"))
             score.correct[name] += ok
             if not ok and name not in ("links", "title_strict"):
                 score.misses.append({"page": page, "n": g["n"], "field": name,

@@ -74,7 +74,7 @@ def score_references(
             got = reference_field(ref, name)
             score = scores.fields[name]
             score.total += 1
-            right = field_matches(name, got, expected)
+            right = field_matches(name, got, expected, gold.get("first_page"))
             score.right += right
             if not right:
                 scores.misses.append((record.get("id", ""), name, got, expected, raw))

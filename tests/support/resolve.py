@@ -161,7 +161,7 @@ def run_pages(
     resolved = []
     for page in pages or page_ids(corpus):
         article = make_article(page)
-        resolve_article(article, settings, sources=sources, warn=lambda msg: None)
+        resolve_article(article, settings, sources=sources)
         resolved.append((page, article))
     return score_articles(resolved, corpus)
 
@@ -180,12 +180,12 @@ def score_catalog(
 ) -> Score:
     """Resolve the pages against a temporary local catalog holding ``records`` (``catalog.jsonl``)."""
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(cache_dir=Path(tmp), seeds_dir=Path(tmp) / "no-seeds", offline=True)
+        settings = Settings(cache_dir=Path(tmp), offline=True)
         catalog = LocalCatalog(settings)
         if records is None:
             catalog.import_file(corpus / "catalog.jsonl")
         else:
-            catalog.add(records)
+            catalog.add_records(records)
         try:
             return run_pages(
                 make_article or parsed_article, [catalog], pages=pages, settings=settings, corpus=corpus
@@ -207,6 +207,7 @@ def score_server(
     """Resolve the pages against the loopback Crossref server serving ``records`` (``catalog.jsonl``),
     with an empty catalog and cache."""
     from refkit.resolve.crossref import CrossrefClient
+    from refkit.resolve.crossref_records import CrossrefSource
     from support.crossref_server import CrossrefServer
 
     if records is None:
@@ -218,12 +219,11 @@ def score_server(
         settings = Settings(
             api_url=server.url,
             cache_dir=Path(tmp),
-            seeds_dir=Path(tmp) / "no-seeds",
             mailto="refkit-tests@example.org",
         )
         catalog = LocalCatalog(settings)
         try:
-            sources = [catalog, CrossrefClient(settings)]
+            sources = [catalog, CrossrefSource(CrossrefClient(settings))]
             return run_pages(
                 make_article or parsed_article, sources, pages=pages, settings=settings, corpus=corpus
             )

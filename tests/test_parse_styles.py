@@ -1,0 +1,370 @@
+"""The reference parser on citation styles: the forms of issue 10, and whole rendered style sets.
+
+``styles.jsonl`` (41 styles rendered by citeproc-js) is the development set; ``heldout.jsonl``
+(16 other styles, rendered by ``scripts/render_styles.py`` with citeproc-py) and ``heldout2.jsonl``
+(16 styles drawn at random, rendered with citeproc-js) measure styles the parser's rules were not
+first written for. Floors sit just under what ``bench/score_styles.py`` prints.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+from support.paths import CORPUS
+from support.styles import ALL, FIELDS, load_styles, score_styles
+
+from refkit.parse.reference import parse_reference
+
+SEED = "Polymyositis and dermatomyositis"
+# (string, first author, title, journal, year, volume, issue, first page, last page)
+FORMS = [
+    # a style without titles (ACS, RSC, physics)
+    (
+        "M. C. Dalakas and R. Hohlfeld, Lancet, 2003, 362, 971–982.",
+        "Dalakas",
+        None,
+        "Lancet",
+        2003,
+        "362",
+        None,
+        "971",
+        "982",
+    ),
+    # the year after the volume, in brackets, before the pages (Elsevier)
+    (
+        f"Dalakas MC, Hohlfeld R. {SEED}, Lancet 362 (2003) 971–982",
+        "Dalakas",
+        SEED,
+        "Lancet",
+        2003,
+        "362",
+        None,
+        "971",
+        "982",
+    ),
+    # v./p./n° markers
+    (
+        f"Dalakas MC, Hohlfeld R. {SEED}. Lancet, v.362, p.971-982, 2003.",
+        "Dalakas",
+        SEED,
+        "Lancet",
+        2003,
+        "362",
+        None,
+        "971",
+        "982",
+    ),
+    (
+        f"Dalakas MC, Hohlfeld R. {SEED}. Lancet, v. 362, n° 9388, p. 971-982, 2003.",
+        "Dalakas",
+        SEED,
+        "Lancet",
+        2003,
+        "362",
+        "9388",
+        "971",
+        "982",
+    ),
+    # semicolons between volume and pages
+    (
+        f"Dalakas MC, Hohlfeld R. {SEED}. Lancet 2003; 362; 971-982.",
+        "Dalakas",
+        SEED,
+        "Lancet",
+        2003,
+        "362",
+        None,
+        "971",
+        "982",
+    ),
+    # authors without commas
+    (
+        f"Dalakas M.C. Hohlfeld R. Plotz P.H. & Miller F.W. 2003: {SEED}. Lancet 362: 971-982.",
+        "Dalakas",
+        SEED,
+        "Lancet",
+        2003,
+        "362",
+        None,
+        "971",
+        "982",
+    ),
+    # MLA and Chicago
+    (
+        f"Dalakas, Marinos C., and Reinhard Hohlfeld. “{SEED}.” The Lancet, vol. 362, no. 9388, Sept. 2003, "
+        "pp. 971–82.",
+        "Dalakas",
+        SEED,
+        "The Lancet",
+        2003,
+        "362",
+        "9388",
+        "971",
+        "982",
+    ),
+    (
+        f'Dalakas, Marinos C., and Reinhard Hohlfeld. "{SEED}." Lancet 362, no. 9388 (2003): 971–82.',
+        "Dalakas",
+        SEED,
+        "Lancet",
+        2003,
+        "362",
+        "9388",
+        "971",
+        "982",
+    ),
+    # IEEE
+    (
+        f"M. C. Dalakas and R. Hohlfeld, “{SEED},” Lancet, vol. 362, no. 9388, pp. 971–982, 2003.",
+        "Dalakas",
+        SEED,
+        "Lancet",
+        2003,
+        "362",
+        "9388",
+        "971",
+        "982",
+    ),
+    # a citation number and a plain space
+    (
+        f"8 Dalakas MC, Hohlfeld R. {SEED}. Lancet 2003;362:971-82.",
+        "Dalakas",
+        SEED,
+        "Lancet",
+        2003,
+        "362",
+        None,
+        "971",
+        "982",
+    ),
+    # decomposed accents
+    (
+        unicodedata.normalize("NFD", f"Senécal JL, Hohlfeld R. {SEED}. Lancet 2003;362:971-82."),
+        "Senécal",
+        SEED,
+        "Lancet",
+        2003,
+        "362",
+        None,
+        "971",
+        "982",
+    ),
+    # PubMed export without punctuation
+    (
+        f"Dalakas MC, Hohlfeld R. {SEED}. Lancet. 2003 362(9388) 971-82",
+        "Dalakas",
+        SEED,
+        "Lancet",
+        2003,
+        "362",
+        "9388",
+        "971",
+        "982",
+    ),
+    # trailing notes with numbers
+    (
+        f"Dalakas MC, Hohlfeld R. {SEED}. Lancet 2003;362:971-82. IF: 5,895",
+        "Dalakas",
+        SEED,
+        "Lancet",
+        2003,
+        "362",
+        None,
+        "971",
+        "982",
+    ),
+    (
+        f"Dalakas MC, Hohlfeld R. {SEED}. Lancet 2003;362:971-82. Retrieved January 22, 2010",
+        "Dalakas",
+        SEED,
+        "Lancet",
+        2003,
+        "362",
+        None,
+        "971",
+        "982",
+    ),
+    # abbreviated lettered ranges
+    (
+        f"Dalakas MC, Hohlfeld R. {SEED}. PLoS One 2003;362:e101-9.",
+        "Dalakas",
+        SEED,
+        "PLoS One",
+        2003,
+        "362",
+        None,
+        "e101",
+        "e109",
+    ),
+    (
+        f"Dalakas MC, Hohlfeld R. {SEED}. Ann Rheum Dis 2003;362:S12-19.",
+        "Dalakas",
+        SEED,
+        "Ann Rheum Dis",
+        2003,
+        "362",
+        None,
+        "S12",
+        "S19",
+    ),
+    # a volume and no pages
+    (
+        f"Dalakas MC, Hohlfeld R. {SEED}. Lancet, 362.",
+        "Dalakas",
+        SEED,
+        "Lancet",
+        None,
+        "362",
+        None,
+        None,
+        None,
+    ),
+    # the year at the end
+    (
+        f"Dalakas MC, Hohlfeld R. {SEED}. Lancet 362: 971-982, 2003",
+        "Dalakas",
+        SEED,
+        "Lancet",
+        2003,
+        "362",
+        None,
+        "971",
+        "982",
+    ),
+    # a title that starts with a year
+    (
+        "Lundberg IE, Tjärnlund A. 2017 European League Against Rheumatism classification criteria. "
+        "Ann Rheum Dis 2017;76:1955-64.",
+        "Lundberg",
+        "2017 European League Against Rheumatism classification criteria",
+        "Ann Rheum Dis",
+        2017,
+        "76",
+        None,
+        "1955",
+        "1964",
+    ),
+    # no punctuation between title and journal; a volume and one page apart by spaces
+    (
+        "Carr E, Kondziolka RW: Abnormal immune response of mice to ocular infection "
+        "J Gen Virol 2006;87:489–499",
+        "Carr",
+        "Abnormal immune response of mice to ocular infection",
+        "J Gen Virol",
+        2006,
+        "87",
+        None,
+        "489",
+        "499",
+    ),
+    (
+        "Renard M & Meguid P 2007 NITPICK: peak identification for mass spectrometry data. "
+        "BMC Bioinformatics 9 355.",
+        "Renard",
+        "NITPICK: peak identification for mass spectrometry data",
+        "BMC Bioinformatics",
+        2007,
+        "9",
+        None,
+        "355",
+        None,
+    ),
+    (
+        "Fehrman F, Weary T: CONCENTRATIONS OF VITAMIN C IN PATIENTS TREATED WITH HEMODIALYSIS "
+        "Scand J Urol Nephrol 2008;42:74–80",
+        "Fehrman", "CONCENTRATIONS OF VITAMIN C IN PATIENTS TREATED WITH HEMODIALYSIS",
+        "Scand J Urol Nephrol", 2008, "42", None, "74", "80",
+    ),
+    # a journal and no source block; title and journal apart by a comma (physics)
+    (
+        "Cools, K. (2009). Striatal dopamine predicts outcome-specific reversal learning. J Neurosci.",
+        "Cools",
+        "Striatal dopamine predicts outcome-specific reversal learning",
+        "J Neurosci",
+        2009,
+        None,
+        None,
+        None,
+        None,
+    ),
+    (
+        "T. Lu and G. R. Heaton, Trends in fertility and family planning practice, "
+        "Studies in Family Planning 12, "
+        "211 (1981).",
+        "Lu",
+        "Trends in fertility and family planning practice",
+        "Studies in Family Planning",
+        1981,
+        "12",
+        None,
+        "211",
+        None,
+    ),
+    # ACM: the date between volume and pages
+    (
+        "Shi, F. et al. 2004. Histone demethylation mediated by the nuclear amine oxidase homolog LSD1. "
+        "Cell. 119, "
+        "(2004), 941–953.",
+        "Shi",
+        "Histone demethylation mediated by the nuclear amine oxidase homolog LSD1",
+        "Cell",
+        2004,
+        "119",
+        None,
+        "941",
+        "953",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("raw", "author", "title", "journal", "year", "volume", "issue", "first", "last"), FORMS
+)
+def test_style_forms(raw, author, title, journal, year, volume, issue, first, last):
+    ref = parse_reference(raw)
+    got = (
+        ref.authors[0].family if ref.authors else None,
+        ref.title,
+        ref.journal,
+        ref.year,
+        ref.volume,
+        ref.issue,
+        ref.first_page,
+        ref.last_page,
+    )
+    assert got == (author, title, journal, year, volume, issue, first, last)
+
+
+def test_authors_without_commas_are_all_read_and_a_title_word_is_not_a_name():
+    ref = parse_reference(
+        f"Dalakas M.C. Hohlfeld R. Plotz P.H. & Miller F.W. 2003: {SEED}. Lancet 362: 971-982."
+    )
+    assert [a.family for a in ref.authors] == ["Dalakas", "Hohlfeld", "Plotz", "Miller"]
+    ref = parse_reference("Smith J. Vitamin D. Lancet 2003;362:971-82.")
+    assert [a.family for a in ref.authors] == ["Smith"]
+    assert ref.title == "Vitamin D"
+
+
+# (file, overall floor per field, all-fields floor, styles with all fields right >= 0.95;
+#  per-style floor per field and all-fields, for those styles)
+SETS = [
+    ("styles.jsonl", 0.995, 0.995, 41, 0.96),
+    ("heldout.jsonl", 0.99, 0.985, 16, 0.95),
+    # 16 more styles drawn at random, rendered by citeproc-js; two print fields run together
+    # ("Torlakovic1994", "Brain. 130535–547"), which no reader of the printed text can split
+    ("heldout2.jsonl", 0.92, 0.87, 14, 0.97),
+]
+
+
+@pytest.mark.parametrize(("name", "field_floor", "all_floor", "good_styles", "style_floor"), SETS)
+def test_rendered_styles(name, field_floor, all_floor, good_styles, style_floor):
+    scores = score_styles(load_styles(CORPUS / "styles" / name))
+    for field in FIELDS:
+        assert scores.overall[field].accuracy >= field_floor, field
+    assert scores.overall[ALL].accuracy >= all_floor
+    good = {style: per for style, per in scores.by_style.items() if per[ALL].accuracy >= 0.95}
+    assert len(good) >= good_styles, sorted(set(scores.by_style) - set(good))
+    for style, per in good.items():
+        for field in FIELDS + (ALL,):
+            assert per[field].accuracy >= style_floor, (style, field, per[field].accuracy)
