@@ -76,21 +76,21 @@ def main() -> None:
         settings = Settings(api_url=server.url, mailto="bench@example.org", cache_dir=Path(cache), timeout=10)
         with CrossrefClient(settings) as client:
             seconds, lost = run(client, refs, args.pipeline)
-            stats = dict(client.stats)
+            stats = client.stats()
         print(f"references          {len(refs)}  ({'resolve_article' if args.pipeline else 'search'}; "
               f"server: {args.latency * 1000:.0f} ms latency, {args.rate}/s, {args.concurrency} in flight)")
         print(f"wall time           {seconds:.2f} s")
         print(f"bound               {bound:.2f} s   ratio {seconds / bound:.3f}   (target <= 1.15)")
         print(f"requests made       {server.requests}   per reference {server.requests / len(refs):.2f}")
-        print(f"429s received       {stats['http_429']}   "
+        print(f"429s received       {stats['throttled_429']}   "
               f"(server sent {server.throttled} for going over a limit)")
         print(f"max in flight       {server.max_in_flight}   max per interval {server.max_per_interval}")
-        print(f"retries/errors      {stats['retries']}/{stats['errors']}   unanswered {lost}")
+        print(f"retries/errors      {stats['retries']}/{stats['faults']}   unanswered {lost}")
 
         server.reset_counters()
         with CrossrefClient(settings) as client:
             seconds, lost = run(client, refs, args.pipeline)
-            hits = client.stats["cache_hits"]
+            hits = client.stats()["cache_hits"]
         print(f"warm cache          {seconds:.3f} s   requests {server.requests}   cache hits {hits}   "
               f"unanswered {lost}")
 

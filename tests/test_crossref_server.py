@@ -156,3 +156,43 @@ def test_context_manager_frees_the_port():
         assert requests.get(f"{url}/works", params={"rows": "1"}, timeout=5).status_code == 200
     with pytest.raises(requests.ConnectionError):
         requests.get(f"{url}/works", timeout=2)
+
+
+def _statuses(server, urls: list[str]) -> list[int]:
+    out = []
+    for url in urls:
+        try:
+            out.append(requests.get(url, timeout=5).status_code)
+        except requests.RequestException:
+            out.append(0)  # cut short
+    return out
+
+
+def test_random_faults_come_at_their_rates_and_depend_on_the_request_not_the_order(crossref_server):
+    faulty = crossref_server(error_rate=0.3, truncate_rate=0.1, rate_limit=None, concurrency=None)
+    urls = [f"{faulty.url}/works/{w['DOI']}" for w in WORKS]
+    first = _statuses(faulty, urls)
+    assert set(first) <= {200, 500, 502, 503, 0}
+    share_5xx = sum(s >= 500 for s in first) / len(first)
+    share_cut = first.count(0) / len(first)
+    assert 0.15 <= share_5xx <= 0.45 and 0.02 <= share_cut <= 0.25
+    again = crossref_server(error_rate=0.3, truncate_rate=0.1, rate_limit=None, concurrency=None)
+    backwards = _statuses(again, [u.replace(faulty.url, again.url) for u in reversed(urls)])
+    assert list(reversed(backwards)) == first  # the same faults, asked in another order
+    other_seed = crossref_server(error_rate=0.3, truncate_rate=0.1, rate_limit=None, concurrency=None, seed=9)
+    assert _statuses(other_seed, [u.replace(faulty.url, other_seed.url) for u in urls]) != first
+
+
+def test_a_hanging_server_accepts_and_never_answers(crossref_server):
+    server = crossref_server(hang=True)
+    with pytest.raises(requests.ReadTimeout):
+        requests.get(f"{server.url}/works", params={"rows": "1"}, timeout=(2, 0.3))
+    assert server.requests == 1 and server.log[0].status == 0
+
+
+def test_keep_working_holds_the_slot_after_the_client_gave_up(crossref_server):
+    server = crossref_server(concurrency=1, latency=0.6, keep_working=True)
+    with pytest.raises(requests.ReadTimeout):
+        requests.get(f"{server.url}/works", params={"rows": "1"}, timeout=(2, 0.2))
+    assert requests.get(f"{server.url}/works", params={"rows": "1"}, timeout=5).status_code == 429
+    assert server.throttled == 1 and server.throttled_after(0.1) == 1 and server.throttled_after(5) == 0

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
+import time
 from email.utils import formatdate
 
 import pytest
 
 from refkit.resolve.rate_limit import (
     POLITE_POOL,
+    PUBLIC_POOL,
     Limits,
     RequestGate,
+    SharedGate,
     parse_int,
     parse_interval,
     parse_limits,
@@ -107,3 +111,119 @@ def test_gate_admits_one_request_until_limits_are_announced():
     gate.update(POLITE_POOL)
     second.join(timeout=2)
     assert not second.is_alive()
+
+
+def test_a_released_slot_can_be_held_for_a_while():
+    gate = RequestGate(Limits(rate=1000, interval=1.0, concurrency=1))
+    gate.update(gate.limits)
+    with gate.slot() as slot:
+        slot.hold(0.3)  # given up, but the server may still be working on it
+    started = time.monotonic()
+    gate.acquire()
+    assert time.monotonic() - started >= 0.29
+    gate.release()
+    assert gate.in_flight == 0
+
+
+# --- shared between processes -------------------------------------------------------------------
+# Two SharedGate objects on one file stand for two processes: they share nothing but the file.
+FAST = Limits(rate=20, interval=1.0, concurrency=2)
+
+
+def _shared_pair(tmp_path, limits: Limits = FAST) -> tuple[SharedGate, SharedGate]:
+    one, two = (SharedGate(tmp_path / "gate.sqlite", PUBLIC_POOL, name="test") for _ in range(2))
+    one.update(limits)
+    return one, two
+
+
+def test_shared_gates_announce_limits_to_each_other(tmp_path):
+    one, two = _shared_pair(tmp_path)
+    assert two.announced and two.limits == FAST
+    other_pool = SharedGate(tmp_path / "gate.sqlite", PUBLIC_POOL, name="another server")
+    assert not other_pool.announced and other_pool.limits == PUBLIC_POOL
+
+
+def test_a_stale_announcement_is_not_trusted(tmp_path):
+    SharedGate(tmp_path / "gate.sqlite", PUBLIC_POOL, name="test").update(FAST)
+    later = SharedGate(tmp_path / "gate.sqlite", PUBLIC_POOL, name="test", clock=lambda: time.time() + 3600)
+    assert not later.announced and later.limits == PUBLIC_POOL
+
+
+def test_shared_gates_together_keep_the_rate_and_the_concurrency(tmp_path):
+    gates = _shared_pair(tmp_path)
+    starts: list[float] = []
+    lock = threading.Lock()
+    in_flight = [0, 0]  # now, most
+
+    def work(gate: SharedGate) -> None:
+        for _ in range(8):
+            with gate.slot():
+                with lock:
+                    starts.append(time.monotonic())
+                    in_flight[0] += 1
+                    in_flight[1] = max(in_flight[1], in_flight[0])
+                time.sleep(0.05)
+                with lock:
+                    in_flight[0] -= 1
+
+    threads = [threading.Thread(target=work, args=(gate,)) for gate in gates for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    starts.sort()
+    assert len(starts) == 48
+    assert in_flight[1] == 2  # used, never exceeded
+    for i, start in enumerate(starts):
+        assert sum(1 for s in starts[i:] if s < start + 1.0) <= 20
+
+
+def test_a_429_seen_by_one_pauses_the_other(tmp_path):
+    one, two = _shared_pair(tmp_path)
+    one.throttled(0.4)
+    started = time.monotonic()
+    with two.slot():
+        pass
+    assert time.monotonic() - started >= 0.39
+    assert two.slowdown > 1
+
+
+def test_a_held_slot_and_an_abandoned_lease_expire(tmp_path):
+    one, two = _shared_pair(tmp_path, Limits(rate=1000, interval=1.0, concurrency=1))
+    with one.slot() as slot:
+        slot.hold(0.3)
+    started = time.monotonic()
+    with two.slot():
+        pass
+    assert time.monotonic() - started >= 0.29
+    # A process killed mid-request never releases: its lease frees the slot.
+    short = SharedGate(tmp_path / "gate.sqlite", PUBLIC_POOL, name="test", lease=0.3)
+    short.acquire()  # and never released
+    started = time.monotonic()
+    with two.slot():
+        pass
+    assert 0.2 <= time.monotonic() - started < 2
+
+
+def test_a_damaged_gate_file_is_an_error_to_open(tmp_path):
+    (tmp_path / "gate.sqlite").write_bytes(b"not a database" * 300)
+    with pytest.raises(sqlite3.DatabaseError):
+        SharedGate(tmp_path / "gate.sqlite", PUBLIC_POOL)
+
+
+def test_a_pacing_file_failing_mid_run_leaves_the_process_pacing_itself(tmp_path):
+    from refkit.messages import capture
+
+    gate = SharedGate(tmp_path / "gate.sqlite", PUBLIC_POOL, name="test")
+    gate.update(FAST)
+    with capture() as said:
+        with gate.slot():
+            gate._conn.close()  # the file fails under us (as on a full disk, or a removed directory)
+        starts = []
+        for _ in range(3):
+            with gate.slot():
+                starts.append(time.monotonic())
+        gate.succeeded()
+    assert [level for level, _ in said] == ["warning"] and "paces itself alone" in said[0][1]
+    assert gate.limits == FAST and gate.announced
+    assert starts[2] - starts[0] >= 2 * FAST.spacing  # still paced

@@ -6,7 +6,9 @@ import multiprocessing
 import os
 import signal
 import sqlite3
+import time
 
+from refkit.messages import capture
 from refkit.resolve.response_cache import CachedResponse, ResponseCache
 
 
@@ -82,3 +84,43 @@ def test_an_unusable_place_degrades_to_memory_with_one_warning(tmp_path, capsys)
     assert cache.get("k").body == b"{}"
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "kept for this run only" in err
+
+
+def test_expired_entries_are_misses_but_stay_readable_as_stale(tmp_path):
+    cache = ResponseCache(tmp_path / "c.sqlite", expire_after=0.2)
+    cache.put("k", CachedResponse(200, "application/json", b"{}"))
+    assert cache.get("k").body == b"{}"
+    time.sleep(0.25)
+    assert cache.get("k") is None
+    stale = cache.get("k", stale=True)
+    assert stale.body == b"{}" and time.time() - stale.stored_at >= 0.2
+    assert ResponseCache(tmp_path / "c.sqlite").get("k").body == b"{}"  # no expiry: kept for ever
+
+
+def _damage_past_the_header(path) -> None:
+    """Overwrite pages in the middle of the file: the header and the first page stay intact."""
+    with open(path, "r+b") as handle:
+        handle.seek(0, os.SEEK_END)
+        size = handle.tell()
+        handle.seek(size // 2)
+        handle.write(b"\xff" * 8192)
+
+
+def test_a_file_damaged_past_its_header_is_found_at_open(tmp_path):
+    path = tmp_path / "c.sqlite"
+    cache = ResponseCache(path)
+    for i in range(40):
+        cache.put(f"key-{i}", CachedResponse(200, "application/json", _body(i)))
+    cache.close()
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    _damage_past_the_header(path)
+    with capture() as said:
+        cache = ResponseCache(path)
+    assert len(said) == 1 and said[0][0] == "warning"
+    message = said[0][1]
+    assert "unusable" in message and "malformed" in message and "kept as c.sqlite.corrupt-" in message
+    assert "\n" not in message
+    assert len(cache) == 0 and cache.get("key-1") is None  # a fresh one, not per-call errors
+    assert len([p for p in tmp_path.glob("c.sqlite.corrupt-*") if not p.name.endswith(("-wal", "-shm"))]) == 1

@@ -1,17 +1,28 @@
 """Client-side limits for a rate-limited API: request pacing plus a cap on requests in flight.
 
 Crossref announces its limits in every response (``x-rate-limit-limit``, ``x-rate-limit-interval``,
-``x-concurrency-limit``); :func:`parse_limits` reads them defensively and :class:`RequestGate`
-enforces them for all threads of one process.
+``x-concurrency-limit``); :func:`parse_limits` reads them defensively. :class:`RequestGate`
+enforces them for all threads of one process; :class:`SharedGate` does the same through a small
+SQLite file, for every process that opens the same file (two refkit runs sharing a cache directory
+together stay within one client's limits).
+
+A request that timed out may still be running on the server, holding one of its slots: both
+gates let the caller keep its slot for a while after giving up (``release(hold=seconds)``, or
+``slot.hold(seconds)`` inside ``with gate.slot() as slot``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import sqlite3
 import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+from refkit.messages import warn
 
 # Headers have arrived as "50, 50" (a repeated header joined by a proxy); larger values than
 # these are not believable, and would only make a mistake expensive.
@@ -119,7 +130,8 @@ class RequestGate:
         self._sleep = sleep
         self._cond = threading.Condition()
         self._in_flight = 0
-        self._next_start = 0.0  # earliest start time of the next request
+        self._held: list[float] = []  # until when each given-up request keeps its slot
+        self._last_start: float | None = None  # the latest start handed out
         self._paused_until = 0.0  # after a 429: nobody starts before this
         self._slowdown = 1.0
         self._announced = False
@@ -129,8 +141,19 @@ class RequestGate:
         return self._limits
 
     @property
+    def announced(self) -> bool:
+        """True once a response has announced the limits (before: one request at a time)."""
+        return self._announced
+
+    @property
     def slowdown(self) -> float:
         return self._slowdown
+
+    @property
+    def in_flight(self) -> int:
+        """Slots taken now, held ones included."""
+        with self._cond:
+            return self._in_flight + len(self._held_now())
 
     def update(self, limits: Limits) -> None:
         """Adopt the limits a response announced (wakes waiters if more slots became free)."""
@@ -150,11 +173,18 @@ class RequestGate:
         with self._cond:
             self._slowdown = max(1.0, self._slowdown / 1.05)
 
+    def _held_now(self) -> list[float]:
+        now = self._clock()
+        self._held = [until for until in self._held if until > now]
+        return self._held
+
     def acquire(self) -> None:
         """Block until a slot is free and this request's start time has come."""
         with self._cond:
-            while self._in_flight >= (self._limits.concurrency if self._announced else 1):
-                self._cond.wait()
+            while self._in_flight + len(held := self._held_now()) >= (
+                    self._limits.concurrency if self._announced else 1):
+                # A held slot frees itself at a known time; a running request wakes us on release.
+                self._cond.wait(timeout=max(0.001, min(held) - self._clock()) if held else None)
             self._in_flight += 1
             now = self._clock()
             start = self._reserve(now)
@@ -167,25 +197,295 @@ class RequestGate:
 
     def _reserve(self, now: float) -> float:
         """The next free start time (caller holds the lock): no two requests share one."""
-        start = max(now, self._next_start, self._paused_until)
-        self._next_start = start + self._limits.spacing * (1 + self._margin) * self._slowdown
+        # The gap follows the limits known now, not those known at the previous start: the first
+        # answer may announce a slower rate than the guess the first request went out under.
+        gap = self._limits.spacing * (1 + self._margin) * self._slowdown
+        start = max(now, self._paused_until)
+        if self._last_start is not None:
+            start = max(start, self._last_start + gap)
+        self._last_start = start
         return start
 
-    def release(self) -> None:
+    def release(self, hold: float = 0.0) -> None:
+        """Free the slot; with ``hold``, only after that many seconds (the server may still be busy)."""
         with self._cond:
             self._in_flight -= 1
+            if hold > 0:
+                self._held.append(self._clock() + hold)
             self._cond.notify()
 
     def slot(self) -> _Slot:
         return _Slot(self)
 
 
-class _Slot:
-    def __init__(self, gate: RequestGate) -> None:
-        self._gate = gate
+class SharedGate:
+    """A :class:`RequestGate` whose state lives in a SQLite file: every process that opens the same
+    ``path`` (and ``name``) shares one pace, one pause after a 429, one count of requests in flight,
+    and the limits the last response announced.
 
-    def __enter__(self) -> None:
+    Thread-safe and process-safe. Each slot is a row with a lease (``lease`` seconds: the longest a
+    request can take, timeouts included); a process killed mid-request leaves a row that expires
+    with its lease, so the others slow down for a while but never stop. Waiting for a slot held by
+    another process is by polling (every ``poll`` seconds): there is no cross-process wake-up.
+
+    Raises ``sqlite3.Error`` or ``OSError`` when the file cannot be opened; the caller falls back
+    to a :class:`RequestGate`. When the file fails later (disk full, removed, locked for too long),
+    the gate says so once and goes on as a :class:`RequestGate` of this process alone.
+    """
+
+    def __init__(self, path: str | os.PathLike, limits: Limits, *, name: str = "default",
+                 margin: float = PACING_MARGIN, lease: float = 120.0, poll: float = 0.01,
+                 fresh_for: float = 300.0, clock=time.time, sleep=time.sleep) -> None:
+        self.path = path
+        self.name = name
+        self._limits = limits  # ours until someone announces
+        self._margin = margin
+        self._lease = lease
+        self._poll = poll
+        self._fresh_for = fresh_for
+        self._clock = clock  # wall time: the one clock processes share
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._admitting = threading.Lock()
+        self._mine = threading.local()  # each thread's slot ids, innermost last
+        self._announced = False
+        self._published = 0.0
+        self._local: RequestGate | None = None  # after the file failed mid-run
+        self._degrading = threading.Lock()
+        self._conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+        try:
+            self._conn.execute("PRAGMA busy_timeout=30000")
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+            with self._transaction() as db:
+                db.execute(_GATE_SCHEMA_STATE)
+                db.execute(_GATE_SCHEMA_SLOTS)
+                db.execute("INSERT OR IGNORE INTO gate_state (name, last_start, paused_until, slowdown) "
+                           "VALUES (?, 0, 0, 1)", (name,))
+        except BaseException:
+            self._conn.close()
+            raise
+
+    @contextlib.contextmanager
+    def _transaction(self):
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")  # one writer at a time, across processes
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def _state(self, db: sqlite3.Connection, now: float) -> tuple[float, float, float, Limits | None]:
+        row = db.execute("SELECT last_start, paused_until, slowdown, rate, interval, concurrency, "
+                         "announced_at FROM gate_state WHERE name = ?", (self.name,)).fetchone()
+        return row[0], row[1], row[2], self._fresh(row[3:], now)
+
+    def _fresh(self, announced: tuple, now: float) -> Limits | None:
+        """Limits another process heard recently (the server repeats them in every answer); an
+        announcement from a run long gone is a guess like any default."""
+        rate, interval, concurrency, at = announced
+        return Limits(rate, interval, concurrency) if rate and at > now - self._fresh_for else None
+
+    def _alone(self, err: Exception) -> RequestGate:
+        """The file failed: from now on this process paces itself (said once)."""
+        with self._degrading:
+            if self._local is None:
+                self._local = RequestGate(self._limits, margin=self._margin)
+                if self._announced:
+                    self._local.update(self._limits)
+                warn(f"request pacing file {self.path} failed ({err}); this process paces itself alone "
+                     "from now on")
+        return self._local
+
+    # --- the RequestGate interface -------------------------------------------------------------
+    def _shared_limits(self) -> Limits | None:
+        with self._lock:
+            row = self._conn.execute("SELECT rate, interval, concurrency, announced_at FROM gate_state "
+                                     "WHERE name = ?", (self.name,)).fetchone()
+        return self._fresh(row, self._clock())
+
+    @property
+    def limits(self) -> Limits:
+        """The limits in force: the last announced to any process sharing the file, else ours."""
+        if self._local is not None:
+            return self._local.limits
+        try:
+            return self._shared_limits() or self._limits
+        except sqlite3.Error as err:
+            return self._alone(err).limits
+
+    @property
+    def announced(self) -> bool:
+        if self._local is not None:
+            return self._local.announced
+        try:
+            return self._announced or self._shared_limits() is not None
+        except sqlite3.Error as err:
+            return self._alone(err).announced
+
+    @property
+    def slowdown(self) -> float:
+        if self._local is not None:
+            return self._local.slowdown
+        with self._lock:
+            return self._conn.execute("SELECT slowdown FROM gate_state WHERE name = ?",
+                                      (self.name,)).fetchone()[0]
+
+    @property
+    def in_flight(self) -> int:
+        if self._local is not None:
+            return self._local.in_flight
+        with self._lock:
+            return self._conn.execute("SELECT COUNT(*) FROM gate_slots WHERE name = ? AND until > ?",
+                                      (self.name, self._clock())).fetchone()[0]
+
+    def update(self, limits: Limits) -> None:
+        """Adopt (and publish to the other processes) the limits a response announced."""
+        if self._local is not None:
+            return self._local.update(limits)
+        try:
+            self._publish(limits)
+        except sqlite3.Error as err:
+            self._alone(err).update(limits)
+
+    def _publish(self, limits: Limits) -> None:
+        now = self._clock()
+        if self._announced and limits == self._limits and now < self._published + self._fresh_for / 10:
+            return  # every answer repeats them: publish only changes, and now and then
+        self._announced = True
+        self._limits = limits
+        self._published = now
+        with self._transaction() as db:
+            db.execute("UPDATE gate_state SET rate = ?, interval = ?, concurrency = ?, announced_at = ? "
+                       "WHERE name = ?", (limits.rate, limits.interval, limits.concurrency, self._clock(),
+                                          self.name))
+
+    def throttled(self, wait: float) -> None:
+        if self._local is not None:
+            return self._local.throttled(wait)
+        try:
+            with self._transaction() as db:
+                db.execute("UPDATE gate_state SET slowdown = MIN(slowdown * 1.5, 16.0), "
+                           "paused_until = MAX(paused_until, ?) WHERE name = ?",
+                           (self._clock() + wait, self.name))
+        except sqlite3.Error as err:
+            self._alone(err).throttled(wait)
+
+    def succeeded(self) -> None:
+        if self._local is not None:
+            return self._local.succeeded()
+        try:
+            with self._transaction() as db:
+                db.execute("UPDATE gate_state SET slowdown = MAX(1.0, slowdown / 1.05) "
+                           "WHERE name = ? AND slowdown > 1.0", (self.name,))
+        except sqlite3.Error as err:
+            self._alone(err).succeeded()
+
+    def acquire(self) -> None:
+        """Block until a slot is free (in every process sharing the file) and our start time has come.
+
+        A request is admitted only at its start time, and the next one is paced from the moment it
+        really was: a process that overslept (a busy machine, another thread holding the GIL) then
+        delays those after it instead of crowding them into its window. Reserving start times ahead
+        (as :class:`RequestGate` does) let one late start and its on-time successors land 11
+        arrivals in one second at a 10/s server.
+        """
+        slot: int | None = None
+        if self._local is None:
+            try:
+                with self._admitting:  # one thread of this process polls the file; the others queue here
+                    slot = self._admit()
+            except sqlite3.Error as err:
+                self._alone(err)
+        if slot is None:
+            self._local.acquire()
+        self._slots().append(slot)
+
+    def _admit(self) -> int:
+        while True:
+            with self._transaction() as db:
+                now = self._clock()
+                db.execute("DELETE FROM gate_slots WHERE name = ? AND until <= ?", (self.name, now))
+                taken = db.execute("SELECT COUNT(*) FROM gate_slots WHERE name = ?",
+                                   (self.name,)).fetchone()[0]
+                last_start, paused_until, slowdown, shared = self._state(db, now)
+                limits = shared or self._limits
+                # A start in the future is a clock that jumped back: pace from now instead.
+                last_start = min(last_start, now)
+                # The gap follows the limits known now (the first answer may announce a slower rate
+                # than the guess the previous request went out under).
+                start = max(last_start + limits.spacing * (1 + self._margin) * slowdown, paused_until)
+                free = taken < (limits.concurrency if shared or self._announced else 1)
+                if free and start <= now:
+                    db.execute("UPDATE gate_state SET last_start = ? WHERE name = ?", (now, self.name))
+                    return db.execute("INSERT INTO gate_slots (name, until) VALUES (?, ?)",
+                                      (self.name, now + self._lease)).lastrowid
+            # Not yet our time: sleep until it (others may take it first); no free slot: poll.
+            self._sleep(min(max(start - now, self._poll), 0.25) if free else self._poll)
+
+    def release(self, hold: float = 0.0) -> None:
+        """Free this thread's latest slot; with ``hold``, only after that many seconds."""
+        slot = self._slots().pop()
+        if slot is None:  # taken from this process's own gate
+            return self._local.release(hold)
+        try:
+            with self._transaction() as db:
+                if hold > 0:
+                    db.execute("UPDATE gate_slots SET until = ? WHERE id = ?", (self._clock() + hold, slot))
+                else:
+                    db.execute("DELETE FROM gate_slots WHERE id = ?", (slot,))
+        except sqlite3.Error as err:
+            self._alone(err)  # the row, if any is left, frees itself with its lease
+
+    def slot(self) -> _Slot:
+        return _Slot(self)
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+        self._local = self._local or RequestGate(self._limits)  # a late caller is still paced
+
+    def _slots(self) -> list[int | None]:
+        if not hasattr(self._mine, "slots"):
+            self._mine.slots = []
+        return self._mine.slots
+
+
+_GATE_SCHEMA_STATE = """
+CREATE TABLE IF NOT EXISTS gate_state (
+    name TEXT PRIMARY KEY,
+    last_start REAL NOT NULL,    -- wall time the latest request was let go
+    paused_until REAL NOT NULL,  -- after a 429
+    slowdown REAL NOT NULL,
+    rate INTEGER, interval REAL, concurrency INTEGER,  -- as last announced; NULL until then
+    announced_at REAL NOT NULL DEFAULT 0
+)
+"""
+_GATE_SCHEMA_SLOTS = """
+CREATE TABLE IF NOT EXISTS gate_slots (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL,
+    until REAL NOT NULL          -- the lease: past it the slot is free whatever its holder did
+)
+"""
+
+
+class _Slot:
+    """``with gate.slot() as slot:`` — call ``slot.hold(seconds)`` to keep the slot after leaving."""
+
+    def __init__(self, gate: RequestGate | SharedGate) -> None:
+        self._gate = gate
+        self._hold = 0.0
+
+    def hold(self, seconds: float) -> None:
+        """On leaving, keep the slot taken for ``seconds`` more (a request given up may still run)."""
+        self._hold = max(self._hold, seconds)
+
+    def __enter__(self) -> _Slot:
         self._gate.acquire()
+        return self
 
     def __exit__(self, *exc: object) -> None:
-        self._gate.release()
+        self._gate.release(self._hold)

@@ -4,7 +4,9 @@ Tests, benchmarks and the scoring scripts run the real client against it. It ans
 api.crossref.org does (envelopes, content types, 404 and 400 bodies, limit headers), ranks
 ``query.bibliographic`` searches with BM25 over the bibliographic fields, *enforces* the limits it
 announces (429 when a client starts too many requests per interval or has too many in flight),
-and can be told to misbehave: see :class:`Fault`.
+and can be told to misbehave: queued :class:`Fault` s one by one, or at random rates (``error_rate``
+of the admitted requests answered 5xx, ``truncate_rate`` cut short), never answering at all
+(``hang``), and working on after a client gave up (``keep_working``), as a real backend does.
 
 Run one by hand::
 
@@ -18,6 +20,7 @@ import collections
 import contextlib
 import copy
 import gzip
+import hashlib
 import heapq
 import json
 import math
@@ -48,7 +51,7 @@ class Fault:
 
     Build them with the class methods: ``Fault.status(503)``, ``Fault.throttle(retry_after=1)``,
     ``Fault.slow(2.0)``, ``Fault.truncated()``, ``Fault.bad_json()``, ``Fault.dropped()``,
-    ``Fault.reset()``, ``Fault.garbage_headers()``.
+    ``Fault.reset()``, ``Fault.garbage_headers()``, ``Fault.hang()``.
     """
 
     kind: str
@@ -91,6 +94,11 @@ class Fault:
         return cls("reset")
 
     @classmethod
+    def hang(cls) -> Fault:
+        """Accept the request and never answer (until the client hangs up)."""
+        return cls("hang")
+
+    @classmethod
     def garbage_headers(cls) -> Fault:
         """Answer normally, but with unreadable limit headers."""
         return cls("garbage-headers")
@@ -107,6 +115,7 @@ class RequestRecord:
     at: float = 0.0
     status: int = 0
     fault: str | None = None
+    over: str | None = None  # "rate" / "concurrency": answered 429 for going over that limit
 
 
 # --- search ------------------------------------------------------------------------------------
@@ -237,15 +246,29 @@ class CrossrefServer:
     None. ``latency`` delays every admitted answer. Counters: ``requests``, ``throttled`` (429s
     sent for going over a limit), ``faults_sent``, ``max_in_flight`` and ``max_per_interval``
     (the most requests a client had in flight / started within one interval, over-limit ones
-    included); ``log`` holds a :class:`RequestRecord` per request.
+    included); ``log`` holds a :class:`RequestRecord` per request; :meth:`throttled_after` counts
+    the over-limit 429s sent after a run's first seconds.
+
+    Random faults (``error_rate``, ``truncate_rate``; drawn from ``seed``) hit admitted requests
+    that no queued fault took: a 500, 502 or 503, or a body cut in half. ``hang``: every admitted
+    request is accepted and never answered. ``keep_working``: a request whose client hung up
+    before its answer was ready keeps its slot until then (a real server's backend does not notice
+    that the client left); otherwise it leaves at once.
     """
 
     def __init__(self, records: Iterable[dict], *, latency: float = 0.0,
                  rate_limit: tuple[int, str] | None = (10, "1s"), concurrency: int | None = 3,
                  faults: Iterable[Fault] | None = None, host: str = "127.0.0.1", port: int = 0,
-                 index: WorkIndex | None = None) -> None:
+                 index: WorkIndex | None = None, error_rate: float = 0.0, truncate_rate: float = 0.0,
+                 hang: bool = False, keep_working: bool = False, seed: int = 0) -> None:
         self.index = index or WorkIndex(records)
         self.latency = latency
+        self.error_rate = error_rate
+        self.truncate_rate = truncate_rate
+        self.hang = hang
+        self.keep_working = keep_working
+        self.seed = seed
+        self._asked: collections.Counter[str] = collections.Counter()  # admitted requests per key
         self.rate_limit = rate_limit
         self._interval = interval_seconds(rate_limit[1]) if rate_limit else None
         self.concurrency = concurrency
@@ -254,6 +277,7 @@ class CrossrefServer:
         self._arrivals: collections.deque[float] = collections.deque()
         self._in_flight = 0
         self._connections: set[socket.socket] = set()
+        self._stopping = False
         self.reset_counters()
         self._httpd = _HTTPServer((host, port), _Handler)
         self._httpd.app = self
@@ -278,6 +302,36 @@ class CrossrefServer:
         with self._lock:
             self._faults.extend(faults)
 
+    def throttled_after(self, seconds: float) -> int:
+        """Over-limit 429s sent more than ``seconds`` after the first request arrived."""
+        with self._lock:
+            if not self.log:
+                return 0
+            start = self.log[0].at
+            return sum(1 for r in self.log if r.over and r.at - start > seconds)
+
+    def _random_fault(self, record: RequestRecord) -> Fault | None:
+        """A fault drawn at the configured rates (caller holds the lock).
+
+        The draw depends on the seed, the request (path and parameters but ``mailto``) and how many
+        times it was admitted before, never on arrival order: threads that interleave differently
+        meet the same faults, so a run is reproducible.
+        """
+        if self.hang:
+            return Fault.hang()
+        if not (self.error_rate or self.truncate_rate):
+            return None
+        key = json.dumps([record.path, sorted((k, v) for k, v in record.params.items() if k != "mailto")])
+        nth = self._asked[key]
+        self._asked[key] += 1
+        digest = hashlib.blake2b(f"{self.seed}\0{nth}\0{key}".encode(), digest_size=8).digest()
+        draw = int.from_bytes(digest, "big") / 2**64
+        if draw < self.error_rate:
+            return Fault.status((500, 502, 503)[nth % 3])
+        if draw < self.error_rate + self.truncate_rate:
+            return Fault.truncated()
+        return None
+
     @property
     def pending_faults(self) -> int:
         with self._lock:
@@ -290,6 +344,7 @@ class CrossrefServer:
         return self
 
     def stop(self) -> None:
+        self._stopping = True  # hanging requests give up
         self._httpd.shutdown()
         self._httpd.server_close()
         with self._lock:
@@ -327,8 +382,9 @@ class CrossrefServer:
                 over = "concurrency"
             if over:
                 self.throttled += 1
+                record.over = over
                 return over, None
-            fault = self._faults.popleft() if self._faults else None
+            fault = self._faults.popleft() if self._faults else self._random_fault(record)
             if fault:
                 self.faults_sent += 1
             return None, fault
@@ -462,9 +518,14 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             status, content_type, body = app.route(parts.path, params, self.headers.get("accept", ""))
             delay = app.latency + ((fault.seconds or 0.0) if fault and fault.kind == "slow" else 0.0)
+            if fault and fault.kind == "hang":
+                delay = math.inf
+            deadline = time.monotonic() + delay
             if delay > 0 and not self._wait(delay):
                 record.fault = fault.kind if fault else "client gone"
                 self.close_connection = True
+                if app.keep_working and delay != math.inf:  # the work goes on; the slot stays taken
+                    time.sleep(max(0.0, deadline - time.monotonic()))
                 return
             app._leave()  # before answering: once the client has its answer, the slot is free
             left = True
@@ -538,12 +599,17 @@ class _Handler(BaseHTTPRequestHandler):
         deadline = time.monotonic() + seconds
         while (left := deadline - time.monotonic()) > 0:
             readable, _, _ = select.select([self.connection], [], [], min(left, 0.01))
+            if self.server.app._stopping:
+                return False
             if readable:
                 try:
                     if not self.connection.recv(1, socket.MSG_PEEK):
                         return False
                 except OSError:
                     return False
+                if math.isinf(seconds):  # it sent more; a hanging request still never answers
+                    time.sleep(0.01)
+                    continue
                 time.sleep(max(0.0, deadline - time.monotonic()))  # it sent more; just wait
                 return True
         return True
@@ -585,6 +651,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every answer")
     parser.add_argument("--rate", default="10/1s", help="announced and enforced rate, e.g. 10/1s (or 'none')")
     parser.add_argument("--concurrency", default="3", help="requests allowed in flight (or 'none')")
+    parser.add_argument("--error-rate", type=float, default=0.0, help="share of requests answered 5xx")
+    parser.add_argument("--truncate-rate", type=float, default=0.0, help="share of bodies cut short")
+    parser.add_argument("--hang", action="store_true", help="accept requests and never answer")
     args = parser.parse_args(argv)
     records = [record for path in args.catalog for record in load_records(path)]
     rate = None
@@ -593,7 +662,8 @@ def main(argv: list[str] | None = None) -> int:
         rate = (int(count), interval or "1s")
     concurrency = None if args.concurrency == "none" else int(args.concurrency)
     server = CrossrefServer(records, latency=args.latency, rate_limit=rate, concurrency=concurrency,
-                            host=args.host, port=args.port)
+                            host=args.host, port=args.port, error_rate=args.error_rate,
+                            truncate_rate=args.truncate_rate, hang=args.hang, keep_working=True)
     print(f"serving {len(server.index.records)} works at {server.url} (Ctrl-C stops)", file=sys.stderr)
     try:
         server._httpd.serve_forever()
