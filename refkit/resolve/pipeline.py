@@ -391,7 +391,8 @@ def _related(v: Validation) -> bool:
 
 def _agreeing(v: Validation) -> str:
     agree = [name for name, ev in v.evidence.items() if ev["verdict"] == "match"]
-    differ = [name for name, ev in v.evidence.items() if ev["verdict"] in ("mismatch", "close", "weak", "partial")]
+    differing = ("mismatch", "close", "weak", "partial")
+    differ = [name for name, ev in v.evidence.items() if ev["verdict"] in differing]
     text = ", ".join(agree) + " agree"
     if differ:
         text += f"; {', '.join(differ)} differ"
