@@ -63,9 +63,9 @@ def _key_part(value: Any) -> str:
 
 def work_terms(work: Work) -> list[str]:
     """The distinct terms a work is found by (see the module docstring)."""
-    terms: dict[str, None] = {}
-    for title in (work.title, work.subtitle, *work.other_titles):
-        terms.update(dict.fromkeys(_words(title)))
+    # One fold for every title (fold is the costly step of an import).
+    terms: dict[str, None] = dict.fromkeys(_words(" ".join(filter(None, (work.title, work.subtitle,
+                                                                          *work.other_titles)))))
     for author in work.authors[:AUTHORS_INDEXED]:
         terms.update(dict.fromkeys("a:" + w for w in _words(author.family)))
     if work.authors:
@@ -103,7 +103,9 @@ def query_terms(text: str, ref: Reference | None = None) -> list[str]:
 # -- stored records -----------------------------------------------------------------------
 def dump_work(work: Work) -> str:
     """Compact JSON of a work: no empty fields."""
-    d = {k: v for k, v in work.to_dict().items() if v not in (None, "", [])}
+    d = {k: v for k, v in vars(work).items() if v is not None and v != "" and v != []}
+    if work.authors:
+        d["authors"] = [a.to_dict() for a in work.authors]
     return json.dumps(d, ensure_ascii=False, separators=(",", ":"))
 
 
