@@ -24,7 +24,8 @@ def synthetic_records(real: list[dict[str, Any]], n: int, seed: int = 0):
     yield from real[:n]
     titles = [r["title"][0].split() for r in real if r.get("title")]
     authors = [r["author"] for r in real if r.get("author")]
-    journals = [(r["container-title"], r.get("short-container-title")) for r in real if r.get("container-title")]
+    journals = [(r["container-title"], r.get("short-container-title"))
+                for r in real if r.get("container-title")]
     for i in range(max(0, n - len(real))):
         a, b = rng.choice(titles), rng.choice(titles)
         cut_a, cut_b = rng.randint(1, max(1, len(a) - 1)), rng.randint(0, max(0, len(b) - 1))
