@@ -237,6 +237,7 @@ class LocalCatalog:
         except (sqlite3.DatabaseError, zlib.error, ValueError, OSError) as err:
             problem = str(err) or type(err).__name__
         if problem != "ok":
+            problem = " ".join(problem.replace("*** in database main ***", "").split())  # one line
             raise RefkitError(f"the local catalog {self.path} is damaged ({problem}); {_DAMAGED_HINT}")
 
     # -- the source interface ------------------------------------------------------------
