@@ -64,6 +64,9 @@ CREATE TABLE IF NOT EXISTS postings (
     term TEXT NOT NULL, seg INTEGER NOT NULL, n INTEGER NOT NULL, ids BLOB NOT NULL,
     PRIMARY KEY (term, seg)
 ) WITHOUT ROWID;
+-- Each term's document frequency, so a search's first step is one row per term, however many
+-- segments the term has (thousands at Crossref's size).
+CREATE TABLE IF NOT EXISTS terms (term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS seed_files (path TEXT PRIMARY KEY, mtime REAL, size INTEGER, sha256 TEXT);
 -- Files import_path has committed: a resumed import skips them (every record exactly once).
 CREATE TABLE IF NOT EXISTS imported_files (path TEXT PRIMARY KEY, size INTEGER, mtime REAL, works INTEGER);
@@ -261,8 +264,7 @@ class LocalCatalog:
         import numpy as np  # only searches need it (import time stays off the CLI's other paths)
 
         marks = ",".join("?" * len(terms))
-        df = dict(self._rows(f"SELECT term, sum(n) FROM postings WHERE term IN ({marks}) GROUP BY term",
-                             tuple(terms)))
+        df = dict(self._rows(f"SELECT term, df FROM terms WHERE term IN ({marks})", tuple(terms)))
         if not df:
             return []
         total = max(self._rows("SELECT max(id) FROM works", ())[0][0] or 1, 1)
@@ -568,6 +570,10 @@ class _Writer:
                 yield term, seg, len(ids), ids.tobytes()
 
         self.db.executemany("INSERT INTO postings(term, seg, n, ids) VALUES (?, ?, ?, ?)", rows())
+        self.db.executemany(
+            "INSERT INTO terms(term, df) VALUES (?, ?) ON CONFLICT(term) DO UPDATE SET df = df + excluded.df",
+            ((term, len(ids)) for term, ids in sorted(self.postings.items())),
+        )
         self.postings = {}
         self.pending = 0
 
