@@ -253,42 +253,76 @@ _CACHE_DIR_HELP = "Directory holding catalog.sqlite (default ./cache if present,
 
 
 @catalog_group.command("import")
-@click.argument("files", nargs=-1, required=True)  # checked by LocalCatalog.import_file: one-line errors
+@click.argument("paths", nargs=-1, required=True)  # checked by LocalCatalog.import_path: one-line errors
 @click.option("--cache-dir", type=click.Path(file_okay=False), default=None, help=_CACHE_DIR_HELP)
-def catalog_import_cmd(files: tuple[str, ...], cache_dir: str | None) -> None:
-    """Load work records from FILES into the local catalog used by resolve.
+@click.option("--workers", type=click.IntRange(1), default=None,
+              help="Processes reading files (default: one per core).")
+def catalog_import_cmd(paths: tuple[str, ...], cache_dir: str | None, workers: int | None) -> None:
+    """Load work records from PATHS (files, or directories of them) into the local catalog.
 
-    Each FILE holds Crossref JSON lines, a Crossref API envelope ({"message": ...}) or an
-    {"items": [...]} file (the public data file's shape), gzipped or not. A file without any
-    work is an error; the other files are still imported.
+    A file holds Crossref JSON lines, a Crossref API envelope ({"message": ...}), an
+    {"items": [...]} file (the public data file's shape) or PubMed XML (PubmedArticleSet),
+    gzipped or not. A directory is read whole: the Crossref public data file (~28,000
+    .jsonl.gz/.json.gz files) imports as it ships. An interrupted import resumes: files it had
+    committed are skipped. A file without any work is an error; the other files are still imported.
 
     \b
     Examples:
       refkit catalog import works.jsonl
-      refkit catalog import --cache-dir ~/refkit-cache crossref-dump/*.json.gz
+      refkit catalog import --cache-dir ~/refkit-cache crossref-public-data-file/
     """
+    def _import_progress(name: str) -> Any:
+        """A progress bar (files, works/s, ETA) on a terminal's stderr; nothing when not a terminal."""
+        import contextlib
+
+        if not sys.stderr.isatty():
+            return contextlib.nullcontext(None)
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+        @contextlib.contextmanager
+        def bar() -> Any:
+            with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                          TextColumn("{task.fields[files]} files  {task.fields[works]:,} works  "
+                                     "{task.fields[rate]:,.0f}/s"),
+                          TimeRemainingColumn(), console=Console(stderr=True), transient=True) as shown:
+                task = shown.add_task(name, total=None, files="0", works=0, rate=0.0)
+
+                def update(p: Any) -> None:
+                    shown.update(task, total=p.bytes_total or None, completed=p.bytes_done,
+                                 files=f"{p.files_done}/{p.files_total}", works=p.works, rate=p.rate)
+
+                yield update
+
+        return bar()
+
     from refkit.resolve.catalog import LocalCatalog
 
     catalog = LocalCatalog(_settings(cache_dir=cache_dir))
-    failures = []
-    for name in files:  # each file is committed on its own; a bad one does not undo the others
+    failures: list[str] = []
+    total = 0
+    for name in paths:  # each batch of files is committed on its own; a bad file does not undo others
         try:
-            count = catalog.import_file(name)
+            with _import_progress(name) as progress:
+                report = catalog.import_path(name, progress=progress, workers=workers)
         except RefkitError as err:
             failures.append(str(err))
+            total += 1
             continue
-        if count == 0:
-            failures.append(f"no work records (JSON objects with a DOI) in {name}")
-            continue
-        click.echo(f"{name}: {count} works")
+        total += report.files + report.skipped
+        failures += report.failures
+        failures += [f"no work records (JSON objects with a DOI) in {e}" for e in report.empty]
+        skipped = f" ({report.skipped} files imported before, skipped)" if report.skipped else ""
+        click.echo(f"{name}: {report.works} works{skipped}")
     click.echo(f"catalog {catalog.path}: {catalog.stats()['works']} works")
-    _check_failures(failures, len(files))
+    catalog.close()
+    _check_failures(failures, max(total, 1))
 
 
 @catalog_group.command("stats")
 @click.option("--cache-dir", type=click.Path(file_okay=False), default=None, help=_CACHE_DIR_HELP)
 def catalog_stats_cmd(cache_dir: str | None) -> None:
-    """Where the catalog is and how many works it holds, by where they came from.
+    """Where the catalog is, how many works it holds by where they came from, its size.
 
     \b
     Example:
@@ -296,8 +330,13 @@ def catalog_stats_cmd(cache_dir: str | None) -> None:
     """
     from refkit.resolve.catalog import LocalCatalog
 
-    stats = LocalCatalog(_settings(cache_dir=cache_dir)).stats()
-    click.echo(f"{stats['path']}: {stats['works']} works")
+    catalog = LocalCatalog(_settings(cache_dir=cache_dir))  # a damaged file: one-line RefkitError
+    stats = catalog.stats()
+    catalog.close()
+    size = ""
+    if stats["works"]:
+        size = f" ({stats['bytes'] / 2**20:.1f} MB, {stats['bytes_per_work']} bytes a work)"
+    click.echo(f"{stats['path']}: {stats['works']} works{size}")
     if not stats["works"]:
         click.echo("  (empty: import records with `refkit catalog import FILE`, or resolve online)")
     for origin, count in sorted(stats["by_origin"].items()):

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from refkit.errors import RefkitError
-from refkit.resolve.catalog import LocalCatalog, fts_query
+from refkit.resolve.catalog import LocalCatalog
+from refkit.resolve.catalog_index import query_terms
 from refkit.settings import Settings
 
 SAMPLES = Path(__file__).parent / "data" / "crossref-samples"
@@ -86,11 +87,11 @@ def test_search_ranks_the_cited_work_first(catalog: LocalCatalog) -> None:
     assert catalog.search_text("") == []
 
 
-def test_fts_query_is_quoted_and_bounded() -> None:
-    query = fts_query('Smith "J" (2001) AND/OR: x* NEAR ' + " ".join(f"w{i}" for i in range(200)))
-    terms = query.split(" OR ")
-    assert all(t.startswith('"') and t.endswith('"') for t in terms)
-    assert len(terms) <= 80 and '"and"' not in terms
+def test_query_terms_name_keys_and_skip_stopwords() -> None:
+    terms = query_terms('Smith "J" (2001) AND/OR: The x* NEAR. Clin Rheum 12:345-9')
+    assert "ay:smith:2001" in terms and "a:smith" in terms and "smith" in terms
+    assert "vp:12:345" in terms  # volume and first page as a key
+    assert not {"the", "and", "or", "a:the"} & set(terms)
 
 
 def test_unreadable_file_is_one_line_error(catalog: LocalCatalog, tmp_path: Path) -> None:

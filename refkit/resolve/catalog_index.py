@@ -1,0 +1,221 @@
+"""What the local catalog keeps of a work, and the terms it finds it by.
+
+Shared by the catalog (search, write-through) and its import workers (processes that read and
+prepare files while the main process writes), so a work is indexed the same way on both roads.
+
+Terms, in one namespace each so a surname never collides with a title word:
+
+- ``word``            a folded title word (every title the record gives: translations too);
+- ``a:surname``       a folded word of one of the first authors' family names;
+- ``ay:surname:year`` the first author with a year of the work: nearly a key;
+- ``vp:volume:page``  volume and first page (or e-locator): nearly unique within a journal.
+
+A reference string yields the same terms: every word as a title word and as a surname, every
+word with every year it prints, and every two numbers in a row as volume and page. Terms the
+catalog does not hold cost one index probe and add nothing.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from refkit.dates import YEAR_RE
+from refkit.model import Reference, Work
+from refkit.resolve.crossref_records import work_from_crossref
+from refkit.text import fold
+
+# Words too common to select anything; dropping them keeps the term list short.
+STOPWORDS = frozenset(
+    ["a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "in", "into", "is", "it", "of",
+     "on", "or", "the", "to", "with", "et", "al", "vs", "via"]
+)
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+_NUMBER = re.compile(r"[^\W_]*\d[^\W_]*")
+AUTHORS_INDEXED = 10  # citations print up to six names (Vancouver), then "et al."
+
+# zlib's preset dictionary for the stored records: the field names and common values of a
+# compact Work (``_dump``), so a 400-byte record is not mostly the cost of its own keys. A catalog
+# stores the dictionary it was made with (``meta``), so changing this string never breaks one.
+ZDICT = (
+    b'"publisher":"Elsevier BV","type":"journal-article","issn":["","url":"https://doi.org/10.'
+    b'"other_titles":["subtitle":"","abstract":"","mesh":[{"descriptor":"","id":"D","qualifiers":[],'
+    b'"major":false},"updated_by":[{"type":"correction","doi":"10.","source":"","label":"","date":"'
+    b'"article_number":"","print_year":,"online_year":,"month":,"issue":"","first_page":"",'
+    b'"last_page":"","volume":"","year":,"container_title":"Journal of the","short_container_title'
+    b'":"J ","authors":[{"family":"","given":""},{"family":"","given":"'
+    b'"origin":"catalog","pmid":"","pmcid":"PMC","title":"","doi":"10.'
+)
+
+
+def _words(text: str | None) -> list[str]:
+    return [t for t in _TOKEN.findall(fold(text or "")) if t not in STOPWORDS and (len(t) > 1 or t.isdigit())]
+
+
+def _key_part(value: Any) -> str:
+    return "".join(_TOKEN.findall(fold(str(value)))) if value not in (None, "") else ""
+
+
+def work_terms(work: Work) -> list[str]:
+    """The distinct terms a work is found by (see the module docstring)."""
+    # One fold for every title (fold is the costly step of an import).
+    terms: dict[str, None] = dict.fromkeys(_words(" ".join(filter(None, (work.title, work.subtitle,
+                                                                          *work.other_titles)))))
+    for author in work.authors[:AUTHORS_INDEXED]:
+        terms.update(dict.fromkeys("a:" + w for w in _words(author.family)))
+    if work.authors:
+        for w in _words(work.authors[0].family):
+            terms.update(dict.fromkeys(f"ay:{w}:{y}" for y in work.years))
+    volume = _key_part(work.volume)
+    for page in {work.first_page, work.article_number}:
+        if volume and _key_part(page):
+            terms[f"vp:{volume}:{_key_part(page)}"] = None
+    return list(terms)
+
+
+def query_terms(text: str, ref: Reference | None = None) -> list[str]:
+    """The terms to look a reference up by: from its text, and from its parsed fields if any."""
+    words = list(dict.fromkeys(_words(text)))
+    folded = fold(text or "")
+    years = {int(y) for y in YEAR_RE.findall(text or "")} if text else set()
+    numbers = _NUMBER.findall(folded)
+    terms: dict[str, None] = dict.fromkeys(words)
+    terms.update(dict.fromkeys("a:" + w for w in words if not w.isdigit()))
+    if ref is not None:
+        if ref.year:
+            years.add(ref.year)
+        for author in ref.authors[:1]:
+            terms.update(dict.fromkeys(f"ay:{w}:{y}" for w in _words(author.family) for y in years))
+        if ref.volume and (ref.first_page or "").strip():
+            terms[f"vp:{_key_part(ref.volume)}:{_key_part(ref.first_page)}"] = None
+    # Any word with any printed year: the first author is one of the words.
+    terms.update(dict.fromkeys(f"ay:{w}:{y}" for w in words if not w.isdigit() for y in years))
+    for a, b in zip(numbers, numbers[1:], strict=False):
+        terms[f"vp:{a}:{b}"] = None
+    return list(terms)
+
+
+# -- stored records -----------------------------------------------------------------------
+def dump_work(work: Work) -> str:
+    """Compact JSON of a work: no empty fields."""
+    d = {k: v for k, v in vars(work).items() if v is not None and v != "" and v != []}
+    if work.authors:
+        d["authors"] = [a.to_dict() for a in work.authors]
+    return json.dumps(d, ensure_ascii=False, separators=(",", ":"))
+
+
+def encode_work(work: Work, zdict: bytes) -> bytes:
+    packer = zlib.compressobj(6, zlib.DEFLATED, -15, 9, zlib.Z_DEFAULT_STRATEGY, zdict)
+    return packer.compress(dump_work(work).encode("utf-8")) + packer.flush()
+
+
+def decode_work(blob: bytes | str, zdict: bytes) -> Work:
+    if isinstance(blob, str):  # a record written as text (a migrated row, an older writer)
+        return Work.from_dict(json.loads(blob))
+    unpacker = zlib.decompressobj(-15, zdict)
+    return Work.from_dict(json.loads(unpacker.decompress(blob) + unpacker.flush()))
+
+
+# -- reading files ----------------------------------------------------------------------
+def is_pubmed_xml(head: bytes) -> bool:
+    """PubMed's XML (``PubmedArticleSet``, baseline files and efetch answers) rather than JSON."""
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
+
+
+def read_works(path: Path) -> Iterator[Work]:
+    """Works from one file: Crossref JSON lines, an API envelope (work or list), the public data
+    file's ``{"items": [...]}``, or PubMed XML; gzipped or not. Memory is one file's JSON at most
+    (one public data file), PubMed XML streams."""
+    with open(path, "rb") as raw:
+        fh: Any = gzip.GzipFile(fileobj=raw) if raw.peek(2)[:2] == b"\x1f\x8b" else raw
+        if is_pubmed_xml(fh.peek(256)[:256]):
+            from refkit.resolve.pubmed_records import iter_pubmed_works  # only when PubMed XML comes
+
+            yield from iter_pubmed_works(fh)
+            return
+        for record in read_records_from(fh):
+            yield work_from_crossref(record, origin="catalog")
+
+
+def read_records_from(fh: IO[bytes]) -> Iterator[dict[str, Any]]:
+    """Crossref records from JSON lines, an API envelope (work or work list) or an items file."""
+    first = fh.readline()
+    rest_is_lines = False
+    stripped = first.strip()
+    if stripped:
+        try:
+            doc = json.loads(stripped)
+            rest_is_lines = True  # a whole JSON document on the first line: JSON lines (or one line)
+        except json.JSONDecodeError:
+            doc = None
+    if not rest_is_lines:
+        # One (pretty-printed) JSON document: an envelope, an items file, a list, or one work.
+        text = first + fh.read()
+        if not text.strip():
+            return
+        try:
+            yield from _works_in(json.loads(text))
+            return
+        except json.JSONDecodeError:
+            pass
+        lines = text.decode("utf-8").splitlines()
+        for n, line in enumerate(lines, 1):
+            if line.strip():
+                try:
+                    yield from _works_in(json.loads(line))
+                except json.JSONDecodeError as err:
+                    raise json.JSONDecodeError(f"line {n}: {err.msg}", err.doc, err.pos) from err
+        return
+    yield from _works_in(doc)
+    for n, line in enumerate(fh, 2):
+        if line.strip():
+            try:
+                yield from _works_in(json.loads(line))
+            except json.JSONDecodeError as err:
+                raise json.JSONDecodeError(f"line {n}: {err.msg}", err.doc, err.pos) from err
+
+
+def _works_in(doc: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(doc, list):
+        for item in doc:
+            yield from _works_in(item)
+    elif isinstance(doc, dict):
+        if "message" in doc and isinstance(doc["message"], dict):  # API envelope
+            yield from _works_in(doc["message"])
+        elif isinstance(doc.get("items"), list):  # work list message or public data file
+            yield from _works_in(doc["items"])
+        elif doc.get("DOI"):
+            yield doc
+
+
+Prepared = tuple[str | None, str | None, str | None, bytes, list[str]]
+
+
+def prepare(work: Work, zdict: bytes) -> Prepared | None:
+    """What the writer needs of one work: its identifiers, its stored record and its terms."""
+    doi = (work.doi or "").strip().lower() or None
+    pmid = (work.pmid or "").strip() or None
+    pmcid = (work.pmcid or "").strip().upper() or None
+    if not doi and not pmid:
+        return None
+    return doi, pmid, pmcid, encode_work(work, zdict), work_terms(work)
+
+
+def prepare_file(path: str, zdict: bytes) -> tuple[str, list[Prepared] | None, str | None]:
+    """An import worker's job: one file read and prepared, or the one-line reason it cannot be."""
+    try:
+        out = [p for p in (prepare(w, zdict) for w in read_works(Path(path))) if p is not None]
+    except UnicodeDecodeError:
+        return path, None, f"cannot read works from {path}: not UTF-8 JSON (a binary file?)"
+    except json.JSONDecodeError as err:
+        return path, None, f"cannot read works from {path}: not JSON ({err.msg})"
+    except (OSError, EOFError, zlib.error) as err:
+        return path, None, f"cannot read works from {path}: {err}"
+    except Exception as err:  # a malformed PubMed file: said, not a traceback from a worker
+        return path, None, f"cannot read works from {path}: {type(err).__name__}: {err}"
+    return path, out, None
