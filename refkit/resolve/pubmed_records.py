@@ -322,6 +322,11 @@ def search_terms(ref: Reference) -> list[str]:
     return terms
 
 
+def _quoted(value: str) -> str:
+    """A value to put between double quotes (a DOI keeps its brackets and parentheses)."""
+    return " ".join(value.replace('"', " ").split())
+
+
 def _clean(value: str) -> str:
     return " ".join(re.sub(r'["\[\]()|]', " ", value).split())
 
@@ -363,7 +368,7 @@ class PubMedSource:
         dois = [d for ref in refs if (d := printed_doi(ref)) and d.lower() not in self._by_doi]
         pmids = [p for p in self._citations.values() if p]
         if dois:
-            term = " OR ".join(f'"{_clean(d)}"[doi]' for d in dois)
+            term = " OR ".join(f'"{_quoted(d)}"[doi]' for d in dois)
             pmids += self.client.esearch(term, retmax=len(dois) * 2)
         works = self.client.efetch(list(dict.fromkeys(pmids)))
         for work in works:
@@ -380,7 +385,7 @@ class PubMedSource:
             known = self._by_doi.get(doi.strip().lower())
             if known is not None:
                 return list(known)
-            return self.client.efetch(self.client.esearch(f'"{_clean(doi)}"[doi]', retmax=5))
+            return self.client.efetch(self.client.esearch(f'"{_quoted(doi)}"[doi]', retmax=5))
         if pmcid:
             return self.client.efetch(self.client.esearch(f"{_clean(pmcid.upper())}[pmcid]", retmax=5))
         return []
