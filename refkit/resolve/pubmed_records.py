@@ -379,16 +379,19 @@ class PubMedSource:
 
     def lookup(self, *, doi: str | None = None, pmid: str | None = None,
                pmcid: str | None = None) -> list[Work]:
+        # Each identifier given is asked: a printed PMID and DOI that name two works must both
+        # come back, so that the resolver sees the disagreement.
+        works: list[Work] = []
         if pmid:
-            return self.client.efetch([pmid])
+            works += self.client.efetch([pmid])
         if doi:
             known = self._by_doi.get(doi.strip().lower())
-            if known is not None:
-                return list(known)
-            return self.client.efetch(self.client.esearch(f'"{_quoted(doi)}"[doi]', retmax=5))
+            if known is None:
+                known = self.client.efetch(self.client.esearch(f'"{_quoted(doi)}"[doi]', retmax=5))
+            works += known
         if pmcid:
-            return self.client.efetch(self.client.esearch(f"{_clean(pmcid.upper())}[pmcid]", retmax=5))
-        return []
+            works += self.client.efetch(self.client.esearch(f"{_clean(pmcid.upper())}[pmcid]", retmax=5))
+        return list({w.pmid: w for w in works}.values())
 
     def search(self, ref: Reference, rows: int = 5) -> list[Work]:
         line = citation_line(ref)
