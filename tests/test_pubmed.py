@@ -75,16 +75,20 @@ def test_samples_abstract_ids_and_gzip(tmp_path):
 def test_labels_medline_date_retraction_and_erratum():
     xml = b"""<PubmedArticleSet><PubmedArticle><MedlineCitation><PMID>1</PMID>
     <Article PubModel="Print-Electronic"><Journal><JournalIssue><Volume>5</Volume>
-    <PubDate><MedlineDate>1998 Dec-1999 Jan</MedlineDate></PubDate></JournalIssue><Title>J Test</Title></Journal>
+    <PubDate><MedlineDate>1998 Dec-1999 Jan</MedlineDate></PubDate></JournalIssue>
+    <Title>J Test</Title></Journal>
     <ArticleTitle>[A <i>translated</i> title].</ArticleTitle><ELocationID EIdType="pii">e101</ELocationID>
-    <Abstract><AbstractText Label="BACKGROUND">Why.</AbstractText><AbstractText Label="RESULTS">What.</AbstractText>
+    <Abstract><AbstractText Label="BACKGROUND">Why.</AbstractText>
+    <AbstractText Label="RESULTS">What.</AbstractText>
     </Abstract><AuthorList><Author><CollectiveName>The Study Group</CollectiveName></Author></AuthorList>
     <PublicationTypeList><PublicationType>Retracted Publication</PublicationType></PublicationTypeList>
     <ArticleDate DateType="Electronic"><Year>1998</Year></ArticleDate></Article>
     <CommentsCorrectionsList><CommentsCorrections RefType="RetractionIn"><RefSource>J Test 2001</RefSource>
-    <PMID>99</PMID></CommentsCorrections><CommentsCorrections RefType="ErratumIn"><RefSource>J Test 1999</RefSource>
+    <PMID>99</PMID></CommentsCorrections><CommentsCorrections RefType="ErratumIn">
+    <RefSource>J Test 1999</RefSource>
     </CommentsCorrections></CommentsCorrectionsList></MedlineCitation>
-    <PubmedData><ArticleIdList><ArticleId IdType="pubmed">1</ArticleId><ArticleId IdType="pmc">PMC7</ArticleId>
+    <PubmedData><ArticleIdList><ArticleId IdType="pubmed">1</ArticleId>
+    <ArticleId IdType="pmc">PMC7</ArticleId>
     </ArticleIdList></PubmedData></PubmedArticle>
     <PubmedArticle><MedlineCitation><PMID>2</PMID><Article><Journal><Title>J Test</Title></Journal>
     <ArticleTitle>Erratum.</ArticleTitle>
@@ -168,9 +172,9 @@ def test_failing_for_good_and_unavailable(server, tmp_path):
     settings = Settings(pubmed_url=f"http://127.0.0.1:{closed_port()}/eutils", cache_dir=tmp_path / "c")
     with EutilsClient(settings) as client, pytest.raises(SourceUnavailable, match="unreachable"):
         client.efetch(["1"])
-    with EutilsClient(Settings(cache_dir=tmp_path / "o", offline=True)) as client:
-        with pytest.raises(SourceUnavailable, match="offline"):
-            client.esearch("x[ti]")
+    offline = Settings(cache_dir=tmp_path / "o", offline=True)
+    with EutilsClient(offline) as client, pytest.raises(SourceUnavailable, match="offline"):
+        client.esearch("x[ti]")
 
 
 # --- the source in the resolver ----------------------------------------------------------------------
@@ -187,8 +191,9 @@ def _noss(**kw) -> Reference:
 
 def test_search_finds_a_pmid_without_doi_and_prepare_batches(server, tmp_path):
     source = PubMedSource(_client(server, tmp_path))
-    refs = [_noss(), _noss(n=11, journal="Ann Intern Med", volume="92", first_page="365", year=1980,
-                           authors=[Author("Bunch", "TW")], title="Azathioprine with prednisone for polymyositis")]
+    bunch = _noss(n=11, journal="Ann Intern Med", volume="92", first_page="365", year=1980,
+                  authors=[Author("Bunch", "TW")], title="Azathioprine with prednisone for polymyositis")
+    refs = [_noss(), bunch]
     source.prepare(refs)
     assert server.requests == 2  # one ECitMatch, one EFetch of both PMIDs
     resolver = Resolver([source])
