@@ -29,11 +29,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--held-out", action="store_true", help="score the development and held-out catalogs")
     parser.add_argument("--no-key", action="store_true", help="no api_key: NCBI's 3 requests/s")
     parser.add_argument("--pages", nargs="*")
+    parser.add_argument("--dois-beyond-crossref", action="store_true",
+                        help="PubMed records of works catalog.jsonl leaves out carry their DOI")
     parser.add_argument("--verbose", "-v", action="store_true")
     args = parser.parse_args(argv)
     seeds = [DEV_SEED, HELD_OUT_SEED] if args.held_out else [args.seed]
     for seed in seeds:
-        catalog = build(seed)
+        catalog = build(seed, dois_beyond_crossref=args.dois_beyond_crossref)
         result = run(catalog, api_key=None if args.no_key else "bench-key", pages=args.pages)
         p, d = result.pmid, result.doi.summary()
         name = "dev" if seed == DEV_SEED else ("held-out" if seed == HELD_OUT_SEED else f"seed {seed}")

@@ -245,3 +245,30 @@ def test_doi_and_pmid_that_disagree_are_not_both_accepted(tmp_path):
     flagged = bool(ref.discrepancies) or "10.5555/other" in m.reason or m.status == "ambiguous"
     assert not both or flagged
     assert flagged
+
+
+def test_doi_lookups_from_many_threads_are_pooled(server, tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    dois = ["10.7326/0003-4819-92-3-365", "10.1093/rheumatology/kel112", "10.1080/08916930500124023",
+            "10.1016/0005-2795(76)90109-4", "10.5555/unknown.1", "10.5555/unknown.2"]
+    source = PubMedSource(_client(server, tmp_path))
+    with ThreadPoolExecutor(6) as pool:
+        found = list(pool.map(lambda d: [w.pmid for w in source.lookup(doi=d)], dois))
+    assert found == [["6986827"], ["16754626"], ["16227154"], ["9997"], [], []]
+    assert server.requests < 2 * len(dois)  # one ESearch + EFetch per pool of waiting lookups
+    assert source.lookup(doi=dois[0].upper())[0].pmid == "6986827" and server.requests < 2 * len(dois)
+
+
+def test_lookup_by_pmcid_and_prepare_never_raises(tmp_path):
+    articles = [a.replace('<ArticleId IdType="pubmed">16541475</ArticleId>',
+                          '<ArticleId IdType="pubmed">16541475</ArticleId>'
+                          '<ArticleId IdType="pmc">PMC123</ArticleId>')
+                for a in _articles()]
+    with EutilsServer(articles) as srv:
+        source = PubMedSource(_client(srv, tmp_path))
+        assert [w.pmcid for w in source.lookup(pmcid="pmc123")] == ["PMC123"]
+    offline = PubMedSource(EutilsClient(Settings(cache_dir=tmp_path / "o", offline=True)))
+    offline.prepare([_noss()])  # cannot ask: nothing prepared, nothing raised
+    with pytest.raises(SourceUnavailable):
+        offline.search(_noss())

@@ -9,9 +9,11 @@ The only place in refkit that knows PubMed's element names (``MedlineCitation``,
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import io
 import re
+import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -20,7 +22,7 @@ from xml.etree.ElementTree import Element
 from defusedxml.ElementTree import iterparse
 
 from refkit.dates import parse_year
-from refkit.errors import RefkitError
+from refkit.errors import RefkitError, SourceError
 from refkit.model import Author, Reference, Work
 from refkit.pages import split_page_range
 from refkit.text import strip_markup
@@ -295,6 +297,7 @@ def citation_line(ref: Reference) -> tuple[str, str, str, str, str] | None:
     return (ref.journal, str(ref.year or ""), ref.volume or "", ref.first_page or "", author)
 
 
+DOI_BATCH = 50  # DOIs per pooled ESearch (the query stays a few kilobytes)
 _TITLE_WORD = re.compile(r"[^\W_]{3,}")
 
 
@@ -347,7 +350,11 @@ class PubMedSource:
     def __init__(self, client: Any) -> None:
         self.client = client
         self._citations: dict[tuple[str, ...], str | None] = {}  # ECitMatch answers of prepare()
-        self._by_doi: dict[str, list[Work]] = {}  # works prepare() fetched, by DOI
+        self._by_doi: dict[str, list[Work]] = {}  # works fetched by DOI (prepare, pooled lookups)
+        self._cond = threading.Condition()
+        self._pending: set[str] = set()  # DOIs waiting for the next pooled lookup
+        self._batching = False
+        self._failed: dict[str, SourceError] = {}
 
     @property
     def concurrency(self) -> int:
@@ -355,8 +362,12 @@ class PubMedSource:
 
     def prepare(self, refs: Iterable[Reference]) -> None:
         """One ECitMatch request (per batch) for all of an article's references, one ESearch for
-        the DOIs they print, and one EFetch for every PMID found."""
-        refs = list(refs)
+        the DOIs they print, and one EFetch for every PMID found. Never raises: what it could not
+        ask is asked again reference by reference (where a failure is the reference's outcome)."""
+        with contextlib.suppress(SourceError):
+            self._prepare(list(refs))
+
+    def _prepare(self, refs: list[Reference]) -> None:
         lines = list(dict.fromkeys(
             line for ref in refs if (line := citation_line(ref)) and line not in self._citations))
         if lines:
@@ -385,13 +396,48 @@ class PubMedSource:
         if pmid:
             works += self.client.efetch([pmid])
         if doi:
-            known = self._by_doi.get(doi.strip().lower())
-            if known is None:
-                known = self.client.efetch(self.client.esearch(f'"{_quoted(doi)}"[doi]', retmax=5))
-            works += known
+            works += self._works_for_doi(doi)
         if pmcid:
             works += self.client.efetch(self.client.esearch(f"{_clean(pmcid.upper())}[pmcid]", retmax=5))
         return list({w.pmid: w for w in works}.values())
+
+    def _works_for_doi(self, doi: str) -> list[Work]:
+        """The works PubMed files under ``doi``. Lookups from the resolver's threads are pooled:
+        one thread at a time sends an ESearch (``a[doi] OR b[doi] …``) and an EFetch for every
+        DOI asked meanwhile, so a page of references costs a few requests, not two each."""
+        key = doi.strip().lower()
+        with self._cond:
+            while True:
+                if key in self._by_doi:
+                    return list(self._by_doi[key])
+                if key in self._failed:
+                    raise self._failed.pop(key)
+                if not self._batching:
+                    self._batching = True
+                    self._pending.discard(key)
+                    batch = [key] + sorted(self._pending)[: DOI_BATCH - 1]
+                    self._pending.difference_update(batch)
+                    break
+                self._pending.add(key)
+                self._cond.wait()
+        try:
+            term = " OR ".join(f'"{_quoted(d)}"[doi]' for d in batch)
+            found = self.client.efetch(self.client.esearch(term, retmax=2 * len(batch) + 5))
+            with self._cond:
+                for work in found:
+                    if work.doi:
+                        self._by_doi.setdefault(work.doi.lower(), []).append(work)
+                for d in batch:
+                    self._by_doi.setdefault(d, [])
+        except SourceError as err:
+            with self._cond:
+                for d in batch:
+                    self._failed[d] = err
+        finally:
+            with self._cond:
+                self._batching = False
+                self._cond.notify_all()
+        return self._works_for_doi(doi)
 
     def search(self, ref: Reference, rows: int = 5) -> list[Work]:
         line = citation_line(ref)

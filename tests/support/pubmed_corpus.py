@@ -173,9 +173,19 @@ def _distractor(kind: str, w: dict[str, Any], other: dict[str, Any], pmid: str) 
 
 
 def build(
-    seed: int = DEV_SEED, *, leave_out: float = 0.10, distractor_rate: float = 0.5, corpus: Path = CORPUS
+    seed: int = DEV_SEED,
+    *,
+    leave_out: float = 0.10,
+    distractor_rate: float = 0.5,
+    dois_beyond_crossref: bool = False,
+    corpus: Path = CORPUS,
 ) -> PubMedCatalog:
-    """The PubMed-side catalog of the corpus pages (see the module's docstring)."""
+    """The PubMed-side catalog of the corpus pages (see the module's docstring).
+
+    The works ``catalog.jsonl`` leaves out carry no DOI here either (as PubMed holds many records
+    without one), so the DOI figures stay comparable with a Crossref-only run; with
+    ``dois_beyond_crossref`` they carry their DOI, and PubMed supplies DOIs Crossref's side lacks.
+    """
     rng = random.Random(seed)
     records = {r["DOI"].lower(): r for r in catalog_records(corpus) if r.get("DOI")}
     works: dict[str, dict[str, Any]] = {}
@@ -186,7 +196,10 @@ def build(
             pmid = g.get("pmid")
             cited.append((page, g["n"], pmid))
             if pmid and pmid not in works:
-                works[pmid] = _work_of(g, records.get((g.get("doi") or "").lower()))
+                record = records.get((g.get("doi") or "").lower())
+                works[pmid] = _work_of(g, record)
+                if record is None and not dois_beyond_crossref:
+                    works[pmid]["doi"] = None
     pmids = sorted(works)
     left_out = {p for p in pmids if rng.random() < leave_out}
     kept = [p for p in pmids if p not in left_out]
