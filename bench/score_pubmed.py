@@ -1,13 +1,16 @@
 """Score PMID linking on the 40 corpus pages against loopback E-utilities and Crossref servers.
 
     .venv/bin/python bench/score_pubmed.py [--seed N] [--no-key] [--pages 001 002 ...] [--verbose]
+    .venv/bin/python bench/score_pubmed.py --stream 30000   # reading a baseline-sized file
 
 The PubMed side is ``support.pubmed_corpus.build(seed)``: the corpus's gold PMIDs as PubMed XML,
 10% left out on purpose, near-miss distractors. Seed 0 is the development catalog, seed 1 the
 held-out one (``--held-out`` runs both). The Crossref side is the loopback Crossref server over
 tests/data/corpus/catalog.jsonl; the local catalog and cache start empty. Prints PMID precision
 and recall, the DOI figures of the same run, the time, the E-utilities requests and the 429s.
-Targets: PMID precision >= 0.99, recall >= 0.97, no 429.
+Targets: PMID precision >= 0.99, recall >= 0.97, no 429. ``--stream N`` instead times
+``iter_pubmed_works`` over a gzipped PubmedArticleSet of N records (the corpus catalog's, repeated
+under new PMIDs: the size of one NLM baseline file) and prints the peak memory it took.
 """
 
 from __future__ import annotations
@@ -23,6 +26,36 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from support.pubmed_corpus import DEV_SEED, HELD_OUT_SEED, build, run  # noqa: E402
 
 
+def stream(n: int) -> None:
+    import gzip
+    import re
+    import tempfile
+    import time
+    import tracemalloc
+
+    from refkit.resolve.pubmed_records import iter_pubmed_works
+
+    articles = build(DEV_SEED).articles
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "pubmed25n0001.xml.gz"
+        with gzip.open(path, "wt", encoding="utf-8") as out:
+            out.write('<?xml version="1.0" ?>\n<PubmedArticleSet>\n')
+            for i in range(n):
+                xml = articles[i % len(articles)]
+                pmid = f'<PMID Version="1">{50_000_000 + i}</PMID>'
+                out.write(re.sub(r"<PMID Version=\"1\">\d+</PMID>", pmid, xml, count=1) + "\n")
+            out.write("</PubmedArticleSet>\n")
+        size = path.stat().st_size
+        tracemalloc.start()
+        start = time.perf_counter()
+        count = sum(1 for _ in iter_pubmed_works(path))
+        seconds = time.perf_counter() - start
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    print(f"iter_pubmed_works: {count} records from {size / 1e6:.1f} MB gzipped in {seconds:.2f} s "
+          f"({count / seconds:,.0f} records/s, traced; peak Python memory {peak / 1e6:.1f} MB)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seed", type=int, default=DEV_SEED)
@@ -32,7 +65,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dois-beyond-crossref", action="store_true",
                         help="PubMed records of works catalog.jsonl leaves out carry their DOI")
     parser.add_argument("--verbose", "-v", action="store_true")
+    parser.add_argument("--stream", type=int, metavar="N", help="time reading N records instead")
     args = parser.parse_args(argv)
+    if args.stream:
+        stream(args.stream)
+        return 0
     seeds = [DEV_SEED, HELD_OUT_SEED] if args.held_out else [args.seed]
     for seed in seeds:
         catalog = build(seed, dois_beyond_crossref=args.dois_beyond_crossref)

@@ -219,20 +219,22 @@ def work_from_pubmed(element: Element, origin: str = "pubmed") -> Work | None:
     )
 
 
-def _open(source: str | Path | IO[bytes]) -> tuple[IO[bytes], bool]:
-    """A binary stream of the XML (gunzipped when the bytes say gzip), and whether we opened it."""
+def _open(source: str | Path | IO[bytes]) -> tuple[IO[bytes], list[IO[bytes]]]:
+    """A binary stream of the XML (gunzipped when the bytes say gzip), and what to close after."""
+    owned: list[IO[bytes]] = []
     if isinstance(source, (str, Path)):
         try:
             stream: IO[bytes] = open(source, "rb")  # noqa: SIM115 - closed by the caller
         except OSError as err:
             raise RefkitError(f"cannot read {source}: {err.strerror or err}") from err
-        owned = True
+        owned.append(stream)
     else:
-        stream, owned = source, False
+        stream = source
     if not hasattr(stream, "peek"):
         stream = io.BufferedReader(stream)  # type: ignore[arg-type]
     if stream.peek(2)[:2] == b"\x1f\x8b":  # type: ignore[attr-defined]
-        return gzip.GzipFile(fileobj=stream), True
+        stream = gzip.GzipFile(fileobj=stream)
+        owned.insert(0, stream)
     return stream, owned
 
 
@@ -265,8 +267,8 @@ def iter_pubmed_works(source: str | Path | IO[bytes], origin: str = "pubmed") ->
         name = getattr(source, "name", source)
         raise RefkitError(f"{name}: not readable as PubMed XML ({err})") from err
     finally:
-        if owned:
-            stream.close()
+        for handle in owned:
+            handle.close()
 
 
 def _is_parse_error(err: Exception) -> bool:
