@@ -8,7 +8,8 @@ The PubMed side is ``support.pubmed_corpus.build(seed)``: the corpus's gold PMID
 held-out one (``--held-out`` runs both). The Crossref side is the loopback Crossref server over
 tests/data/corpus/catalog.jsonl; the local catalog and cache start empty. Prints PMID precision
 and recall, the DOI figures of the same run, the time, the E-utilities requests and the 429s.
-Targets: PMID precision >= 0.99, recall >= 0.97, no 429. ``--stream N`` instead times
+Targets: PMID precision >= 0.99, recall >= 0.97, no 429. ``--pubmed-only`` leaves Crossref out,
+so every reference goes through ECitMatch / ESearch and meets the distractors. ``--stream N`` instead times
 ``iter_pubmed_works`` over a gzipped PubmedArticleSet of N records (the corpus catalog's, repeated
 under new PMIDs: the size of one NLM baseline file) and prints the peak memory it took.
 """
@@ -52,8 +53,10 @@ def stream(n: int) -> None:
         seconds = time.perf_counter() - start
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
-    print(f"iter_pubmed_works: {count} records from {size / 1e6:.1f} MB gzipped in {seconds:.2f} s "
-          f"({count / seconds:,.0f} records/s, traced; peak Python memory {peak / 1e6:.1f} MB)")
+    print(
+        f"iter_pubmed_works: {count} records from {size / 1e6:.1f} MB gzipped in {seconds:.2f} s "
+        f"({count / seconds:,.0f} records/s, traced; peak Python memory {peak / 1e6:.1f} MB)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,9 +65,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--held-out", action="store_true", help="score the development and held-out catalogs")
     parser.add_argument("--no-key", action="store_true", help="no api_key: NCBI's 3 requests/s")
     parser.add_argument("--pages", nargs="*")
-    parser.add_argument("--dois-beyond-crossref", action="store_true",
-                        help="PubMed records of works catalog.jsonl leaves out carry their DOI")
+    parser.add_argument(
+        "--dois-beyond-crossref",
+        action="store_true",
+        help="PubMed records of works catalog.jsonl leaves out carry their DOI",
+    )
     parser.add_argument("--verbose", "-v", action="store_true")
+    parser.add_argument(
+        "--pubmed-only",
+        action="store_true",
+        help="no Crossref: every reference is searched in PubMed (distractors compete)",
+    )
     parser.add_argument("--stream", type=int, metavar="N", help="time reading N records instead")
     args = parser.parse_args(argv)
     if args.stream:
@@ -73,7 +84,12 @@ def main(argv: list[str] | None = None) -> int:
     seeds = [DEV_SEED, HELD_OUT_SEED] if args.held_out else [args.seed]
     for seed in seeds:
         catalog = build(seed, dois_beyond_crossref=args.dois_beyond_crossref)
-        result = run(catalog, api_key=None if args.no_key else "bench-key", pages=args.pages)
+        result = run(
+            catalog,
+            api_key=None if args.no_key else "bench-key",
+            pages=args.pages,
+            crossref=not args.pubmed_only,
+        )
         p, d = result.pmid, result.doi.summary()
         name = "dev" if seed == DEV_SEED else ("held-out" if seed == HELD_OUT_SEED else f"seed {seed}")
         print(

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import closed_port
 from support.eutils_server import EutilsServer, load_articles
-from support.paths import DATA, ROOT
+from support.paths import DATA
 
 from refkit.errors import SourceError, SourceUnavailable
 from refkit.model import Author, Reference, Work
@@ -18,7 +18,8 @@ from refkit.resolve.pubmed import EutilsClient
 from refkit.resolve.pubmed_records import PubMedSource, iter_pubmed_works, works_from_xml
 from refkit.settings import Settings
 
-SEED_XML = ROOT / "seeds" / "jkra-16-301.pubmed.xml"
+# seeds/jkra-16-301.pubmed.xml once the catalog imports PubMed XML; the same file until then.
+SEED_XML = DATA / "pubmed-samples" / "jkra-16-301.pubmed.xml"
 SAMPLES = DATA / "pubmed-samples"
 
 

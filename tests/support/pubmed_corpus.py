@@ -290,9 +290,11 @@ def run(
     *,
     api_key: str | None = "test-key",
     pages: list[str] | None = None,
+    crossref: bool = True,
     corpus: Path = CORPUS,
 ) -> Run:
-    """Resolve the pages against the loopback Crossref server (``catalog.jsonl``) and a loopback
+    """Resolve the pages against the loopback Crossref server (``catalog.jsonl``; left out when
+    not ``crossref``, so every reference is searched in PubMed) and a loopback
     E-utilities server serving ``catalog``, with an empty local catalog and cache."""
     from refkit.errors import SourceError
     from refkit.resolve import resolve_article
@@ -320,7 +322,7 @@ def run(
         local = LocalCatalog(settings)
         client = EutilsClient(settings)
         pubmed = PubMedSource(client)
-        sources = [local, CrossrefSource(CrossrefClient(settings)), pubmed]
+        sources = [local, CrossrefSource(CrossrefClient(settings)), pubmed] if crossref else [local, pubmed]
         resolved = []
         start = time.perf_counter()
         try:
