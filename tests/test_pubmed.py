@@ -147,10 +147,12 @@ def test_esearch_field_tags_and_efetch_batch(server, tmp_path):
     assert all(r.params.get("api_key") == "k3y" and r.params.get("tool") == "refkit" for r in server.log)
 
 
-@pytest.mark.parametrize("key, limit, calls", [(None, 3, 10), ("k3y", 10, 24)])
-def test_pacing_never_draws_a_429(server, tmp_path, key, limit, calls):
+@pytest.mark.parametrize("key, limit, calls, latency", [(None, 3, 10, 0.0), ("k3y", 10, 24, 0.0),
+                                                         ("k3y", 10, 24, 0.3)])
+def test_pacing_never_draws_a_429(server, tmp_path, key, limit, calls, latency):
     from concurrent.futures import ThreadPoolExecutor
 
+    server.latency = latency  # slow answers: requests overlap, and still no second holds too many
     with _client(server, tmp_path, ncbi_api_key=key) as client, ThreadPoolExecutor(8) as pool:
         list(pool.map(lambda i: client.esearch(f"word{i}[ti]"), range(calls)))
     assert server.requests == calls

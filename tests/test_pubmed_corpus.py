@@ -2,7 +2,7 @@
 
 The PubMed side is built from the corpus (support.pubmed_corpus: gold PMIDs, 10% left out,
 near-miss distractors); ``bench/score_pubmed.py`` prints the same figures, and the held-out ones.
-Measured (seed 0): PMID precision 1.000, recall 0.999; no 429.
+Measured (seed 0): PMID precision 1.000, recall 0.999 (754 / 755); no 429; about 50 s.
 """
 
 from __future__ import annotations

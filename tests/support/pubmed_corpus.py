@@ -309,11 +309,11 @@ def run(
 
     with (
         tempfile.TemporaryDirectory() as tmp,
-        CrossrefServer(catalog_records(corpus), rate_limit=(1000, "1s"), concurrency=8) as crossref,
+        CrossrefServer(catalog_records(corpus), rate_limit=(1000, "1s"), concurrency=8) as crossref_server,
         EutilsServer(catalog.articles) as eutils,
     ):
         settings = Settings(
-            api_url=crossref.url,
+            api_url=crossref_server.url,
             pubmed_url=eutils.url,
             ncbi_api_key=api_key,
             cache_dir=Path(tmp),
