@@ -42,7 +42,7 @@ from refkit.parse import parse_article, read_article
 from refkit.parse.sections import MAX_LINE
 from refkit.parse.source import read_text
 from refkit.resolve.catalog import LocalCatalog
-from refkit.resolve.pipeline import DEFAULT_MIN_CONFIDENCE, Resolver, resolve_article
+from refkit.resolve.pipeline import DEFAULT_MIN_CONFIDENCE, Resolver, network_sources, resolve_article
 from refkit.resolve.source import Source
 from refkit.settings import Settings
 from refkit.text import blank_long_lines
@@ -187,19 +187,14 @@ class Workspace:
 
     def sources(self) -> list[Source]:
         if self._sources is None:
-            sources: list[Source] = [self.catalog]
-            if not self.settings.offline:
-                from refkit.resolve.crossref import CrossrefClient
-                from refkit.resolve.crossref_records import CrossrefSource
-
-                sources.append(CrossrefSource(CrossrefClient(self.settings)))
-            self._sources = sources
+            self._sources = [self.catalog, *network_sources(self.settings)]
         return self._sources
 
     @property
     def resolver(self) -> Resolver:
         if self._resolver is None:
-            not_asked = ["Crossref (offline)"] if self.settings.offline else []
+            not_asked = ["Crossref and PubMed (offline)"] if self.settings.offline else (
+                [] if self.settings.pubmed else ["PubMed (--no-pubmed)"])
             self._resolver = Resolver(self.sources(), min_confidence=self.min_confidence, not_asked=not_asked)
         return self._resolver
 

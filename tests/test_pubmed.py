@@ -18,8 +18,7 @@ from refkit.resolve.pubmed import EutilsClient
 from refkit.resolve.pubmed_records import PubMedSource, iter_pubmed_works, works_from_xml
 from refkit.settings import Settings
 
-# seeds/jkra-16-301.pubmed.xml once the catalog imports PubMed XML; the same file until then.
-SEED_XML = DATA / "pubmed-samples" / "jkra-16-301.pubmed.xml"
+SEED_XML = Path(__file__).resolve().parents[1] / "seeds" / "jkra-16-301.pubmed.xml"
 SAMPLES = DATA / "pubmed-samples"
 
 

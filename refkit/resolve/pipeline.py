@@ -35,17 +35,27 @@ _ALL_IDS = frozenset(["doi", "pmid", "pmcid"])
 _DOI = re.compile(r"\b(10\.\d{4,9})\s*/\s*([^\s\"<>]+)", re.IGNORECASE)
 
 
+def network_sources(settings: Settings) -> list[Source]:
+    """The live services this run may ask: Crossref, and PubMed unless turned off; none offline."""
+    if settings.offline:
+        return []
+    from refkit.resolve.crossref import CrossrefClient
+    from refkit.resolve.crossref_records import CrossrefSource
+
+    sources: list[Source] = [CrossrefSource(CrossrefClient(settings))]
+    if settings.pubmed:
+        from refkit.resolve.pubmed import EutilsClient
+        from refkit.resolve.pubmed_records import PubMedSource
+
+        sources.append(PubMedSource(EutilsClient(settings)))
+    return sources
+
+
 def default_sources(settings: Settings) -> list[Source]:
     """The local catalog, and the live services unless ``settings.offline``."""
     from refkit.resolve.catalog import LocalCatalog
 
-    sources: list[Source] = [LocalCatalog(settings)]
-    if not settings.offline:
-        from refkit.resolve.crossref import CrossrefClient
-        from refkit.resolve.crossref_records import CrossrefSource
-
-        sources.append(CrossrefSource(CrossrefClient(settings)))
-    return sources
+    return [LocalCatalog(settings), *network_sources(settings)]
 
 
 def printed_doi(ref: Reference) -> str | None:
@@ -483,6 +493,10 @@ def resolve_article(
     workers = (
         min(MAX_WORKERS, max([4] + [int(getattr(s, "concurrency", 1) or 1) for s in live])) if live else 1
     )
+    for source in resolver.live():
+        prepare = getattr(source, "prepare", None)
+        if prepare is not None:  # a batch service answers a whole article in one request
+            prepare(refs)
     try:
         if workers <= 1 or len(refs) <= 1:
             for ref in refs:
