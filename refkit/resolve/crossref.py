@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote, urlencode
 
 import requests
@@ -166,7 +166,7 @@ class CrossrefClient:
         """The :class:`~refkit.resolve.rate_limit.Limits` currently obeyed."""
         return self._gate.limits
 
-    def search(self, query: str, rows: int = 5) -> list[dict]:
+    def search(self, query: str, rows: int = 5) -> list[dict[str, Any]]:
         """Works ranked by Crossref for a whole reference string (``query.bibliographic``)."""
         query = " ".join(query.split())[:_MAX_QUERY_CHARS]
         if not query:
@@ -174,24 +174,26 @@ class CrossrefClient:
         message = self._get("/works", {"query.bibliographic": query, "rows": str(rows)},
                             key=f"/works?{urlencode({'query.bibliographic': query, 'rows': rows})}",
                             decode=_message_of("work-list"))
-        return message["items"]
+        return cast(list[dict[str, Any]], message["items"])  # JSON: checked to be a list
 
-    def lookup(self, doi: str) -> dict | None:
+    def lookup(self, doi: str) -> dict[str, Any] | None:
         """The work record for ``doi``, or None when Crossref does not know the DOI."""
         doi = _bare_doi(doi)
         if not doi:
             return None
-        return self._get(f"/works/{quote(doi, safe='')}", {}, key=f"/works/{doi.lower()}",
+        work = self._get(f"/works/{quote(doi, safe='')}", {}, key=f"/works/{doi.lower()}",
                          decode=_message_of("work"), none_on_404=True)
+        return cast(dict[str, Any] | None, work)  # JSON: checked to be an object
 
     def bibtex(self, doi: str) -> str | None:
         """Crossref's BibTeX for ``doi``, or None when Crossref does not know the DOI."""
         doi = _bare_doi(doi)
         if not doi:
             return None
-        return self._get(f"/works/{quote(doi, safe='')}/transform/application/x-bibtex", {},
-                         key=f"/works/{doi.lower()}/transform/application/x-bibtex",
-                         decode=_bibtex_text, none_on_404=True, accept="application/x-bibtex")
+        text: str | None = self._get(f"/works/{quote(doi, safe='')}/transform/application/x-bibtex", {},
+                                     key=f"/works/{doi.lower()}/transform/application/x-bibtex",
+                                     decode=_bibtex_text, none_on_404=True, accept="application/x-bibtex")
+        return text
 
     def stats(self) -> dict[str, int]:
         """The counters (see the class docstring), a copy."""
@@ -252,7 +254,8 @@ class CrossrefClient:
             self._count("stale_answers")
             return answer
 
-    def _fetch(self, path, params, cache_key, decode, none_on_404, accept) -> Any:
+    def _fetch(self, path: str, params: dict[str, str], cache_key: str, decode: Callable[[bytes], Any],
+               none_on_404: bool, accept: str) -> Any:
         if self.settings.offline:
             raise CrossrefUnavailable("offline")
         self._check_refusal()
@@ -419,7 +422,7 @@ class CrossrefClient:
             raise CrossrefUnavailable(self._refusal.reason)
 
 
-def _from_cache(cached: CachedResponse, decode, none_on_404: bool) -> Any:
+def _from_cache(cached: CachedResponse, decode: Callable[[bytes], Any], none_on_404: bool) -> Any:
     if cached.status == 404 and none_on_404:
         return None
     if cached.status == 200:

@@ -19,8 +19,9 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from refkit.messages import warn
 
@@ -122,8 +123,9 @@ class RequestGate:
     time: the defaults are a guess, and guessing high would earn 429s.
     """
 
-    def __init__(self, limits: Limits, *, margin: float = PACING_MARGIN, clock=time.monotonic,
-                 sleep=time.sleep) -> None:
+    def __init__(self, limits: Limits, *, margin: float = PACING_MARGIN,
+                 clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         self._limits = limits
         self._margin = margin
         self._clock = clock
@@ -233,9 +235,10 @@ class SharedGate:
     the gate says so once and goes on as a :class:`RequestGate` of this process alone.
     """
 
-    def __init__(self, path: str | os.PathLike, limits: Limits, *, name: str = "default",
+    def __init__(self, path: str | os.PathLike[str], limits: Limits, *, name: str = "default",
                  margin: float = PACING_MARGIN, lease: float = 120.0, poll: float = 0.01,
-                 fresh_for: float = 300.0, clock=time.time, sleep=time.sleep) -> None:
+                 fresh_for: float = 300.0, clock: Callable[[], float] = time.time,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         self.path = path
         self.name = name
         self._limits = limits  # ours until someone announces
@@ -267,7 +270,7 @@ class SharedGate:
             raise
 
     @contextlib.contextmanager
-    def _transaction(self):
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")  # one writer at a time, across processes
             try:
@@ -282,7 +285,7 @@ class SharedGate:
                          "announced_at FROM gate_state WHERE name = ?", (self.name,)).fetchone()
         return row[0], row[1], row[2], self._fresh(row[3:], now)
 
-    def _fresh(self, announced: tuple, now: float) -> Limits | None:
+    def _fresh(self, announced: tuple[Any, ...], now: float) -> Limits | None:
         """Limits another process heard recently (the server repeats them in every answer); an
         announcement from a run long gone is a guess like any default."""
         rate, interval, concurrency, at = announced
@@ -330,16 +333,18 @@ class SharedGate:
         if self._local is not None:
             return self._local.slowdown
         with self._lock:
-            return self._conn.execute("SELECT slowdown FROM gate_state WHERE name = ?",
-                                      (self.name,)).fetchone()[0]
+            slowdown: float = self._conn.execute("SELECT slowdown FROM gate_state WHERE name = ?",
+                                                 (self.name,)).fetchone()[0]
+        return slowdown
 
     @property
     def in_flight(self) -> int:
         if self._local is not None:
             return self._local.in_flight
         with self._lock:
-            return self._conn.execute("SELECT COUNT(*) FROM gate_slots WHERE name = ? AND until > ?",
-                                      (self.name, self._clock())).fetchone()[0]
+            taken: int = self._conn.execute("SELECT COUNT(*) FROM gate_slots WHERE name = ? AND until > ?",
+                                            (self.name, self._clock())).fetchone()[0]
+        return taken
 
     def update(self, limits: Limits) -> None:
         """Adopt (and publish to the other processes) the limits a response announced."""
@@ -392,16 +397,18 @@ class SharedGate:
         (as :class:`RequestGate` does) let one late start and its on-time successors land 11
         arrivals in one second at a 10/s server.
         """
-        slot: int | None = None
-        if self._local is None:
+        local = self._local
+        if local is None:
             try:
                 with self._admitting:  # one thread of this process polls the file; the others queue here
                     slot = self._admit()
             except sqlite3.Error as err:
-                self._alone(err)
-        if slot is None:
-            self._local.acquire()
-        self._slots().append(slot)
+                local = self._alone(err)
+            else:
+                self._slots().append(slot)
+                return
+        local.acquire()
+        self._slots().append(None)  # None: taken from this process's own gate
 
     def _admit(self) -> int:
         while True:
@@ -420,8 +427,10 @@ class SharedGate:
                 free = taken < (limits.concurrency if shared or self._announced else 1)
                 if free and start <= now:
                     db.execute("UPDATE gate_state SET last_start = ? WHERE name = ?", (now, self.name))
-                    return db.execute("INSERT INTO gate_slots (name, until) VALUES (?, ?)",
+                    slot = db.execute("INSERT INTO gate_slots (name, until) VALUES (?, ?)",
                                       (self.name, now + self._lease)).lastrowid
+                    assert slot is not None  # an INSERT always sets it
+                    return slot
             # Not yet our time: sleep until it (others may take it first); no free slot: poll.
             self._sleep(min(max(start - now, self._poll), 0.25) if free else self._poll)
 
@@ -429,7 +438,9 @@ class SharedGate:
         """Free this thread's latest slot; with ``hold``, only after that many seconds."""
         slot = self._slots().pop()
         if slot is None:  # taken from this process's own gate
-            return self._local.release(hold)
+            assert self._local is not None  # set (for good) before any slot was taken from it
+            self._local.release(hold)
+            return
         try:
             with self._transaction() as db:
                 if hold > 0:
@@ -450,7 +461,8 @@ class SharedGate:
     def _slots(self) -> list[int | None]:
         if not hasattr(self._mine, "slots"):
             self._mine.slots = []
-        return self._mine.slots
+        slots: list[int | None] = self._mine.slots
+        return slots
 
 
 _GATE_SCHEMA_STATE = """

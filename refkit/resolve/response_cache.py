@@ -190,7 +190,8 @@ class ResponseCache:
 
     def __len__(self) -> int:
         with self._lock:
-            return self._conn.execute("SELECT COUNT(*) FROM responses").fetchone()[0]
+            count: int = self._conn.execute("SELECT COUNT(*) FROM responses").fetchone()[0]
+        return count
 
     def _warn_once(self, problem: Exception | str) -> None:
         if not self._warned:
