@@ -6,6 +6,7 @@ query, graph). Results go to stdout; progress bars, warnings and errors go to st
 
 from __future__ import annotations
 
+import functools
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,10 @@ import click
 
 from refkit import __version__, render
 from refkit.errors import RefkitError
+from refkit.resolve.confidence import DECISION
 from refkit.settings import Settings
+
+DEFAULT_ACCEPT = DECISION.accept
 
 
 class _Group(click.Group):
@@ -91,15 +95,44 @@ def parse_cmd(file: str, fmt: str) -> None:
 
 
 # --- resolve -----------------------------------------------------------------------------
-def _resolver_options(command):
-    """The options every command that resolves references shares (resolve, export)."""
+def _resolver_options(command: Any) -> Any:
+    """The options every command that resolves references shares (resolve, export, report),
+    turned into one ``settings`` argument; unset flags leave the environment's values in place."""
+
+    @functools.wraps(command)
+    def with_settings(
+        *args: Any,
+        offline: bool,
+        api_url: str | None,
+        mailto: str | None,
+        cache_dir: str | None,
+        pubmed_url: str | None,
+        ncbi_api_key: str | None,
+        no_pubmed: bool,
+        **kwargs: Any,
+    ) -> Any:
+        settings = Settings(offline=offline)
+        for name, value in (
+            ("api_url", api_url),
+            ("mailto", mailto),
+            ("pubmed_url", pubmed_url),
+            ("ncbi_api_key", ncbi_api_key),
+        ):
+            if value:
+                setattr(settings, name, value)
+        if cache_dir:
+            settings.cache_dir = Path(cache_dir)
+        settings.pubmed = not no_pubmed
+        return command(*args, settings=settings, **kwargs)
+
     options = [
         click.option("--offline", is_flag=True, help="Use the local catalog only; never touch the network."),
         click.option(
             "--min-confidence",
             type=click.FloatRange(0.0, 1.0),
             default=None,
-            help="Accept a match only at this confidence or above (default 0.8).",
+            help=f"Accept a match only at this confidence or above (default {DEFAULT_ACCEPT:g}, "
+            "from the fitted model's held-out precision).",
         ),
         click.option(
             "--api-url",
@@ -107,32 +140,34 @@ def _resolver_options(command):
             help="Crossref API base URL (env REFKIT_CROSSREF_URL; default https://api.crossref.org).",
         ),
         click.option(
-            "--mailto", default=None, help="Contact address for Crossref's polite pool (env REFKIT_MAILTO)."
+            "--mailto",
+            default=None,
+            help="Contact address for Crossref's polite pool and NCBI's email= (env REFKIT_MAILTO).",
+        ),
+        click.option(
+            "--pubmed-url",
+            default=None,
+            help="NCBI E-utilities base URL (env REFKIT_PUBMED_URL; default "
+            "https://eutils.ncbi.nlm.nih.gov/entrez/eutils).",
+        ),
+        click.option(
+            "--ncbi-api-key",
+            default=None,
+            help="NCBI API key: 10 requests/s instead of 3 (env NCBI_API_KEY).",
+        ),
+        click.option(
+            "--no-pubmed", is_flag=True, help="Do not ask PubMed (Crossref and the local catalog only)."
         ),
         click.option(
             "--cache-dir",
             type=click.Path(file_okay=False),
             default=None,
-            help="Response cache and local catalog (default ./cache if present, else ~/.cache/refkit).",
+            help="Response caches and local catalog (default ./cache if present, else ~/.cache/refkit).",
         ),
     ]
     for option in reversed(options):
-        command = option(command)
-    return command
-
-
-def _resolver_settings(
-    offline: bool, api_url: str | None, mailto: str | None, cache_dir: str | None, **fields: Any
-) -> Settings:
-    """Settings from the shared options; unset flags leave the environment's values in place."""
-    settings = Settings(offline=offline, **fields)
-    if api_url:
-        settings.api_url = api_url
-    if mailto:
-        settings.mailto = mailto
-    if cache_dir:
-        settings.cache_dir = Path(cache_dir)
-    return settings
+        with_settings = option(with_settings)
+    return with_settings
 
 
 @main.command("resolve")
@@ -167,11 +202,8 @@ def _resolver_settings(
 def resolve_cmd(
     files: tuple[str, ...],
     fmt: str,
-    offline: bool,
+    settings: Settings,
     min_confidence: float | None,
-    api_url: str | None,
-    mailto: str | None,
-    cache_dir: str | None,
     refresh: bool,
     out_dir: str | None,
     name: str | None,
@@ -198,7 +230,7 @@ def resolve_cmd(
 
     from refkit.workspace import Workspace, expand_inputs
 
-    settings = _resolver_settings(offline, api_url, mailto, cache_dir, refresh=refresh)
+    settings.refresh = refresh
     if out_dir:
         settings.refs_dir = Path(out_dir)
     inputs = expand_inputs(files)
@@ -255,8 +287,9 @@ _CACHE_DIR_HELP = "Directory holding catalog.sqlite (default ./cache if present,
 @catalog_group.command("import")
 @click.argument("paths", nargs=-1, required=True)  # checked by LocalCatalog.import_path: one-line errors
 @click.option("--cache-dir", type=click.Path(file_okay=False), default=None, help=_CACHE_DIR_HELP)
-@click.option("--workers", type=click.IntRange(1), default=None,
-              help="Processes reading files (default: one per core).")
+@click.option(
+    "--workers", type=click.IntRange(1), default=None, help="Processes reading files (default: one per core)."
+)
 def catalog_import_cmd(paths: tuple[str, ...], cache_dir: str | None, workers: int | None) -> None:
     """Load work records from PATHS (files, or directories of them) into the local catalog.
 
@@ -271,6 +304,7 @@ def catalog_import_cmd(paths: tuple[str, ...], cache_dir: str | None, workers: i
       refkit catalog import works.jsonl
       refkit catalog import --cache-dir ~/refkit-cache crossref-public-data-file/
     """
+
     def _import_progress(name: str) -> Any:
         """A progress bar (files, works/s, ETA) on a terminal's stderr; nothing when not a terminal."""
         import contextlib
@@ -282,15 +316,27 @@ def catalog_import_cmd(paths: tuple[str, ...], cache_dir: str | None, workers: i
 
         @contextlib.contextmanager
         def bar() -> Any:
-            with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
-                          TextColumn("{task.fields[files]} files  {task.fields[works]:,} works  "
-                                     "{task.fields[rate]:,.0f}/s"),
-                          TimeRemainingColumn(), console=Console(stderr=True), transient=True) as shown:
+            with Progress(
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                TextColumn(
+                    "{task.fields[files]} files  {task.fields[works]:,} works  {task.fields[rate]:,.0f}/s"
+                ),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            ) as shown:
                 task = shown.add_task(name, total=None, files="0", works=0, rate=0.0)
 
                 def update(p: Any) -> None:
-                    shown.update(task, total=p.bytes_total or None, completed=p.bytes_done,
-                                 files=f"{p.files_done}/{p.files_total}", works=p.works, rate=p.rate)
+                    shown.update(
+                        task,
+                        total=p.bytes_total or None,
+                        completed=p.bytes_done,
+                        files=f"{p.files_done}/{p.files_total}",
+                        works=p.works,
+                        rate=p.rate,
+                    )
 
                 yield update
 
@@ -374,11 +420,8 @@ def export_cmd(
     fmt: str,
     output: str | None,
     ascii_only: bool,
-    offline: bool,
+    settings: Settings,
     min_confidence: float | None,
-    api_url: str | None,
-    mailto: str | None,
-    cache_dir: str | None,
 ) -> None:
     """Export the references of SOURCE: an article (parsed and resolved now) or a refs/<stem>.json.
 
@@ -399,7 +442,6 @@ def export_cmd(
 
     if output and not Path(output).resolve().parent.is_dir():
         raise RefkitError(f"cannot write {output}: the folder {Path(output).parent} does not exist")
-    settings = _resolver_settings(offline, api_url, mailto, cache_dir)
     with Workspace(settings, min_confidence=min_confidence) as workspace:
         article = workspace.load_article(source)
     text = (

