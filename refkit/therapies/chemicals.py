@@ -22,8 +22,10 @@ from dataclasses import dataclass
 
 from rapidfuzz.distance import Levenshtein
 
+from refkit.therapies.context import has_drug_context
 from refkit.therapies.vocabulary import (
     ENZYME,
+    ION_WORDS,
     SYSTEMATIC_FRAGMENT,
     Concept,
     Vocabulary,
@@ -123,6 +125,8 @@ def find_names(text: str, vocab: Vocabulary | None = None) -> list[Hit]:
             hits.append(hit)
         i += max(used, 1)
     hits = [h for h in hits if not _names_something_else(text, h)]
+    # an everyday word that names a drug only as a brand: a drug only where the text says so
+    hits = [h for h in hits if not h.concept.needs_context or has_drug_context(text, h.start, h.end)]
     hits = _with_salts(text, hits)
     hits = _with_regimens(text, hits)
     hits = _with_abbreviations(text, hits, vocab)
@@ -135,11 +139,6 @@ _STOPWORDS = {"the", "in", "of", "and", "or", "with", "to", "a", "an", "by", "fo
 _SALT_WORDS = {"sulfate", "sulphate", "hydrochloride", "chloride", "citrate", "phosphate", "maleate",
                "tartrate", "mesylate", "succinate", "acetate", "bromide", "hydrobromide", "fumarate",
                "besylate", "nitrate", "sodium", "potassium", "calcium", "dihydrochloride", "monohydrate"}
-# First words that make one name with the chemical after them (``hydrogen cyanamide``)
-_ION_WORDS = {"sodium", "potassium", "calcium", "magnesium", "lithium", "zinc", "hydrogen", "ammonium",
-              "aluminum", "aluminium", "ferrous", "ferric", "cupric", "barium"}
-
-
 # After a surname in an author list come its initials (``Arima T,``, ``Aman, M. G.``); after
 # an abbreviated journal title its volume and page (``Acta Diabetol 47:15``, ``J Morphol
 # 1951, 88:49``). Brand names and UNII names collide with both.
@@ -168,7 +167,7 @@ def _with_salts(text: str, hits: list[Hit]) -> list[Hit]:
             hit = Hit(hit.start, hit.end + after.end(), text[hit.start: hit.end + after.end()],
                       hit.concept, hit.how)
         prev = out[-1] if out else None
-        if (prev is not None and prev.text.casefold() in _ION_WORDS and text[prev.end: hit.start] == " "
+        if (prev is not None and prev.text.casefold() in ION_WORDS and text[prev.end: hit.start] == " "
                 and hit.concept.kind != "class"):
             out[-1] = Hit(prev.start, hit.end, text[prev.start: hit.end], hit.concept, "salt")
             continue
@@ -339,26 +338,11 @@ def _near_miss(word: str, vocab: Vocabulary) -> Concept | None:
     w = word.casefold()
     if len(w) < 7 or not w.isalpha() or vocab.is_not_chemical(word):  # peptides is no misspelt drug
         return None
-    targets = _fuzzy_index(vocab)
-    for key in targets.get(w[:3], ()):
+    for key, name in vocab.fuzzy_candidates(w):
         close = abs(len(key) - len(w)) <= 1 and Levenshtein.distance(w, key) <= 1
         if close and (key.startswith(w) or looks_chemical(w)):
-            return vocab.lookup(targets["__names__"][key], strict=True)
+            return vocab.lookup(name, strict=True)
     return None
-
-
-_FUZZY: dict[int, dict] = {}
-
-
-def _fuzzy_index(vocab: Vocabulary) -> dict:
-    index = _FUZZY.get(id(vocab))
-    if index is None:
-        names = vocab.fuzzy_targets()
-        index = {"__names__": names}
-        for key in names:
-            index.setdefault(key[:3], []).append(key)
-        _FUZZY[id(vocab)] = index
-    return index
 
 
 def _with_abbreviations(text: str, hits: list[Hit], vocab: Vocabulary) -> list[Hit]:

@@ -27,7 +27,7 @@ import pickle
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
@@ -72,6 +72,12 @@ class Concept:
     source: str = ""
     members: list[str] = field(default_factory=list)  # for a class: member drug names
     classes: list[str] = field(default_factory=list)  # for a drug: the classes it belongs to
+    # How the looked-up phrase names it: "name" (its own name or a synonym), "brand" (a trade
+    # name: UNII TYPE ``bn``, or a drug-NER variant that is not the drug's name).
+    name_type: str = "name"
+    # The phrase is an everyday English word that names this only as a brand or by another
+    # name (Headline → pyraclostrobin, Armour → thyroid): a drug only where the text says so.
+    needs_context: bool = False
 
     def ids(self) -> dict[str, str]:
         return {k: v for k, v in (("mesh", self.mesh), ("drugbank", self.drugbank)) if v}
@@ -145,7 +151,7 @@ def _is_extract(name: str) -> bool:
         return bool(words)
     chemical_words = ("oil", "oils", "cation", "anion", "acid")
     return len(words) > 1 and not re.search(r"\d", name) and not any(
-        looks_chemical(w) or w in _ION_WORDS or w in chemical_words for w in words)
+        looks_chemical(w) or w in ION_WORDS or w in chemical_words for w in words)
 
 
 @cache
@@ -176,8 +182,12 @@ def _build_drug_ner_index() -> dict:
     leaflet = {name for name, info in data.items() if info.get("medline_plus_id") and not (
         info.get("mesh_tree") and all(t.startswith(_PROTEIN_TREES) for t in info["mesh_tree"]))}
     fuzzy = [(phrase_key(name), name) for name in data if " " not in name and len(name) >= 7]
+    # the keys that are a drug's own name or a generic synonym (the package marks those
+    # ``is_brand: False``); every other variant is a brand or street name
+    names = {phrase_key(n) for n in data} | {
+        phrase_key(v) for v, info in d["drug_variant_to_variant_data"].items() if not info.get("is_brand")}
     return {"index": index, "canonicals": canonicals, "fuzzy": fuzzy, "letter_split": letter_split - whole,
-            "leaflet": leaflet, "bare": bare}
+            "leaflet": leaflet, "bare": bare, "names": names}
 
 
 @cache
@@ -201,15 +211,23 @@ def unii_names() -> Mapping[str, str]:
 
 
 def _read_unii_names(path: Path) -> dict[str, str]:
+    """phrase key → display name, with ``\tbn`` appended when every row of that name is a brand
+    name (UNII's TYPE column: ``bn`` brand, ``cn`` common, ``sys`` systematic, ``cd`` code,
+    ``of`` official): a brand-only name is a weaker claim than a substance's own name."""
     names: dict[str, str] = {}
+    brand_only: dict[str, bool] = {}
     with path.open(encoding="utf-8") as f:
         next(f, None)
         for line in f:
-            name, _, rest = line.partition("\t")
+            name, name_type, _unii, display = (line.rstrip("\n").split("\t") + ["", "", ""])[:4]
             if name.count(" ") > 3 or len(name) < 3:
                 continue
-            display = rest.rsplit("\t", 1)[-1].strip()
-            names.setdefault(phrase_key(name), display)
+            key = phrase_key(name)
+            names.setdefault(key, display.strip())
+            brand_only[key] = brand_only.get(key, True) and name_type == "bn"
+    for key, only in brand_only.items():
+        if only:
+            names[key] += "\tbn"
     for legacy in cache_dir().glob("unii-[0-9]*.pkl"):  # the pickles of refkit before this cache
         with contextlib.suppress(OSError):
             legacy.unlink()
@@ -234,6 +252,39 @@ def _build_mesh_ids() -> dict[str, tuple[str, str]]:
             head, _, qualifier = name.partition(", ")
             table.setdefault(phrase_key(f"{qualifier} {head}"), (mesh_id, name))
     return table
+
+
+# An everyday English word: used at least once per million words of general English (Zipf
+# frequency ≥ 3, wordfreq's scale; about 29,000 words). Such a word names a drug only as its own
+# name (cocaine, insulin, oxygen) or where the text gives it drug context.
+COMMON_ZIPF = 3.0
+
+
+@cache
+def common_words() -> frozenset[str]:
+    """Lower-case everyday English words (see :data:`COMMON_ZIPF`), from the wordfreq package,
+    kept in the vocabulary cache (wordfreq itself takes 0.3 s to load)."""
+    return frozenset(cached_pickle("common-words", _stamp(), _build_common_words))
+
+
+def _build_common_words() -> list[str]:
+    try:
+        from wordfreq import top_n_list, zipf_frequency
+    except ModuleNotFoundError:  # the vocabulary still works, with less evidence
+        return []
+    words = []
+    for word in top_n_list("en", 60000):
+        if zipf_frequency(word, "en") < COMMON_ZIPF:
+            break
+        if word.isalpha():
+            words.append(word)
+    return words
+
+
+def is_common_word(phrase: str) -> bool:
+    """A single everyday English word (plural or not)."""
+    w = phrase.casefold()
+    return " " not in w and (w in common_words() or (w.endswith("s") and w[:-1] in common_words()))
 
 
 def looks_chemical(word: str) -> bool:
@@ -340,7 +391,7 @@ def names_no_chemical(phrase: str, *, drug: bool = False) -> bool:
     if organism:
         genus, epithet = organism.groups()
         return (epithet not in _CHEMICAL_SECOND_WORDS and not looks_chemical(epithet)
-                and not _is_known_drug(genus) and genus.casefold() not in _ION_WORDS)
+                and not _is_known_drug(genus) and genus.casefold() not in ION_WORDS)
     return False
 
 
@@ -371,6 +422,11 @@ class Vocabulary:
         for concept in self.classes.values():
             for member in concept.members:
                 self._member_of.setdefault(member, []).append(concept.name)
+        # classes are set once here, so lookups never change a concept another caller holds
+        for concept in self._curated.values():
+            if concept.kind != "class":
+                concept.classes = self.classes_of(concept.name)
+        self._fuzzy: dict[str, list[tuple[str, str]]] | None = None
 
     def is_chemical_class(self, name: str) -> bool:
         """A class of substances (steroids, catecholamines) rather than of actions."""
@@ -393,13 +449,14 @@ class Vocabulary:
 
     def lookup(self, phrase: str, *, strict: bool = False) -> Concept | None:
         """The concept a phrase names, or None. ``strict`` skips the UNII layer (for fuzzy
-        matching, where only well-known drug names are safe targets)."""
+        matching, where only well-known drug names are safe targets). A concept whose
+        ``needs_context`` is set is a drug only where the text gives drug context."""
         key = phrase_key(phrase)
         if not key or key in self._not_chemicals:
             return None
         concept = self._curated.get(key)
         if concept is not None:
-            return self._with_classes(concept)
+            return concept
         canonical = drug_ner_names().get(key)
         if canonical is not None and not re.search(r"[\s\-]", phrase) \
                 and key in _drug_ner_index()["letter_split"]:
@@ -408,7 +465,11 @@ class Vocabulary:
                 phrase, drug=canonical in _drug_ner_index()["leaflet"]):
             return None
         if canonical is not None:
-            return self._from_drug_ner(canonical)
+            concept = self._from_drug_ner(canonical)
+            own = phrase_key(concept.name) in (key, key.rstrip("s")) or key in _drug_ner_index()["names"]
+            if not own:
+                return self._by_other_name(concept, phrase, "brand")
+            return concept
         if phrase in self.abbreviations:
             return self.lookup(self.abbreviations[phrase])
         if strict:
@@ -418,13 +479,23 @@ class Vocabulary:
         mesh = mesh_ids().get(key)
         if mesh is not None and (_unii_is_preferred(key, mesh[1]) or mesh[1].endswith("Acids")
                                  or looks_chemical(phrase.split()[-1])):
-            return self._with_classes(Concept(mesh[1].lower(), "chemical", mesh[0], source="mesh"))
+            return Concept(mesh[1].lower(), "chemical", mesh[0], source="mesh",
+                           classes=self.classes_of(mesh[1].lower()))
         # acceptable first: it is cheap, and most phrases never need the 900k-name UNII table
         display = unii_names().get(key) if self._unii_acceptable(phrase) else None
         if display is not None:
-            return self._with_classes(Concept(display.lower(), "chemical", self._mesh_for(display),
-                                              source="unii"))
+            display, _, brand = display.partition("\t")
+            concept = Concept(display.lower(), "chemical", self._mesh_for(display), source="unii",
+                              classes=self.classes_of(display.lower()))
+            if brand or phrase_key(display) not in (key, key.rstrip("s")):
+                return self._by_other_name(concept, phrase, "brand" if brand else "name")
+            return concept
         return None
+
+    def _by_other_name(self, concept: Concept, phrase: str, name_type: str) -> Concept:
+        """``concept`` as named by ``phrase``, a brand or another name; an everyday word so used
+        (Headline, Milestone, Armour) needs drug context in the text."""
+        return replace(concept, name_type=name_type, needs_context=is_common_word(phrase))
 
     def known_names(self) -> list[str]:
         """Names worth suggesting (curated names and the drug vocabulary's canonical names)."""
@@ -439,6 +510,16 @@ class Vocabulary:
             targets.setdefault(key, name)
         return targets
 
+    def fuzzy_candidates(self, word_key: str) -> list[tuple[str, str]]:
+        """(key, name) of :meth:`fuzzy_targets` sharing the first three letters of ``word_key``
+        (indexed on first use, held by this vocabulary: no module-level state)."""
+        if self._fuzzy is None:
+            index: dict[str, list[tuple[str, str]]] = {}
+            for key, name in self.fuzzy_targets().items():
+                index.setdefault(key[:3], []).append((key, name))
+            self._fuzzy = index
+        return self._fuzzy.get(word_key[:3], [])
+
     def _unii_acceptable(self, phrase: str) -> bool:
         words = phrase.split()
         last = words[-1]
@@ -446,7 +527,7 @@ class Vocabulary:
             return True
         if len(words) > 1 and last.casefold() == "acid":
             return words[-2].casefold().endswith(("ic", "ous"))
-        if len(words) > 1 and not looks_chemical(words[0]) and words[0].casefold() not in _ION_WORDS:
+        if len(words) > 1 and not looks_chemical(words[0]) and words[0].casefold() not in ION_WORDS:
             return False
         return looks_chemical(last) or (len(words) > 1 and phrase_key(last) in drug_ner_names())
 
@@ -461,14 +542,9 @@ class Vocabulary:
             name = "intravenous " + name[: -len(", intravenous")]
         curated = self._curated.get(phrase_key(name))
         if curated is not None:
-            return self._with_classes(curated)
+            return curated
         mesh = self._mesh_for(data_name)
-        return self._with_classes(Concept(name, "drug", mesh, drugbank, "drug-ner"))
-
-    def _with_classes(self, concept: Concept) -> Concept:
-        if concept.kind != "class" and not concept.classes:
-            concept.classes = self.classes_of(concept.name)
-        return concept
+        return Concept(name, "drug", mesh, drugbank, "drug-ner", classes=self.classes_of(name))
 
 
 def _unii_is_preferred(key: str, name: str) -> bool:
@@ -478,8 +554,9 @@ def _unii_is_preferred(key: str, name: str) -> bool:
     return display is not None and phrase_key(display) == phrase_key(name)
 
 
-# First words of salts and simple compounds ("sodium nitroprusside", "hydrogen cyanamide").
-_ION_WORDS = {
+# First words of salts and simple compounds ("sodium nitroprusside", "hydrogen cyanamide"):
+# the one list, also used by the span finder to join such a word to the name after it.
+ION_WORDS = {
     "sodium", "potassium", "calcium", "magnesium", "lithium", "zinc", "iron", "ferrous", "ferric",
     "hydrogen", "ammonium", "aluminum", "aluminium", "copper", "silver", "barium", "cupric",
     "carbon", "nitric", "nitrous", "sulfur", "alpha", "beta", "gamma", "delta",
