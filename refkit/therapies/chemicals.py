@@ -24,6 +24,7 @@ from rapidfuzz.distance import Levenshtein
 
 from refkit.therapies.context import has_drug_context
 from refkit.therapies.vocabulary import (
+    ELEMENT_SYMBOLS,
     ENZYME,
     ION_WORDS,
     SYSTEMATIC_FRAGMENT,
@@ -239,7 +240,7 @@ def _rescue(tok: _Token, vocab: Vocabulary, after: str = "") -> Hit | list[Hit] 
     if ion and "-" in word and ion.group(1) not in ("F", "Cl", "Br", "I"):
         ion = None  # only halides are written as anions; "H-", "N-" are initials and prefixes
     if ion:
-        element = next((n for n, sym in _ELEMENT_SYMBOLS.items() if sym == ion.group(1)), None)
+        element = next((n for n, sym in ELEMENT_SYMBOLS.items() if sym == ion.group(1)), None)
         if element:  # Pb2+ is lead even though the word "lead" alone is no chemical
             concept = vocab.lookup(element) or Concept(element, "chemical", source="ion")
             return Hit(tok.start, tok.end, word, concept, "ion")
@@ -351,7 +352,7 @@ def _with_abbreviations(text: str, hits: list[Hit], vocab: Vocabulary) -> list[H
     for hit in hits:
         m = re.match(r"\s*[(\[]\s*([A-Za-z0-9][A-Za-z0-9\-']{0,9})\s*[)\],;]", text[hit.end:])
         if m and (_plausible_abbreviation(m.group(1), hit.text)
-                  or _ELEMENT_SYMBOLS.get(hit.text.casefold()) == m.group(1)):
+                  or ELEMENT_SYMBOLS.get(hit.text.casefold()) == m.group(1)):
             defined[m.group(1)] = hit.concept
     if not defined:
         return hits
@@ -365,14 +366,6 @@ def _with_abbreviations(text: str, hits: list[Hit], vocab: Vocabulary) -> list[H
     return out
 
 
-_ELEMENT_SYMBOLS = {
-    "sodium": "Na", "potassium": "K", "calcium": "Ca", "magnesium": "Mg", "iron": "Fe", "zinc": "Zn",
-    "copper": "Cu", "lithium": "Li", "chloride": "Cl", "chlorine": "Cl", "phosphorus": "P",
-    "nitrogen": "N", "oxygen": "O", "hydrogen": "H", "carbon": "C", "sulfur": "S", "iodine": "I",
-    "aluminum": "Al", "aluminium": "Al", "lead": "Pb", "mercury": "Hg", "arsenic": "As",
-    "cadmium": "Cd", "selenium": "Se", "manganese": "Mn", "cobalt": "Co", "nickel": "Ni",
-    "chromium": "Cr", "barium": "Ba", "gold": "Au", "silver": "Ag", "platinum": "Pt", "fluorine": "F",
-}
 # Ions written as formulas: Ca2+, Na+, K(+), Cl-
 _ION = re.compile(r"([A-Z][a-z]?)(?:\d?[+\-]|\(\d?[+\-]\))")
 _ROMAN = re.compile(r"[IVXLC]+")

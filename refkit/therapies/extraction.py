@@ -17,7 +17,7 @@ from refkit.model import Article
 from refkit.therapies.chemicals import Hit, find_names
 from refkit.therapies.context import ADMINISTERED, non_narrative_lines, status_of
 from refkit.therapies.doses import regimen_after
-from refkit.therapies.vocabulary import Concept, vocabulary
+from refkit.therapies.vocabulary import Concept, Vocabulary, vocabulary
 
 
 @dataclass
@@ -91,11 +91,12 @@ class Therapy:
         }
 
 
-def extract_text(text: str) -> list[Mention]:
+def extract_text(text: str, vocab: Vocabulary | None = None) -> list[Mention]:
     """Mentions in plain text (every drug, chemical and procedure), ``where`` = ``text``;
-    ``given`` when the sentence or a dose says so."""
-    hits = find_names(text)
-    mentions = [_mention(h, text, hits, i, "text") for i, h in enumerate(hits)]
+    ``given`` when the sentence or a dose says so. ``vocab``: another vocabulary than the
+    default (scoring a table built without held-out abstracts)."""
+    hits = find_names(text, vocab)
+    mentions = [_mention(h, text, hits, i, "text", vocab) for i, h in enumerate(hits)]
     _set_status(text, mentions, non_narrative_lines(text), [])
     return mentions
 
@@ -155,13 +156,14 @@ def summarize(mentions: list[Mention]) -> list[Therapy]:
     return out
 
 
-def _mention(hit: Hit, text: str, hits: list[Hit], i: int, where: str) -> Mention:
+def _mention(hit: Hit, text: str, hits: list[Hit], i: int, where: str,
+             vocab: Vocabulary | None = None) -> Mention:
     c: Concept = hit.concept
     stop = hits[i + 1].start if i + 1 < len(hits) else len(text)
     window = text[hit.end: min(stop, hit.end + 80)].split("\n", 1)[0]
     before = text[max(0, hit.start - 30): hit.start].rsplit("\n", 1)[-1]
     regimen = regimen_after(window, before) if c.kind != "class" else None
-    vocab = vocabulary()
+    vocab = vocab or vocabulary()
     m = Mention(
         start=hit.start, end=hit.end, text=hit.text, name=c.name, kind=c.kind, mesh=c.mesh,
         drugbank=c.drugbank, classes=list(c.classes), where=where, how=hit.how,

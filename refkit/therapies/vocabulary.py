@@ -395,10 +395,53 @@ def names_no_chemical(phrase: str, *, drug: bool = False) -> bool:
     return False
 
 
-class Vocabulary:
-    """Name → Concept over the layers above. ``lookup`` is the one question it answers."""
+LEXICON = DATA / "cdr_names.tsv"
 
-    def __init__(self) -> None:
+
+def lexicon_key(text: str) -> str:
+    """The key of a name in the CDR table: short names (``NO``, ``Ca``) as written, since their
+    case is their meaning; longer ones by :func:`phrase_key`."""
+    return text if len(text) <= 4 else phrase_key(text)
+
+
+@dataclass(frozen=True)
+class LexiconEntry:
+    """What CDR's training annotators did with a name (``scripts/build_cdr_names.py``)."""
+
+    text: str
+    mesh: str | None
+    annotated: int
+    unmarked: int
+
+    @property
+    def chemical(self) -> bool:
+        """Marked a chemical at least as often as left unmarked."""
+        return self.annotated > 0 and self.annotated >= self.unmarked
+
+    @property
+    def ruled_out(self) -> bool:
+        """Seen unmarked at least twice (not one annotator's slip) and marked less often than not."""
+        return self.unmarked >= 2 and self.annotated < self.unmarked
+
+
+def read_lexicon(path: Path) -> dict[str, LexiconEntry]:
+    table: dict[str, LexiconEntry] = {}
+    if not path.is_file():
+        return table
+    for line in path.read_text(encoding="utf-8").splitlines()[1:]:
+        key, text, mesh, annotated, unmarked = line.split("\t")
+        table[key] = LexiconEntry(text, mesh or None, int(annotated), int(unmarked))
+    return table
+
+
+class Vocabulary:
+    """Name → Concept over the layers above. ``lookup`` is the one question it answers.
+
+    ``lexicon`` is the CDR table (:data:`LEXICON`): names CDR's annotators marked as chemicals
+    (added, with their MeSH ids) or left unmarked (ruled out); None leaves it out (to build it)."""
+
+    def __init__(self, lexicon: Path | None = LEXICON) -> None:
+        self._lexicon = read_lexicon(lexicon) if lexicon is not None else {}
         curated = json.loads((DATA / "curated.json").read_text(encoding="utf-8"))
         self._curated: dict[str, Concept] = {}
         self._not_chemicals = {phrase_key(w) for w in curated["not_chemicals"]}
@@ -441,8 +484,12 @@ class Vocabulary:
             " " in phrase.strip() and key in drug_ner_names() and names_no_chemical(phrase))
 
     def is_curated(self, phrase: str) -> bool:
-        """Whether the curated layer names this phrase (its short names, urea or iron, are vetted)."""
-        return phrase_key(phrase) in self._curated
+        """Whether the curated layer names this phrase, or CDR's annotators marked it more often
+        than not (short names so vetted, urea, iron, NO, Ca, are taken as written)."""
+        if phrase_key(phrase) in self._curated:
+            return True
+        entry = self._lexicon.get(lexicon_key(phrase))
+        return entry is not None and entry.chemical and entry.annotated >= 2
 
     def classes_of(self, name: str) -> list[str]:
         return list(self._member_of.get(name, []))
@@ -454,6 +501,18 @@ class Vocabulary:
         key = phrase_key(phrase)
         if not key or key in self._not_chemicals:
             return None
+        entry = self._lexicon.get(lexicon_key(phrase))
+        if entry is not None and entry.ruled_out:
+            return None
+        concept = self._lookup_layers(phrase, key, strict)
+        if entry is None or not entry.chemical:
+            return concept
+        if concept is None:
+            return Concept(entry.text.lower(), "chemical", entry.mesh, source="cdr")
+        # the annotators' id for this very name, and their word that it is a chemical
+        return replace(concept, mesh=entry.mesh or concept.mesh, needs_context=False)
+
+    def _lookup_layers(self, phrase: str, key: str, strict: bool) -> Concept | None:
         concept = self._curated.get(key)
         if concept is not None:
             return concept
@@ -479,8 +538,9 @@ class Vocabulary:
         mesh = mesh_ids().get(key)
         if mesh is not None and (_unii_is_preferred(key, mesh[1]) or mesh[1].endswith("Acids")
                                  or looks_chemical(phrase.split()[-1])):
-            return Concept(mesh[1].lower(), "chemical", mesh[0], source="mesh",
-                           classes=self.classes_of(mesh[1].lower()))
+            concept = Concept(mesh[1].lower(), "chemical", mesh[0], source="mesh",
+                              classes=self.classes_of(mesh[1].lower()))
+            return replace(concept, needs_context=self._everyday_word(phrase))
         # acceptable first: it is cheap, and most phrases never need the 900k-name UNII table
         display = unii_names().get(key) if self._unii_acceptable(phrase) else None
         if display is not None:
@@ -489,8 +549,15 @@ class Vocabulary:
                               classes=self.classes_of(display.lower()))
             if brand or phrase_key(display) not in (key, key.rstrip("s")):
                 return self._by_other_name(concept, phrase, "brand" if brand else "name")
-            return concept
+            return replace(concept, needs_context=self._everyday_word(phrase))
         return None
+
+    @staticmethod
+    def _everyday_word(phrase: str) -> bool:
+        """An everyday word that the substance lists (UNII, MeSH) hold by its own name but that has
+        no chemical shape and is no element: foods, organisms, materials (garlic, goose, butter)."""
+        return (is_common_word(phrase) and not looks_chemical(phrase)
+                and phrase.casefold() not in ELEMENT_SYMBOLS)
 
     def _by_other_name(self, concept: Concept, phrase: str, name_type: str) -> Concept:
         """``concept`` as named by ``phrase``, a brand or another name; an everyday word so used
@@ -560,6 +627,18 @@ ION_WORDS = {
     "sodium", "potassium", "calcium", "magnesium", "lithium", "zinc", "iron", "ferrous", "ferric",
     "hydrogen", "ammonium", "aluminum", "aluminium", "copper", "silver", "barium", "cupric",
     "carbon", "nitric", "nitrous", "sulfur", "alpha", "beta", "gamma", "delta",
+}
+
+
+# Element names and their symbols: ``Pb2+`` is lead, ``sodium (Na)`` defines Na, and an element's
+# name is a chemical even when it is an everyday word (silver, mercury).
+ELEMENT_SYMBOLS = {
+    "sodium": "Na", "potassium": "K", "calcium": "Ca", "magnesium": "Mg", "iron": "Fe", "zinc": "Zn",
+    "copper": "Cu", "lithium": "Li", "chloride": "Cl", "chlorine": "Cl", "phosphorus": "P",
+    "nitrogen": "N", "oxygen": "O", "hydrogen": "H", "carbon": "C", "sulfur": "S", "iodine": "I",
+    "aluminum": "Al", "aluminium": "Al", "lead": "Pb", "mercury": "Hg", "arsenic": "As",
+    "cadmium": "Cd", "selenium": "Se", "manganese": "Mn", "cobalt": "Co", "nickel": "Ni",
+    "chromium": "Cr", "barium": "Ba", "gold": "Au", "silver": "Ag", "platinum": "Pt", "fluorine": "F",
 }
 
 
