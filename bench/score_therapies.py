@@ -25,7 +25,7 @@ from pathlib import Path
 import _paths  # noqa: F401  (puts tests/ on sys.path for support.*)
 from support.therapies import held_out, load_documents, score_documents
 
-from refkit.therapies import extract_text, therapy_mentions
+from refkit.therapies import chemical_mentions, extract_text, therapy_mentions
 from refkit.therapies.vocabulary import Vocabulary
 
 ROOT = Path(__file__).parent.parent
@@ -34,7 +34,7 @@ TRAIN = ROOT / "tests" / "data" / "cdr" / "train.jsonl"
 
 
 def refkit_mentions(text: str, vocab: Vocabulary | None = None) -> list[dict]:
-    return [m.to_dict() for m in therapy_mentions(extract_text(text, vocab))]
+    return [m.to_dict() for m in chemical_mentions(extract_text(text, vocab))]
 
 
 def package_mentions(text: str) -> list[dict]:

@@ -31,6 +31,7 @@ from refkit.therapies.vocabulary import (
     Concept,
     Vocabulary,
     drug_ner_names,
+    is_common_word,
     is_formula,
     looks_chemical,
     phrase_key,
@@ -128,7 +129,9 @@ def find_names(text: str, vocab: Vocabulary | None = None) -> list[Hit]:
     hits = [h for h in hits if not _names_something_else(text, h)]
     # an everyday word that names a drug only as a brand: a drug only where the text says so
     hits = [h for h in hits if not h.concept.needs_context or has_drug_context(text, h.start, h.end)]
+    hits = _with_acids(text, hits)
     hits = _with_salts(text, hits)
+    hits = _with_combinations(text, hits, vocab)
     hits = _with_regimens(text, hits)
     hits = _with_abbreviations(text, hits, vocab)
     return sorted(hits, key=lambda h: h.start)
@@ -136,10 +139,17 @@ def find_names(text: str, vocab: Vocabulary | None = None) -> list[Hit]:
 
 _STOPWORDS = {"the", "in", "of", "and", "or", "with", "to", "a", "an", "by", "for", "on", "at", "as",
               "is", "was", "were", "be", "from", "that", "this", "not", "no", "after", "than"}
+def _is_stopword(word: str) -> bool:
+    """A function word; a capital letter standing alone after a name is the name's variant letter
+    (cyclosporin A, salvianolic acid A, vitamin A), no article."""
+    return word.casefold() in _STOPWORDS and not (len(word) == 1 and word.isupper())
+
+
 # Counter-ions and salt words that belong to the name before them (``gentamicin sulfate``)
 _SALT_WORDS = {"sulfate", "sulphate", "hydrochloride", "chloride", "citrate", "phosphate", "maleate",
                "tartrate", "mesylate", "succinate", "acetate", "bromide", "hydrobromide", "fumarate",
-               "besylate", "nitrate", "sodium", "potassium", "calcium", "dihydrochloride", "monohydrate"}
+               "besylate", "nitrate", "sodium", "potassium", "calcium", "dihydrochloride", "monohydrate",
+               "hcl", "hbr"}
 # After a surname in an author list come its initials (``Arima T,``, ``Aman, M. G.``); after
 # an abbreviated journal title its volume and page (``Acta Diabetol 47:15``, ``J Morphol
 # 1951, 88:49``). Brand names and UNII names collide with both.
@@ -178,6 +188,46 @@ def _with_salts(text: str, hits: list[Hit]) -> list[Hit]:
     return out
 
 
+_ACID_AFTER = re.compile(r" (acids?|esters?)\b")
+
+
+def _with_acids(text: str, hits: list[Hit]) -> list[Hit]:
+    """``3,4-dihydroxyphenylacetic acid``, ``gamma-aminobutyric acid``: an adjective of a chemical
+    (``-ic``, ``-ous``) names the acid after it; the acid is the substance."""
+    out = []
+    for hit in hits:
+        after = _ACID_AFTER.match(text, hit.end)
+        if after and re.search(r"(?:ic|ous)$", hit.text) and hit.concept.kind != "class":
+            end = after.end()
+            hit = Hit(hit.start, end, text[hit.start:end], Concept(text[hit.start:end].casefold(), "chemical",
+                                                                    source="morphology"), "acid")
+        out.append(hit)
+    return out
+
+
+def _with_combinations(text: str, hits: list[Hit], vocab: Vocabulary) -> list[Hit]:
+    """Two drugs joined by a hyphen are one combination product (trimethoprim-sulfamethoxazole,
+    amoxicillin-clavulanic acid): one mention, named as the vocabulary names the pair
+    (co-trimoxazole) or by the pair itself."""
+    out: list[Hit] = []
+    for hit in hits:
+        prev = out[-1] if out else None
+        if (prev is not None and text[prev.end: hit.start] in ("-", "\u2010", "\u2013")
+                and prev.concept.kind == hit.concept.kind == "drug" and prev.concept.name != hit.concept.name
+                and not re.fullmatch(r"[A-Z0-9\-]+", prev.text + hit.text)):
+            span = text[prev.start: hit.end]
+            a, b = prev.concept.name, hit.concept.name
+            concept = next((c for c in map(vocab.lookup, (span, f"{a}/{b}", f"{b}/{a}", f"{a} and {b}",
+                                                          f"{b} and {a}")) if c is not None), None)
+            if concept is None or concept.kind == "class":
+                concept = Concept(f"{prev.concept.name}-{hit.concept.name}", "drug", source="combination",
+                                  members=[prev.concept.name, hit.concept.name])
+            out[-1] = Hit(prev.start, hit.end, span, concept, "combination")
+            continue
+        out.append(hit)
+    return out
+
+
 def _with_regimens(text: str, hits: list[Hit]) -> list[Hit]:
     """A list of drugs named by the initials after it is one regimen:
     ``ifosfamide, vincristine, and dactinomycin [IVA]``, ``… prednisone (CHOP)``."""
@@ -207,7 +257,8 @@ def _longest_at(text: str, toks: list[_Token], i: int, vocab: Vocabulary) -> tup
         last += 1
     for j in range(last, i - 1, -1):
         phrase = text[toks[i].start: toks[j].end]
-        if j > i and (_BREAK.search(phrase) or any(t.text.casefold() in _STOPWORDS for t in toks[i: j + 1])):
+        if j > i and (_BREAK.search(phrase) or toks[i].text.casefold() in _STOPWORDS
+                      or any(_is_stopword(t.text) for t in toks[i + 1: j + 1])):
             continue
         if j == i and _is_short_word(phrase) and not vocab.is_curated(phrase):
             continue
@@ -346,24 +397,72 @@ def _near_miss(word: str, vocab: Vocabulary) -> Concept | None:
     return None
 
 
+_DEFINED = re.compile(r"\s*[(\[]\s*([A-Za-z0-9][A-Za-z0-9\-']{0,9})\s*[)\],;]")
+_PAREN_SHORT = re.compile(r"[(\[]\s*([A-Za-z][A-Za-z0-9\-']{1,9})\s*[)\]]")
+
+
 def _with_abbreviations(text: str, hits: list[Hit], vocab: Vocabulary) -> list[Hit]:
-    """Abbreviations the text defines after a name (``valproic acid (VPA)``), everywhere."""
+    """Abbreviations the text defines (Schwartz & Hearst), applied everywhere in that text.
+
+    ``valproic acid (VPA)`` makes every ``VPA`` valproic acid, and a definition overrides the
+    built-in expansion: ``cyproterone acetate (CPA)`` makes CPA cyproterone acetate here, not
+    cyclophosphamide; a built-in abbreviation the text defines as something that is no
+    chemical (``chronic pulmonary aspergillosis (CPA)``) names no drug in that text."""
     defined: dict[str, Concept] = {}
     for hit in hits:
-        m = re.match(r"\s*[(\[]\s*([A-Za-z0-9][A-Za-z0-9\-']{0,9})\s*[)\],;]", text[hit.end:])
+        m = _DEFINED.match(text, hit.end)
         if m and (_plausible_abbreviation(m.group(1), hit.text)
                   or ELEMENT_SYMBOLS.get(hit.text.casefold()) == m.group(1)):
             defined[m.group(1)] = hit.concept
-    if not defined:
+    overridden: set[str] = set()
+    hit_ends = {h.end for h in hits}
+    for m in _PAREN_SHORT.finditer(text):
+        short = m.group(1)
+        if short in defined or short not in vocab.abbreviations:
+            continue
+        if text[: m.start()].rstrip() and len(text[: m.start()].rstrip()) not in hit_ends \
+                and _long_form(text[: m.start()], short):
+            overridden.add(short)  # defined here as something the vocabulary does not call a chemical
+    if not defined and not overridden:
         return hits
-    taken = [(h.start, h.end) for h in hits]
-    out = list(hits)
+    out = [h for h in hits if not (h.text in overridden and h.how == "vocabulary")
+           and not (h.text in defined and h.how == "vocabulary" and h.concept.name != defined[h.text].name)]
+    if not defined:
+        return out
+    taken = [(h.start, h.end) for h in out]
     pattern = re.compile(r"(?<!\w)(" + "|".join(map(re.escape, defined)) + r")(?!\w)")
     for m in pattern.finditer(text):
         if any(s < m.end() and m.start() < e for s, e in taken):
             continue
         out.append(Hit(m.start(), m.end(), m.group(), defined[m.group()], "defined-abbreviation"))
     return out
+
+
+def _long_form(before: str, short: str) -> str | None:
+    """Schwartz & Hearst: the shortest run of the words before ``(short)`` (at most
+    min(|short| + 5, 2|short|) words) whose letters hold the short form's in order, the first
+    letter starting a word; None when there is none."""
+    words = before.split()[-min(len(short) + 5, 2 * len(short)):]
+    for n in range(1, len(words) + 1):
+        candidate = " ".join(words[-n:])
+        if candidate[:1].casefold() == short[:1].casefold() and _letters_in_order(short, candidate):
+            return candidate
+    return None
+
+
+def _letters_in_order(short: str, long: str) -> bool:
+    s, lf = short.casefold(), long.casefold()
+    j = len(lf)
+    for i in range(len(s) - 1, -1, -1):
+        c = s[i]
+        if not c.isalnum():
+            continue
+        j = lf.rfind(c, 0, j)
+        while i == 0 and j > 0 and lf[j - 1].isalnum():
+            j = lf.rfind(c, 0, j)
+        if j < 0:
+            return False
+    return True
 
 
 # Ions written as formulas: Ca2+, Na+, K(+), Cl-
@@ -380,24 +479,16 @@ _BLOOD_GAS = re.compile(r"(?:Pa|PA|Pv|P|Fi|Pet|Pt)C?O2")
 
 def _plausible_abbreviation(short: str, long: str) -> bool:
     """A short form in brackets right after a chemical name is its abbreviation when it is
-    no number, word or roman numeral, and (Schwartz & Hearst) its letters appear in order
-    in the long form, the first starting a word, or it is in capitals, as chemists'
-    abbreviations often come from another name of the substance (VPU, SNP)."""
-    if short.isdigit() or short.islower() or len(short) < 2 or len(short) >= len(long):
+    no number, everyday word or roman numeral, and (Schwartz & Hearst) its letters appear in
+    order in the long form, the first starting a word (lower case too: ``dexamethasone
+    (dex)``), or it is in capitals, as chemists' abbreviations often come from another name
+    of the substance (VPU, SNP)."""
+    if short.isdigit() or len(short) < 2 or len(short) >= len(long):
         return False
     if phrase_key(short) == phrase_key(long) or _ROMAN.fullmatch(short):
         return False
+    if short.islower() and (is_common_word(short) or len(short) < 3):
+        return False
     if re.fullmatch(r"[A-Z][A-Z0-9\-]{1,5}s?", short) and sum(c.isupper() for c in short) >= 2:
         return True
-    s, lf = short.casefold(), long.casefold()
-    j = len(lf)
-    for i in range(len(s) - 1, -1, -1):
-        c = s[i]
-        if not c.isalnum():
-            continue
-        j = lf.rfind(c, 0, j)
-        while i == 0 and j > 0 and lf[j - 1].isalnum():
-            j = lf.rfind(c, 0, j)
-        if j < 0:
-            return False
-    return True
+    return _letters_in_order(short, long)

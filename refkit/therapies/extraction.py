@@ -46,6 +46,9 @@ class Mention:
     in_title: bool = False  # inside the cited work's title (reference text or record)
     how: str = "vocabulary"
     pharmacological_class: bool = False  # a class by action (immunosuppressants), not a chemical
+    # a chemical mention as BioCreative V CDR counts them: no procedure, no class by action, no
+    # name its annotators leave unmarked (see chemical_mentions)
+    chemical: bool = True
 
     @property
     def given_in_case(self) -> bool:
@@ -138,6 +141,11 @@ def therapy_mentions(mentions: list[Mention]) -> list[Mention]:
     return [m for m in mentions if not m.pharmacological_class]
 
 
+def chemical_mentions(mentions: list[Mention]) -> list[Mention]:
+    """The mentions BioCreative V CDR would mark as chemicals (what the CDR scores count)."""
+    return [m for m in mentions if m.chemical]
+
+
 def summarize(mentions: list[Mention]) -> list[Therapy]:
     """One Therapy per normalised name, in order of first mention."""
     groups: dict[str, list[Mention]] = {}
@@ -169,6 +177,8 @@ def _mention(hit: Hit, text: str, hits: list[Hit], i: int, where: str,
         drugbank=c.drugbank, classes=list(c.classes), where=where, how=hit.how,
         pharmacological_class=c.kind == "class" and not vocab.is_chemical_class(c.name),
     )
+    m.chemical = not m.pharmacological_class and c.kind != "procedure" and not vocab.unmarked_by_annotators(
+        hit.text)
     if regimen is not None:
         m.dose, m.route, m.frequency, m.duration, m.level = (
             regimen.dose, regimen.route, regimen.frequency, regimen.duration, regimen.level)

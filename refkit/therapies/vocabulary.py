@@ -480,16 +480,27 @@ class Vocabulary:
         kinase, plasma), or by its shape though the drug vocabulary names it (tissue plasminogen
         activator), so that no part of it (plasminogen) is taken for a chemical either."""
         key = phrase_key(phrase)
+        entry = self._lexicon.get(lexicon_key(phrase))
+        if entry is not None and entry.ruled_out and " " in phrase.strip() and key not in self._curated:
+            return True  # CDR's annotators leave the phrase unmarked, and so its parts
         return key in self._not_chemicals or (
             " " in phrase.strip() and key in drug_ner_names() and names_no_chemical(phrase))
+
+    def unmarked_by_annotators(self, phrase: str) -> bool:
+        """CDR's annotators leave this name unmarked more often than not (glucocorticoid,
+        plasma exchange): a therapy still, but no chemical mention in their sense."""
+        entry = self._lexicon.get(lexicon_key(phrase))
+        return entry is not None and entry.ruled_out
 
     def is_curated(self, phrase: str) -> bool:
         """Whether the curated layer names this phrase, or CDR's annotators marked it more often
         than not (short names so vetted, urea, iron, NO, Ca, are taken as written)."""
         if phrase_key(phrase) in self._curated:
             return True
+        # two marks at least (a short form marked once is likely one abstract's own definition),
+        # and two letters (a lone capital is an initial as often as an element)
         entry = self._lexicon.get(lexicon_key(phrase))
-        return entry is not None and entry.chemical and entry.annotated >= 2
+        return entry is not None and entry.chemical and entry.annotated >= 2 and len(phrase) >= 2
 
     def classes_of(self, name: str) -> list[str]:
         return list(self._member_of.get(name, []))
@@ -501,6 +512,8 @@ class Vocabulary:
         key = phrase_key(phrase)
         if not key or key in self._not_chemicals:
             return None
+        if key in self._curated:  # vetted by hand, with its reasons: over the annotators' votes
+            return self._curated[key]
         entry = self._lexicon.get(lexicon_key(phrase))
         if entry is not None and entry.ruled_out:
             return None
