@@ -92,6 +92,9 @@ def _split_run(run: str, offset: int) -> list[tuple[int, str]]:
         before, after = run[m.start() - 1: m.start()], run[m.end(): m.end() + 1]
         if m.group() == "," and before.isdigit() and after.isdigit():
             continue  # 1,2-dimethyl
+        if m.group() == "," and re.fullmatch(r"(?:^|\W)[dlDLRS]", run[max(0, m.start() - 2): m.start()]) \
+                and re.match(r"[dlDLRS]-", run[m.end():]):
+            continue  # d,l-amphetamine, (R,S)-: stereo descriptors
         if m.group() == ")" and "(" in run[last: m.start()]:
             continue  # N-(2-propylpentanoyl)urea
         parts.append((offset + last, run[last: m.start() + (1 if m.group() == ")" else 0)]))
@@ -101,7 +104,10 @@ def _split_run(run: str, offset: int) -> list[tuple[int, str]]:
 
 
 def _balanced_inner(piece: str) -> bool:
-    return piece[0] == "(" and piece.count("(") == piece.count(")") and not piece.endswith(")")
+    """An opening bracket that closes inside the word (``(2-propylpentanoyl)urea``), not one
+    around the whole word before punctuation (``(tacrolimus).``)."""
+    body = piece.rstrip(".,;:!?")
+    return piece[0] == "(" and body.count("(") == body.count(")") and not body.endswith(")")
 
 
 def _closes_inner(piece: str) -> bool:
@@ -129,6 +135,7 @@ def find_names(text: str, vocab: Vocabulary | None = None) -> list[Hit]:
     hits = [h for h in hits if not _names_something_else(text, h)]
     # an everyday word that names a drug only as a brand: a drug only where the text says so
     hits = [h for h in hits if not h.concept.needs_context or has_drug_context(text, h.start, h.end)]
+    hits = _with_stereo(text, hits)
     hits = _with_acids(text, hits)
     hits = _with_salts(text, hits)
     hits = _with_combinations(text, hits, vocab)
@@ -184,6 +191,26 @@ def _with_salts(text: str, hits: list[Hit]) -> list[Hit]:
             continue
         if out and hit.start < out[-1].end:
             continue
+        out.append(hit)
+    return out
+
+
+_STEREO_BEFORE = re.compile(r"(?:(?<![\w,])(?:d,l|D,L|dl|DL|[dlDLRS]|[RS],[RS])"
+                            r"|\((?:[RS]|[RS],[RS]|[+\-±]|\+/-)\)|±)-$")
+
+
+def _stereo_prefix(text: str, start: int) -> int:
+    m = _STEREO_BEFORE.search(text, max(0, start - 8), start)
+    return m.start() if m else start
+
+
+def _with_stereo(text: str, hits: list[Hit]) -> list[Hit]:
+    """A stereo descriptor glued before a name stays with it (``d,l-amphetamine``, ``(S)-ketamine``)."""
+    out = []
+    for hit in hits:
+        start = _stereo_prefix(text, hit.start)
+        if start < hit.start and (not out or out[-1].end <= start):
+            hit = Hit(start, hit.end, text[start:hit.end], hit.concept, hit.how)
         out.append(hit)
     return out
 

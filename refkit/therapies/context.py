@@ -94,22 +94,25 @@ _PRE = [
     ("stopped", re.compile(r"\b(?:discontinu(?:ed|ation\s+of)|stopp?(?:ed|ing)|withdr(?:awn|awal\s+of|ew)"
                            r"|cessation\s+of|ceased|tapered\s+off|held)\b", re.I)),
 ]
+# What may stand between a name and its verb: a bracket, a dose (``Azathioprine 2 mg/kg/day was …``)
+_LEAD = (r"^\W*(?:\([^()]*\)\s*)?"
+         r"(?:\d[\d.,]*\s*(?:[-–]\s*\d[\d.,]*\s*)?[A-Za-zµμ%]+(?:/[A-Za-z0-9]+)*\W*){0,2}")
 # (status, trigger after the name: its scope looks back)
 _POST = [
     ("allergic", re.compile(r"^(?:\s*\([^()]*\))?\s*(?:allergy|hypersensitivity|intolerance)\b"
                             r"|^\W*(?:was|is|were|are)\s+(?:\w+\s+)?contraindicated\b", re.I)),
     ("not-given", re.compile(
-        r"^\W*(?:\([^()]*\)\s*)?(?:was|were|is|are|had been|has been)\s+(?:\w+\s+){0,2}?"
+        _LEAD + r"(?:was|were|is|are|had been|has been)\s+(?:\w+\s+){0,2}?"
         r"(?:(?:considered|discussed|proposed|suggested|recommended|offered)(?:\s+but)?\s+(?:was\s+)?"
         r"(?:not|never)\b|(?:not|never)\s+(?:\w+\s+)?(?:given|started|administered|used|prescribed|initiated"
         r"|tried|available|begun)|withheld|refused|declined|avoided|deferred)"
-        r"|^\W*(?:\([^()]*\)\s*)?(?:could|would|should)\s+not\s+be\s+(?:given|used|started)", re.I)),
-    ("stopped", re.compile(r"^\W*(?:\([^()]*\)\s*)?(?:was|were|had been|has been)\s+(?:\w+\s+)?"
+        r"|" + _LEAD + r"(?:could|would|should)\s+not\s+be\s+(?:given|used|started)", re.I)),
+    ("stopped", re.compile(_LEAD + r"(?:was|were|had been|has been)\s+(?:\w+\s+)?"
                            r"(?:discontinued|stopped|withdrawn|ceased|tapered\s+off|held|suspended)\b",
                            re.I)),
-    ("planned", re.compile(r"^\W*(?:\([^()]*\)\s*)?(?:is|was|are|were)\s+(?:\w+\s+)?(?:planned|scheduled)\b"
+    ("planned", re.compile(_LEAD + r"(?:is|was|are|were)\s+(?:\w+\s+)?(?:planned|scheduled)\b"
                            r"|^\W*(?:will|would)\s+be\s+(?:started|given|added|initiated|used)\b", re.I)),
-    ("given", re.compile(r"^\W*(?:\([^()]*\)\s*)?(?:was|were|had been|has been)\s+(?:\w+\s+)?"
+    ("given", re.compile(_LEAD + r"(?:was|were|had been|has been)\s+(?:\w+\s+)?"
                          r"(?:given|started|administered|initiated|commenced|added|prescribed|continued|resumed"
                          r"|infused|injected|used)\b", re.I)),
 ]
@@ -180,11 +183,12 @@ _KEYWORDS = re.compile(r"^[ \t]*(?:key\s*-?\s*words?|index\s+terms|mesh\s+terms|
                        re.I | re.M)
 
 
-def _is_heading(line: str) -> bool:
+def _is_heading(line: str, max_words: int = 6) -> bool:
     """A short line with no sentence in it: a title-case or numbered heading (``Treatment``,
     ``2. Case report``, ``DISCUSSION``)."""
     words = line.split()
-    return (0 < len(words) <= 6 and not re.search(r"[.;,:]\s*\S|[.!?;,]$", line.strip())
+    inner = r"[.;]\s+\S" if max_words > 6 else r"[.;,:]\s*\S"  # a title may have a colon and commas
+    return (0 < len(words) <= max_words and not re.search(inner + r"|[.!?;,]$", line.strip())
             and not re.search(r"\d\s*(?:mg|g|ml)\b", line, re.I))
 
 
@@ -200,8 +204,11 @@ def non_narrative_lines(text: str) -> list[_Span]:
     for i, line in enumerate(lines):
         before = lines[i - 1] if i else ""
         after = lines[i + 1] if i + 1 < len(lines) else ""
-        # a heading stands apart: a blank line on one side, or a paragraph right after it
-        if _is_heading(line) and (not before.strip() or not after.strip() or len(after.split()) > 6):
+        # a heading stands apart: a blank line on one side, or a paragraph right after it; a
+        # title (up to 25 words, no sentence) with blank lines on both sides
+        alone = not before.strip() and not after.strip()
+        if (_is_heading(line) and (not before.strip() or not after.strip() or len(after.split()) > 6)
+                or alone and _is_heading(line, 25)):
             spans.append((pos, pos + len(line)))
         pos += len(line) + 1
     return spans

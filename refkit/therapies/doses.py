@@ -75,8 +75,9 @@ def regimen_after(window: str, before: str = "") -> Regimen:
     bridging words such as ``pulse therapy``); anything further away belongs to the sentence,
     not the drug. A concentration is a level, whatever its place."""
     out = Regimen()
-    level = _LEVEL.search(window[:60])
-    if level and (_LEVEL_WORDS.search(window[: level.start()]) or _LEVEL_WORDS.search(before)
+    level = _LEVEL.search(window[:90])
+    if level and (_LEVEL_WORDS.search(window[max(0, level.start() - 30): level.start()])
+                  or _LEVEL_WORDS.search(before)
                   or re.match(r"[\s(\[:,]*$", window[: level.start()])):
         out.level = _amount(level.group(1)) + " " + re.sub(r"\s+", "", level.group(2))
     bridge = _BRIDGE.match(window)
@@ -99,7 +100,10 @@ def regimen_after(window: str, before: str = "") -> Regimen:
         if found.group(4) and re.search(r"days?|weeks?|months?", found.group(4), re.I):
             out.duration = re.sub(r"\s+", " ", found.group(4))
     scope = window[:80]
-    route = _ROUTE.search(scope) or _ROUTE.search(before[-25:])
+    route = _ROUTE.search(scope)
+    if route and not window[route.end():].strip():
+        route = None  # "… followed by oral prednisolone": the route of the next name
+    route = route or _ROUTE.search(before[-25:])
     if route:
         word = route.group("route")
         out.route = _ROUTE_NAMES.get(word.casefold(), re.sub(r"ly$", "", word.casefold()))
