@@ -315,8 +315,8 @@ def _rescue(tok: _Token, vocab: Vocabulary, after: str = "") -> Hit | list[Hit] 
     if _LIKE_PROTEIN.search(word) and _PROTEIN_AFTER.match(after):
         return None
     ion = _ION.fullmatch(word)
-    if ion and "-" in word and ion.group(1) not in ("F", "Cl", "Br", "I"):
-        ion = None  # only halides are written as anions; "H-", "N-" are initials and prefixes
+    if ion and re.search(r"(?<!\d)-\)?$", word) and ion.group(1) not in _MONOVALENT_ANIONS:
+        ion = None  # a charge of -1 only halides take ("Cl-"); "H-", "N-" are initials and prefixes
     if ion:
         element = next((n for n, sym in ELEMENT_SYMBOLS.items() if sym == ion.group(1)), None)
         if element:  # Pb2+ is lead even though the word "lead" alone is no chemical
@@ -492,7 +492,10 @@ def _letters_in_order(short: str, long: str) -> bool:
     return True
 
 
-# Ions written as formulas: Ca2+, Na+, K(+), Cl-
+# The elements whose monatomic anion has a charge of one (group 17, the halogens); others carry a
+# digit (O2-, S2-, N3-), so a bare "N-" or "O-" is a prefix.
+_MONOVALENT_ANIONS = {"F", "Cl", "Br", "I"}
+# Ions written as formulas: Ca2+, Na+, K(+), Cl-, O2-
 _ION = re.compile(r"([A-Z][a-z]?)(?:\d?[+\-]|\(\d?[+\-]\))")
 _ROMAN = re.compile(r"[IVXLC]+")
 _INFLUENZA = re.compile(r"H\d+N\d+")  # influenza subtypes (H7N3) spell formulas

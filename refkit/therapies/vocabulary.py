@@ -179,6 +179,7 @@ def _build_drug_ner_index() -> dict:
     canonicals = {name: (info.get("name") or name, info.get("drugbank_id")) for name, info in data.items()}
     bare = {name for name, info in data.items() if not any(
         info.get(k) for k in ("mesh_tree", "mesh_id", "smiles", "formula", "medline_plus_id"))}
+    structured = {name for name, info in data.items() if info.get("smiles") or info.get("formula")}
     leaflet = {name for name, info in data.items() if info.get("medline_plus_id") and not (
         info.get("mesh_tree") and all(t.startswith(_PROTEIN_TREES) for t in info["mesh_tree"]))}
     fuzzy = [(phrase_key(name), name) for name in data if " " not in name and len(name) >= 7]
@@ -187,7 +188,7 @@ def _build_drug_ner_index() -> dict:
     names = {phrase_key(n) for n in data} | {
         phrase_key(v) for v, info in d["drug_variant_to_variant_data"].items() if not info.get("is_brand")}
     return {"index": index, "canonicals": canonicals, "fuzzy": fuzzy, "letter_split": letter_split - whole,
-            "leaflet": leaflet, "bare": bare, "names": names}
+            "leaflet": leaflet, "bare": bare, "names": names, "structured": structured}
 
 
 @cache
@@ -301,15 +302,16 @@ def looks_chemical(word: str) -> bool:
 # rule holds for names the development abstracts never showed:
 # - gene and protein symbols (SIRT1, Fgfr1, IL-10) unless the letters are element symbols
 #   (CO2, H2O2): letters then one or two digits; drug codes carry more digits (MK-801);
-_GENE_SYMBOL = re.compile(r"(?!PG[A-J]\d)([A-Z]{2,6}|[A-Z][a-z]{2,5}|[a-z]{3,6})-?\d{1,2}[A-Za-z]?")
+_GENE_SYMBOL = re.compile(r"([A-Z]{2,6}|[A-Z][a-z]{2,5}|[a-z]{3,6})-?\d{1,2}[A-Za-z]?")
 #   and protein-style symbols with a lower-case run before a capital (apoE, SirT1, ApoE4);
 _PROTEIN_SYMBOL = re.compile(r"[A-Za-z]*[a-z]{2}[A-Z][A-Za-z]*\d{0,2}")
 # - cytokine-style names with a Greek suffix after a hyphen (TNF-alpha, HIF-1alpha, TGF-beta1)
-#   or straight after a symbol in capitals (TNFalpha, IL1beta); prostaglandins (PGF2alpha) are
-#   named that way too and stay;
+#   or straight after a symbol in capitals (TNFalpha, IL1beta). A symbol the drug vocabulary
+#   knows as a substance with a structure (PGE2, PGF2alpha, CPT-11, CoQ10) is spared these
+#   shape rules: genes and cytokines have no structure formula;
 _GREEK = r"(?:alpha|beta|gamma|delta|kappa|[αβγδκ])"
 _GREEK_SUFFIX = re.compile(r"(\S+)-(?:\d+)?" + _GREEK + r"\d*", re.I)
-_GREEK_SYMBOL = re.compile(r"(?!PG[A-J]\d)[A-Z]{2,5}\d?" + _GREEK + r"\d*")
+_GREEK_SYMBOL = re.compile(r"[A-Z]{2,5}\d?" + _GREEK + r"\d*")
 # - proteins numbered after an -in name (aquaporin-1, netrin-1, interleukin-6, claudin 1);
 _NUMBERED_PROTEIN = re.compile(r"[a-z]{3,}ins?(?:[- ]\d{1,2}|-[A-Z]\d{1,2})", re.I)  # not vitamin B6
 # - phrases named for a head noun that is no substance (insulin receptor, measles virus,
@@ -349,11 +351,13 @@ def is_formula(word: str) -> bool:
     if not all(sym in _ELEMENTS for sym, _ in parts):
         return False
     if any(a[0] == b[0] for a, b in zip(parts, parts[1:], strict=False)):
-        return False  # chemists write S2, not SS: CSS10 is a code
+        return False  # chemists sum one element's atoms (S2, never SS)
     if any(n and int(n) >= 10 and sym not in ("C", "H", "O") for sym, n in parts):
-        return False  # large counts are carbon chains: P2Y12 is a receptor
+        return False  # counts of ten and more are carbon chains, with their H and O
     if len(parts) == 1:
-        return word in ("O2", "O3")
+        # one element with a count (O2, N2, C3, T2) spells grades, stages and complement factors
+        # as often as molecules: a formula only when a vocabulary names it
+        return False
     return any(n for _, n in parts) or any(len(sym) == 2 for sym, _ in parts)
 
 
@@ -444,7 +448,8 @@ class Vocabulary:
         self._lexicon = read_lexicon(lexicon) if lexicon is not None else {}
         curated = json.loads((DATA / "curated.json").read_text(encoding="utf-8"))
         self._curated: dict[str, Concept] = {}
-        self._not_chemicals = {phrase_key(w) for w in curated["not_chemicals"]}
+        # words that are no chemicals, grouped under the general reason for each group
+        self._not_chemicals = {phrase_key(w) for words in curated["not_chemicals"].values() for w in words}
         self.classes: dict[str, Concept] = {}
         self._member_of: dict[str, list[str]] = {}
         self._chemical_classes = {n for n, spec in curated["classes"].items() if spec.get("chemical")}
@@ -533,8 +538,9 @@ class Vocabulary:
         if canonical is not None and not re.search(r"[\s\-]", phrase) \
                 and key in _drug_ner_index()["letter_split"]:
             canonical = None  # "retina" is no spelling of Retin-A, nor "vitamine" of vitamin E
+        index = _drug_ner_index()
         if phrase not in self.abbreviations and names_no_chemical(
-                phrase, drug=canonical in _drug_ner_index()["leaflet"]):
+                phrase, drug=canonical in index["leaflet"] or canonical in index["structured"]):
             return None
         if canonical is not None:
             concept = self._from_drug_ner(canonical)
