@@ -22,7 +22,10 @@ CDR = ROOT / "tests" / "data" / "cdr"
 
 
 def _score(docs, vocab=None):
-    return score_documents(docs, lambda text: [m.to_dict() for m in chemical_mentions(extract_text(text, vocab))])
+    def extract(text: str) -> list[dict]:
+        return [m.to_dict() for m in chemical_mentions(extract_text(text, vocab))]
+
+    return score_documents(docs, extract)
 
 
 def test_cdr_development_exact_spans_and_mesh_ids():

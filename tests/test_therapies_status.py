@@ -122,3 +122,22 @@ def test_cli_json_carries_status_and_regimen(tmp_path):
     assert (tofa["status"], tofa["given_in_case"]) == ("not-given", False)
     therapy = next(t for t in report["therapies"] if t["name"] == "tofacitinib")
     assert therapy["given_in_case"] is False and therapy["statuses"] == ["not-given"]
+
+
+def test_a_keywords_line_gives_no_citation_context(tmp_path):
+    import networkx as nx
+
+    from refkit.graph import add_article
+
+    text = ("Myositis treated with tacrolimus\n\nKeywords: rituximab, myositis\n\nIntroduction\n"
+            "Myositis is rare [1]. It responded to tacrolimus [2].\n\nReferences\n"
+            "1. Dalakas MC, Hohlfeld R. Polymyositis and dermatomyositis. Lancet. 2003;362:971-82.\n"
+            "2. Oddis CV, Sciurba FC, Elmagd KA, Starzl TE. Tacrolimus in refractory polymyositis with "
+            "interstitial lung disease. Lancet. 1999;353:1762-3.\n")
+    path = tmp_path / "case.txt"
+    path.write_text(text, encoding="utf-8")
+    graph = add_article(nx.MultiDiGraph(), read_article(path))
+    contexts = {(u, d.get("detail")) for u, _, d in graph.edges(data=True)
+                if d.get("evidence") == "citation-context"}
+    assert not any(u == "therapy:rituximab" for u, _ in contexts)
+    assert any(u == "therapy:tacrolimus" for u, _ in contexts)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from rapidfuzz.distance import Levenshtein
 
+from refkit.text import DASHES
 from refkit.therapies.context import has_drug_context
 from refkit.therapies.vocabulary import (
     ELEMENT_SYMBOLS,
@@ -239,7 +240,7 @@ def _with_combinations(text: str, hits: list[Hit], vocab: Vocabulary) -> list[Hi
     out: list[Hit] = []
     for hit in hits:
         prev = out[-1] if out else None
-        if (prev is not None and text[prev.end: hit.start] in ("-", "\u2010", "\u2013")
+        if (prev is not None and text[prev.end: hit.start].translate(DASHES) == "-"
                 and prev.concept.kind == hit.concept.kind == "drug" and prev.concept.name != hit.concept.name
                 and not re.fullmatch(r"[A-Z0-9\-]+", prev.text + hit.text)):
             span = text[prev.start: hit.end]
@@ -300,7 +301,7 @@ def _longest_at(text: str, toks: list[_Token], i: int, vocab: Vocabulary) -> tup
 def _is_short_word(word: str) -> bool:
     """Short tokens (``K``, ``MS``) are names only as abbreviations, handled apart; short
     lower-case words (``same``, ``dala``) only when the curated layer vouches for them."""
-    if re.fullmatch(r"[A-Za-z]{1,2}[\-\u2010-\u2015][A-Za-z]{1,2}", word):
+    if re.fullmatch(r"[A-Za-z]{1,2}-[A-Za-z]{1,2}", word.translate(DASHES)):
         return True  # HA–NA, Mg-K: letter pairs joined by a dash
     return len(word) < 4 or (len(word) < 5 and word.islower())
 

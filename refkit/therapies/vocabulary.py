@@ -31,6 +31,7 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
+from refkit.text import DASHES
 from refkit.therapies.vocabulary_cache import cache_dir, cached_pickle, cached_table, vocabulary_stamp
 
 DATA = Path(__file__).parent / "data"
@@ -53,12 +54,14 @@ SYSTEMATIC_FRAGMENT = re.compile(
 )
 
 
-_FOLDED = re.compile(r"[\s\-\u2010-\u2015'\u2019]+")
+_FOLDED = re.compile(r"[\s\-'\u2019]+")
 
 
 def phrase_key(text: str) -> str:
-    """Fold a name for lookup: NFKC, case, and the spaces/hyphens/apostrophes inside it."""
-    return _FOLDED.sub("", unicodedata.normalize("NFKC", text).casefold())
+    """Fold a name for lookup: NFKC, case, every dash (:data:`refkit.text.DASHES`), and the
+    spaces/hyphens/apostrophes inside it. Not :func:`refkit.text.fold`, which turns all
+    punctuation into spaces: locants and brackets tell chemicals apart (1,2- from 1-2)."""
+    return _FOLDED.sub("", unicodedata.normalize("NFKC", text).translate(DASHES).casefold())
 
 
 @dataclass
@@ -523,6 +526,12 @@ class Vocabulary:
         if entry is not None and entry.ruled_out:
             return None
         concept = self._lookup_layers(phrase, key, strict)
+        if concept is not None and concept.mesh is None:
+            # a brand or synonym: the annotators' id for the substance's own name (a supplementary
+            # concept id, C…, that the descriptor table cannot give)
+            named = self._lexicon.get(lexicon_key(concept.name))
+            if named is not None and named.chemical and named.mesh:
+                concept = replace(concept, mesh=named.mesh)
         if entry is None or not entry.chemical:
             return concept
         if concept is None:
