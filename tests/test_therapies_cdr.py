@@ -1,8 +1,8 @@
 """BioCreative V CDR scores: the development set (never tuned on) and a held-out fifth of train.
 
 Floors sit just under what ``bench/score_therapies.py`` printed when they were set (development
-P 0.918 R 0.889 MeSH 0.903; held-out fifth 0 of train, table built without it, P 0.934 R 0.903
-MeSH 0.929). The issue's target is 0.92 for each; these say where the extraction is.
+P 0.917 R 0.894 MeSH 0.897; held-out fifth 0 of train, table built without it, P 0.927 R 0.906
+MeSH 0.926). The issue's target is 0.92 for each; these say where the extraction is.
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ def _score(docs, vocab=None):
 def test_cdr_development_exact_spans_and_mesh_ids():
     score = _score(load_documents(CDR / "development.jsonl"))
     assert score.precision >= 0.91, score.errors[:30]
-    assert score.recall >= 0.88, score.errors[:30]
-    assert score.mesh_accuracy >= 0.895
+    assert score.recall >= 0.885, score.errors[:30]
+    assert score.mesh_accuracy >= 0.89
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +47,8 @@ def test_cdr_held_out_fifth_of_train_scored_with_a_table_built_without_it(held_o
     docs = [d for d in load_documents(CDR / "train.jsonl") if held_out(d, 0)]
     score = _score(docs, Vocabulary(held_out_table))
     assert len(docs) == 95
-    assert score.precision >= 0.925
-    assert score.recall >= 0.895
+    assert score.precision >= 0.92
+    assert score.recall >= 0.90
     assert score.mesh_accuracy >= 0.92
     # and the table is what helps: without it the same abstracts score lower
     bare = _score(docs, Vocabulary(lexicon=None))

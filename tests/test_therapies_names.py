@@ -110,3 +110,10 @@ def test_lookups_never_change_shared_concepts():
 
 def test_one_home_for_ion_words():
     assert chemicals.ION_WORDS is importlib.import_module("refkit.therapies.vocabulary").ION_WORDS
+
+
+def test_research_codes_are_compounds_cell_lines_years_and_trials_are_not():
+    bare = Vocabulary(lexicon=None)  # the shape rule alone, without the CDR table
+    text = ("NRA0160 and LY274614 were given, then GR 55562; HEK293 cells, the CD133 receptor, "
+            "in May 2005, on Day 100.")
+    assert [h.text for h in find_names(text, bare)] == ["NRA0160", "LY274614", "GR 55562"]

@@ -141,8 +141,29 @@ def find_names(text: str, vocab: Vocabulary | None = None) -> list[Hit]:
     hits = _with_salts(text, hits)
     hits = _with_combinations(text, hits, vocab)
     hits = _with_regimens(text, hits)
+    hits = _with_spaced_codes(text, hits, vocab)
     hits = _with_abbreviations(text, hits, vocab)
     return sorted(hits, key=lambda h: h.start)
+
+
+def _with_spaced_codes(text: str, hits: list[Hit], vocab: Vocabulary) -> list[Hit]:
+    """Research codes written with a space (``GR 55562``), unless the number is a year or the
+    letters an everyday word (``Day 100``) or they name a protein or cell line after them."""
+    out = list(hits)
+    taken = [(h.start, h.end) for h in hits]
+    for m in _SPACED_CODE.finditer(text):
+        letters, number = m.groups()
+        if re.fullmatch(r"(?:19|20)\d\d", number) or not letters.isupper() and is_common_word(letters):
+            continue
+        after = text[m.end(): m.end() + 20]
+        if _PROTEIN_HEAD_AFTER.match(after) or re.match(r" cells?\b| cell line", after):
+            continue
+        if any(s < m.end() and m.start() < e for s, e in taken):
+            continue
+        name = m.group()
+        concept = Concept(name, "chemical", vocab.mesh_for(name), source="code")
+        out.append(Hit(m.start(), m.end(), name, concept, "code"))
+    return out
 
 
 _STOPWORDS = {"the", "in", "of", "and", "or", "with", "to", "a", "an", "by", "for", "on", "at", "as",
@@ -336,6 +357,11 @@ def _rescue(tok: _Token, vocab: Vocabulary, after: str = "") -> Hit | list[Hit] 
             concept = Concept(word, "chemical", source="formula")
         if concept is not None:
             return Hit(tok.start, tok.end, word, concept, "formula")
+    if _COMPOUND_CODE.fullmatch(word) and not _PROTEIN_HEAD_AFTER.match(after) \
+            and not re.match(r" cells?\b| cell line", after):
+        # a research code (NRA0160, LY274614, Ro4368554): a compound, whether or not UNII lists it
+        concept = vocab.lookup(word) or Concept(word, "chemical", vocab.mesh_for(word), source="code")
+        return Hit(tok.start, tok.end, word, concept, "code")
     if word in vocab.abbreviations:
         concept = vocab.lookup(vocab.abbreviations[word])
         if concept is not None:
@@ -496,6 +522,10 @@ def _letters_in_order(short: str, long: str) -> bool:
 # The elements whose monatomic anion has a charge of one (group 17, the halogens); others carry a
 # digit (O2-, S2-, N3-), so a bare "N-" or "O-" is a prefix.
 _MONOVALENT_ANIONS = {"F", "Cl", "Br", "I"}
+# Research codes of compounds: a company's letters and a serial number of three to six digits
+# (NRA0160, LY274614, SSR103800, Ro4368554; with a space, GR 55562, CP 93129)
+_COMPOUND_CODE = re.compile(r"[A-Z][A-Za-z]{1,3}-?\d{3,6}[A-Z]?")
+_SPACED_CODE = re.compile(r"(?<![\w\-])([A-Z][A-Za-z]{1,3}) (\d{3,6})(?![\w\-]|\.\d)")
 # Ions written as formulas: Ca2+, Na+, K(+), Cl-, O2-
 _ION = re.compile(r"([A-Z][a-z]?)(?:\d?[+\-]|\(\d?[+\-]\))")
 _ROMAN = re.compile(r"[IVXLC]+")

@@ -626,6 +626,11 @@ class Vocabulary:
             return False
         return looks_chemical(last) or (len(words) > 1 and phrase_key(last) in drug_ner_names())
 
+    def mesh_for(self, name: str) -> str | None:
+        """The MeSH id of a name: the CDR annotators' id for it, else the descriptor of that name."""
+        entry = self._lexicon.get(lexicon_key(name))
+        return entry.mesh if entry is not None and entry.mesh else self._mesh_for(name)
+
     def _mesh_for(self, name: str) -> str | None:
         hit = mesh_ids().get(phrase_key(name))
         return hit[0] if hit else None
