@@ -122,6 +122,11 @@ def test_cli_json_carries_status_and_regimen(tmp_path):
     assert (tofa["status"], tofa["given_in_case"]) == ("not-given", False)
     therapy = next(t for t in report["therapies"] if t["name"] == "tofacitinib")
     assert therapy["given_in_case"] is False and therapy["statuses"] == ["not-given"]
+    assert therapy["status"] == "not-given"
+    aza = next(t for t in report["therapies"] if t["name"] == "azathioprine")
+    assert (aza["status"], aza["given_in_case"]) == ("stopped", True)
+    pred = next(t for t in report["therapies"] if t["name"] == "prednisolone")
+    assert pred["routes"] == ["oral"]
 
 
 def test_a_keywords_line_gives_no_citation_context(tmp_path):

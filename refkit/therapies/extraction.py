@@ -85,12 +85,21 @@ class Therapy:
     given_in_case: bool
     count: int
     statuses: list[str] = field(default_factory=list)  # of the placed mentions, in order
+    routes: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        """Where the case left it: the last status the narrative gives (given, then stopped →
+        stopped), ``mentioned`` when it says nothing of its use."""
+        said = [s for s in self.statuses if s != "mentioned"]
+        return said[-1] if said else "mentioned"
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name, "kind": self.kind, "mesh": self.mesh, "drugbank": self.drugbank,
-            "classes": self.classes, "where": self.where, "doses": self.doses,
-            "given_in_case": self.given_in_case, "statuses": self.statuses, "mentions": self.count,
+            "classes": self.classes, "where": self.where, "doses": self.doses, "routes": self.routes,
+            "given_in_case": self.given_in_case, "status": self.status, "statuses": self.statuses,
+            "mentions": self.count,
         }
 
 
@@ -159,7 +168,8 @@ def summarize(mentions: list[Mention]) -> list[Therapy]:
             where=list(dict.fromkeys(m.where for m in ms)),
             doses=list(dict.fromkeys(m.dose for m in ms if m.dose)),
             given_in_case=any(m.given_in_case for m in ms), count=len(ms),
-            statuses=list(dict.fromkeys(m.status for m in ms if m.start is not None)),
+            statuses=[m.status for m in ms if m.start is not None],
+            routes=list(dict.fromkeys(m.route for m in ms if m.route)),
         ))
     return out
 
