@@ -1,6 +1,11 @@
 """Score chemical mention extraction on BioCreative V CDR abstracts (exact spans, MeSH ids).
 
-    python bench/score_therapies.py [tests/data/corpus/therapies.jsonl] [--errors] [--probe]
+    python bench/score_therapies.py [CORPUS.jsonl] [--errors] [--probe] [--hold-out K]
+
+The default corpus is CDR development (``tests/data/cdr/development.jsonl``), never used to
+build or tune anything. ``--hold-out K`` scores the fifth of CDR *train* whose PMIDs are ``K``
+mod 5 with a CDR name table built without it (``scripts/build_cdr_names.py --hold-out K``
+is run into a temporary file first), the honest check of what the table learnt.
 
 Runs the same extraction as ``refkit therapies FILE --format json`` on each
 ``title + " " + abstract`` and prints precision, recall, F1 and MeSH id accuracy, next to
@@ -18,15 +23,18 @@ from collections import Counter
 from pathlib import Path
 
 import _paths  # noqa: F401  (puts tests/ on sys.path for support.*)
-from support.therapies import load_documents, score_documents
+from support.therapies import held_out, load_documents, score_documents
 
-from refkit.therapies import extract_text, therapy_mentions
+from refkit.therapies import chemical_mentions, extract_text, therapy_mentions
+from refkit.therapies.vocabulary import Vocabulary
 
-DEFAULT = Path(__file__).parent.parent / "tests" / "data" / "corpus" / "therapies.jsonl"
+ROOT = Path(__file__).parent.parent
+DEFAULT = ROOT / "tests" / "data" / "cdr" / "development.jsonl"
+TRAIN = ROOT / "tests" / "data" / "cdr" / "train.jsonl"
 
 
-def refkit_mentions(text: str) -> list[dict]:
-    return [m.to_dict() for m in therapy_mentions(extract_text(text))]
+def refkit_mentions(text: str, vocab: Vocabulary | None = None) -> list[dict]:
+    return [m.to_dict() for m in chemical_mentions(extract_text(text, vocab))]
 
 
 def package_mentions(text: str) -> list[dict]:
@@ -56,12 +64,28 @@ def probe(corpus: Path) -> None:
 
 
 def main(argv: list[str]) -> None:
-    path = Path(next((a for a in argv if not a.startswith("-")), DEFAULT))
+    positional = [a for i, a in enumerate(argv) if not a.startswith("-") and argv[i - 1] != "--hold-out"]
+    path = Path(positional[0]) if positional else DEFAULT
     docs = load_documents(path)
-    for label, extract in (("drug-named-entity-recognition alone", package_mentions),
-                           ("refkit therapies", refkit_mentions)):
+    extract = refkit_mentions
+    if "--hold-out" in argv:
+        import subprocess
+        import tempfile
+
+        k = int(argv[argv.index("--hold-out") + 1])
+        docs = [d for d in load_documents(TRAIN) if held_out(d, k)]
+        table = Path(tempfile.mkdtemp()) / "cdr_names.tsv"
+        subprocess.run([sys.executable, str(ROOT / "scripts" / "build_cdr_names.py"), "--hold-out", str(k),
+                        "--out", str(table)], check=True)
+        vocab = Vocabulary(table)
+        print(f"held-out fifth {k} of CDR train: {len(docs)} abstracts, table built without them")
+
+        def extract(text: str) -> list[dict]:
+            return refkit_mentions(text, vocab)
+    for label, run in (("drug-named-entity-recognition alone", package_mentions),
+                       ("refkit therapies", extract)):
         started = time.perf_counter()
-        score = score_documents(docs, extract)
+        score = score_documents(docs, run)
         took = time.perf_counter() - started
         print(f"{label:38s} P {score.precision:.3f}  R {score.recall:.3f}  F1 {score.f1:.3f}  "
               f"MeSH {score.mesh_accuracy:.3f}  (tp {score.tp}, fp {score.fp}, fn {score.fn}; "
@@ -71,7 +95,7 @@ def main(argv: list[str]) -> None:
             counts = Counter(e["text"] for e in score.errors if e["kind"] == kind)
             print(kind, ", ".join(f"{t} ×{n}" for t, n in counts.most_common()))
     if "--probe" in argv:
-        probe(DEFAULT.parent)
+        probe(ROOT / "tests" / "data" / "corpus")
 
 
 if __name__ == "__main__":

@@ -306,7 +306,11 @@ def test_receptor_subtype_brackets_leave_the_chemical():
 
 
 def test_a_ruled_out_phrase_hides_the_chemical_inside_it():
-    assert [h.text for h in find_names("Serum creatine kinase rose; creatine was given.")] == ["creatine"]
+    # a protein the vocabulary names whole hides its parts; an enzyme named after its substrate
+    # keeps the substrate, as CDR's annotators mark it (creatine in creatine kinase)
+    assert [h.text for h in find_names("tissue plasminogen activator rose")] == []
+    assert [h.text for h in find_names("Serum creatine kinase rose; creatine was given.")] == [
+        "creatine", "creatine"]
 
 
 def test_common_undefined_abbreviations_and_blood_products():

@@ -8,6 +8,7 @@ lookup the rest of refkit uses for names (query synonyms, graph classes).
 from refkit.therapies.extraction import (
     Mention,
     Therapy,
+    chemical_mentions,
     extract_article,
     extract_text,
     summarize,
@@ -16,6 +17,6 @@ from refkit.therapies.extraction import (
 from refkit.therapies.vocabulary import Concept, vocabulary
 
 __all__ = [
-    "Concept", "Mention", "Therapy", "extract_article", "extract_text", "summarize", "therapy_mentions",
-    "vocabulary",
+    "Concept", "Mention", "Therapy", "chemical_mentions", "extract_article", "extract_text", "summarize",
+    "therapy_mentions", "vocabulary",
 ]

@@ -22,12 +22,17 @@ from dataclasses import dataclass
 
 from rapidfuzz.distance import Levenshtein
 
+from refkit.text import DASHES
+from refkit.therapies.context import has_drug_context
 from refkit.therapies.vocabulary import (
+    ELEMENT_SYMBOLS,
     ENZYME,
+    ION_WORDS,
     SYSTEMATIC_FRAGMENT,
     Concept,
     Vocabulary,
     drug_ner_names,
+    is_common_word,
     is_formula,
     looks_chemical,
     phrase_key,
@@ -88,6 +93,9 @@ def _split_run(run: str, offset: int) -> list[tuple[int, str]]:
         before, after = run[m.start() - 1: m.start()], run[m.end(): m.end() + 1]
         if m.group() == "," and before.isdigit() and after.isdigit():
             continue  # 1,2-dimethyl
+        if m.group() == "," and re.fullmatch(r"(?:^|\W)[dlDLRS]", run[max(0, m.start() - 2): m.start()]) \
+                and re.match(r"[dlDLRS]-", run[m.end():]):
+            continue  # d,l-amphetamine, (R,S)-: stereo descriptors
         if m.group() == ")" and "(" in run[last: m.start()]:
             continue  # N-(2-propylpentanoyl)urea
         parts.append((offset + last, run[last: m.start() + (1 if m.group() == ")" else 0)]))
@@ -97,7 +105,10 @@ def _split_run(run: str, offset: int) -> list[tuple[int, str]]:
 
 
 def _balanced_inner(piece: str) -> bool:
-    return piece[0] == "(" and piece.count("(") == piece.count(")") and not piece.endswith(")")
+    """An opening bracket that closes inside the word (``(2-propylpentanoyl)urea``), not one
+    around the whole word before punctuation (``(tacrolimus).``)."""
+    body = piece.rstrip(".,;:!?")
+    return piece[0] == "(" and body.count("(") == body.count(")") and not body.endswith(")")
 
 
 def _closes_inner(piece: str) -> bool:
@@ -123,23 +134,51 @@ def find_names(text: str, vocab: Vocabulary | None = None) -> list[Hit]:
             hits.append(hit)
         i += max(used, 1)
     hits = [h for h in hits if not _names_something_else(text, h)]
+    # an everyday word that names a drug only as a brand: a drug only where the text says so
+    hits = [h for h in hits if not h.concept.needs_context or has_drug_context(text, h.start, h.end)]
+    hits = _with_stereo(text, hits)
+    hits = _with_acids(text, hits)
     hits = _with_salts(text, hits)
+    hits = _with_combinations(text, hits, vocab)
     hits = _with_regimens(text, hits)
+    hits = _with_spaced_codes(text, hits, vocab)
     hits = _with_abbreviations(text, hits, vocab)
     return sorted(hits, key=lambda h: h.start)
 
 
+def _with_spaced_codes(text: str, hits: list[Hit], vocab: Vocabulary) -> list[Hit]:
+    """Research codes written with a space (``GR 55562``), unless the number is a year or the
+    letters an everyday word (``Day 100``) or they name a protein or cell line after them."""
+    out = list(hits)
+    taken = [(h.start, h.end) for h in hits]
+    for m in _SPACED_CODE.finditer(text):
+        letters, number = m.groups()
+        if re.fullmatch(r"(?:19|20)\d\d", number) or not letters.isupper() and is_common_word(letters):
+            continue
+        after = text[m.end(): m.end() + 20]
+        if _PROTEIN_HEAD_AFTER.match(after) or re.match(r" cells?\b| cell line", after):
+            continue
+        if any(s < m.end() and m.start() < e for s, e in taken):
+            continue
+        name = m.group()
+        concept = Concept(name, "chemical", vocab.mesh_for(name), source="code")
+        out.append(Hit(m.start(), m.end(), name, concept, "code"))
+    return out
+
+
 _STOPWORDS = {"the", "in", "of", "and", "or", "with", "to", "a", "an", "by", "for", "on", "at", "as",
               "is", "was", "were", "be", "from", "that", "this", "not", "no", "after", "than"}
+def _is_stopword(word: str) -> bool:
+    """A function word; a capital letter standing alone after a name is the name's variant letter
+    (cyclosporin A, salvianolic acid A, vitamin A), no article."""
+    return word.casefold() in _STOPWORDS and not (len(word) == 1 and word.isupper())
+
+
 # Counter-ions and salt words that belong to the name before them (``gentamicin sulfate``)
 _SALT_WORDS = {"sulfate", "sulphate", "hydrochloride", "chloride", "citrate", "phosphate", "maleate",
                "tartrate", "mesylate", "succinate", "acetate", "bromide", "hydrobromide", "fumarate",
-               "besylate", "nitrate", "sodium", "potassium", "calcium", "dihydrochloride", "monohydrate"}
-# First words that make one name with the chemical after them (``hydrogen cyanamide``)
-_ION_WORDS = {"sodium", "potassium", "calcium", "magnesium", "lithium", "zinc", "hydrogen", "ammonium",
-              "aluminum", "aluminium", "ferrous", "ferric", "cupric", "barium"}
-
-
+               "besylate", "nitrate", "sodium", "potassium", "calcium", "dihydrochloride", "monohydrate",
+               "hcl", "hbr"}
 # After a surname in an author list come its initials (``Arima T,``, ``Aman, M. G.``); after
 # an abbreviated journal title its volume and page (``Acta Diabetol 47:15``, ``J Morphol
 # 1951, 88:49``). Brand names and UNII names collide with both.
@@ -168,11 +207,71 @@ def _with_salts(text: str, hits: list[Hit]) -> list[Hit]:
             hit = Hit(hit.start, hit.end + after.end(), text[hit.start: hit.end + after.end()],
                       hit.concept, hit.how)
         prev = out[-1] if out else None
-        if (prev is not None and prev.text.casefold() in _ION_WORDS and text[prev.end: hit.start] == " "
+        if (prev is not None and prev.text.casefold() in ION_WORDS and text[prev.end: hit.start] == " "
                 and hit.concept.kind != "class"):
             out[-1] = Hit(prev.start, hit.end, text[prev.start: hit.end], hit.concept, "salt")
             continue
         if out and hit.start < out[-1].end:
+            continue
+        out.append(hit)
+    return out
+
+
+_STEREO_BEFORE = re.compile(r"(?:(?<![\w,])(?:d,l|D,L|dl|DL|[dlDLRS]|[RS],[RS])"
+                            r"|\((?:[RS]|[RS],[RS]|[+\-±]|\+/-)\)|±)-$")
+
+
+def _stereo_prefix(text: str, start: int) -> int:
+    m = _STEREO_BEFORE.search(text, max(0, start - 8), start)
+    return m.start() if m else start
+
+
+def _with_stereo(text: str, hits: list[Hit]) -> list[Hit]:
+    """A stereo descriptor glued before a name stays with it (``d,l-amphetamine``, ``(S)-ketamine``)."""
+    out = []
+    for hit in hits:
+        start = _stereo_prefix(text, hit.start)
+        if start < hit.start and (not out or out[-1].end <= start):
+            hit = Hit(start, hit.end, text[start:hit.end], hit.concept, hit.how)
+        out.append(hit)
+    return out
+
+
+_ACID_AFTER = re.compile(r" (acids?|esters?)\b")
+
+
+def _with_acids(text: str, hits: list[Hit]) -> list[Hit]:
+    """``3,4-dihydroxyphenylacetic acid``, ``gamma-aminobutyric acid``: an adjective of a chemical
+    (``-ic``, ``-ous``) names the acid after it; the acid is the substance."""
+    out = []
+    for hit in hits:
+        after = _ACID_AFTER.match(text, hit.end)
+        if after and re.search(r"(?:ic|ous)$", hit.text) and hit.concept.kind != "class":
+            end = after.end()
+            hit = Hit(hit.start, end, text[hit.start:end], Concept(text[hit.start:end].casefold(), "chemical",
+                                                                    source="morphology"), "acid")
+        out.append(hit)
+    return out
+
+
+def _with_combinations(text: str, hits: list[Hit], vocab: Vocabulary) -> list[Hit]:
+    """Two drugs joined by a hyphen are one combination product (trimethoprim-sulfamethoxazole,
+    amoxicillin-clavulanic acid): one mention, named as the vocabulary names the pair
+    (co-trimoxazole) or by the pair itself."""
+    out: list[Hit] = []
+    for hit in hits:
+        prev = out[-1] if out else None
+        if (prev is not None and text[prev.end: hit.start].translate(DASHES) == "-"
+                and prev.concept.kind == hit.concept.kind == "drug" and prev.concept.name != hit.concept.name
+                and not re.fullmatch(r"[A-Z0-9\-]+", prev.text + hit.text)):
+            span = text[prev.start: hit.end]
+            a, b = prev.concept.name, hit.concept.name
+            concept = next((c for c in map(vocab.lookup, (span, f"{a}/{b}", f"{b}/{a}", f"{a} and {b}",
+                                                          f"{b} and {a}")) if c is not None), None)
+            if concept is None or concept.kind == "class":
+                concept = Concept(f"{prev.concept.name}-{hit.concept.name}", "drug", source="combination",
+                                  members=[prev.concept.name, hit.concept.name])
+            out[-1] = Hit(prev.start, hit.end, span, concept, "combination")
             continue
         out.append(hit)
     return out
@@ -207,7 +306,8 @@ def _longest_at(text: str, toks: list[_Token], i: int, vocab: Vocabulary) -> tup
         last += 1
     for j in range(last, i - 1, -1):
         phrase = text[toks[i].start: toks[j].end]
-        if j > i and (_BREAK.search(phrase) or any(t.text.casefold() in _STOPWORDS for t in toks[i: j + 1])):
+        if j > i and (_BREAK.search(phrase) or toks[i].text.casefold() in _STOPWORDS
+                      or any(_is_stopword(t.text) for t in toks[i + 1: j + 1])):
             continue
         if j == i and _is_short_word(phrase) and not vocab.is_curated(phrase):
             continue
@@ -222,7 +322,7 @@ def _longest_at(text: str, toks: list[_Token], i: int, vocab: Vocabulary) -> tup
 def _is_short_word(word: str) -> bool:
     """Short tokens (``K``, ``MS``) are names only as abbreviations, handled apart; short
     lower-case words (``same``, ``dala``) only when the curated layer vouches for them."""
-    if re.fullmatch(r"[A-Za-z]{1,2}[\-\u2010-\u2015][A-Za-z]{1,2}", word):
+    if re.fullmatch(r"[A-Za-z]{1,2}-[A-Za-z]{1,2}", word.translate(DASHES)):
         return True  # HA–NA, Mg-K: letter pairs joined by a dash
     return len(word) < 4 or (len(word) < 5 and word.islower())
 
@@ -237,10 +337,10 @@ def _rescue(tok: _Token, vocab: Vocabulary, after: str = "") -> Hit | list[Hit] 
     if _LIKE_PROTEIN.search(word) and _PROTEIN_AFTER.match(after):
         return None
     ion = _ION.fullmatch(word)
-    if ion and "-" in word and ion.group(1) not in ("F", "Cl", "Br", "I"):
-        ion = None  # only halides are written as anions; "H-", "N-" are initials and prefixes
+    if ion and re.search(r"(?<!\d)-\)?$", word) and ion.group(1) not in _MONOVALENT_ANIONS:
+        ion = None  # a charge of -1 only halides take ("Cl-"); "H-", "N-" are initials and prefixes
     if ion:
-        element = next((n for n, sym in _ELEMENT_SYMBOLS.items() if sym == ion.group(1)), None)
+        element = next((n for n, sym in ELEMENT_SYMBOLS.items() if sym == ion.group(1)), None)
         if element:  # Pb2+ is lead even though the word "lead" alone is no chemical
             concept = vocab.lookup(element) or Concept(element, "chemical", source="ion")
             return Hit(tok.start, tok.end, word, concept, "ion")
@@ -257,6 +357,11 @@ def _rescue(tok: _Token, vocab: Vocabulary, after: str = "") -> Hit | list[Hit] 
             concept = Concept(word, "chemical", source="formula")
         if concept is not None:
             return Hit(tok.start, tok.end, word, concept, "formula")
+    if _COMPOUND_CODE.fullmatch(word) and not _PROTEIN_HEAD_AFTER.match(after) \
+            and not re.match(r" cells?\b| cell line", after):
+        # a research code (NRA0160, LY274614, Ro4368554): a compound, whether or not UNII lists it
+        concept = vocab.lookup(word) or Concept(word, "chemical", vocab.mesh_for(word), source="code")
+        return Hit(tok.start, tok.end, word, concept, "code")
     if word in vocab.abbreviations:
         concept = vocab.lookup(vocab.abbreviations[word])
         if concept is not None:
@@ -339,40 +444,46 @@ def _near_miss(word: str, vocab: Vocabulary) -> Concept | None:
     w = word.casefold()
     if len(w) < 7 or not w.isalpha() or vocab.is_not_chemical(word):  # peptides is no misspelt drug
         return None
-    targets = _fuzzy_index(vocab)
-    for key in targets.get(w[:3], ()):
+    for key, name in vocab.fuzzy_candidates(w):
         close = abs(len(key) - len(w)) <= 1 and Levenshtein.distance(w, key) <= 1
         if close and (key.startswith(w) or looks_chemical(w)):
-            return vocab.lookup(targets["__names__"][key], strict=True)
+            return vocab.lookup(name, strict=True)
     return None
 
 
-_FUZZY: dict[int, dict] = {}
-
-
-def _fuzzy_index(vocab: Vocabulary) -> dict:
-    index = _FUZZY.get(id(vocab))
-    if index is None:
-        names = vocab.fuzzy_targets()
-        index = {"__names__": names}
-        for key in names:
-            index.setdefault(key[:3], []).append(key)
-        _FUZZY[id(vocab)] = index
-    return index
+_DEFINED = re.compile(r"\s*[(\[]\s*([A-Za-z0-9][A-Za-z0-9\-']{0,9})\s*[)\],;]")
+_PAREN_SHORT = re.compile(r"[(\[]\s*([A-Za-z][A-Za-z0-9\-']{1,9})\s*[)\]]")
 
 
 def _with_abbreviations(text: str, hits: list[Hit], vocab: Vocabulary) -> list[Hit]:
-    """Abbreviations the text defines after a name (``valproic acid (VPA)``), everywhere."""
+    """Abbreviations the text defines (Schwartz & Hearst), applied everywhere in that text.
+
+    ``valproic acid (VPA)`` makes every ``VPA`` valproic acid, and a definition overrides the
+    built-in expansion: ``cyproterone acetate (CPA)`` makes CPA cyproterone acetate here, not
+    cyclophosphamide; a built-in abbreviation the text defines as something that is no
+    chemical (``chronic pulmonary aspergillosis (CPA)``) names no drug in that text."""
     defined: dict[str, Concept] = {}
     for hit in hits:
-        m = re.match(r"\s*[(\[]\s*([A-Za-z0-9][A-Za-z0-9\-']{0,9})\s*[)\],;]", text[hit.end:])
+        m = _DEFINED.match(text, hit.end)
         if m and (_plausible_abbreviation(m.group(1), hit.text)
-                  or _ELEMENT_SYMBOLS.get(hit.text.casefold()) == m.group(1)):
+                  or ELEMENT_SYMBOLS.get(hit.text.casefold()) == m.group(1)):
             defined[m.group(1)] = hit.concept
-    if not defined:
+    overridden: set[str] = set()
+    hit_ends = {h.end for h in hits}
+    for m in _PAREN_SHORT.finditer(text):
+        short = m.group(1)
+        if short in defined or short not in vocab.abbreviations:
+            continue
+        if text[: m.start()].rstrip() and len(text[: m.start()].rstrip()) not in hit_ends \
+                and _long_form(text[: m.start()], short):
+            overridden.add(short)  # defined here as something the vocabulary does not call a chemical
+    if not defined and not overridden:
         return hits
-    taken = [(h.start, h.end) for h in hits]
-    out = list(hits)
+    out = [h for h in hits if not (h.text in overridden and h.how == "vocabulary")
+           and not (h.text in defined and h.how == "vocabulary" and h.concept.name != defined[h.text].name)]
+    if not defined:
+        return out
+    taken = [(h.start, h.end) for h in out]
     pattern = re.compile(r"(?<!\w)(" + "|".join(map(re.escape, defined)) + r")(?!\w)")
     for m in pattern.finditer(text):
         if any(s < m.end() and m.start() < e for s, e in taken):
@@ -381,15 +492,41 @@ def _with_abbreviations(text: str, hits: list[Hit], vocab: Vocabulary) -> list[H
     return out
 
 
-_ELEMENT_SYMBOLS = {
-    "sodium": "Na", "potassium": "K", "calcium": "Ca", "magnesium": "Mg", "iron": "Fe", "zinc": "Zn",
-    "copper": "Cu", "lithium": "Li", "chloride": "Cl", "chlorine": "Cl", "phosphorus": "P",
-    "nitrogen": "N", "oxygen": "O", "hydrogen": "H", "carbon": "C", "sulfur": "S", "iodine": "I",
-    "aluminum": "Al", "aluminium": "Al", "lead": "Pb", "mercury": "Hg", "arsenic": "As",
-    "cadmium": "Cd", "selenium": "Se", "manganese": "Mn", "cobalt": "Co", "nickel": "Ni",
-    "chromium": "Cr", "barium": "Ba", "gold": "Au", "silver": "Ag", "platinum": "Pt", "fluorine": "F",
-}
-# Ions written as formulas: Ca2+, Na+, K(+), Cl-
+def _long_form(before: str, short: str) -> str | None:
+    """Schwartz & Hearst: the shortest run of the words before ``(short)`` (at most
+    min(|short| + 5, 2|short|) words) whose letters hold the short form's in order, the first
+    letter starting a word; None when there is none."""
+    words = before.split()[-min(len(short) + 5, 2 * len(short)):]
+    for n in range(1, len(words) + 1):
+        candidate = " ".join(words[-n:])
+        if candidate[:1].casefold() == short[:1].casefold() and _letters_in_order(short, candidate):
+            return candidate
+    return None
+
+
+def _letters_in_order(short: str, long: str) -> bool:
+    s, lf = short.casefold(), long.casefold()
+    j = len(lf)
+    for i in range(len(s) - 1, -1, -1):
+        c = s[i]
+        if not c.isalnum():
+            continue
+        j = lf.rfind(c, 0, j)
+        while i == 0 and j > 0 and lf[j - 1].isalnum():
+            j = lf.rfind(c, 0, j)
+        if j < 0:
+            return False
+    return True
+
+
+# The elements whose monatomic anion has a charge of one (group 17, the halogens); others carry a
+# digit (O2-, S2-, N3-), so a bare "N-" or "O-" is a prefix.
+_MONOVALENT_ANIONS = {"F", "Cl", "Br", "I"}
+# Research codes of compounds: a company's letters and a serial number of three to six digits
+# (NRA0160, LY274614, SSR103800, Ro4368554; with a space, GR 55562, CP 93129)
+_COMPOUND_CODE = re.compile(r"[A-Z][A-Za-z]{1,3}-?\d{3,6}[A-Z]?")
+_SPACED_CODE = re.compile(r"(?<![\w\-])([A-Z][A-Za-z]{1,3}) (\d{3,6})(?![\w\-]|\.\d)")
+# Ions written as formulas: Ca2+, Na+, K(+), Cl-, O2-
 _ION = re.compile(r"([A-Z][a-z]?)(?:\d?[+\-]|\(\d?[+\-]\))")
 _ROMAN = re.compile(r"[IVXLC]+")
 _INFLUENZA = re.compile(r"H\d+N\d+")  # influenza subtypes (H7N3) spell formulas
@@ -403,24 +540,16 @@ _BLOOD_GAS = re.compile(r"(?:Pa|PA|Pv|P|Fi|Pet|Pt)C?O2")
 
 def _plausible_abbreviation(short: str, long: str) -> bool:
     """A short form in brackets right after a chemical name is its abbreviation when it is
-    no number, word or roman numeral, and (Schwartz & Hearst) its letters appear in order
-    in the long form, the first starting a word, or it is in capitals, as chemists'
-    abbreviations often come from another name of the substance (VPU, SNP)."""
-    if short.isdigit() or short.islower() or len(short) < 2 or len(short) >= len(long):
+    no number, everyday word or roman numeral, and (Schwartz & Hearst) its letters appear in
+    order in the long form, the first starting a word (lower case too: ``dexamethasone
+    (dex)``), or it is in capitals, as chemists' abbreviations often come from another name
+    of the substance (VPU, SNP)."""
+    if short.isdigit() or len(short) < 2 or len(short) >= len(long):
         return False
     if phrase_key(short) == phrase_key(long) or _ROMAN.fullmatch(short):
         return False
+    if short.islower() and (is_common_word(short) or len(short) < 3):
+        return False
     if re.fullmatch(r"[A-Z][A-Z0-9\-]{1,5}s?", short) and sum(c.isupper() for c in short) >= 2:
         return True
-    s, lf = short.casefold(), long.casefold()
-    j = len(lf)
-    for i in range(len(s) - 1, -1, -1):
-        c = s[i]
-        if not c.isalnum():
-            continue
-        j = lf.rfind(c, 0, j)
-        while i == 0 and j > 0 and lf[j - 1].isalnum():
-            j = lf.rfind(c, 0, j)
-        if j < 0:
-            return False
-    return True
+    return _letters_in_order(short, long)

@@ -15,8 +15,9 @@ from typing import Any
 
 from refkit.model import Article
 from refkit.therapies.chemicals import Hit, find_names
-from refkit.therapies.doses import dose_after
-from refkit.therapies.vocabulary import Concept, vocabulary
+from refkit.therapies.context import ADMINISTERED, non_narrative_lines, status_of
+from refkit.therapies.doses import regimen_after
+from refkit.therapies.vocabulary import Concept, Vocabulary, vocabulary
 
 
 @dataclass
@@ -32,18 +33,34 @@ class Mention:
     drugbank: str | None = None
     classes: list[str] = field(default_factory=list)
     dose: str | None = None
-    given_in_case: bool = False
-    where: str = "text"  # title | abstract | body | caption | reference N | record N title/abstract
+    # given | not-given | stopped | switched | planned | allergic | history | mentioned
+    # (refkit.therapies.context): what the sentence says the case did with it
+    status: str = "mentioned"
+    route: str | None = None
+    frequency: str | None = None
+    duration: str | None = None
+    level: str | None = None  # a drug level measured (trough 10-12 ng/mL), never a dose
+    # title | abstract | body | caption | keywords | reference N | record N title/abstract
+    where: str = "text"
     ref: int | None = None  # the reference number, for mentions in a reference or its record
     in_title: bool = False  # inside the cited work's title (reference text or record)
     how: str = "vocabulary"
     pharmacological_class: bool = False  # a class by action (immunosuppressants), not a chemical
+    # a chemical mention as BioCreative V CDR counts them: no procedure, no class by action, no
+    # name its annotators leave unmarked (see chemical_mentions)
+    chemical: bool = True
+
+    @property
+    def given_in_case(self) -> bool:
+        """Administered in the case (given, then perhaps stopped or switched from)."""
+        return self.status in ADMINISTERED
 
     def to_dict(self) -> dict[str, Any]:
         d = {
             "start": self.start, "end": self.end, "text": self.text, "name": self.name, "kind": self.kind,
-            "mesh": self.mesh, "drugbank": self.drugbank, "dose": self.dose,
-            "given_in_case": self.given_in_case, "where": self.where,
+            "mesh": self.mesh, "drugbank": self.drugbank, "dose": self.dose, "route": self.route,
+            "frequency": self.frequency, "duration": self.duration, "level": self.level,
+            "status": self.status, "given_in_case": self.given_in_case, "where": self.where,
         }
         if self.classes:
             d["classes"] = self.classes
@@ -67,19 +84,33 @@ class Therapy:
     doses: list[str]
     given_in_case: bool
     count: int
+    statuses: list[str] = field(default_factory=list)  # of the placed mentions, in order
+    routes: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        """Where the case left it: the last status the narrative gives (given, then stopped →
+        stopped), ``mentioned`` when it says nothing of its use."""
+        said = [s for s in self.statuses if s != "mentioned"]
+        return said[-1] if said else "mentioned"
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name, "kind": self.kind, "mesh": self.mesh, "drugbank": self.drugbank,
-            "classes": self.classes, "where": self.where, "doses": self.doses,
-            "given_in_case": self.given_in_case, "mentions": self.count,
+            "classes": self.classes, "where": self.where, "doses": self.doses, "routes": self.routes,
+            "given_in_case": self.given_in_case, "status": self.status, "statuses": self.statuses,
+            "mentions": self.count,
         }
 
 
-def extract_text(text: str) -> list[Mention]:
-    """Mentions in plain text (every drug, chemical and procedure), ``where`` = ``text``."""
-    hits = find_names(text)
-    return [_mention(h, text, hits, i, "text") for i, h in enumerate(hits)]
+def extract_text(text: str, vocab: Vocabulary | None = None) -> list[Mention]:
+    """Mentions in plain text (every drug, chemical and procedure), ``where`` = ``text``;
+    ``given`` when the sentence or a dose says so. ``vocab``: another vocabulary than the
+    default (scoring a table built without held-out abstracts)."""
+    hits = find_names(text, vocab)
+    mentions = [_mention(h, text, hits, i, "text", vocab) for i, h in enumerate(hits)]
+    _set_status(text, mentions, non_narrative_lines(text), [])
+    return mentions
 
 
 def extract_article(article: Article) -> list[Mention]:
@@ -94,10 +125,8 @@ def extract_article(article: Article) -> list[Mention]:
         m = _mention(hit, text, hits, i, where)
         m.ref = ref
         m.in_title = bool(title_span and title_span[0] <= hit.start < title_span[1])
-        m.given_in_case = where == "caption" or any(s <= hit.start < e for s, e in case_spans) or (
-            where in ("body", "text") and m.dose is not None
-        )
         mentions.append(m)
+    _set_status(text, mentions, non_narrative_lines(text), case_spans)
     for r in article.references:
         work = r.work if r.match is not None and r.match.status == "matched" else None
         if work is None:
@@ -108,7 +137,8 @@ def extract_article(article: Article) -> list[Mention]:
             for hit in find_names(record_text):
                 m = _mention(hit, record_text, [], 0, f"record {r.n} {label}")
                 m.start = m.end = None
-                m.dose = None
+                m.dose = m.route = m.frequency = m.duration = m.level = None
+                m.status = "mentioned"
                 m.ref, m.in_title = r.n, label == "title"
                 mentions.append(m)
     return mentions
@@ -118,6 +148,11 @@ def therapy_mentions(mentions: list[Mention]) -> list[Mention]:
     """The mentions that are substances, procedures or chemical classes (what CDR-style
     chemical scoring counts); pharmacological classes are kept apart."""
     return [m for m in mentions if not m.pharmacological_class]
+
+
+def chemical_mentions(mentions: list[Mention]) -> list[Mention]:
+    """The mentions BioCreative V CDR would mark as chemicals (what the CDR scores count)."""
+    return [m for m in mentions if m.chemical]
 
 
 def summarize(mentions: list[Mention]) -> list[Therapy]:
@@ -133,21 +168,55 @@ def summarize(mentions: list[Mention]) -> list[Therapy]:
             where=list(dict.fromkeys(m.where for m in ms)),
             doses=list(dict.fromkeys(m.dose for m in ms if m.dose)),
             given_in_case=any(m.given_in_case for m in ms), count=len(ms),
+            statuses=[m.status for m in ms if m.start is not None],
+            routes=list(dict.fromkeys(m.route for m in ms if m.route)),
         ))
     return out
 
 
-def _mention(hit: Hit, text: str, hits: list[Hit], i: int, where: str) -> Mention:
+def _mention(hit: Hit, text: str, hits: list[Hit], i: int, where: str,
+             vocab: Vocabulary | None = None) -> Mention:
     c: Concept = hit.concept
     stop = hits[i + 1].start if i + 1 < len(hits) else len(text)
     window = text[hit.end: min(stop, hit.end + 80)].split("\n", 1)[0]
-    vocab = vocabulary()
-    return Mention(
+    before = text[max(0, hit.start - 30): hit.start].rsplit("\n", 1)[-1]
+    regimen = regimen_after(window, before) if c.kind != "class" else None
+    vocab = vocab or vocabulary()
+    m = Mention(
         start=hit.start, end=hit.end, text=hit.text, name=c.name, kind=c.kind, mesh=c.mesh,
-        drugbank=c.drugbank, classes=list(c.classes), dose=dose_after(window) if c.kind != "class" else None,
-        where=where, how=hit.how,
+        drugbank=c.drugbank, classes=list(c.classes), where=where, how=hit.how,
         pharmacological_class=c.kind == "class" and not vocab.is_chemical_class(c.name),
     )
+    m.chemical = not m.pharmacological_class and c.kind != "procedure" and not vocab.unmarked_by_annotators(
+        hit.text)
+    if regimen is not None:
+        m.dose, m.route, m.frequency, m.duration, m.level = (
+            regimen.dose, regimen.route, regimen.frequency, regimen.duration, regimen.level)
+    return m
+
+
+def _set_status(text: str, mentions: list[Mention], non_narrative: list[_Span],
+                case_spans: list[_Span]) -> None:
+    """Each placed mention's status from its sentence. References, keywords lines and headings
+    are no narrative; a caption, the case section or a dose make ``given`` the default."""
+    spans = [(m.start, m.end) for m in mentions if m.start is not None]
+    for m in mentions:
+        if m.start is None or m.end is None:
+            continue
+        keywords = any(s <= m.start < e for s, e in non_narrative)
+        if keywords and m.where in ("abstract", "body", "text", "title"):
+            line = text[_line_start(text, m.start):]
+            m.where = "keywords" if re.match(r"\s*(?:key|index|mesh|abbrev)", line, re.I) else m.where
+        narrative = m.ref is None and not keywords and m.where != "title"
+        in_case = any(s <= m.start < e for s, e in case_spans)
+        dosed = m.where in ("body", "text", "abstract") and m.dose is not None
+        default = m.where == "caption" or in_case or dosed
+        others = [sp for sp in spans if sp != (m.start, m.end)]
+        m.status = status_of(text, m.start, m.end, others, narrative=narrative, administered_default=default)
+
+
+def _line_start(text: str, pos: int) -> int:
+    return text.rfind("\n", 0, pos) + 1
 
 
 # --- where a mention is -------------------------------------------------------------------

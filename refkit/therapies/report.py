@@ -55,7 +55,9 @@ def read_for_therapies(path: str, refs_dir: Path | None = None,
 def therapies_report(article: Article) -> dict[str, Any]:
     """``mentions`` (offsets into the file's text: drugs, chemicals, procedures, chemical
     classes), ``class_mentions`` (pharmacological classes), ``record_mentions`` (resolved
-    records' titles/abstracts, no offsets) and ``therapies`` (one per normalised name)."""
+    records' titles/abstracts, no offsets) and ``therapies`` (one per normalised name).
+    Each mention has ``status`` (given, not-given, stopped, switched, planned, allergic,
+    history, mentioned), ``dose``, ``route``, ``frequency``, ``duration`` and ``level``."""
     mentions = extract_article(article)
     placed = [m for m in mentions if m.start is not None]
     return {
@@ -74,12 +76,13 @@ def therapies_table(report: dict[str, Any], width: int = 120) -> str:
     therapies = report["therapies"]
     table = Table(title=f"{report.get('source') or 'input'}: {len(therapies)} therapies and chemicals",
                   title_justify="left")
-    for column in ("name", "kind", "ids", "where", "doses", "given"):
+    for column in ("name", "kind", "ids", "where", "doses", "given", "status"):
         table.add_column(column, overflow="fold")
     for t in sorted(therapies, key=lambda t: (not t["given_in_case"], t["kind"] == "class", t["name"])):
         ids = " ".join(f"{k}:{t[k]}" for k in ("mesh", "drugbank") if t.get(k))
+        statuses = [s for s in t.get("statuses", []) if s != "mentioned"]
         table.add_row(t["name"], t["kind"], ids, ", ".join(t["where"]), "; ".join(t["doses"]),
-                      "yes" if t["given_in_case"] else "")
+                      "yes" if t["given_in_case"] else "", ", ".join(statuses))
     buffer = io.StringIO()
     Console(file=buffer, width=width, force_terminal=False).print(table)
     return buffer.getvalue().rstrip("\n")

@@ -27,10 +27,11 @@ import pickle
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
+from refkit.text import DASHES
 from refkit.therapies.vocabulary_cache import cache_dir, cached_pickle, cached_table, vocabulary_stamp
 
 DATA = Path(__file__).parent / "data"
@@ -53,12 +54,14 @@ SYSTEMATIC_FRAGMENT = re.compile(
 )
 
 
-_FOLDED = re.compile(r"[\s\-\u2010-\u2015'\u2019]+")
+_FOLDED = re.compile(r"[\s\-'\u2019]+")
 
 
 def phrase_key(text: str) -> str:
-    """Fold a name for lookup: NFKC, case, and the spaces/hyphens/apostrophes inside it."""
-    return _FOLDED.sub("", unicodedata.normalize("NFKC", text).casefold())
+    """Fold a name for lookup: NFKC, case, every dash (:data:`refkit.text.DASHES`), and the
+    spaces/hyphens/apostrophes inside it. Not :func:`refkit.text.fold`, which turns all
+    punctuation into spaces: locants and brackets tell chemicals apart (1,2- from 1-2)."""
+    return _FOLDED.sub("", unicodedata.normalize("NFKC", text).translate(DASHES).casefold())
 
 
 @dataclass
@@ -72,6 +75,12 @@ class Concept:
     source: str = ""
     members: list[str] = field(default_factory=list)  # for a class: member drug names
     classes: list[str] = field(default_factory=list)  # for a drug: the classes it belongs to
+    # How the looked-up phrase names it: "name" (its own name or a synonym), "brand" (a trade
+    # name: UNII TYPE ``bn``, or a drug-NER variant that is not the drug's name).
+    name_type: str = "name"
+    # The phrase is an everyday English word that names this only as a brand or by another
+    # name (Headline → pyraclostrobin, Armour → thyroid): a drug only where the text says so.
+    needs_context: bool = False
 
     def ids(self) -> dict[str, str]:
         return {k: v for k, v in (("mesh", self.mesh), ("drugbank", self.drugbank)) if v}
@@ -145,7 +154,7 @@ def _is_extract(name: str) -> bool:
         return bool(words)
     chemical_words = ("oil", "oils", "cation", "anion", "acid")
     return len(words) > 1 and not re.search(r"\d", name) and not any(
-        looks_chemical(w) or w in _ION_WORDS or w in chemical_words for w in words)
+        looks_chemical(w) or w in ION_WORDS or w in chemical_words for w in words)
 
 
 @cache
@@ -173,11 +182,16 @@ def _build_drug_ner_index() -> dict:
     canonicals = {name: (info.get("name") or name, info.get("drugbank_id")) for name, info in data.items()}
     bare = {name for name, info in data.items() if not any(
         info.get(k) for k in ("mesh_tree", "mesh_id", "smiles", "formula", "medline_plus_id"))}
+    structured = {name for name, info in data.items() if info.get("smiles") or info.get("formula")}
     leaflet = {name for name, info in data.items() if info.get("medline_plus_id") and not (
         info.get("mesh_tree") and all(t.startswith(_PROTEIN_TREES) for t in info["mesh_tree"]))}
     fuzzy = [(phrase_key(name), name) for name in data if " " not in name and len(name) >= 7]
+    # the keys that are a drug's own name or a generic synonym (the package marks those
+    # ``is_brand: False``); every other variant is a brand or street name
+    names = {phrase_key(n) for n in data} | {
+        phrase_key(v) for v, info in d["drug_variant_to_variant_data"].items() if not info.get("is_brand")}
     return {"index": index, "canonicals": canonicals, "fuzzy": fuzzy, "letter_split": letter_split - whole,
-            "leaflet": leaflet, "bare": bare}
+            "leaflet": leaflet, "bare": bare, "names": names, "structured": structured}
 
 
 @cache
@@ -201,15 +215,23 @@ def unii_names() -> Mapping[str, str]:
 
 
 def _read_unii_names(path: Path) -> dict[str, str]:
+    """phrase key → display name, with ``\tbn`` appended when every row of that name is a brand
+    name (UNII's TYPE column: ``bn`` brand, ``cn`` common, ``sys`` systematic, ``cd`` code,
+    ``of`` official): a brand-only name is a weaker claim than a substance's own name."""
     names: dict[str, str] = {}
+    brand_only: dict[str, bool] = {}
     with path.open(encoding="utf-8") as f:
         next(f, None)
         for line in f:
-            name, _, rest = line.partition("\t")
+            name, name_type, _unii, display = (line.rstrip("\n").split("\t") + ["", "", ""])[:4]
             if name.count(" ") > 3 or len(name) < 3:
                 continue
-            display = rest.rsplit("\t", 1)[-1].strip()
-            names.setdefault(phrase_key(name), display)
+            key = phrase_key(name)
+            names.setdefault(key, display.strip())
+            brand_only[key] = brand_only.get(key, True) and name_type == "bn"
+    for key, only in brand_only.items():
+        if only:
+            names[key] += "\tbn"
     for legacy in cache_dir().glob("unii-[0-9]*.pkl"):  # the pickles of refkit before this cache
         with contextlib.suppress(OSError):
             legacy.unlink()
@@ -236,6 +258,39 @@ def _build_mesh_ids() -> dict[str, tuple[str, str]]:
     return table
 
 
+# An everyday English word: used at least once per million words of general English (Zipf
+# frequency ≥ 3, wordfreq's scale; about 29,000 words). Such a word names a drug only as its own
+# name (cocaine, insulin, oxygen) or where the text gives it drug context.
+COMMON_ZIPF = 3.0
+
+
+@cache
+def common_words() -> frozenset[str]:
+    """Lower-case everyday English words (see :data:`COMMON_ZIPF`), from the wordfreq package,
+    kept in the vocabulary cache (wordfreq itself takes 0.3 s to load)."""
+    return frozenset(cached_pickle("common-words", _stamp(), _build_common_words))
+
+
+def _build_common_words() -> list[str]:
+    try:
+        from wordfreq import top_n_list, zipf_frequency
+    except ModuleNotFoundError:  # the vocabulary still works, with less evidence
+        return []
+    words = []
+    for word in top_n_list("en", 60000):
+        if zipf_frequency(word, "en") < COMMON_ZIPF:
+            break
+        if word.isalpha():
+            words.append(word)
+    return words
+
+
+def is_common_word(phrase: str) -> bool:
+    """A single everyday English word (plural or not)."""
+    w = phrase.casefold()
+    return " " not in w and (w in common_words() or (w.endswith("s") and w[:-1] in common_words()))
+
+
 def looks_chemical(word: str) -> bool:
     """Whether a single word has the shape of a chemical name (ending, digits, fragments)."""
     w = word.casefold()
@@ -250,15 +305,16 @@ def looks_chemical(word: str) -> bool:
 # rule holds for names the development abstracts never showed:
 # - gene and protein symbols (SIRT1, Fgfr1, IL-10) unless the letters are element symbols
 #   (CO2, H2O2): letters then one or two digits; drug codes carry more digits (MK-801);
-_GENE_SYMBOL = re.compile(r"(?!PG[A-J]\d)([A-Z]{2,6}|[A-Z][a-z]{2,5}|[a-z]{3,6})-?\d{1,2}[A-Za-z]?")
+_GENE_SYMBOL = re.compile(r"([A-Z]{2,6}|[A-Z][a-z]{2,5}|[a-z]{3,6})-?\d{1,2}[A-Za-z]?")
 #   and protein-style symbols with a lower-case run before a capital (apoE, SirT1, ApoE4);
 _PROTEIN_SYMBOL = re.compile(r"[A-Za-z]*[a-z]{2}[A-Z][A-Za-z]*\d{0,2}")
 # - cytokine-style names with a Greek suffix after a hyphen (TNF-alpha, HIF-1alpha, TGF-beta1)
-#   or straight after a symbol in capitals (TNFalpha, IL1beta); prostaglandins (PGF2alpha) are
-#   named that way too and stay;
+#   or straight after a symbol in capitals (TNFalpha, IL1beta). A symbol the drug vocabulary
+#   knows as a substance with a structure (PGE2, PGF2alpha, CPT-11, CoQ10) is spared these
+#   shape rules: genes and cytokines have no structure formula;
 _GREEK = r"(?:alpha|beta|gamma|delta|kappa|[αβγδκ])"
 _GREEK_SUFFIX = re.compile(r"(\S+)-(?:\d+)?" + _GREEK + r"\d*", re.I)
-_GREEK_SYMBOL = re.compile(r"(?!PG[A-J]\d)[A-Z]{2,5}\d?" + _GREEK + r"\d*")
+_GREEK_SYMBOL = re.compile(r"[A-Z]{2,5}\d?" + _GREEK + r"\d*")
 # - proteins numbered after an -in name (aquaporin-1, netrin-1, interleukin-6, claudin 1);
 _NUMBERED_PROTEIN = re.compile(r"[a-z]{3,}ins?(?:[- ]\d{1,2}|-[A-Z]\d{1,2})", re.I)  # not vitamin B6
 # - phrases named for a head noun that is no substance (insulin receptor, measles virus,
@@ -298,11 +354,13 @@ def is_formula(word: str) -> bool:
     if not all(sym in _ELEMENTS for sym, _ in parts):
         return False
     if any(a[0] == b[0] for a, b in zip(parts, parts[1:], strict=False)):
-        return False  # chemists write S2, not SS: CSS10 is a code
+        return False  # chemists sum one element's atoms (S2, never SS)
     if any(n and int(n) >= 10 and sym not in ("C", "H", "O") for sym, n in parts):
-        return False  # large counts are carbon chains: P2Y12 is a receptor
+        return False  # counts of ten and more are carbon chains, with their H and O
     if len(parts) == 1:
-        return word in ("O2", "O3")
+        # one element with a count (O2, N2, C3, T2) spells grades, stages and complement factors
+        # as often as molecules: a formula only when a vocabulary names it
+        return False
     return any(n for _, n in parts) or any(len(sym) == 2 for sym, _ in parts)
 
 
@@ -340,17 +398,61 @@ def names_no_chemical(phrase: str, *, drug: bool = False) -> bool:
     if organism:
         genus, epithet = organism.groups()
         return (epithet not in _CHEMICAL_SECOND_WORDS and not looks_chemical(epithet)
-                and not _is_known_drug(genus) and genus.casefold() not in _ION_WORDS)
+                and not _is_known_drug(genus) and genus.casefold() not in ION_WORDS)
     return False
 
 
-class Vocabulary:
-    """Name → Concept over the layers above. ``lookup`` is the one question it answers."""
+LEXICON = DATA / "cdr_names.tsv"
 
-    def __init__(self) -> None:
+
+def lexicon_key(text: str) -> str:
+    """The key of a name in the CDR table: short names (``NO``, ``Ca``) as written, since their
+    case is their meaning; longer ones by :func:`phrase_key`."""
+    return text if len(text) <= 4 else phrase_key(text)
+
+
+@dataclass(frozen=True)
+class LexiconEntry:
+    """What CDR's training annotators did with a name (``scripts/build_cdr_names.py``)."""
+
+    text: str
+    mesh: str | None
+    annotated: int
+    unmarked: int
+
+    @property
+    def chemical(self) -> bool:
+        """Marked a chemical at least as often as left unmarked."""
+        return self.annotated > 0 and self.annotated >= self.unmarked
+
+    @property
+    def ruled_out(self) -> bool:
+        """Seen unmarked at least twice (not one annotator's slip) and marked less often than not."""
+        return self.unmarked >= 2 and self.annotated < self.unmarked
+
+
+def read_lexicon(path: Path) -> dict[str, LexiconEntry]:
+    table: dict[str, LexiconEntry] = {}
+    if not path.is_file():
+        return table
+    for line in path.read_text(encoding="utf-8").splitlines()[1:]:
+        key, text, mesh, annotated, unmarked = line.split("\t")
+        table[key] = LexiconEntry(text, mesh or None, int(annotated), int(unmarked))
+    return table
+
+
+class Vocabulary:
+    """Name → Concept over the layers above. ``lookup`` is the one question it answers.
+
+    ``lexicon`` is the CDR table (:data:`LEXICON`): names CDR's annotators marked as chemicals
+    (added, with their MeSH ids) or left unmarked (ruled out); None leaves it out (to build it)."""
+
+    def __init__(self, lexicon: Path | None = LEXICON) -> None:
+        self._lexicon = read_lexicon(lexicon) if lexicon is not None else {}
         curated = json.loads((DATA / "curated.json").read_text(encoding="utf-8"))
         self._curated: dict[str, Concept] = {}
-        self._not_chemicals = {phrase_key(w) for w in curated["not_chemicals"]}
+        # words that are no chemicals, grouped under the general reason for each group
+        self._not_chemicals = {phrase_key(w) for words in curated["not_chemicals"].values() for w in words}
         self.classes: dict[str, Concept] = {}
         self._member_of: dict[str, list[str]] = {}
         self._chemical_classes = {n for n, spec in curated["classes"].items() if spec.get("chemical")}
@@ -371,6 +473,11 @@ class Vocabulary:
         for concept in self.classes.values():
             for member in concept.members:
                 self._member_of.setdefault(member, []).append(concept.name)
+        # classes are set once here, so lookups never change a concept another caller holds
+        for concept in self._curated.values():
+            if concept.kind != "class":
+                concept.classes = self.classes_of(concept.name)
+        self._fuzzy: dict[str, list[tuple[str, str]]] | None = None
 
     def is_chemical_class(self, name: str) -> bool:
         """A class of substances (steroids, catecholamines) rather than of actions."""
@@ -381,34 +488,75 @@ class Vocabulary:
         kinase, plasma), or by its shape though the drug vocabulary names it (tissue plasminogen
         activator), so that no part of it (plasminogen) is taken for a chemical either."""
         key = phrase_key(phrase)
+        entry = self._lexicon.get(lexicon_key(phrase))
+        if entry is not None and entry.ruled_out and " " in phrase.strip() and key not in self._curated:
+            return True  # CDR's annotators leave the phrase unmarked, and so its parts
         return key in self._not_chemicals or (
             " " in phrase.strip() and key in drug_ner_names() and names_no_chemical(phrase))
 
+    def unmarked_by_annotators(self, phrase: str) -> bool:
+        """CDR's annotators leave this name unmarked more often than not (glucocorticoid,
+        plasma exchange): a therapy still, but no chemical mention in their sense."""
+        entry = self._lexicon.get(lexicon_key(phrase))
+        return entry is not None and entry.ruled_out
+
     def is_curated(self, phrase: str) -> bool:
-        """Whether the curated layer names this phrase (its short names, urea or iron, are vetted)."""
-        return phrase_key(phrase) in self._curated
+        """Whether the curated layer names this phrase, or CDR's annotators marked it more often
+        than not (short names so vetted, urea, iron, NO, Ca, are taken as written)."""
+        if phrase_key(phrase) in self._curated:
+            return True
+        # two marks at least (a short form marked once is likely one abstract's own definition),
+        # and two letters (a lone capital is an initial as often as an element)
+        entry = self._lexicon.get(lexicon_key(phrase))
+        return entry is not None and entry.chemical and entry.annotated >= 2 and len(phrase) >= 2
 
     def classes_of(self, name: str) -> list[str]:
         return list(self._member_of.get(name, []))
 
     def lookup(self, phrase: str, *, strict: bool = False) -> Concept | None:
         """The concept a phrase names, or None. ``strict`` skips the UNII layer (for fuzzy
-        matching, where only well-known drug names are safe targets)."""
+        matching, where only well-known drug names are safe targets). A concept whose
+        ``needs_context`` is set is a drug only where the text gives drug context."""
         key = phrase_key(phrase)
         if not key or key in self._not_chemicals:
             return None
+        if key in self._curated:  # vetted by hand, with its reasons: over the annotators' votes
+            return self._curated[key]
+        entry = self._lexicon.get(lexicon_key(phrase))
+        if entry is not None and entry.ruled_out:
+            return None
+        concept = self._lookup_layers(phrase, key, strict)
+        if concept is not None and concept.mesh is None:
+            # a brand or synonym: the annotators' id for the substance's own name (a supplementary
+            # concept id, C…, that the descriptor table cannot give)
+            named = self._lexicon.get(lexicon_key(concept.name))
+            if named is not None and named.chemical and named.mesh:
+                concept = replace(concept, mesh=named.mesh)
+        if entry is None or not entry.chemical:
+            return concept
+        if concept is None:
+            return Concept(entry.text.lower(), "chemical", entry.mesh, source="cdr")
+        # the annotators' id for this very name, and their word that it is a chemical
+        return replace(concept, mesh=entry.mesh or concept.mesh, needs_context=False)
+
+    def _lookup_layers(self, phrase: str, key: str, strict: bool) -> Concept | None:
         concept = self._curated.get(key)
         if concept is not None:
-            return self._with_classes(concept)
+            return concept
         canonical = drug_ner_names().get(key)
         if canonical is not None and not re.search(r"[\s\-]", phrase) \
                 and key in _drug_ner_index()["letter_split"]:
             canonical = None  # "retina" is no spelling of Retin-A, nor "vitamine" of vitamin E
+        index = _drug_ner_index()
         if phrase not in self.abbreviations and names_no_chemical(
-                phrase, drug=canonical in _drug_ner_index()["leaflet"]):
+                phrase, drug=canonical in index["leaflet"] or canonical in index["structured"]):
             return None
         if canonical is not None:
-            return self._from_drug_ner(canonical)
+            concept = self._from_drug_ner(canonical)
+            own = phrase_key(concept.name) in (key, key.rstrip("s")) or key in _drug_ner_index()["names"]
+            if not own:
+                return self._by_other_name(concept, phrase, "brand")
+            return concept
         if phrase in self.abbreviations:
             return self.lookup(self.abbreviations[phrase])
         if strict:
@@ -418,13 +566,31 @@ class Vocabulary:
         mesh = mesh_ids().get(key)
         if mesh is not None and (_unii_is_preferred(key, mesh[1]) or mesh[1].endswith("Acids")
                                  or looks_chemical(phrase.split()[-1])):
-            return self._with_classes(Concept(mesh[1].lower(), "chemical", mesh[0], source="mesh"))
+            concept = Concept(mesh[1].lower(), "chemical", mesh[0], source="mesh",
+                              classes=self.classes_of(mesh[1].lower()))
+            return replace(concept, needs_context=self._everyday_word(phrase))
         # acceptable first: it is cheap, and most phrases never need the 900k-name UNII table
         display = unii_names().get(key) if self._unii_acceptable(phrase) else None
         if display is not None:
-            return self._with_classes(Concept(display.lower(), "chemical", self._mesh_for(display),
-                                              source="unii"))
+            display, _, brand = display.partition("\t")
+            concept = Concept(display.lower(), "chemical", self._mesh_for(display), source="unii",
+                              classes=self.classes_of(display.lower()))
+            if brand or phrase_key(display) not in (key, key.rstrip("s")):
+                return self._by_other_name(concept, phrase, "brand" if brand else "name")
+            return replace(concept, needs_context=self._everyday_word(phrase))
         return None
+
+    @staticmethod
+    def _everyday_word(phrase: str) -> bool:
+        """An everyday word that the substance lists (UNII, MeSH) hold by its own name but that has
+        no chemical shape and is no element: foods, organisms, materials (garlic, goose, butter)."""
+        return (is_common_word(phrase) and not looks_chemical(phrase)
+                and phrase.casefold() not in ELEMENT_SYMBOLS)
+
+    def _by_other_name(self, concept: Concept, phrase: str, name_type: str) -> Concept:
+        """``concept`` as named by ``phrase``, a brand or another name; an everyday word so used
+        (Headline, Milestone, Armour) needs drug context in the text."""
+        return replace(concept, name_type=name_type, needs_context=is_common_word(phrase))
 
     def known_names(self) -> list[str]:
         """Names worth suggesting (curated names and the drug vocabulary's canonical names)."""
@@ -439,6 +605,16 @@ class Vocabulary:
             targets.setdefault(key, name)
         return targets
 
+    def fuzzy_candidates(self, word_key: str) -> list[tuple[str, str]]:
+        """(key, name) of :meth:`fuzzy_targets` sharing the first three letters of ``word_key``
+        (indexed on first use, held by this vocabulary: no module-level state)."""
+        if self._fuzzy is None:
+            index: dict[str, list[tuple[str, str]]] = {}
+            for key, name in self.fuzzy_targets().items():
+                index.setdefault(key[:3], []).append((key, name))
+            self._fuzzy = index
+        return self._fuzzy.get(word_key[:3], [])
+
     def _unii_acceptable(self, phrase: str) -> bool:
         words = phrase.split()
         last = words[-1]
@@ -446,9 +622,14 @@ class Vocabulary:
             return True
         if len(words) > 1 and last.casefold() == "acid":
             return words[-2].casefold().endswith(("ic", "ous"))
-        if len(words) > 1 and not looks_chemical(words[0]) and words[0].casefold() not in _ION_WORDS:
+        if len(words) > 1 and not looks_chemical(words[0]) and words[0].casefold() not in ION_WORDS:
             return False
         return looks_chemical(last) or (len(words) > 1 and phrase_key(last) in drug_ner_names())
+
+    def mesh_for(self, name: str) -> str | None:
+        """The MeSH id of a name: the CDR annotators' id for it, else the descriptor of that name."""
+        entry = self._lexicon.get(lexicon_key(name))
+        return entry.mesh if entry is not None and entry.mesh else self._mesh_for(name)
 
     def _mesh_for(self, name: str) -> str | None:
         hit = mesh_ids().get(phrase_key(name))
@@ -461,14 +642,9 @@ class Vocabulary:
             name = "intravenous " + name[: -len(", intravenous")]
         curated = self._curated.get(phrase_key(name))
         if curated is not None:
-            return self._with_classes(curated)
+            return curated
         mesh = self._mesh_for(data_name)
-        return self._with_classes(Concept(name, "drug", mesh, drugbank, "drug-ner"))
-
-    def _with_classes(self, concept: Concept) -> Concept:
-        if concept.kind != "class" and not concept.classes:
-            concept.classes = self.classes_of(concept.name)
-        return concept
+        return Concept(name, "drug", mesh, drugbank, "drug-ner", classes=self.classes_of(name))
 
 
 def _unii_is_preferred(key: str, name: str) -> bool:
@@ -478,11 +654,24 @@ def _unii_is_preferred(key: str, name: str) -> bool:
     return display is not None and phrase_key(display) == phrase_key(name)
 
 
-# First words of salts and simple compounds ("sodium nitroprusside", "hydrogen cyanamide").
-_ION_WORDS = {
+# First words of salts and simple compounds ("sodium nitroprusside", "hydrogen cyanamide"):
+# the one list, also used by the span finder to join such a word to the name after it.
+ION_WORDS = {
     "sodium", "potassium", "calcium", "magnesium", "lithium", "zinc", "iron", "ferrous", "ferric",
     "hydrogen", "ammonium", "aluminum", "aluminium", "copper", "silver", "barium", "cupric",
     "carbon", "nitric", "nitrous", "sulfur", "alpha", "beta", "gamma", "delta",
+}
+
+
+# Element names and their symbols: ``Pb2+`` is lead, ``sodium (Na)`` defines Na, and an element's
+# name is a chemical even when it is an everyday word (silver, mercury).
+ELEMENT_SYMBOLS = {
+    "sodium": "Na", "potassium": "K", "calcium": "Ca", "magnesium": "Mg", "iron": "Fe", "zinc": "Zn",
+    "copper": "Cu", "lithium": "Li", "chloride": "Cl", "chlorine": "Cl", "phosphorus": "P",
+    "nitrogen": "N", "oxygen": "O", "hydrogen": "H", "carbon": "C", "sulfur": "S", "iodine": "I",
+    "aluminum": "Al", "aluminium": "Al", "lead": "Pb", "mercury": "Hg", "arsenic": "As",
+    "cadmium": "Cd", "selenium": "Se", "manganese": "Mn", "cobalt": "Co", "nickel": "Ni",
+    "chromium": "Cr", "barium": "Ba", "gold": "Au", "silver": "Ag", "platinum": "Pt", "fluorine": "F",
 }
 
 

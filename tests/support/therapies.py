@@ -73,3 +73,9 @@ def score_documents(docs: Iterable[dict[str, Any]], extract: Extractor) -> SpanS
                 score.fn += 1
                 score.errors.append({"pmid": doc["pmid"], "kind": "fn", "text": g["text"]})
     return score
+
+
+def held_out(doc: dict[str, Any], k: int) -> bool:
+    """The held-out fifth of a corpus: PMIDs equal to ``k`` mod 5 (a split by id, not by
+    anything the extraction sees)."""
+    return int(doc["pmid"]) % 5 == k
