@@ -108,7 +108,7 @@ def test_resolve_from_another_folder_finds_the_articles_own_records(
     result = CliRunner().invoke(main, ["resolve", "--offline", "-f", "json", str(SEED)])
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
-    assert sum(r["match"]["status"] == "matched" for r in doc["references"]) == 6
+    assert sum(r["match"]["status"] == "matched" for r in doc["references"]) == 8  # 6 DOIs; 5 and 10 by PMID
     assert (tmp_path / "xdg" / "refkit" / "catalog.sqlite").is_file()
 
 
