@@ -242,6 +242,9 @@ class Workspace:
         is its outcome. Articles whose outputs are current are skipped unless ``refresh``."""
         progress = progress or _Quiet()
         summary = RunSummary()
+        # Open the sources first: a damaged catalog stops the run here, in one line, before any
+        # output (a good refs/<stem>.json of an earlier run) is overwritten.
+        _ = self.resolver
         progress.start(len(files))
         try:
             for i, item in enumerate(files, 1):

@@ -267,3 +267,23 @@ def test_real_script_resolve_keeps_the_good_file(workspace: Path) -> None:
     assert proc.returncode == 2
     assert proc.stderr.splitlines() == ["refkit: error: bad/missing.txt: no such file (1 other file done)"]
     assert (workspace / "refs" / f"{SEED_STEM}.json").is_file()
+
+
+def test_a_catalog_damaged_past_its_header_stops_resolve_before_any_output(workspace: Path) -> None:
+    refs = resolved_seed(workspace)
+    good = (refs / f"{SEED_STEM}.json").read_bytes()
+    catalog = next(Path("cache").glob("catalog.sqlite")) if Path("cache").is_dir() else None
+    if catalog is None:  # the workspace's catalog lives in the user cache: use an explicit one
+        Path("cache").mkdir()
+        assert invoke("catalog", "import", "--cache-dir", "cache", "seeds/jkra-16-301.works.jsonl").exit_code == 0
+        catalog = Path("cache/catalog.sqlite")
+    data = bytearray(catalog.read_bytes())
+    data[4096:] = bytes(range(256)) * ((len(data) - 4096) // 256 + 1)  # header intact, pages garbled
+    catalog.write_bytes(bytes(data[: len(catalog.read_bytes())]))
+    for extra in Path("cache").glob("catalog.sqlite-*"):
+        extra.unlink()
+    line = assert_one_line_error(invoke("resolve", "--offline", "--refresh", "--cache-dir", "cache", SEED))
+    assert "catalog" in line
+    assert (refs / f"{SEED_STEM}.json").read_bytes() == good  # the earlier good output is kept
+    assert_one_line_error(invoke("catalog", "stats", "--cache-dir", "cache"))
+    assert_one_line_error(invoke("catalog", "import", "--cache-dir", "cache", "seeds/jkra-16-301.works.jsonl"))
