@@ -83,32 +83,43 @@ def resolved_seed(workspace: Path) -> Path:
 
 # --- the table: every command x every bad input -----------------------------------------------
 
-@pytest.mark.parametrize(("command", "bad"), [
-    (command, bad) for command in ARTICLE_COMMANDS for bad in BAD_INPUTS if (command, bad) not in NOT_BAD_FOR
-])
+
+@pytest.mark.parametrize(
+    ("command", "bad"),
+    [
+        (command, bad)
+        for command in ARTICLE_COMMANDS
+        for bad in BAD_INPUTS
+        if (command, bad) not in NOT_BAD_FOR
+    ],
+)
 def test_bad_input_is_one_line_error(workspace: Path, command: str, bad: str) -> None:
     path = bad_file(bad)
     line = assert_one_line_error(invoke(*ARTICLE_COMMANDS[command], path))
     assert path in line  # the message names the file
 
 
-@pytest.mark.parametrize("args", [
-    ["resolve", "--offline", "--out-dir", "afile", SEED],          # a file as the output directory
-    ["resolve", "--offline", "--out-dir", "afile/sub", SEED],      # under a file: cannot be created
-    ["resolve", "--offline", "--cache-dir", "afile/sub", SEED],
-    ["export", "--offline", "-o", "bad", SEED],                    # a directory as the output file
-    ["export", "--offline", "-o", "afile/out.bib", SEED],
-    ["catalog", "import", "--cache-dir", "afile", "seeds/jkra-16-301.works.jsonl"],
-    ["catalog", "stats", "--cache-dir", "afile"],
-    ["therapies", "--refs-dir", "afile", SEED],
-    ["query", "tacrolimus", "--refs-dir", "afile"],
-    ["graph", "--refs-dir", "afile"],
-    ["graph", "-f", "dot", "-o", "afile/graph.dot"],
-    ["query", "tacrolimus", "--refs-dir", "empty"],  # nothing resolved there
-    ["graph", "--out-dir", "empty"],
-    ["query", "  "],
-    ["query", "no-such-therapy-at-all"],
-], ids=lambda args: " ".join(args))
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["resolve", "--offline", "--out-dir", "afile", SEED],  # a file as the output directory
+        ["resolve", "--offline", "--out-dir", "afile/sub", SEED],  # under a file: cannot be created
+        ["resolve", "--offline", "--cache-dir", "afile/sub", SEED],
+        ["export", "--offline", "-o", "bad", SEED],  # a directory as the output file
+        ["export", "--offline", "-o", "afile/out.bib", SEED],
+        ["catalog", "import", "--cache-dir", "afile", "seeds/jkra-16-301.works.jsonl"],
+        ["catalog", "stats", "--cache-dir", "afile"],
+        ["therapies", "--refs-dir", "afile", SEED],
+        ["query", "tacrolimus", "--refs-dir", "afile"],
+        ["graph", "--refs-dir", "afile"],
+        ["graph", "-f", "dot", "-o", "afile/graph.dot"],
+        ["query", "tacrolimus", "--refs-dir", "empty"],  # nothing resolved there
+        ["graph", "--out-dir", "empty"],
+        ["query", "  "],
+        ["query", "no-such-therapy-at-all"],
+    ],
+    ids=lambda args: " ".join(args),
+)
 def test_bad_path_or_option_is_one_line_error(workspace: Path, args: list[str]) -> None:
     assert_one_line_error(invoke(*args))
 
@@ -129,8 +140,9 @@ def test_damaged_catalog_is_one_line_error_and_left_in_place(workspace: Path) ->
     assert Path("cache/catalog.sqlite").read_bytes() == junk
 
 
-@pytest.mark.parametrize("content", ['{"references": [', '{"references": [1, 2]}',
-                                     '{"references": [{"n": 1, "authors": 5}]}'])
+@pytest.mark.parametrize(
+    "content", ['{"references": [', '{"references": [1, 2]}', '{"references": [{"n": 1, "authors": 5}]}']
+)
 def test_damaged_refs_json_is_one_line_error(workspace: Path, content: str) -> None:
     refs = resolved_seed(workspace)
     (refs / f"{SEED_STEM}.json").write_text(content, encoding="utf-8")
@@ -140,6 +152,7 @@ def test_damaged_refs_json_is_one_line_error(workspace: Path, content: str) -> N
 
 
 # --- work already done is kept ----------------------------------------------------------------
+
 
 @pytest.mark.parametrize("order", ["good-first", "bad-first"])
 def test_resolve_writes_the_good_file_when_another_is_bad(workspace: Path, order: str) -> None:
@@ -177,8 +190,9 @@ def test_catalog_import_keeps_the_good_file_when_another_is_bad(workspace: Path)
 
 @pytest.mark.parametrize("junk", [b"SQLite format 3\x00" + bytes(range(256)) * 8, bytes(range(256)) * 20])
 @pytest.mark.parametrize("command", [["query", "tacrolimus"], ["graph", "-f", "dot", "-o", "-"]])
-def test_damaged_evidence_store_is_set_aside_and_rebuilt(workspace: Path, junk: bytes,
-                                                         command: list[str]) -> None:
+def test_damaged_evidence_store_is_set_aside_and_rebuilt(
+    workspace: Path, junk: bytes, command: list[str]
+) -> None:
     refs = resolved_seed(workspace)
     for extra in refs.glob("refkit.sqlite-*"):
         extra.unlink()
@@ -219,10 +233,14 @@ def test_broken_json_from_crossref_loses_no_reference(workspace: Path) -> None:
     gold = json.loads(Path("seeds/jkra-16-301.gold.json").read_text(encoding="utf-8"))
     lines = [f"{ref['n']}. {ref['raw']}" for ref in gold["references"][:2]]
     Path("two.txt").write_text("A case report\n\nReferences\n" + "\n".join(lines) + "\n", encoding="utf-8")
-    records = [json.loads(line) for line in Path("seeds/jkra-16-301.works.jsonl").read_text(
-        encoding="utf-8").splitlines() if line.strip()]
-    server = CrossrefServer(records, rate_limit=(1000, "1s"),
-                            faults=[Fault.bad_json() for _ in range(200)]).start()
+    records = [
+        json.loads(line)
+        for line in Path("seeds/jkra-16-301.works.jsonl").read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    server = CrossrefServer(
+        records, rate_limit=(1000, "1s"), faults=[Fault.bad_json() for _ in range(200)]
+    ).start()
     try:
         result = invoke("resolve", "--api-url", server.url, "--cache-dir", "cache", "-f", "json", "two.txt")
     finally:
@@ -243,16 +261,20 @@ def test_therapies_skips_a_10mb_line_but_reads_the_rest(workspace: Path) -> None
 
 # --- the real script, as a user runs it ---------------------------------------------------------
 
+
 def refkit_script() -> list[str]:
     script = Path(sys.executable).with_name("refkit")
     return [str(script)] if script.exists() else [sys.executable, "-m", "refkit.cli"]
 
 
-@pytest.mark.parametrize("args", [
-    ["parse", "bad/binary.bin"],
-    ["resolve", "--offline", "--out-dir", "afile/sub", SEED],
-    ["export", "--offline", "bad"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["parse", "bad/binary.bin"],
+        ["resolve", "--offline", "--out-dir", "afile/sub", SEED],
+        ["export", "--offline", "bad"],
+    ],
+)
 def test_real_script_one_line_error(workspace: Path, args: list[str]) -> None:
     bad_file("binary.bin")
     proc = subprocess.run([*refkit_script(), *args], capture_output=True, text=True, timeout=120)
@@ -262,8 +284,12 @@ def test_real_script_one_line_error(workspace: Path, args: list[str]) -> None:
 
 
 def test_real_script_resolve_keeps_the_good_file(workspace: Path) -> None:
-    proc = subprocess.run([*refkit_script(), "resolve", "--offline", SEED, "bad/missing.txt"],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [*refkit_script(), "resolve", "--offline", SEED, "bad/missing.txt"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2
     assert proc.stderr.splitlines() == ["refkit: error: bad/missing.txt: no such file (1 other file done)"]
     assert (workspace / "refs" / f"{SEED_STEM}.json").is_file()
@@ -275,7 +301,10 @@ def test_a_catalog_damaged_past_its_header_stops_resolve_before_any_output(works
     catalog = next(Path("cache").glob("catalog.sqlite")) if Path("cache").is_dir() else None
     if catalog is None:  # the workspace's catalog lives in the user cache: use an explicit one
         Path("cache").mkdir()
-        assert invoke("catalog", "import", "--cache-dir", "cache", "seeds/jkra-16-301.works.jsonl").exit_code == 0
+        assert (
+            invoke("catalog", "import", "--cache-dir", "cache", "seeds/jkra-16-301.works.jsonl").exit_code
+            == 0
+        )
         catalog = Path("cache/catalog.sqlite")
     data = bytearray(catalog.read_bytes())
     data[4096:] = bytes(range(256)) * ((len(data) - 4096) // 256 + 1)  # header intact, pages garbled
@@ -286,4 +315,6 @@ def test_a_catalog_damaged_past_its_header_stops_resolve_before_any_output(works
     assert "catalog" in line
     assert (refs / f"{SEED_STEM}.json").read_bytes() == good  # the earlier good output is kept
     assert_one_line_error(invoke("catalog", "stats", "--cache-dir", "cache"))
-    assert_one_line_error(invoke("catalog", "import", "--cache-dir", "cache", "seeds/jkra-16-301.works.jsonl"))
+    assert_one_line_error(
+        invoke("catalog", "import", "--cache-dir", "cache", "seeds/jkra-16-301.works.jsonl")
+    )
