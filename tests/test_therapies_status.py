@@ -146,3 +146,13 @@ def test_a_keywords_line_gives_no_citation_context(tmp_path):
                 if d.get("evidence") == "citation-context"}
     assert not any(u == "therapy:rituximab" for u, _ in contexts)
     assert any(u == "therapy:tacrolimus" for u, _ in contexts)
+
+
+def test_a_negated_response_is_no_negated_treatment() -> None:
+    """NegEx's five-word scope: "not" negates the response here, not the glucocorticoid."""
+    from refkit.therapies import extract_text
+
+    text = ("In some patients, this disease does not entirely respond to conventional initial therapy "
+            "with glucocorticoid. No methotrexate was given.")
+    status = {m.text: m.status for m in extract_text(text)}
+    assert status["glucocorticoid"] == "given" and status["methotrexate"] == "not-given"

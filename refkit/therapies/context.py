@@ -34,6 +34,11 @@ ADMINISTERED = frozenset({"given", "stopped", "switched"})
 _SENTENCE_END = re.compile(r"(?<!\b[A-Z])(?<!\bet al)(?<!\bFig)(?<!\bvs)(?<!\bNo)(?<!\bDr)"
                            r"[.!?](?=\s+[A-Z(\[]|\s*$)|\n\s*\n")
 _TERMINATION = re.compile(r"\b(?:but|however|although|though|whereas|except|yet|while|which|who)\b|;", re.I)
+# A bare negation ("no", "not", "never", "without") negates the next few words only: NegEx's
+# published scope of five words (Chapman et al. 2001), not a value fitted here.
+NEGEX_WINDOW = 5
+_BARE_NEGATION = re.compile(r"no|not|never|without", re.I)
+_BARE_NEGATION_WORD = re.compile(r"\b(?:no|not|never|without)\b", re.I)
 _VERB = re.compile(r"\b(?:was|were|is|are|has been|had been|have been|will be)\b", re.I)
 
 
@@ -144,14 +149,26 @@ def status_of(text: str, start: int, end: int, others: list[_Span] | None = None
         return "switched"
     for status, trigger in _POST:
         if trigger.match(right):
+            if status == "given" and _negated_before(left):
+                return "not-given"  # "No methotrexate was given"
             return status
     for status, trigger in _PRE:
         found = list(trigger.finditer(left))
         if found and not _TERMINATION.search(left[found[-1].end():]):
+            gap = left[found[-1].end():]
+            if _BARE_NEGATION.fullmatch(found[-1].group()) and len(gap.split()) > NEGEX_WINDOW:
+                continue  # "did not respond to conventional initial therapy with X": X is not negated
             return status
     if _GIVEN_BEFORE.search(left):
         return "given"
     return "given" if administered_default else "mentioned"
+
+
+def _negated_before(left: str) -> bool:
+    """A bare negation within NegEx's window before the name ("no", "without")."""
+    found = list(_BARE_NEGATION_WORD.finditer(left))
+    return bool(found) and len(left[found[-1].end():].split()) <= NEGEX_WINDOW and not _TERMINATION.search(
+        left[found[-1].end():])
 
 
 def _clause_left(text: str, s: int, start: int, others: list[_Span]) -> str:

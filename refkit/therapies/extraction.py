@@ -122,6 +122,8 @@ def extract_article(article: Article) -> list[Mention]:
     mentions: list[Mention] = []
     for i, hit in enumerate(hits):
         where, ref, title_span = _locate(hit.start, parts)
+        if ref is not None and title_span and not title_span[0] <= hit.start < title_span[1]:
+            continue  # in a reference, only its title speaks of substances: the rest is authors, journal
         m = _mention(hit, text, hits, i, where)
         m.ref = ref
         m.in_title = bool(title_span and title_span[0] <= hit.start < title_span[1])
