@@ -58,7 +58,7 @@ def main() -> None:
 
 
 # --- parse -------------------------------------------------------------------------------
-@main.command("parse")
+@main.command("parse", short_help="the article's parts and its references")
 @click.argument("file")  # checked by refkit.parse.source, so every bad input gets the same one-line error
 @click.option(
     "--format",
@@ -170,7 +170,7 @@ def _resolver_options(command: Any) -> Any:
     return with_settings
 
 
-@main.command("resolve")
+@main.command("resolve", short_help="find and verify each reference's DOI and PMID")
 @click.argument("files", nargs=-1, required=True)  # checked by refkit.parse.source: one-line errors
 @click.option(
     "--format",
@@ -276,7 +276,7 @@ def _check_failures(failures: list[str], total: int) -> None:
 
 
 # --- catalog -----------------------------------------------------------------------------
-@main.group("catalog")
+@main.group("catalog", short_help="the local catalog: import, stats")
 def catalog_group() -> None:
     """The local catalog of work records (searched before, and without, the network)."""
 
@@ -284,7 +284,7 @@ def catalog_group() -> None:
 _CACHE_DIR_HELP = "Directory holding catalog.sqlite (default ./cache if present, else ~/.cache/refkit)."
 
 
-@catalog_group.command("import")
+@catalog_group.command("import", short_help="load work records (Crossref JSON, PubMed XML) into the catalog")
 @click.argument("paths", nargs=-1, required=True)  # checked by LocalCatalog.import_path: one-line errors
 @click.option("--cache-dir", type=click.Path(file_okay=False), default=None, help=_CACHE_DIR_HELP)
 @click.option(
@@ -365,7 +365,7 @@ def catalog_import_cmd(paths: tuple[str, ...], cache_dir: str | None, workers: i
     _check_failures(failures, max(total, 1))
 
 
-@catalog_group.command("stats")
+@catalog_group.command("stats", short_help="where the catalog is and what it holds")
 @click.option("--cache-dir", type=click.Path(file_okay=False), default=None, help=_CACHE_DIR_HELP)
 def catalog_stats_cmd(cache_dir: str | None) -> None:
     """Where the catalog is, how many works it holds by where they came from, its size.
@@ -390,7 +390,7 @@ def catalog_stats_cmd(cache_dir: str | None) -> None:
 
 
 # --- export ------------------------------------------------------------------------------
-@main.command("export")
+@main.command("export", short_help="BibTeX / RIS / CSL-JSON / Vancouver text")
 @click.argument("source")  # checked by refkit.parse.source: one-line errors
 @click.option(
     "--format",
@@ -460,7 +460,7 @@ def export_cmd(
 _OUT_DIR_HELP = "The workspace's refs folder: resolved <stem>.json and the evidence store (default ./refs)."
 
 
-@main.command("therapies")
+@main.command("therapies", short_help="drugs and procedures in the case, with doses and status")
 @click.argument("file")  # checked by refkit.parse.source: one-line errors
 @click.option(
     "--format",
@@ -502,7 +502,7 @@ def therapies_cmd(file: str, fmt: str, out_dir: str | None) -> None:
         click.echo(render.therapies_table(report, render.terminal_width(sys.stdout)))
 
 
-@main.command("query")
+@main.command("query", short_help="which sources back a therapy")
 @click.argument("therapy")
 @click.option(
     "--format",
@@ -548,7 +548,7 @@ def query_cmd(therapy: str, fmt: str, out_dir: str | None) -> None:
             click.echo(render.query_table(result.to_dict(), render.terminal_width(sys.stdout)))
 
 
-@main.command("graph")
+@main.command("graph", short_help="draw or export the evidence graph")
 @click.option(
     "--format",
     "-f",
@@ -605,7 +605,7 @@ def graph_cmd(fmt: str, output: str | None, out_dir: str | None) -> None:
     click.echo(f"wrote {path} ({graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges)", err=True)
 
 
-@main.command("report")
+@main.command("report", short_help="one HTML page to read or send")
 @click.argument("files", nargs=-1)
 @click.option(
     "--output",

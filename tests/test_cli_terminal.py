@@ -107,3 +107,15 @@ def test_piped_output_has_no_trailing_spaces(resolved: tuple[Path, dict[str, str
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip()
     assert not [line for line in done.stdout.splitlines() if line != line.rstrip()]
+
+
+@pytest.mark.parametrize("args", [["--help"], ["catalog", "--help"]])
+def test_help_lists_are_never_cut(args: list[str]) -> None:
+    from click.testing import CliRunner
+
+    from refkit.cli import main
+
+    result = CliRunner().invoke(main, args, terminal_width=80)
+    assert result.exit_code == 0
+    commands = result.output.split("Commands:")[1]
+    assert "..." not in commands and "…" not in commands
