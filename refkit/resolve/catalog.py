@@ -495,7 +495,7 @@ class _Writer:
         self.catalog = catalog
         self.db = catalog._db
         self.origin_id = origin_id
-        self.postings: dict[str, array] = {}
+        self.postings: dict[str, array[int]] = {}
         self.pending = 0
         self.stored = 0
         # Ids are never reused: postings of a removed work must not point at a newer one.
@@ -595,11 +595,11 @@ def _prepared(todo: list[tuple[Path, os.stat_result]], zdict: bytes,
             yield prepare_file(str(f), zdict)
         return
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import Future, ProcessPoolExecutor
 
     # spawn, not fork: the resolver's threads (and SQLite's handles) must not be copied mid-use.
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        window: deque = deque()
+        window: deque[Future[tuple[str, list[Prepared] | None, str | None]]] = deque()
         files = iter(todo)
         for f, _ in files:
             window.append(pool.submit(prepare_file, str(f), zdict))

@@ -172,10 +172,10 @@ def read_records_from(fh: IO[bytes]) -> Iterator[dict[str, Any]]:
                     raise json.JSONDecodeError(f"line {n}: {err.msg}", err.doc, err.pos) from err
         return
     yield from _works_in(doc)
-    for n, line in enumerate(fh, 2):
-        if line.strip():
+    for n, raw_line in enumerate(fh, 2):
+        if raw_line.strip():
             try:
-                yield from _works_in(json.loads(line))
+                yield from _works_in(json.loads(raw_line))
             except json.JSONDecodeError as err:
                 raise json.JSONDecodeError(f"line {n}: {err.msg}", err.doc, err.pos) from err
 

@@ -16,9 +16,10 @@ import collections
 import random
 import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from xml.etree.ElementTree import ParseError, tostring
+from typing import TypeVar
+from xml.etree.ElementTree import Element, ParseError, tostring
 
 import requests
 import urllib3.exceptions
@@ -52,6 +53,8 @@ _CONNECT_TIMEOUT = 10.0
 _SET_HEAD = b'<?xml version="1.0" ?>\n<PubmedArticleSet>\n'
 _SET_TAIL = b"\n</PubmedArticleSet>\n"
 
+_T = TypeVar("_T")  # what a response body decodes to
+
 
 class PubMedError(SourceError):
     """An E-utilities request that failed for good (after any retries)."""
@@ -78,7 +81,8 @@ class _ArrivalWindow:
     per interval plus one round trip.
     """
 
-    def __init__(self, rate: int, interval: float, clock=time.monotonic) -> None:
+    def __init__(self, rate: int, interval: float,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self._rate = rate
         self._interval = interval
         self._clock = clock
@@ -234,14 +238,14 @@ class EutilsClient:
         # tool, email and api_key do not change the answer; the server does.
         return f"{self.base_url}|{kind}|{what.lower() if kind == 'ecitmatch' else what}"
 
-    def _call(self, endpoint: str, params: dict[str, str], *, decode):
+    def _call(self, endpoint: str, params: dict[str, str], *, decode: Callable[[bytes], _T]) -> _T:
         try:
             return self._attempts(endpoint, params, decode)
         except PubMedError:
             self._count("failed")
             raise
 
-    def _attempts(self, endpoint: str, params: dict[str, str], decode):
+    def _attempts(self, endpoint: str, params: dict[str, str], decode: Callable[[bytes], _T]) -> _T:
         if self.settings.offline:
             raise PubMedUnavailable("offline")
         if not getattr(self.settings, "pubmed", True):
@@ -287,7 +291,7 @@ class EutilsClient:
                 self._count("errors")
                 raise _Retryable(type(err).__name__) from err
 
-    def _accept(self, response: requests.Response, decode):
+    def _accept(self, response: requests.Response, decode: Callable[[bytes], _T]) -> _T:
         status = response.status_code
         if status == 429 or (status == 200 and _is_rate_limit_body(response.content)):
             self._count("http_429")
@@ -393,10 +397,11 @@ def _split_records(body: bytes) -> dict[str, bytes]:
     return out
 
 
-def _xml(body: bytes):
+def _xml(body: bytes) -> Element:
     """The parsed document; a body that is not XML is a ValueError (worth a retry)."""
     try:
-        return fromstring(body)
+        root: Element = fromstring(body)  # defusedxml is untyped: an ElementTree Element
+        return root
     except (ParseError, DefusedXmlException) as err:
         raise ValueError(f"not XML: {err}") from err
 

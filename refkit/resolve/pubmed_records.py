@@ -219,9 +219,10 @@ def work_from_pubmed(element: Element, origin: str = "pubmed") -> Work | None:
     )
 
 
-def _open(source: str | Path | IO[bytes]) -> tuple[IO[bytes], list[IO[bytes]]]:
+def _open(source: str | Path | IO[bytes]) -> tuple[IO[bytes] | gzip.GzipFile,
+                                                  list[IO[bytes] | gzip.GzipFile]]:
     """A binary stream of the XML (gunzipped when the bytes say gzip), and what to close after."""
-    owned: list[IO[bytes]] = []
+    owned: list[IO[bytes] | gzip.GzipFile] = []
     if isinstance(source, (str, Path)):
         try:
             stream: IO[bytes] = open(source, "rb")  # noqa: SIM115 - closed by the caller
@@ -231,10 +232,12 @@ def _open(source: str | Path | IO[bytes]) -> tuple[IO[bytes], list[IO[bytes]]]:
     else:
         stream = source
     if not hasattr(stream, "peek"):
-        stream = io.BufferedReader(stream)  # type: ignore[arg-type]
-    if stream.peek(2)[:2] == b"\x1f\x8b":  # type: ignore[attr-defined]
-        stream = gzip.GzipFile(fileobj=stream)
-        owned.insert(0, stream)
+        # typeshed wants a raw stream (with readinto) here; IO[bytes] does not declare one.
+        stream = io.BufferedReader(stream)  # type: ignore[type-var]
+    if stream.peek(2)[:2] == b"\x1f\x8b":
+        unzipped = gzip.GzipFile(fileobj=stream)
+        owned.insert(0, unzipped)
+        return unzipped, owned
     return stream, owned
 
 
@@ -447,11 +450,13 @@ class PubMedSource:
             if line not in self._citations:
                 self._citations[line] = self.client.ecitmatch({"ref": line}).get("ref")
             if self._citations[line]:
-                return self.client.efetch([self._citations[line]])
+                cited: list[Work] = self.client.efetch([self._citations[line]])
+                return cited
         for term in search_terms(ref):
-            pmids = self.client.esearch(term, retmax=rows)
+            pmids: list[str] = self.client.esearch(term, retmax=rows)
             if pmids:
-                return self.client.efetch(pmids[:rows])
+                found: list[Work] = self.client.efetch(pmids[:rows])
+                return found
         return []
 
     def summary(self) -> str:
