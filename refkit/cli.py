@@ -495,7 +495,7 @@ def therapies_cmd(file: str, fmt: str, out_dir: str | None) -> None:
     from refkit.therapies.report import read_for_therapies, therapies_report
 
     settings = _settings(out_dir=out_dir)
-    report = therapies_report(read_for_therapies(file, settings.refs_dir, warn=_warn))
+    report = therapies_report(read_for_therapies(file, settings.refs_dir))
     if fmt == "json":
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
     else:
@@ -658,10 +658,6 @@ def _settings(*, cache_dir: str | None = None, out_dir: str | None = None) -> Se
     if out_dir:
         settings.refs_dir = Path(out_dir)
     return settings
-
-
-def _warn(message: str) -> None:
-    click.echo(f"refkit: warning: {message}", err=True)
 
 
 # --- progress ------------------------------------------------------------------------------

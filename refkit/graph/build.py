@@ -97,6 +97,21 @@ _SKIP = frozenset(
 )
 
 
+def add_support(graph: nx.MultiDiGraph, therapy_node: str, work: str, evidence: str, detail: str,
+                article: str) -> None:
+    """One ``supports`` edge per therapy, work and kind of evidence: a second article adds its
+    name and what it read to the same edge."""
+    key = f"supports:{evidence}"
+    if graph.has_edge(therapy_node, work, key):
+        data = graph.edges[therapy_node, work, key]
+        data["articles"] = sorted(set(data["articles"]) | {article})
+        if detail not in data["detail"]:
+            data["detail"] = f"{data['detail']}; {detail}"
+    else:
+        graph.add_edge(therapy_node, work, key=key, type="supports", evidence=evidence, detail=detail,
+                       articles=[article])
+
+
 def fingerprint(ref: Reference) -> str:
     """What the reference says, folded: first author, year, the first five title words, volume,
     first page. Two printings of one citation in two case reports give the same fingerprint;
@@ -164,16 +179,7 @@ def add_article(graph: nx.MultiDiGraph, article: Article) -> nx.MultiDiGraph:
                 mesh=(concept.mesh if concept else None) or "",
                 drugbank=(concept.drugbank if concept else None) or "",
             )
-        key = f"supports:{evidence}"
-        if graph.has_edge(node, work, key):
-            data = graph.edges[node, work, key]
-            data["articles"] = sorted(set(data["articles"]) | {stem})
-            if detail not in data["detail"]:
-                data["detail"] = f"{data['detail']}; {detail}"
-        else:
-            graph.add_edge(
-                node, work, key=key, type="supports", evidence=evidence, detail=detail, articles=[stem]
-            )
+        add_support(graph, node, work, evidence, detail, stem)
 
     for m in mentions:
         if m.ref is None or m.ref not in works:

@@ -25,7 +25,7 @@ import networkx as nx
 
 from refkit.errors import RefkitError
 from refkit.fileio import set_aside, write_atomic
-from refkit.graph.build import add_article, article_stem, new_graph
+from refkit.graph.build import add_article, add_support, article_stem, new_graph
 from refkit.messages import warn
 from refkit.model import Article
 
@@ -215,16 +215,7 @@ class GraphStore:
         for n, data in attrs.items():
             graph.add_node(n, **data)
         for work, evidence, detail, article in rows:
-            key = f"supports:{evidence}"
-            if graph.has_edge(node, work, key):
-                data = graph.edges[node, work, key]
-                data["articles"] = sorted(set(data["articles"]) | {article})
-                if detail not in data["detail"]:
-                    data["detail"] = f"{data['detail']}; {detail}"
-            else:
-                graph.add_edge(
-                    node, work, key=key, type="supports", evidence=evidence, detail=detail, articles=[article]
-                )
+            add_support(graph, node, work, evidence, detail, article)
         for article, n, work in cites:
             art = f"article:{article}"
             if art not in graph:

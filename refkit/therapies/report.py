@@ -10,18 +10,17 @@ from __future__ import annotations
 
 import io
 import json
-import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from refkit.errors import RefkitError
+from refkit.messages import warn
 from refkit.model import Article, Reference
+from refkit.text import blank_long_lines
 from refkit.therapies.extraction import extract_article, summarize
 
 
-def read_for_therapies(path: str, refs_dir: Path | None = None,
-                       warn: Callable[[str], None] | None = None) -> Article:
+def read_for_therapies(path: str, refs_dir: Path | None = None) -> Article:
     """Parse ``path`` without requiring references; attach resolved records if there are.
 
     Lines too long to be prose a person pasted are blanked (offsets of the rest stay true),
@@ -34,16 +33,13 @@ def read_for_therapies(path: str, refs_dir: Path | None = None,
         raise RefkitError(f"{path} is JSON, not article text (give the case report; resolved "
                           "refs/<stem>.json files are read from --refs-dir)")
     article = read_article(path, require_references=False)
-    text = article.text or ""
-    if len(text) > MAX_LINE:
-        long_lines = list(re.finditer(rf"[^\n]{{{MAX_LINE + 1},}}", text))
-        for m in long_lines:
-            text = text[:m.start()] + " " * (m.end() - m.start()) + text[m.end():]
-        if long_lines and not text.strip():
+    text = blank_long_lines(article.text or "", MAX_LINE)
+    if text != article.text:
+        if not text.strip():
             raise RefkitError(f"nothing to read in {path}: it only has lines over {MAX_LINE:,} characters")
-        for m in long_lines if warn else ():
-            warn(f"{path}: line {text.count(chr(10), 0, m.start()) + 1} skipped: "
-                 f"{m.end() - m.start():,} characters long")
+        for warning in article.warnings:
+            if "skipped" in warning:
+                warn(f"{path}: {warning}")
         article.text = text
     if refs_dir is not None and path != "-":
         resolved = Path(refs_dir) / f"{Path(path).stem}.json"
