@@ -57,18 +57,17 @@ def main() -> None:
     """
 
 
+def _format_option(choices: list[str], default: str, help: str) -> Any:
+    """``-f/--format`` as every command has it."""
+    return click.option(
+        "--format", "-f", "fmt", type=click.Choice(choices), default=default, show_default=True, help=help
+    )
+
+
 # --- parse -------------------------------------------------------------------------------
 @main.command("parse", short_help="the article's parts and its references")
 @click.argument("file")  # checked by refkit.parse.source, so every bad input gets the same one-line error
-@click.option(
-    "--format",
-    "-f",
-    "fmt",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-    help="A readable table, or the JSON shape documented in the README.",
-)
+@_format_option(["table", "json"], "table", "A readable table, or the JSON shape documented in the README.")
 def parse_cmd(file: str, fmt: str) -> None:
     """Split FILE into the article's parts (title, authors, captions) and its references.
 
@@ -172,14 +171,10 @@ def _resolver_options(command: Any) -> Any:
 
 @main.command("resolve", short_help="find and verify each reference's DOI and PMID")
 @click.argument("files", nargs=-1, required=True)  # checked by refkit.parse.source: one-line errors
-@click.option(
-    "--format",
-    "-f",
-    "fmt",
-    type=click.Choice(["table", "json", "jsonl"]),
-    default="table",
-    show_default=True,
-    help="A table per file; JSON (an object for one file, a list for several); or JSON lines.",
+@_format_option(
+    ["table", "json", "jsonl"],
+    "table",
+    "A table per file; JSON (an object for one file, a list for several); or JSON lines.",
 )
 @_resolver_options
 @click.option(
@@ -392,14 +387,10 @@ def catalog_stats_cmd(cache_dir: str | None) -> None:
 # --- export ------------------------------------------------------------------------------
 @main.command("export", short_help="BibTeX / RIS / CSL-JSON / Vancouver text")
 @click.argument("source")  # checked by refkit.parse.source: one-line errors
-@click.option(
-    "--format",
-    "-f",
-    "fmt",
-    type=click.Choice(["bibtex", "ris", "csljson", "text"]),
-    default="bibtex",
-    show_default=True,
-    help="BibTeX, RIS, CSL-JSON, or a Vancouver bibliography as text.",
+@_format_option(
+    ["bibtex", "ris", "csljson", "text"],
+    "bibtex",
+    "BibTeX, RIS, CSL-JSON, or a Vancouver bibliography as text.",
 )
 @click.option(
     "--output",
@@ -462,14 +453,10 @@ _OUT_DIR_HELP = "The workspace's refs folder: resolved <stem>.json and the evide
 
 @main.command("therapies", short_help="drugs and procedures in the case, with doses and status")
 @click.argument("file")  # checked by refkit.parse.source: one-line errors
-@click.option(
-    "--format",
-    "-f",
-    "fmt",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-    help="A table of therapies, or JSON with mentions (offsets into FILE) and therapies.",
+@_format_option(
+    ["table", "json"],
+    "table",
+    "A table of therapies, or JSON with mentions (offsets into FILE) and therapies.",
 )
 @click.option(
     "--out-dir",
@@ -504,14 +491,8 @@ def therapies_cmd(file: str, fmt: str, out_dir: str | None) -> None:
 
 @main.command("query", short_help="which sources back a therapy")
 @click.argument("therapy")
-@click.option(
-    "--format",
-    "-f",
-    "fmt",
-    type=click.Choice(["table", "json", "bibtex"]),
-    default="table",
-    show_default=True,
-    help="Ranked table, JSON, or BibTeX of just the supporting works.",
+@_format_option(
+    ["table", "json", "bibtex"], "table", "Ranked table, JSON, or BibTeX of just the supporting works."
 )
 @click.option(
     "--out-dir", "--refs-dir", "out_dir", type=click.Path(file_okay=False), default=None, help=_OUT_DIR_HELP
@@ -549,14 +530,10 @@ def query_cmd(therapy: str, fmt: str, out_dir: str | None) -> None:
 
 
 @main.command("graph", short_help="draw or export the evidence graph")
-@click.option(
-    "--format",
-    "-f",
-    "fmt",
-    type=click.Choice(["png", "svg", "html", "graphml", "dot", "json"]),
-    default="png",
-    show_default=True,
-    help="A picture (png/svg/html) or GraphML/DOT/node-link JSON for Gephi/Cytoscape.",
+@_format_option(
+    ["png", "svg", "html", "graphml", "dot", "json"],
+    "png",
+    "A picture (png/svg/html) or GraphML/DOT/node-link JSON for Gephi/Cytoscape.",
 )
 @click.option(
     "--output", "-o", default=None, help="Output file (default refs/graph.<format>; '-' writes to stdout)."
