@@ -111,7 +111,7 @@ def _quirky(make, pages: list[str], seed: int):
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(cache_dir=Path(tmp), offline=True)
         catalog = LocalCatalog(settings)
-        catalog.add(quirky_records(records, seed=seed))
+        catalog.add_records(quirky_records(records, seed=seed))
         try:
             return run_pages(make, [catalog], pages=pages, settings=settings)
         finally:
