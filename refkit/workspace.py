@@ -193,8 +193,11 @@ class Workspace:
     @property
     def resolver(self) -> Resolver:
         if self._resolver is None:
-            not_asked = ["Crossref and PubMed (offline)"] if self.settings.offline else (
-                [] if self.settings.pubmed else ["PubMed (--no-pubmed)"])
+            not_asked = (
+                ["Crossref and PubMed (offline)"]
+                if self.settings.offline
+                else ([] if self.settings.pubmed else ["PubMed (--no-pubmed)"])
+            )
             self._resolver = Resolver(self.sources(), min_confidence=self.min_confidence, not_asked=not_asked)
         return self._resolver
 
@@ -252,6 +255,7 @@ class Workspace:
         finally:
             progress.finish()
             self._export_graph(summary)
+        self._say_if_catalog_empty(summary)
         summary.source_summaries = [
             str(s.summary())
             for s in self.sources()
@@ -259,16 +263,18 @@ class Workspace:
         ]
         return summary
 
-    def _resolve_one(self, item: str, index: int, progress: RunProgress, refresh: bool,
-                     name: str | None) -> FileOutcome:
+    def _resolve_one(
+        self, item: str, index: int, progress: RunProgress, refresh: bool, name: str | None
+    ) -> FileOutcome:
         outcome = FileOutcome(item)
         try:
             if item != "-" and not refresh and self._skip_if_current(item, name, outcome):
                 progress.file(index, item, 0)
                 return outcome
             article = read_article(item)
-            input_hash = (_digest(Path(item).read_bytes()) if item != "-"
-                          else _digest(article.text.encode("utf-8")))
+            input_hash = (
+                _digest(Path(item).read_bytes()) if item != "-" else _digest(article.text.encode("utf-8"))
+            )
             stem = output_stem(item, article, name)
             article.source = item if item != "-" else f"{stem}.txt"
             article.text = blank_long_lines(article.text, MAX_LINE)  # skipped by the parser: by all
@@ -307,6 +313,22 @@ class Workspace:
             return False
         outcome.skipped = True
         return True
+
+    def _say_if_catalog_empty(self, summary: RunSummary) -> None:
+        """Nothing found and nothing to find it in: say so once, with what to do."""
+        unplaced = any(
+            r.match is not None and r.match.status in ("error", "unmatched")
+            for o in summary.outcomes
+            if o.article and not o.skipped
+            for r in o.article.references
+        )
+        if unplaced and self._catalog is not None and not self._catalog.stats()["works"]:
+            online = "" if self.settings.offline else " (and the network sources could not be asked)"
+            warn(
+                f"the local catalog {self._catalog.path} is empty{online}: import records with "
+                f"`refkit catalog import FILE`, or resolve online",
+                once=True,
+            )
 
     def write(self, stem: str, article: Article, *, input_hash: str | None = None) -> dict[str, Any]:
         """Write ``refs/<stem>.json`` and ``.bib`` (atomically), then the article's evidence."""

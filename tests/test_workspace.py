@@ -149,8 +149,9 @@ def test_outputs_follow_the_umask(tmp_path: Path) -> None:
         assert (tmp_path / "refs" / name).stat().st_mode & 0o777 == 0o644, name
 
 
-def test_two_case_reports_citing_one_unresolved_paper_share_it(tmp_path: Path,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_two_case_reports_citing_one_unresolved_paper_share_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("REFKIT_CACHE_DIR", str(tmp_path / "cache"))
     second = ROOT / "tests" / "data" / "articles" / "second-case.txt"
@@ -163,3 +164,20 @@ def test_two_case_reports_citing_one_unresolved_paper_share_it(tmp_path: Path,
     assert len(oddis) == 1, [s["label"] for s in supports]
     assert oddis[0]["cited_by"] == [{"article": "jkra-16-301", "n": 12}, {"article": "second-case", "n": 1}]
     assert not oddis[0]["verified"]
+
+
+def test_an_empty_catalog_is_said_once_with_what_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("REFKIT_CACHE_DIR", str(tmp_path / "cache"))
+    article = tmp_path / "a.txt"
+    article.write_text(
+        "Case\n\nReferences\n1. Smith J. A made-up paper. J Imag Med. 2001;12:100-9.\n"
+        "2. Doe A. Another one. J Imag Med. 2002;13:1-9.\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["resolve", "--offline", "a.txt"])
+    assert result.exit_code == 0, result.output
+    said = [line for line in result.stderr.splitlines() if "is empty" in line]
+    assert len(said) == 1 and "refkit catalog import" in said[0]
