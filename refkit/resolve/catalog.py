@@ -83,7 +83,7 @@ FLUSH_POSTINGS = 2_000_000
 # A damaged page shows on open: the whole file is read when it is this small (a second or
 # so), else the ends of each table (reading 100 GB at every open is not a check but a wait).
 FULL_CHECK_BYTES = 512 * 2**20
-_DAMAGED_HINT = "move it aside and run again (records beside articles re-index themselves; imports must be redone)"
+_DAMAGED_HINT = "move it aside and run again (records beside articles re-index; imports must be redone)"
 DATA_SUFFIXES = (".json", ".jsonl", ".json.gz", ".jsonl.gz", ".xml", ".xml.gz")
 
 
@@ -201,7 +201,7 @@ class LocalCatalog:
                  f"{kept.name} (delete it when satisfied)")
         else:
             warn(f"local catalog {self.path} is from another refkit (schema {version}); kept as "
-                 f"{kept.name}, starting a fresh one (records beside articles re-index themselves; re-run imports)")
+                 f"{kept.name}, starting a fresh one (records beside articles re-index; re-run imports)")
         return db
 
     def _carry_over(self, old: sqlite3.Connection) -> int:
