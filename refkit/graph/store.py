@@ -51,6 +51,8 @@ CREATE INDEX IF NOT EXISTS cites_article ON cites(article);
 CREATE TABLE IF NOT EXISTS nodes (
     id TEXT NOT NULL, article TEXT NOT NULL, attrs TEXT NOT NULL, PRIMARY KEY (id, article)
 );
+-- replacing an article deletes its rows by article: without these, each replace scans the table
+CREATE INDEX IF NOT EXISTS nodes_article ON nodes(article);
 """
 
 
