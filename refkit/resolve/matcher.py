@@ -10,6 +10,7 @@ multi-part paper.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -311,9 +312,13 @@ def _unexplained_words(ref: Reference, raw: str, work: Work) -> list[str]:
     return [w for w in _content_words(raw) if w not in explained]
 
 
-def _content_words(text: str) -> list[str]:
+@functools.lru_cache(maxsize=65536)  # the same raw text and record titles come back for every candidate
+def _content_words(text: str) -> tuple[str, ...]:
     """The words that carry content: neither numbers, nor initials, nor citation furniture."""
-    return [w for w in text.split() if len(w) > 1 and not any(c.isdigit() for c in w) and w not in _FURNITURE]
+    return tuple(w for w in text.split() if len(w) > 1 and not _DIGIT.search(w) and w not in _FURNITURE)
+
+
+_DIGIT = re.compile(r"\d")
 
 
 def _title_evidence(
