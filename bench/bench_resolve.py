@@ -50,10 +50,14 @@ def run(client: CrossrefClient, refs: list[str], pipeline: bool) -> tuple[float,
 
         references = [Reference(raw=raw, n=i + 1) for i, raw in enumerate(refs)]
         article = Article(source="bench", references=references)
-        resolve_article(article, client.settings, sources=[client], warn=lambda msg: print("  warning:", msg))
+        from refkit.resolve.crossref_records import CrossrefSource
+
+        resolve_article(article, client.settings, sources=[CrossrefSource(client)])
         lost = sum(ref.match is None or ref.match.status == "error" for ref in article.references)
     else:
-        with ThreadPoolExecutor(max_workers=client.concurrency) as pool:
+        # As the resolver does: enough workers for what the server may allow; the client's gate
+        # admits them as its limits say (1 in flight until the server has announced more).
+        with ThreadPoolExecutor(max_workers=16) as pool:
             answers = list(pool.map(lambda raw: client.search(raw, rows=5), refs))
         lost = sum(not items for items in answers)
     return time.perf_counter() - start, lost
