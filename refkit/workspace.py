@@ -84,13 +84,18 @@ class FileOutcome:
 
     name: str
     article: Article | None = None
-    document: dict[str, Any] | None = None  # what was written to refs/<stem>.json
+    written: bool = False  # refs/<stem>.json and .bib were written this run
     error: str | None = None  # the one-line reason it could not be done
     skipped: bool = False  # current already (same input, same settings): nothing redone
 
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    @property
+    def document(self) -> dict[str, Any] | None:
+        """What refs/<stem>.json holds (made on demand: a run of thousands keeps one copy)."""
+        return self.article.to_dict() if self.article is not None and (self.written or self.skipped) else None
 
 
 @dataclass
@@ -287,7 +292,8 @@ class Workspace:
             try:
                 resolve_article(article, resolver=self.resolver, progress=lambda _ref: progress.reference())
             finally:  # Ctrl-C or a crash: what was resolved is still written
-                outcome.document = self.write(stem, article, input_hash=input_hash)
+                self.write(stem, article, input_hash=input_hash)
+                outcome.written = True
         except RefkitError as err:
             outcome.error = str(err)
         return outcome
@@ -307,8 +313,7 @@ class Workspace:
         if not self.store.is_current(stem, input_hash, self.settings_hash()):
             return False
         try:
-            outcome.document = json.loads(saved.read_text(encoding="utf-8"))
-            outcome.article = Article.from_dict(outcome.document)
+            outcome.article = Article.from_dict(json.loads(saved.read_text(encoding="utf-8")))
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return False
         outcome.skipped = True
