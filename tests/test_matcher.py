@@ -504,8 +504,15 @@ def test_the_issue_16_fragment_is_partial_evidence_and_not_accepted() -> None:
         "Dasen JS, Liu JP, Jessell TM. Motor neuron columnar fate imposed by sequential phases of "
         "Hox-c activity. Nature 2003, 425:926-933."
     )
-    fragment = record("frag.1", "Columnar fate imposed by", family="Tanaka", journal="Nature", year=2003,
-                      volume=None, page=None)
+    fragment = record(
+        "frag.1",
+        "Columnar fate imposed by",
+        family="Tanaka",
+        journal="Nature",
+        year=2003,
+        volume=None,
+        page=None,
+    )
     v = validate(ref, fragment)
     assert v.evidence["title"]["verdict"] == "partial"
     assert v.confidence < THRESHOLD
@@ -517,8 +524,12 @@ def test_title_fragments_from_real_titles_are_never_a_full_match() -> None:
     accepted = []
     for rec, piece in cases:
         ref = Reference(raw=_vancouver(rec), n=1, title=rec["title"][0])
-        fragment = dict(rec, DOI="10.5555/fragment", title=[piece],
-                        author=[{"family": "Zzyzx", "given": "Q", "sequence": "first"}])
+        fragment = dict(
+            rec,
+            DOI="10.5555/fragment",
+            title=[piece],
+            author=[{"family": "Zzyzx", "given": "Q", "sequence": "first"}],
+        )
         fragment.pop("volume"), fragment.pop("page")
         v = validate(ref, fragment)
         assert v.evidence["title"]["verdict"] == "partial", (piece, v.evidence["title"])
@@ -552,12 +563,19 @@ def test_an_author_mismatch_without_volume_or_page_stays_below_acceptance() -> N
 # --- title-less styles and mis-read fields (issue 10) ------------------------------------------------
 
 DALAKAS = {
-    "DOI": "10.1016/S0140-6736(03)14368-1", "type": "journal-article",
+    "DOI": "10.1016/S0140-6736(03)14368-1",
+    "type": "journal-article",
     "title": ["Polymyositis and dermatomyositis"],
-    "author": [{"given": "M. C.", "family": "Dalakas", "sequence": "first"},
-               {"given": "R.", "family": "Hohlfeld", "sequence": "additional"}],
-    "container-title": ["The Lancet"], "short-container-title": ["Lancet"],
-    "issued": {"date-parts": [[2003, 9]]}, "volume": "362", "issue": "9388", "page": "971-982",
+    "author": [
+        {"given": "M. C.", "family": "Dalakas", "sequence": "first"},
+        {"given": "R.", "family": "Hohlfeld", "sequence": "additional"},
+    ],
+    "container-title": ["The Lancet"],
+    "short-container-title": ["Lancet"],
+    "issued": {"date-parts": [[2003, 9]]},
+    "volume": "362",
+    "issue": "9388",
+    "page": "971-982",
 }
 
 
@@ -577,12 +595,18 @@ def test_a_title_less_reference_is_validated_through_what_it_says(raw: str) -> N
     assert v.evidence["title"]["verdict"] == "absent", v.evidence["title"]
     assert v.confidence >= THRESHOLD
     # the same author's other paper in the same journal and year is not it
-    other = dict(DALAKAS, DOI="10.5555/dalakas.2", title=["Inflammatory myopathies: an update"],
-                 volume="361", page="1012-1020")
+    other = dict(
+        DALAKAS,
+        DOI="10.5555/dalakas.2",
+        title=["Inflammatory myopathies: an update"],
+        volume="361",
+        page="1012-1020",
+    )
     assert validate(ref, other).confidence < THRESHOLD
     # nor is a paper with another first author on those pages
-    swapped = dict(DALAKAS, DOI="10.5555/dalakas.3",
-                   author=[{"given": "A", "family": "Zzyzx", "sequence": "first"}])
+    swapped = dict(
+        DALAKAS, DOI="10.5555/dalakas.3", author=[{"given": "A", "family": "Zzyzx", "sequence": "first"}]
+    )
     assert validate(ref, swapped).confidence < v.confidence
 
 
@@ -590,3 +614,16 @@ def test_a_reference_with_a_title_is_not_taken_for_a_title_less_one() -> None:
     ref = Reference(raw="Dalakas MC, Hohlfeld R. Inclusion body myositis revisited. Lancet. 2003;362:971-82.")
     v = validate(ref, DALAKAS)
     assert v.evidence["title"]["verdict"] in ("mismatch", "weak")
+
+
+def test_a_reference_that_is_a_comment_does_not_take_the_commented_work() -> None:
+    """The reverse of the notice veto: the reference says it is a comment on a paper; that
+    paper's record is not the work it cites (the comment is)."""
+    paper = record("cm.1", TITLE)
+    comment = Reference(
+        raw=f"Sarwer DB: Comment on: {TITLE} (Okafor B, et al. 2004;12:341-9). J Clin Synth 2004;12:407-8.",
+        n=1,
+        title=f"Comment on: {TITLE}",
+    )
+    assert validate(comment, paper).veto
+    assert not validate(REF, paper).veto  # the paper itself, cited as such, stays a match

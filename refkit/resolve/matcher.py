@@ -160,6 +160,10 @@ def validate(ref: Reference, work: Work, *, printed_doi: str | None = None,
     notice = _notice_kind(work, record_title)
     if notice and not _cites_notice(ref, raw, notice):
         veto = f"record is a {notice} notice"
+    elif not notice and (cited := _cited_notice(ref)):
+        # The other way round: the reference is itself a comment, reply or erratum ("Sarwer DB:
+        # Comment on: <title> (Ashton K, et al. …)"), so the work it names is not the one it cites.
+        veto = f"the reference cites a {cited} about this work, not the work"
 
     subtitle = work.subtitle or ""
     leftover = _unexplained_words(ref, raw, work)
@@ -248,6 +252,23 @@ def _cites_notice(ref: Reference, raw: str, kind: str) -> bool:
         found.append(next(g for g in m.groups() if g))
     found.extend(m.group(0) for m in _CITED_NOTICE.finditer(ref.raw))
     return any(notice_family(word) in wanted for word in found)
+
+
+def _cited_notice(ref: Reference) -> str | None:
+    """The notice family a reference says it is, from its own title ("Comment on: …",
+    "Erratum to …", "Reply to …") or, unparsed, the words before the first title it quotes."""
+    head = ref.title or ""
+    m = _NOTICE.match(head) if head else None
+    if m:
+        return notice_family(next(g for g in m.groups() if g))
+    found = _CITED_NOTICE.search(ref.raw[:120])
+    if found and _NOTICE_WITH_COLON.search(found.group(0)):
+        return notice_family(found.group(0))
+    return None
+
+
+_NOTICE_WITH_COLON = re.compile(r"(?i)\b(?:comment|reply|response|errat|corrig|correction|retraction)\w*"
+                                r"\s*(?:on|to)?\s*:")
 
 
 def _part(text: str) -> int | None:
