@@ -14,13 +14,12 @@ shipped thresholds, per split and per set.
 from __future__ import annotations
 
 import argparse
-import pickle
 import time
 from collections import defaultdict
 from pathlib import Path
 
 import _paths  # noqa: F401
-from support.decisions import by_reference, decisions, outcome, reliability, reliability_table, rescore
+from support.decisions import by_reference, load_or_collect, outcome, reliability, reliability_table, rescore
 
 from refkit.resolve.confidence import DECISION
 
@@ -33,12 +32,7 @@ def main() -> None:
     ap.add_argument("--cache", type=Path, help="reuse (or keep) the collected pairs (pickle)")
     args = ap.parse_args()
     t0 = time.perf_counter()
-    if args.cache and args.cache.exists():
-        pairs = pickle.loads(args.cache.read_bytes())
-    else:
-        pairs = decisions(quirk_seeds=args.quirk_seeds)
-        if args.cache:
-            args.cache.write_bytes(pickle.dumps(pairs))
+    pairs = load_or_collect(args.quirk_seeds, args.cache)
     collected = time.perf_counter() - t0
     rescore(pairs.items)
     train, test = pairs.split()

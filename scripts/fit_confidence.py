@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import pickle
 import sys
 from pathlib import Path
 
@@ -32,7 +31,7 @@ from sklearn.linear_model import LogisticRegression  # noqa: E402
 from support.decisions import (  # noqa: E402
     Pair,
     by_reference,
-    decisions,
+    load_or_collect,
     outcome,
     reliability,
     reliability_table,
@@ -93,12 +92,7 @@ def main() -> None:
     ap.add_argument("--cache", type=Path, help="keep the collected pairs here (pickle) to refit quickly")
     args = ap.parse_args()
 
-    if args.cache and args.cache.exists():
-        pairs = pickle.loads(args.cache.read_bytes())
-    else:
-        pairs = decisions(quirk_seeds=args.quirk_seeds)
-        if args.cache:
-            args.cache.write_bytes(pickle.dumps(pairs))
+    pairs = load_or_collect(args.quirk_seeds, args.cache)
     train, test = pairs.split()
     pages = lambda ps: len({(p.group.split("/")[0], p.page) for p in ps})  # noqa: E731
     refs = lambda ps: len({(p.group, p.page, p.n) for p in ps})  # noqa: E731

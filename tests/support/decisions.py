@@ -187,6 +187,19 @@ def decisions(
 # --- calibration -------------------------------------------------------------------------------------
 
 
+def load_or_collect(quirk_seeds: list[int], cache: Path | None = None) -> Pairs:
+    """The decisions, from ``cache`` (a pickle a previous run kept) or collected now (and kept
+    there): what the fit script and the calibration bench both start from."""
+    import pickle
+
+    if cache is not None and cache.exists():
+        return pickle.loads(cache.read_bytes())  # a file this script wrote itself
+    pairs = decisions(quirk_seeds=quirk_seeds)
+    if cache is not None:
+        cache.write_bytes(pickle.dumps(pairs))
+    return pairs
+
+
 @dataclass
 class Bin:
     low: float

@@ -23,20 +23,11 @@ from refkit.model import Reference
 from refkit.parse.reference import parse_reference
 from support.fields import field_matches, reference_field
 from support.paths import CORPUS
+from support.references import FieldScore as Tally  # one tally of right / total for every scorer
 
 STYLES = CORPUS / "styles" / "styles.jsonl"
 FIELDS = ("title", "first_author", "journal", "year", "volume", "issue", "first_page", "last_page")
 ALL = "all_fields"
-
-
-@dataclass
-class Tally:
-    right: int = 0
-    total: int = 0
-
-    @property
-    def accuracy(self) -> float:
-        return self.right / self.total if self.total else 1.0
 
 
 @dataclass
