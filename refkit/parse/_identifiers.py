@@ -89,6 +89,33 @@ def _clean_doi(prefix: str, suffix: str) -> str:
     return re.sub(r"\s+", "", prefix) + "/" + suffix
 
 
+_DOI_WORD = re.compile("doi", re.IGNORECASE)  # "doi" as _DOI_LABEL_LEFTOVER reads it, in any case
+
+
+def _drop_doi_leftovers(text: str) -> str:
+    """``_DOI_LABEL_LEFTOVER.sub(" ", text)``, searched only from where a match can start.
+
+    Every match holds "doi" (in any case) and can start only a bracket, spaces and one stop
+    before it; the regex, which opens with optional parts, would otherwise retry at every
+    position of the text.
+    """
+    found = _DOI_WORD.search(text)
+    if found is None:
+        return text
+    start = found.start()
+    if start > 0 and text[start - 1] == "(":
+        start -= 1
+    while start > 0 and text[start - 1].isspace():
+        start -= 1
+    if start > 0 and text[start - 1] in ".,;":
+        start -= 1
+    parts, last = [], 0
+    for m in _DOI_LABEL_LEFTOVER.finditer(text, start):
+        parts += [text[last : m.start()], " "]
+        last = m.end()
+    return "".join(parts) + text[last:] if parts else text
+
+
 def take_identifiers(text: str) -> tuple[str, dict[str, str]]:
     """Remove DOI, PMID, PMCID and URL from ``text``; return the rest and what was found."""
     found: dict[str, str] = {}
@@ -117,5 +144,5 @@ def take_identifiers(text: str) -> tuple[str, dict[str, str]]:
             found["url"] = url
             text = text[: m.start()] + " " + text[m.start() + len(url) :]
     if "doi" in text or "DOI" in text:
-        text = _DOI_LABEL_LEFTOVER.sub(" ", text)
+        text = _drop_doi_leftovers(text)
     return text, found

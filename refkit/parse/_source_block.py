@@ -94,16 +94,50 @@ _TAIL_FORMS = [
 ]
 _TAILS = [pattern for pattern, _, _ in _TAIL_FORMS]
 YEAR_HINT = re.compile(YEAR)
-# The forms to try, by whether the stretch holds "ol" and whether it holds a year.
+# What the Chicago form cannot match without: a year closing a bracket, "(2003)", "(Sept. 2003)".
+_BRACKETED_YEAR_HINT = re.compile(rf"{YEAR}\s*\)")
+_CHICAGO = _TAILS[2]
+_OPEN = "(?:^|[\\s.,])"
+
+
+def _inside(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """``pattern`` for a search that starts past the string's first character.
+
+    ``^`` cannot match there, so a form that opens with "start, or a space, stop or comma" may open
+    with the character class alone, and the regex engine then skips ahead to those characters
+    instead of trying every position of the window (the same matches, a third less time).
+    """
+    if pattern.pattern.startswith(_OPEN):
+        return re.compile("[\\s.,]" + pattern.pattern[len(_OPEN):])
+    return pattern
+
+
+# The forms to try, by whether the stretch holds a volume label and whether it holds a year,
+# each as searched from the string's start and as searched from inside it.
 _TAILS_FOR = {
-    (labelled, dated): [p for p, needs_label, needs_year in _TAIL_FORMS
-                        if (labelled or not needs_label) and (dated or not needs_year)]
+    (labelled, dated, inside): [_inside(p) if inside else p for p, needs_label, needs_year in _TAIL_FORMS
+                                if (labelled or not needs_label) and (dated or not needs_year)]
     for labelled in (False, True)
     for dated in (False, True)
+    for inside in (False, True)
 }
+_CHICAGO_INSIDE = _inside(_CHICAGO)
 _TAIL_WINDOW = 160
 # The same forms ending anywhere at a delimiter, for references with notes after the source.
 _LOOSE_TAILS = [re.compile(p + _TAIL_STOP) for p in (_VANCOUVER_TAIL, _YEAR_LAST_TAIL, _VOLUME_PAGES_TAIL)]
+
+
+def _volume_label(text: str, start: int) -> bool:
+    """What a labelled form cannot match without: "vol", "Volume" or "v." after a space, a stop, a
+    comma or nothing (a looser test, "ol" anywhere, would also pass "Biol" and "Neurol")."""
+    for needle, back in (("ol", 1), ("v.", 0)):
+        i = text.find(needle, start)
+        while i >= 0:
+            v = i - back
+            if v >= 0 and text[v] in "Vv" and (v == 0 or text[v - 1] in ".," or text[v - 1].isspace()):
+                return True
+            i = text.find(needle, i + 1)
+    return False
 
 
 def match_source_block(text: str, start: int) -> tuple[re.Match[str] | None, int]:
@@ -113,9 +147,13 @@ def match_source_block(text: str, start: int) -> tuple[re.Match[str] | None, int
     """
     window = max(start, len(text) - _TAIL_WINDOW)
     strict_from = max(window, len(text) - 80)
-    labelled = text.find("ol", strict_from) >= 0 or text.find("v.", strict_from) >= 0  # "vol", "Volume", "v."
+    inside = strict_from > 0
+    labelled = _volume_label(text, strict_from)
     dated = YEAR_HINT.search(text, strict_from) is not None
-    for pattern in _TAILS_FOR[labelled, dated]:  # strict forms end the string; they need a short window only
+    bracketed_year = dated and _BRACKETED_YEAR_HINT.search(text, strict_from) is not None
+    for pattern in _TAILS_FOR[labelled, dated, inside]:  # strict forms end the string: a short window will do
+        if not bracketed_year and (pattern is _CHICAGO or pattern is _CHICAGO_INSIDE):
+            continue
         m = pattern.search(text, strict_from)
         if m:
             tail_start = m.start()

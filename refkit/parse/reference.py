@@ -47,7 +47,8 @@ _BREAK_HYPHEN = re.compile(r"[-\u00ad][ \t]*\r?\n[ \t]*")
 _SPACES = re.compile(r"\s+")
 # A line holding only a number inside a reference is the next item's number left by the PDF layout.
 # (not a page range's end: "739-\n47.\n").
-_STRAY_NUMBER_LINE = re.compile(r"(?<![-–])\n[ \t]*\d{1,4}\.[ \t]*\n(?=[ \t]*[^\W\d_])")
+# The look-behind comes after the "\n" so that the search can skip ahead to line breaks.
+_STRAY_NUMBER_LINE = re.compile(r"\n(?<![-–]\n)[ \t]*\d{1,4}\.[ \t]*\n(?=[ \t]*[^\W\d_])")
 _EMPTY_BRACKETS = re.compile(r"\(\s*[.,;:]?\s*\)|\[\s*\]")
 
 # Notes printed after the source that are not part of any field.
@@ -67,6 +68,8 @@ _AHEAD_OF_PRINT = re.compile(
     re.IGNORECASE,
 )
 _IN_PRESS = re.compile(r"[\s.,;]*\(?\b(?:in press|forthcoming|accepted)\b\)?[\s.]*$", re.IGNORECASE)
+_IN_PRESS_WORDS = ("press", "forthcoming", "accepted")  # casefolded: what _IN_PRESS cannot match without
+_IN_PRESS_WINDOW = 30
 # Cheap test for whether the end of a reference may hold such notes at all.
 _NOTE_HINT = re.compile(
     r"\]|\)[\s.]*$|Epub|Review|[Pp]ress|Erratum|Published|Article|Accessed|Available|Internet"
@@ -104,6 +107,8 @@ _GROUP_PREFIX = re.compile(
     rf"(?P<group>(?:for\s+)?(?:the\s+)?(?:[\w'’()&-]+\s+){{0,12}}?{_GROUP_KEYWORD})(?:[:.]\s+)"
 )
 _GROUP_IN_LIST = re.compile(rf"\b{_GROUP_KEYWORD}\b")
+# What _GROUP_PREFIX cannot match without; no "\b" first, so the search skips to the keywords' letters.
+_GROUP_HINT = re.compile(_GROUP_KEYWORD)
 # Words a group name may hold in lowercase ("Task Force for Translation and Cultural Adaptation").
 _GROUP_FUNCTION_WORDS = frozenset(["for", "of", "the", "and", "on", "in", "to", "at", "study"])
 _NAME_SPLIT = re.compile(r"[,;&]|\band\b")
@@ -268,7 +273,11 @@ def drop_empty_notes(d: Draft) -> None:
 
 def take_in_press(d: Draft) -> None:
     """``… J Foo (in press)``: the journal is known, the source block not yet."""
-    in_press = _IN_PRESS.search(d.text, max(0, len(d.text) - 30))
+    window = max(0, len(d.text) - _IN_PRESS_WINDOW)
+    tail = d.text[window:].casefold()
+    if not any(word in tail for word in _IN_PRESS_WORDS):
+        return
+    in_press = _IN_PRESS.search(d.text, window)
     if in_press:
         d.text = d.text[: in_press.start()]
         d.in_press = True
@@ -549,7 +558,7 @@ def _late_head_year(middle: str, authors: list[Author]) -> tuple[str, int | None
 
 def _take_group_prefix(middle: str, authors: list[Author]) -> str:
     """``ISPOR Task Force …: Principles…``, ``PEACE Investigators. Prognostic…``: group authors."""
-    m = _GROUP_PREFIX.match(middle)
+    m = _GROUP_PREFIX.match(middle) if _GROUP_HINT.search(middle) else None
     if m and len(middle) - m.end() > 10 and _looks_like_group(m.group("group")):
         authors.append(Author(m.group("group").strip(), None, group=True))
         return middle[m.end() :]
@@ -564,8 +573,10 @@ def _looks_like_group(name: str) -> bool:
 
 def _strip_trailing_notes(text: str) -> str:
     end = text[-120:]
-    # Plain substring tests first: most references hold none of the hints, and these are cheap.
-    if "]" not in end and ")" not in end and not any(map(end.__contains__, _NOTE_HINT_WORDS)):
+    # Plain substring tests first: most references hold none of the hints, and these are cheap. The
+    # text is on one line by now (join_wrapped_lines), so "[\s.]*$" is a strip of spaces and stops.
+    closed = "]" in end or end.rstrip(" .").endswith(")")
+    if not closed and not any(map(end.__contains__, _NOTE_HINT_WORDS)):
         return text
     if not _NOTE_HINT.search(end):
         return text

@@ -159,7 +159,9 @@ _HARD_HINT = re.compile(r"[\[\]|•·]")
 _LAST_WORDS = frozenset(phrase[-1] for phrase in _RESIDUE_PHRASES)
 _MAX_RESIDUE = 200  # residue_words reads no text longer than this
 _SEPARATORS = "".join(c for c in map(chr, range(0x3001)) if c.isspace()) + "[]|•·,;®"  # as _RESIDUE_SPLIT
-_LAST_WORD = re.compile(r"[^\s\[\]|•·,;®]+\Z")
+# The last word read backwards: matched at the start of the reversed end of a text, where a search
+# for "[^…]+\Z" would retry from every position of it.
+_LAST_WORD_REVERSED = re.compile(r"[^\s\[\]|•·,;®]+")
 
 
 def residue_words(text: str) -> list[str] | None:
@@ -275,13 +277,13 @@ def _ends_with_label_word(text: str) -> bool:
     """Whether the last word (as residue_words splits) could end a label: a cheap pre-check."""
     body = text.rstrip(_SEPARATORS)
     # Labels are short words: a longer last word is cut at the search start, and still no label.
-    last = _LAST_WORD.search(body, max(0, len(body) - 40))
+    last = _LAST_WORD_REVERSED.match(body[-40:][::-1])
     if last is None or last.group() == "/":  # "/" is no word to residue_words: look further back
         for word in reversed(_RESIDUE_SPLIT.split(text[-(_MAX_RESIDUE + 1) :])):
             if word and word != "/":
                 return word.casefold() in _LAST_WORDS
         return False
-    return last.group().casefold() in _LAST_WORDS
+    return last.group()[::-1].casefold() in _LAST_WORDS
 
 
 def _inline_labels(tail: str, words: list[str]) -> bool:
