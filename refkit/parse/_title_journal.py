@@ -14,7 +14,11 @@ from refkit.parse.names import UPPER
 # Sentence ends; also a period run into the next word by PDF extraction ("disease.Blood").
 # A dash run into the last word and followed by a space ("Vasospasm– Neurosurgery") ends the title too;
 # a dash between spaces ("Tacrolimus – a review") is the title's own.
-BOUNDARY = re.compile(r"[.?!](?=[\s\"”’]|$)|[\"”](?=\s)|(?<=[a-z]{3})\.(?=[A-Z][a-z]{2})|(?<=\w)[–—](?=\s)")
+# Every branch opens with its character and looks behind only after it, so a search skips ahead to
+# the stops, quotes and dashes instead of trying each position.
+BOUNDARY = re.compile(
+    r"[.?!](?=[\s\"”’]|$)|[\"”](?=\s)|\.(?<=[a-z]{3}\.)(?=[A-Z][a-z]{2})|[–—](?<=\w[–—])(?=\s)"
+)
 # A quoted title closes with its comma or period inside or right after the quote: "Title," Journal
 _QUOTED = re.compile(
     r"^(?:[\"“](?P<title>[^\"”]{3,}?)(?:[,.][\"”]|[\"”][,.])\s*"

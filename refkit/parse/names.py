@@ -95,6 +95,8 @@ _LIST_END = re.compile(r"\s*(?:[.:]\s|\(|,?\s*et\.?\s*al)")
 
 _SEPARATOR = re.compile(r"\s*(?:[,;]\s*(?:(?:and|&)\s+)?|\s(?:and|&)\s+|&\s*)")
 _ET_AL = re.compile(r",?\s*(?:et\.?\s*als?\b\.?|and others\b|etal\b\.?)", re.IGNORECASE)
+# What may follow a name: "et al." (group "etal") first, else a separator; one match instead of two.
+_AFTER_NAME = re.compile(rf"(?P<etal>(?i:{_ET_AL.pattern}))|{_SEPARATOR.pattern}")
 _EDITORS = re.compile(r"\s*\(?(?:eds?|editors?)\.?\)?(?=[\s.,:]|$)", re.IGNORECASE)
 
 
@@ -161,12 +163,11 @@ def _read_list(
     while m:
         authors.append(Author(m.group("family"), _given(m.group("given"))))
         pos = m.end()
-        etal = _ET_AL.match(text, pos)
-        if etal:
+        sep = _AFTER_NAME.match(text, pos)
+        if sep and sep.lastgroup == "etal":
             et_al = True
-            pos = etal.end()
+            pos = sep.end()
             break
-        sep = _SEPARATOR.match(text, pos)
         if not sep:
             if m.re is _FAMILY_INITIALS and "." in m.group("given"):
                 # "Dalakas M.C. Hohlfeld R. Plotz P.H. & Miller F.W. 2003": names without commas

@@ -97,7 +97,10 @@ _HEAD_STOP = re.compile(rf"\(\s*{YEAR}[a-z]?\s*\)|\s:\s|:\s(?=[A-Z])|(?<=\.\s){Y
 _LOWER_WORD = re.compile(
     r"(?<![\w'’])(?!(?:and|et|al|van|von|der|den|del|della|da|de|dos|das|du|le|la|zur|ten|ter)\b)[a-z]{3,}"
 )
-_LATE_YEAR = re.compile(rf"\(\s*(?P<paren>{YEAR})[a-z]?\s*\)|(?<=[.,]\s)(?P<bare>{YEAR})[a-z]?\.(?=\s)")
+# (the look-behind of a bare year sits after its four digits, so a search skips ahead to "(", 1 and 2)
+_LATE_YEAR = re.compile(
+    rf"\(\s*(?P<paren>{YEAR})[a-z]?\s*\)|(?P<bare>{YEAR})(?<=[.,]\s\d{{4}})[a-z]?\.(?=\s)"
+)
 _GROUP_KEYWORD = (
     r"(?:Group|Investigators|Consortium|Committee|Task Force|Collaborat\w*|Working Party|Network|Society"
     r"|Association|Organi[sz]ation|Trialists|Panel|Authors)"
@@ -438,7 +441,7 @@ def _trailing_date(text: str) -> re.Match[str] | None:
 
 def _ends_dated(text: str) -> bool:
     tail = text[-_DATE_WINDOW:]
-    return any(c.isdigit() for c in tail[-12:]) and YEAR_HINT.search(tail) is not None
+    return any(map(str.isdigit, tail[-12:])) and YEAR_HINT.search(tail) is not None
 
 
 def _title_and_bare_journal(middle: str) -> tuple[str, str | None]:
