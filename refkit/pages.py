@@ -53,3 +53,23 @@ def expand_last_page(first: str | None, last: str | None) -> str | None:
     elif int(digits) < int(f["digits"]):
         return last
     return prefix + digits + lst["suffix"]
+
+
+def split_glued_volume(run: str, last: str) -> tuple[str, str] | None:
+    """``130535``–``547`` → (``130``, ``535``): a volume printed against its first page.
+
+    Styles that set the volume in bold with no space after it lose the boundary in plain text
+    (``Brain. 130535–547``). The printed last page gives the first page's shape: the longest tail
+    of the digit run, no longer than the last page and no higher than it, is the first page, and
+    what comes before it the volume (``44987–1006`` → 44, 987–1006). None when no tail fits, or
+    nothing is left for the volume. The caller decides when a range may be read this way: only
+    where the reference prints no volume elsewhere, as an abbreviated range (``971–82``) also has
+    a first page longer than its last.
+    """
+    if not (run.isdigit() and last.isdigit()) or len(run) <= len(last):
+        return None
+    for size in range(len(last), 0, -1):
+        first, volume = run[-size:], run[:-size]
+        if first[0] != "0" and volume[0] != "0" and int(first) <= int(last):
+            return volume, first
+    return None

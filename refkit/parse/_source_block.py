@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from refkit.dates import YEAR
+from refkit.pages import split_glued_volume
 
 __all__ = ["MONTH", "YEAR", "YEAR_HINT", "match_source_block"]
 
@@ -78,6 +79,9 @@ _TAIL_FORMS = [
     # Pages alone, as chapters give them: "Springer, Berlin, pp 45-67", "pp. 45-67, 2008"
     (re.compile(rf"[\s.,;:]\s*pp?\.\s*{_PAGES}(?:[,.]?\s*\(?{_DATE}\)?)?{_TAIL_END}"), False, False),
     (re.compile(rf"[\s.,;:]\s*pp\s*{_PAGES}(?:[,.]?\s*\(?{_DATE}\)?)?{_TAIL_END}"), False, False),
+    # Year, then a volume run into its first page and the range: "Soc Sci Med 1990;31791–800" (see below)
+    (re.compile(rf"(?:^|[\s.,])\s*\(?{_DATE}\)?\s*[;,:.]\s*(?P<glued>\d{{3,}}){_DASH}(?P<last>\d+){_TAIL_END}"),
+     False, True),
     # Year and volume without pages: "Lancet 2003;362."
     (re.compile(rf"(?:^|[\s.,])\s*{_DATE}\s*[;,:]\s*{_VOLUME}{_ISSUE}{_TAIL_END}"), False, True),
     # Volume(issue) then year: "Nature 451(7), 2008"
@@ -91,6 +95,10 @@ _TAIL_FORMS = [
     (re.compile(rf"(?<=[A-Za-z.])\s+{_VOLUME}\s+(?P<first>{_PAGE})[.\s]*$"), False, False),
     # A volume alone after the journal: "Lancet, 362." (not a year: "London, 2003.")
     (re.compile(rf"(?<=[A-Za-z.]),\s+(?!{YEAR}\b)(?P<volume>\d{{1,4}})[.\s]*$"), False, False),
+    # A volume run into its first page, then the range: "Brain. 130535–547", "Med 1990;31791–800"
+    # (bold volumes with no space after them, in plain text; split by pages.split_glued_volume; the
+    # dated form is above, before a volume range "1990;31791–800" could be read)
+    (re.compile(rf"(?<=[A-Za-z.,])\s+(?P<glued>\d{{3,}}){_DASH}(?P<last>\d+)[.\s]*$"), False, False),
 ]
 _TAILS = [pattern for pattern, _, _ in _TAIL_FORMS]
 YEAR_HINT = re.compile(YEAR)
@@ -155,6 +163,8 @@ def match_source_block(text: str, start: int) -> tuple[re.Match[str] | None, int
         if not bracketed_year and (pattern is _CHICAGO or pattern is _CHICAGO_INSIDE):
             continue
         m = pattern.search(text, strict_from)
+        if m and "glued" in pattern.groupindex and split_glued_volume(m["glued"], m["last"]) is None:
+            m = None
         if m:
             tail_start = m.start()
             while tail_start < len(text) and text[tail_start] in " .,":

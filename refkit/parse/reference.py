@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from refkit.model import Author, Reference
-from refkit.pages import expand_last_page
+from refkit.pages import expand_last_page, split_glued_volume
 from refkit.parse._identifiers import take_identifiers, take_links
 from refkit.parse._source_block import MONTH, YEAR, YEAR_HINT, match_source_block
 from refkit.parse._title_journal import BOUNDARY, first_sentence, journal_alone, split_title_journal
@@ -266,6 +266,29 @@ def join_wrapped_lines(d: Draft) -> None:
     d.text = join_lines(d.text)
 
 
+# A year run into the name before it: "and B. Surh2004 “Thermal…", "Caramello, N.2002 “Puumala…"
+# (styles that print the year after the names with no space in plain text). Only after a capitalised
+# word or an initial's stop, and only a year standing alone (not "p.1999-2005", "MCF2007", nor a
+# title's "in the year2000"). The look-behind sits after the digits: the search skips to 1 and 2.
+_GLUED_YEAR = re.compile(rf"{YEAR}(?<=[a-z]{{2}}\d{{4}}|[A-Z]\.\d{{4}})(?=[a-z]?(?:[\s.,;:()“”\"'’]|$))")
+
+
+def split_glued_year(d: Draft) -> None:
+    """``Surh2004`` → ``Surh 2004``: a year glued to the name before it is a token of its own."""
+    if any(map(str.isdigit, d.text)):
+        d.text = _GLUED_YEAR.sub(_space_glued_year, d.text)
+
+
+def _space_glued_year(m: re.Match[str]) -> str:
+    text, i = m.string, m.start()
+    if text[i - 1] == ".":  # "N.2002": an initial (the look-behind saw its capital)
+        return " " + m.group()
+    word = i
+    while word > 0 and text[word - 1].isalpha():
+        word -= 1
+    return " " + m.group() if text[word].isupper() else m.group()
+
+
 def drop_empty_notes(d: Draft) -> None:
     """Brackets emptied by the steps above, and medium notes (``[Internet]``, ``[cited 2020 Jan 5]``)."""
     text = _EMPTY_BRACKETS.sub(" ", d.text)
@@ -354,6 +377,8 @@ def read_source_fields(d: Draft) -> None:
     ref.volume = fields.get("volume")
     ref.issue = fields.get("issue")
     first = fields.get("first")
+    if fields.get("glued"):  # "Brain. 130535–547": the range's shape splits volume from first page
+        ref.volume, first = split_glued_volume(fields["glued"], fields["last"]) or (None, fields["glued"])
     ref.first_page = first
     ref.last_page = expand_last_page(first, fields.get("last"))
     tail_year = fields.get("year")
@@ -417,7 +442,7 @@ def warn_missing(d: Draft) -> None:
 # The order matters: each step reads what the ones before it left.
 CLEANING_STEPS: tuple[Callable[[Draft], None], ...] = (
     truncate, normalise_characters, drop_leading_number, take_link_residue, drop_stray_number_lines, take_ids,
-    join_wrapped_lines, drop_empty_notes, take_in_press, drop_trailing_notes,
+    join_wrapped_lines, split_glued_year, drop_empty_notes, take_in_press, drop_trailing_notes,
 )
 FIELD_STEPS: tuple[Callable[[Draft], None], ...] = (
     read_authors, read_head_year, read_source_block, read_without_source_block, read_source_fields,
