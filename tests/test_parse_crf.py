@@ -24,11 +24,15 @@ def test_labels_of_a_plain_reference():
 
 
 def test_the_labeller_fills_what_the_rules_leave_empty():
-    # no punctuation the rules can use between the journal and its numbers
-    text = "Ivens C, Zhang L. 2007. TGF-beta receptor-mediated albumin uptake. Brain. 130535–547."
+    # pages with no volume: no source-block form of the rules reads them
+    text = "Ivens C, Zhang L. 2007. TGF-beta receptor-mediated albumin uptake. Brain. 535–547."
     ref = parse_reference(text)
-    assert ref.journal == "Brain"
+    assert (ref.journal, ref.first_page, ref.last_page) == ("Brain", "535", "547")
     assert any(w.startswith("read by the sequence labeller") for w in ref.warnings)
+    # a volume run into its first page is the rules' now (the range's shape splits it)
+    ref = parse_reference("Ivens C, Zhang L. 2007. TGF-beta receptor-mediated albumin uptake. Brain. 130535–547.")
+    assert (ref.journal, ref.volume, ref.first_page, ref.last_page) == ("Brain", "130", "535", "547")
+    assert not any(w.startswith("read by the sequence labeller") for w in ref.warnings)
     # what the rules read is kept
     ref = parse_reference("Dalakas MC, Hohlfeld R. Polymyositis. Lancet. 2003;362:971-82.")
     assert not any(w.startswith("read by the sequence labeller") for w in ref.warnings)

@@ -68,7 +68,8 @@ _AHEAD_OF_PRINT = re.compile(
     re.IGNORECASE,
 )
 _IN_PRESS = re.compile(r"[\s.,;]*\(?\b(?:in press|forthcoming|accepted)\b\)?[\s.]*$", re.IGNORECASE)
-_IN_PRESS_WORDS = ("press", "forthcoming", "accepted")  # casefolded: what _IN_PRESS cannot match without
+# What _IN_PRESS cannot match without, casefolded (no "i": re's IGNORECASE also takes "ı" for it)
+_IN_PRESS_WORDS = ("press", "forthcom", "accepted")
 _IN_PRESS_WINDOW = 30
 # Cheap test for whether the end of a reference may hold such notes at all.
 _NOTE_HINT = re.compile(
