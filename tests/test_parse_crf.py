@@ -30,7 +30,7 @@ def test_the_labeller_fills_what_the_rules_leave_empty():
     assert (ref.journal, ref.first_page, ref.last_page) == ("Brain", "535", "547")
     assert any(w.startswith("read by the sequence labeller") for w in ref.warnings)
     # a volume run into its first page is the rules' now (the range's shape splits it)
-    ref = parse_reference("Ivens C, Zhang L. 2007. TGF-beta receptor-mediated albumin uptake. Brain. 130535–547.")
+    ref = parse_reference(text.replace("Brain. 535", "Brain. 130535"))
     assert (ref.journal, ref.volume, ref.first_page, ref.last_page) == ("Brain", "130", "535", "547")
     assert not any(w.startswith("read by the sequence labeller") for w in ref.warnings)
     # what the rules read is kept
