@@ -72,11 +72,12 @@ def example(doc: dict, vocab: Vocabulary) -> tuple[list[list[str]], list[str]]:
     return tagger.token_features(text, tokens, rules), tagger.labels_from_spans(tokens, gold)
 
 
-def train(examples: list[tuple[list[list[str]], list[str]]], out: Path, iterations: int) -> None:
+def train(examples: list[tuple[list[list[str]], list[str]]], out: Path, iterations: int,
+          params: dict | None = None) -> None:
     trainer = pycrfsuite.Trainer(verbose=False)
     for xs, ys in examples:
         trainer.append(xs, ys)
-    trainer.set_params({**PARAMS, "max_iterations": iterations})
+    trainer.set_params({**PARAMS, **(params or {}), "max_iterations": iterations})
     trainer.train(str(out))
 
 
@@ -87,6 +88,8 @@ def main(argv: list[str]) -> None:
     ap.add_argument("--without", type=int, default=None,
                     help="ship a model trained without fifth K (to score K with bench/score_therapies.py)")
     ap.add_argument("--iterations", type=int, default=150)
+    ap.add_argument("--c1", type=float, default=PARAMS["c1"], help="L1 penalty")
+    ap.add_argument("--c2", type=float, default=PARAMS["c2"], help="L2 penalty")
     ap.add_argument("--errors", action="store_true", help="list the held-out misses and false spans")
     args = ap.parse_args(argv)
     docs = load_documents(TRAIN)
@@ -95,7 +98,7 @@ def main(argv: list[str]) -> None:
     if not args.hold_out:
         left_out = () if args.without is None else (args.without,)
         examples = [example(d, tables.without(fifth(d), *left_out)) for d in docs if fifth(d) not in left_out]
-        train(examples, args.out, args.iterations)
+        train(examples, args.out, args.iterations, {"c1": args.c1, "c2": args.c2})
         print(f"{args.out}: {len(examples)} abstracts, {args.out.stat().st_size / 1e6:.2f} MB, "
               f"{time.perf_counter() - started:.0f} s", file=sys.stderr)
         return
@@ -103,7 +106,7 @@ def main(argv: list[str]) -> None:
     for k in args.hold_out:
         examples = [example(d, tables.without(fifth(d), k)) for d in docs if fifth(d) != k]
         model = tables.dir / f"tagger-without-{k}.crf"
-        train(examples, model, args.iterations)
+        train(examples, model, args.iterations, {"c1": args.c1, "c2": args.c2})
         vocab = tables.without(k)
         ftp = ffp = ffn = 0
         for d in docs:

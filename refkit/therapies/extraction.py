@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -131,7 +132,13 @@ def rule_spans(mentions: list[Mention]) -> list[tagger.RuleSpan]:
             if m.start is not None and m.end is not None]
 
 
-def _tag_chemicals(text: str, mentions: list[Mention], vocab: Vocabulary, model: Path) -> list[Mention]:
+# Where a new mention at an offset stands: (where, reference number, inside the cited title),
+# or None where substances are not spoken of (a reference's authors and journal)
+Placer = Callable[[int], "tuple[str, int | None, bool] | None"]
+
+
+def _tag_chemicals(text: str, mentions: list[Mention], vocab: Vocabulary, model: Path,
+                   place: Placer | None = None) -> list[Mention]:
     """The tagger's reading of which stretches are CDR chemical mentions, applied to the rules'
     mentions: a rule mention the tagger marks as it is stays a chemical mention; one it does
     not mark is still a therapy mention but no chemical one; a stretch the tagger marks
@@ -152,7 +159,8 @@ def _tag_chemicals(text: str, mentions: list[Mention], vocab: Vocabulary, model:
                       and m.start < e and s < m.end), None)
         concept = normalise(text[s:e], text, s, vocab, owner)
         if owner is None:
-            new_hits.append(Hit(s, e, text[s:e], concept, "tagger"))
+            if place is None or place(s) is not None:
+                new_hits.append(Hit(s, e, text[s:e], concept, "tagger"))
             continue
         part = dataclasses.replace(owner, start=s, end=e, text=text[s:e], name=concept.name,
                                    mesh=concept.mesh, drugbank=concept.drugbank, how="tagger",
@@ -163,8 +171,10 @@ def _tag_chemicals(text: str, mentions: list[Mention], vocab: Vocabulary, model:
         everything = sorted([*(_as_hit(m) for m in placed), *new_hits], key=lambda h: h.start)
         for i, hit in enumerate(everything):
             if hit.how == "tagger":
-                mention = _mention(hit, text, everything, i, "text", vocab)
+                where, ref, in_title = place(hit.start) if place is not None else ("text", None, False)
+                mention = _mention(hit, text, everything, i, where, vocab)
                 mention.chemical = True
+                mention.ref, mention.in_title = ref, in_title
                 mentions.append(mention)
         mentions.sort(key=lambda m: m.start if m.start is not None else len(text))
     return mentions
@@ -256,6 +266,17 @@ def extract_article(article: Article) -> list[Mention]:
         m.ref = ref
         m.in_title = bool(title_span and title_span[0] <= hit.start < title_span[1])
         mentions.append(m)
+
+    def place(offset: int) -> tuple[str, int | None, bool] | None:
+        # a name only the tagger finds is taken in the article's own prose, where the model's
+        # training text (abstracts) is like it; page furniture ("CrossRef", "PubMed" links) and
+        # reference lists are not
+        where, _, _ = _locate(offset, parts)
+        return (where, None, False) if where in ("title", "abstract", "body", "caption") else None
+
+    if tagger.available(MODEL):
+        mentions = _tag_chemicals(text, mentions, vocabulary(), MODEL, place)
+    _same_name_same_id(mentions)
     _set_status(text, mentions, non_narrative_lines(text), case_spans)
     for r in article.references:
         work = r.work if r.match is not None and r.match.status == "matched" else None
