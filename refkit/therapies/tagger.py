@@ -65,16 +65,27 @@ def _short_shape(token: str) -> str:
     return re.sub(r"(.)\1+", r"\1", _shape(token))
 
 
-@lru_cache(maxsize=65536)
 def _zipf_bin(word: str) -> str:
-    """Word frequency in general English, binned (wordfreq's Zipf scale): everyday words are
-    rarely chemicals, rare words often are."""
+    """Word frequency in general English, binned (wordfreq's Zipf scale, 2 to 6; 0 for words
+    rarer than the 100,000 most common): everyday words are rarely chemicals, rare words often
+    are."""
+    return _frequency_bins().get(word, "0")
+
+
+@cache
+def _frequency_bins() -> dict[str, str]:
+    from refkit.therapies.vocabulary_cache import cached_pickle, vocabulary_stamp
+
+    return cached_pickle("frequency-bins", vocabulary_stamp(), _build_frequency_bins)
+
+
+def _build_frequency_bins() -> dict[str, str]:
+    """From the wordfreq package, kept in the vocabulary cache (wordfreq takes 0.3 s to load)."""
     try:
-        from wordfreq import zipf_frequency
+        from wordfreq import top_n_list, zipf_frequency
     except ModuleNotFoundError:  # less evidence, same features
-        return "na"
-    z = zipf_frequency(word, "en")
-    return "0" if z == 0 else str(min(int(z), 6))
+        return {}
+    return {w: str(min(int(zipf_frequency(w, "en")), 6)) for w in top_n_list("en", 100000) if w.isalpha()}
 
 
 @lru_cache(maxsize=65536)
@@ -299,7 +310,8 @@ def defined_short_forms(text: str, spans: Sequence[tuple[int, int]]) -> list[tup
             shorts.add(short)
     found: list[tuple[int, int]] = []
     for short in shorts:
-        for m in re.finditer(r"(?<![\w\-])" + re.escape(short) + r"(?![\w]|-\w)", text):
+        # a hyphen may follow (dex-treated: the annotators mark the short form in it)
+        for m in re.finditer(r"(?<![\w\-])" + re.escape(short) + r"(?!\w)", text):
             found.append((m.start(), m.end()))
     return found
 
