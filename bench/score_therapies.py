@@ -4,8 +4,9 @@
 
 The default corpus is CDR development (``tests/data/cdr/development.jsonl``), never used to
 build or tune anything. ``--hold-out K`` scores the fifth of CDR *train* whose PMIDs are ``K``
-mod 5 with a CDR name table built without it (``scripts/build_cdr_names.py --hold-out K``
-is run into a temporary file first), the honest check of what the table learnt.
+mod 5 with a CDR name table and a chemical tagger built without it
+(``scripts/build_cdr_names.py --hold-out K`` and ``scripts/train_chemical_tagger.py --without K``
+are run into temporary files first, about a minute), the honest check of what they learnt.
 
 Runs the same extraction as ``refkit therapies FILE --format json`` on each
 ``title + " " + abstract`` and prints precision, recall, F1 and MeSH id accuracy, next to
@@ -26,6 +27,7 @@ import _paths  # noqa: F401  (puts tests/ on sys.path for support.*)
 from support.therapies import held_out, load_documents, score_documents
 
 from refkit.therapies import chemical_mentions, extract_text, therapy_mentions
+from refkit.therapies.tagger import MODEL
 from refkit.therapies.vocabulary import Vocabulary
 
 ROOT = Path(__file__).parent.parent
@@ -33,8 +35,8 @@ DEFAULT = ROOT / "tests" / "data" / "cdr" / "development.jsonl"
 TRAIN = ROOT / "tests" / "data" / "cdr" / "train.jsonl"
 
 
-def refkit_mentions(text: str, vocab: Vocabulary | None = None) -> list[dict]:
-    return [m.to_dict() for m in chemical_mentions(extract_text(text, vocab))]
+def refkit_mentions(text: str, vocab: Vocabulary | None = None, model: Path = MODEL) -> list[dict]:
+    return [m.to_dict() for m in chemical_mentions(extract_text(text, vocab, model=model))]
 
 
 def package_mentions(text: str) -> list[dict]:
@@ -77,11 +79,15 @@ def main(argv: list[str]) -> None:
         table = Path(tempfile.mkdtemp()) / "cdr_names.tsv"
         subprocess.run([sys.executable, str(ROOT / "scripts" / "build_cdr_names.py"), "--hold-out", str(k),
                         "--out", str(table)], check=True)
+        model = table.parent / "chemical_tagger.crf"
+        subprocess.run([sys.executable, str(ROOT / "scripts" / "train_chemical_tagger.py"),
+                        "--without", str(k),
+                        "--out", str(model)], check=True)
         vocab = Vocabulary(table)
-        print(f"held-out fifth {k} of CDR train: {len(docs)} abstracts, table built without them")
+        print(f"held-out fifth {k} of CDR train: {len(docs)} abstracts, table and tagger built without them")
 
         def extract(text: str) -> list[dict]:
-            return refkit_mentions(text, vocab)
+            return refkit_mentions(text, vocab, model)
     for label, run in (("drug-named-entity-recognition alone", package_mentions),
                        ("refkit therapies", extract)):
         started = time.perf_counter()
@@ -94,6 +100,8 @@ def main(argv: list[str]) -> None:
         for kind in ("fp", "fn"):
             counts = Counter(e["text"] for e in score.errors if e["kind"] == kind)
             print(kind, ", ".join(f"{t} ×{n}" for t, n in counts.most_common()))
+        ids = Counter(f"{e['text']} {e['found']}≠{e['gold']}" for e in score.errors if e["kind"] == "mesh")
+        print("mesh", ", ".join(f"{t} ×{n}" for t, n in ids.most_common()))
     if "--probe" in argv:
         probe(ROOT / "tests" / "data" / "corpus")
 

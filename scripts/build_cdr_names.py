@@ -33,14 +33,8 @@ TRAIN = ROOT / "tests" / "data" / "cdr" / "train.jsonl"
 OUT = ROOT / "refkit" / "therapies" / "data" / "cdr_names.tsv"
 
 
-def main(argv: list[str]) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=OUT)
-    parser.add_argument("--hold-out", type=int, default=None)
-    args = parser.parse_args(argv)
-    docs = load_documents(TRAIN)
-    if args.hold_out is not None:
-        docs = [d for d in docs if not held_out(d, args.hold_out)]
+def table_text(docs: list[dict]) -> str:
+    """The table (TSV with a header) learnt from ``docs``."""
     vocab = Vocabulary(lexicon=None)  # what the vocabulary finds without the table
     annotated: Counter[str] = Counter()
     unmarked: Counter[str] = Counter()
@@ -65,8 +59,20 @@ def main(argv: list[str]) -> None:
     for key in sorted(set(annotated) | set(unmarked)):
         mesh = ids[key].most_common(1)[0][0] if ids[key] else ""
         rows.append(f"{key}\t{surface[key].most_common(1)[0][0]}\t{mesh}\t{annotated[key]}\t{unmarked[key]}")
-    args.out.write_text("key\ttext\tmesh\tannotated\tunmarked\n" + "\n".join(rows) + "\n", encoding="utf-8")
-    print(f"{args.out}: {len(rows)} names from {len(docs)} abstracts", file=sys.stderr)
+    return "key\ttext\tmesh\tannotated\tunmarked\n" + "\n".join(rows) + "\n"
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--hold-out", type=int, default=None)
+    args = parser.parse_args(argv)
+    docs = load_documents(TRAIN)
+    if args.hold_out is not None:
+        docs = [d for d in docs if not held_out(d, args.hold_out)]
+    table = table_text(docs)
+    args.out.write_text(table, encoding="utf-8")
+    print(f"{args.out}: {table.count(chr(10)) - 1} names from {len(docs)} abstracts", file=sys.stderr)
 
 
 if __name__ == "__main__":

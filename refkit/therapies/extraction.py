@@ -9,14 +9,20 @@ and abstract, which have no offsets in the file (``start`` None).
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from refkit.model import Article
+from refkit.therapies import tagger
 from refkit.therapies.chemicals import Hit, find_names
 from refkit.therapies.context import ADMINISTERED, non_narrative_lines, status_of
 from refkit.therapies.doses import regimen_after
+from refkit.therapies.tagger import MODEL
 from refkit.therapies.vocabulary import Concept, Vocabulary, vocabulary
 
 
@@ -49,6 +55,9 @@ class Mention:
     # a chemical mention as BioCreative V CDR counts them: no procedure, no class by action, no
     # name its annotators leave unmarked (see chemical_mentions)
     chemical: bool = True
+    # stretches of this mention that CDR counts as chemical mentions with other bounds
+    # (``kanamycin`` of the combination ``kanamycin-colistin``): see chemical_mentions
+    parts: list[Mention] = field(default_factory=list)
 
     @property
     def given_in_case(self) -> bool:
@@ -103,14 +112,143 @@ class Therapy:
         }
 
 
-def extract_text(text: str, vocab: Vocabulary | None = None) -> list[Mention]:
+def extract_text(text: str, vocab: Vocabulary | None = None, *, model: Path | None = MODEL) -> list[Mention]:
     """Mentions in plain text (every drug, chemical and procedure), ``where`` = ``text``;
     ``given`` when the sentence or a dose says so. ``vocab``: another vocabulary than the
-    default (scoring a table built without held-out abstracts)."""
+    default (scoring a table built without held-out abstracts); ``model``: another chemical
+    tagger (:mod:`refkit.therapies.tagger`), or None for the rules alone (to train one)."""
     hits = find_names(text, vocab)
     mentions = [_mention(h, text, hits, i, "text", vocab) for i, h in enumerate(hits)]
+    if model is not None and tagger.available(model):
+        mentions = _tag_chemicals(text, mentions, vocab or vocabulary(), model)
+    _same_name_same_id(mentions)
     _set_status(text, mentions, non_narrative_lines(text), [])
     return mentions
+
+
+def rule_spans(mentions: list[Mention]) -> list[tagger.RuleSpan]:
+    """What the rules found, as the tagger's features read it."""
+    return [tagger.RuleSpan(m.start, m.end, m.how, m.kind, m.chemical) for m in mentions
+            if m.start is not None and m.end is not None]
+
+
+# Where a new mention at an offset stands: (where, reference number, inside the cited title),
+# or None where substances are not spoken of (a reference's authors and journal)
+Placer = Callable[[int], "tuple[str, int | None, bool] | None"]
+
+
+def _tag_chemicals(text: str, mentions: list[Mention], vocab: Vocabulary, model: Path,
+                   place: Placer | None = None) -> list[Mention]:
+    """The tagger's reading of which stretches are CDR chemical mentions, applied to the rules'
+    mentions: a rule mention the tagger marks as it is stays a chemical mention; one it does
+    not mark is still a therapy mention but no chemical one; a stretch the tagger marks
+    inside or across a rule mention with other bounds (``kanamycin`` of ``kanamycin-colistin``)
+    is a chemical part of that mention (:attr:`Mention.parts`); a stretch no rule found is a
+    new mention, normalised by :func:`normalise`."""
+    placed = [m for m in mentions if m.start is not None and m.end is not None]
+    spans = tagger.chemical_spans(text, rule_spans(placed), model)
+    exact = {(m.start, m.end): m for m in placed}
+    tagged = set(spans)
+    for m in placed:
+        m.chemical = (m.start, m.end) in tagged
+    new_hits: list[Hit] = []
+    for s, e in spans:
+        if (s, e) in exact:
+            continue
+        owner = next((m for m in placed if m.start is not None and m.end is not None
+                      and m.start < e and s < m.end), None)
+        concept = normalise(text[s:e], text, s, vocab, owner)
+        if owner is None:
+            if place is None or place(s) is not None:
+                new_hits.append(Hit(s, e, text[s:e], concept, "tagger"))
+            continue
+        part = dataclasses.replace(owner, start=s, end=e, text=text[s:e], name=concept.name,
+                                   mesh=concept.mesh, drugbank=concept.drugbank, how="tagger",
+                                   chemical=True, parts=[])
+        owner.parts.append(part)
+    if new_hits:
+        # a new name in its place among the others, dosed as every mention is
+        everything = sorted([*(_as_hit(m) for m in placed), *new_hits], key=lambda h: h.start)
+        for i, hit in enumerate(everything):
+            if hit.how == "tagger":
+                where, ref, in_title = place(hit.start) if place is not None else ("text", None, False)
+                mention = _mention(hit, text, everything, i, where, vocab)
+                mention.chemical = True
+                mention.ref, mention.in_title = ref, in_title
+                mentions.append(mention)
+        mentions.sort(key=lambda m: m.start if m.start is not None else len(text))
+    return mentions
+
+
+def _same_name_same_id(mentions: list[Mention]) -> None:
+    """A name written the same way twice in one text names one substance: a mention left
+    without an id takes the id its namesakes have (a part of a combination, a short form)."""
+    every = [p for m in mentions for p in [m, *m.parts]]
+    ids: dict[str, Counter[str]] = {}
+    for m in every:
+        if m.mesh:
+            ids.setdefault(m.text.casefold(), Counter())[m.mesh] += 1
+    for m in every:
+        if m.mesh is None and m.text.casefold() in ids:
+            m.mesh = ids[m.text.casefold()].most_common(1)[0][0]
+
+
+def _as_hit(m: Mention) -> Hit:
+    return Hit(m.start or 0, m.end or 0, m.text, Concept(m.name, m.kind, m.mesh, m.drugbank), m.how)
+
+
+# What may follow or precede a substance's name and leave it the same substance for its id
+_SALT_AFTER = re.compile(r"\s+(?:hydrochloride|dihydrochloride|hcl|sulfate|sulphate|sodium|potassium|calcium|"
+                         r"maleate|mesylate|citrate|phosphate|tartrate|acetate|bromide|succinate|fumarate)$",
+                         re.I)
+_STEREO_FIRST = re.compile(r"^(?:\(?[+\-±]\)?|\(?[RS]\)?|[dlDL]|d,l|D,L|dl|DL|alpha|beta|gamma)-", re.I)
+
+
+def normalise(name: str, text: str, start: int, vocab: Vocabulary, owner: Mention | None = None) -> Concept:
+    """The concept of a chemical name found without the rules' help: the name as the
+    vocabularies and the CDR table hold it, then morphological variants (a salt or ester word
+    dropped, a stereo prefix dropped, singular for plural), then the long form the text gives a
+    short form (``dexamethasone (dex)``), then the rule mention it lies in."""
+    for variant in _variants(name):
+        concept = vocab.lookup(variant)
+        mesh = (concept.mesh if concept is not None else None) or vocab.mesh_for(variant)
+        if mesh:
+            return Concept(concept.name if concept is not None else variant.casefold(),
+                           concept.kind if concept is not None else "chemical", mesh,
+                           concept.drugbank if concept is not None else None, "tagger")
+    long = _long_form_of(name, text)
+    if long is not None:
+        concept = vocab.lookup(long)
+        if concept is not None:
+            return Concept(concept.name, concept.kind, concept.mesh or vocab.mesh_for(long), concept.drugbank,
+                           "tagger")
+    if owner is not None and owner.kind != "class":
+        return Concept(owner.name, owner.kind, owner.mesh, owner.drugbank, "tagger")
+    return Concept(name.casefold(), "chemical", None, source="tagger")
+
+
+def _variants(name: str) -> list[str]:
+    out = [name]
+    bare = _SALT_AFTER.sub("", name)
+    out.append(bare)
+    out.append(_STEREO_FIRST.sub("", bare))
+    for v in list(out):
+        if len(v) > 4 and v.endswith("s") and not v.endswith("ss"):
+            out.append(v[:-1])
+    return list(dict.fromkeys(v for v in out if v))
+
+
+def _long_form_of(short: str, text: str) -> str | None:
+    """The long form the text defines for ``short`` (``… dexamethasone (dex)``), if any."""
+    from refkit.therapies.chemicals import _long_form
+
+    if len(short) > 10 or " " in short:
+        return None
+    for m in re.finditer(r"[(\[]\s*" + re.escape(short) + r"\s*[)\]]", text):
+        long = _long_form(text[: m.start()], short)
+        if long is not None:
+            return long.strip(" ,;:")
+    return None
 
 
 def extract_article(article: Article) -> list[Mention]:
@@ -128,6 +266,17 @@ def extract_article(article: Article) -> list[Mention]:
         m.ref = ref
         m.in_title = bool(title_span and title_span[0] <= hit.start < title_span[1])
         mentions.append(m)
+
+    def place(offset: int) -> tuple[str, int | None, bool] | None:
+        # a name only the tagger finds is taken in the article's own prose, where the model's
+        # training text (abstracts) is like it; page furniture ("CrossRef", "PubMed" links) and
+        # reference lists are not
+        where, _, _ = _locate(offset, parts)
+        return (where, None, False) if where in ("title", "abstract", "body", "caption") else None
+
+    if tagger.available(MODEL):
+        mentions = _tag_chemicals(text, mentions, vocabulary(), MODEL, place)
+    _same_name_same_id(mentions)
     _set_status(text, mentions, non_narrative_lines(text), case_spans)
     for r in article.references:
         work = r.work if r.match is not None and r.match.status == "matched" else None
@@ -154,7 +303,8 @@ def therapy_mentions(mentions: list[Mention]) -> list[Mention]:
 
 def chemical_mentions(mentions: list[Mention]) -> list[Mention]:
     """The mentions BioCreative V CDR would mark as chemicals (what the CDR scores count)."""
-    return [m for m in mentions if m.chemical]
+    out = [p for m in mentions for p in ([m] if m.chemical else []) + m.parts]
+    return sorted(out, key=lambda m: m.start if m.start is not None else -1)
 
 
 def summarize(mentions: list[Mention]) -> list[Therapy]:
@@ -184,8 +334,13 @@ def _mention(hit: Hit, text: str, hits: list[Hit], i: int, where: str,
     before = text[max(0, hit.start - 30): hit.start].rsplit("\n", 1)[-1]
     regimen = regimen_after(window, before) if c.kind != "class" else None
     vocab = vocab or vocabulary()
+    mesh = c.mesh
+    if mesh is None and c.kind != "class":
+        # the name as written may be a descriptor the concept's own name is not (Dothiepin, whose
+        # concept the drug vocabulary calls dosulepin), or a salt of one
+        mesh = next((found for found in map(vocab.mesh_for, _variants(hit.text)) if found), None)
     m = Mention(
-        start=hit.start, end=hit.end, text=hit.text, name=c.name, kind=c.kind, mesh=c.mesh,
+        start=hit.start, end=hit.end, text=hit.text, name=c.name, kind=c.kind, mesh=mesh,
         drugbank=c.drugbank, classes=list(c.classes), where=where, how=hit.how,
         pharmacological_class=c.kind == "class" and not vocab.is_chemical_class(c.name),
     )

@@ -526,11 +526,14 @@ class Vocabulary:
         if entry is not None and entry.ruled_out:
             return None
         concept = self._lookup_layers(phrase, key, strict)
-        if concept is not None and concept.mesh is None:
-            # a brand or synonym: the annotators' id for the substance's own name (a supplementary
-            # concept id, C…, that the descriptor table cannot give)
+        if concept is not None and concept.kind != "class":
+            # the annotators' id for the substance's own name, over the descriptor table's: a
+            # supplementary concept id (C…) the descriptor table cannot give, or the id of the
+            # MeSH edition the annotators used where a later edition made the substance a
+            # descriptor of its own (modafinil, gemcitabine)
             named = self._lexicon.get(lexicon_key(concept.name))
-            if named is not None and named.chemical and named.mesh:
+            if named is not None and named.chemical and named.mesh and (
+                    concept.mesh is None or named.annotated >= 2):
                 concept = replace(concept, mesh=named.mesh)
         if entry is None or not entry.chemical:
             return concept

@@ -65,6 +65,9 @@ def score_documents(docs: Iterable[dict[str, Any]], extract: Extractor) -> SpanS
                 if g and g != "-1":
                     score.mesh_scored += 1
                     score.mesh_right += int(m.get("mesh") == g)
+                    if m.get("mesh") != g:
+                        score.errors.append({"pmid": doc["pmid"], "kind": "mesh", "found": m.get("mesh"),
+                                             "gold": g, "text": text[span[0]:span[1]]})
             else:
                 score.fp += 1
                 score.errors.append({"pmid": doc["pmid"], "kind": "fp", "text": text[span[0]:span[1]]})
