@@ -13,15 +13,14 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import json
 import math
 import os
 import sqlite3
-import sys
 import threading
 import time
 import zlib
-from array import array
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -34,7 +33,9 @@ from refkit.model import Reference, Work
 from refkit.resolve.catalog_index import (
     ZDICT,
     Prepared,
+    PreparedBatch,
     decode_work,
+    group,
     prepare,
     prepare_file,
     query_terms,
@@ -338,9 +339,9 @@ class LocalCatalog:
                     if p is not None:
                         batch.append(p)
                     if len(batch) >= 5000:
-                        writer.write(batch)
+                        writer.write(group(batch))
                         batch = []
-                writer.write(batch)
+                writer.write(group(batch))
                 writer.flush()
                 return writer.stored
         except sqlite3.DatabaseError as err:
@@ -367,7 +368,8 @@ class LocalCatalog:
         try:
             with self._lock, self._db:
                 writer = _Writer(self, self._origin_id(origin))
-                writer.write(prepared or [])
+                if prepared is not None:
+                    writer.write(prepared)
                 writer.flush()
                 return writer.stored
         except sqlite3.DatabaseError as err:
@@ -415,7 +417,8 @@ class LocalCatalog:
                         report.failures.append(problem)
                         continue
                     before = writer.stored
-                    writer.write(prepared or [])
+                    if prepared is not None:
+                        writer.write(prepared)
                     if writer.stored == before:
                         report.empty.append(str(f))
                     finished.append((str(f.resolve()), st.st_size, st.st_mtime, writer.stored - before))
@@ -489,13 +492,19 @@ class LocalCatalog:
 
 
 class _Writer:
-    """Writes prepared works into an open transaction; postings wait in memory until ``flush``."""
+    """Writes prepared works into an open transaction; postings wait in memory until ``flush``.
+
+    The work is split so that the serial part stays small: workers group a file's postings by
+    term (``PreparedBatch``), ``write`` inserts the rows with ``executemany`` and keeps the
+    batch's postings as arrays, and ``flush`` merges all batches' postings in numpy (one sort)
+    and writes one row a distinct term, in term order (B-tree appends, not random inserts)."""
 
     def __init__(self, catalog: LocalCatalog, origin_id: int) -> None:
         self.catalog = catalog
         self.db = catalog._db
         self.origin_id = origin_id
-        self.postings: dict[str, array[int]] = {}
+        # Per written batch: its distinct terms, their counts, and the work ids term by term.
+        self.batches: list[tuple[list[str], Any, Any]] = []
         self.pending = 0
         self.stored = 0
         # Ids are never reused: postings of a removed work must not point at a newer one.
@@ -503,38 +512,40 @@ class _Writer:
         self.next_id = max(int(high[0]) if high else 1,
                            (self.db.execute("SELECT max(id) FROM works").fetchone()[0] or 0) + 1)
 
-    def write(self, batch: list[Prepared]) -> None:
-        if not batch:
+    def write(self, batch: PreparedBatch) -> None:
+        if not len(batch):
             return
+        import numpy as np  # the writer's merge needs it (as searches do); the CLI's other paths not
+
+        n = len(batch)
         first = self.next_id
-        self.next_id += len(batch)
+        self.next_id += n
         self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('next_id', ?)", (self.next_id,))
         before = self.db.total_changes
         self.db.executemany(
             "INSERT OR IGNORE INTO works(id, doi, pmid, pmcid, record, origin) VALUES (?, ?, ?, ?, ?, ?)",
-            ((first + i, p[0], p[1], p[2], p[3], self.origin_id) for i, p in enumerate(batch)),
+            zip(range(first, first + n), batch.dois, batch.pmids, batch.pmcids, batch.records,
+                itertools.repeat(self.origin_id, n), strict=True),
         )
-        inserted = self.db.total_changes - before
-        present = None
-        if inserted != len(batch):  # some were known under their DOI or PMID: merged one by one
-            present = {r[0] for r in self.db.execute("SELECT id FROM works WHERE id BETWEEN ? AND ?",
-                                                     (first, first + len(batch) - 1))}
-        postings = self.postings
-        for i, p in enumerate(batch):
-            work_id = first + i
-            if present is not None and work_id not in present:
-                self._merge(p)
-                continue
-            for term in p[4]:
-                ids = postings.get(term)
-                if ids is None:
-                    ids = postings[term] = array("I")
-                ids.append(work_id)
-            self.pending += len(p[4])
-        self.stored += len(batch)
+        counts = np.frombuffer(batch.counts, dtype=np.uint32)
+        ids = np.frombuffer(batch.positions, dtype=np.uint32).astype(np.int64) + first
+        if self.db.total_changes - before != n:
+            # Some were known under their DOI or PMID: merged into the held row one by one, and
+            # their postings here dropped (their ids have no row).
+            present = np.array([r[0] for r in self.db.execute(
+                "SELECT id FROM works WHERE id BETWEEN ? AND ?", (first, first + n - 1))], dtype=np.int64)
+            for position in np.setdiff1d(np.arange(first, first + n), present) - first:
+                i = int(position)
+                self._merge(batch.dois[i], batch.pmids[i], batch.records[i])
+            keep = np.isin(ids, present)
+            term_of = np.repeat(np.arange(len(counts)), counts)[keep]
+            ids = ids[keep]
+            counts = np.bincount(term_of, minlength=len(counts))
+        self.batches.append((batch.terms, counts, ids))
+        self.pending += len(ids)
+        self.stored += n
 
-    def _merge(self, p: Prepared) -> None:
-        doi, pmid, _, blob, _ = p
+    def _merge(self, doi: str | None, pmid: str | None, blob: bytes) -> None:
         zdict = self.catalog._zdict
         row = self.db.execute("SELECT id, record FROM works WHERE doi = ? OR pmid = ?",
                               (doi, pmid)).fetchone()
@@ -550,31 +561,45 @@ class _Writer:
         except sqlite3.IntegrityError:  # its other identifier belongs to another row: keep the held ones
             self.db.execute("UPDATE works SET record = ?, origin = ? WHERE id = ?",
                             (again[3], self.origin_id, row[0]))
-        for term in set(again[4]) - set(work_terms(held)):
-            self.postings.setdefault(term, array("I")).append(row[0])
-            self.pending += 1
+        import numpy as np
+
+        added = sorted(set(again[4]) - set(work_terms(held)))
+        if added:
+            self.batches.append((added, np.ones(len(added), dtype=np.int64),
+                                 np.full(len(added), row[0], dtype=np.int64)))
+            self.pending += len(added)
 
     def flush(self) -> None:
-        if not self.postings:
+        if not self.batches:
             return
+        import numpy as np
+
+        # Every batch's terms get one number; the postings, numbered by term, are put in term
+        # order by one stable sort, which keeps each term's ids ascending (batches came in id order).
+        number: dict[str, int] = {}
+        numbers = [number.setdefault(term, len(number)) for terms, _, _ in self.batches for term in terms]
+        counts = np.concatenate([c for _, c, _ in self.batches]).astype(np.int64)
+        ids = np.concatenate([i for _, _, i in self.batches])
+        term_of = np.repeat(np.array(numbers, dtype=np.int64), counts)
+        ids = ids[np.argsort(term_of, kind="stable")].astype("<u4")
+        df = np.bincount(term_of, minlength=len(number))
+        ends = np.cumsum(df)
+        blob = ids.tobytes()  # little-endian whatever the machine (the dtype says so)
+        df_of, end_of = df.tolist(), ends.tolist()
         row = self.db.execute("SELECT value FROM meta WHERE key = 'segments'").fetchone()
         seg = int(row[0]) if row else 0
         self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('segments', ?)", (seg + 1,))
-        swap = sys.byteorder == "big"  # stored little-endian whatever the machine
-
-        def rows() -> Iterator[tuple[str, int, int, bytes]]:
-            for term in sorted(self.postings):
-                ids = self.postings[term]
-                if swap:
-                    ids.byteswap()
-                yield term, seg, len(ids), ids.tobytes()
-
-        self.db.executemany("INSERT INTO postings(term, seg, n, ids) VALUES (?, ?, ?, ?)", rows())
+        ordered = sorted(number.items())
+        self.db.executemany(
+            "INSERT INTO postings(term, seg, n, ids) VALUES (?, ?, ?, ?)",
+            ((term, seg, df_of[k], blob[4 * (end_of[k] - df_of[k]):4 * end_of[k]]) for term, k in ordered
+             if df_of[k]),
+        )
         self.db.executemany(
             "INSERT INTO terms(term, df) VALUES (?, ?) ON CONFLICT(term) DO UPDATE SET df = df + excluded.df",
-            ((term, len(ids)) for term, ids in sorted(self.postings.items())),
+            ((term, df_of[k]) for term, k in ordered if df_of[k]),
         )
-        self.postings = {}
+        self.batches = []
         self.pending = 0
 
 
@@ -586,7 +611,7 @@ def data_files(path: Path) -> list[Path]:
 
 
 def _prepared(todo: list[tuple[Path, os.stat_result]], zdict: bytes,
-              workers: int | None) -> Iterator[tuple[str, list[Prepared] | None, str | None]]:
+              workers: int | None) -> Iterator[tuple[str, PreparedBatch | None, str | None]]:
     """``prepare_file`` for each file, in order: in worker processes when there are several
     files and cores (this process only writes), a few files ahead at most (bounded memory)."""
     workers = workers if workers is not None else (os.cpu_count() or 1)
@@ -599,7 +624,7 @@ def _prepared(todo: list[tuple[Path, os.stat_result]], zdict: bytes,
 
     # spawn, not fork: the resolver's threads (and SQLite's handles) must not be copied mid-use.
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        window: deque[Future[tuple[str, list[Prepared] | None, str | None]]] = deque()
+        window: deque[Future[tuple[str, PreparedBatch | None, str | None]]] = deque()
         files = iter(todo)
         for f, _ in files:
             window.append(pool.submit(prepare_file, str(f), zdict))
