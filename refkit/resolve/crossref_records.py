@@ -19,7 +19,9 @@ from refkit.text import first_text, strip_markup
 
 def _year_month(record: dict[str, Any], key: str) -> tuple[int | None, int | None]:
     value = record.get(key)
-    parts = (value.get("date-parts") or [[]]) if isinstance(value, dict) else [[]]
+    if not isinstance(value, dict):
+        return None, None
+    parts = value.get("date-parts") or [[]]
     year, month, _ = date_parts(parts[0] if parts else None)
     return year, month
 
@@ -55,8 +57,11 @@ def _authors(record: dict[str, Any]) -> list[Author]:
 
 def work_from_crossref(record: dict[str, Any], origin: str = "crossref") -> Work:
     """A :class:`Work` from a Crossref work record; fields Crossref lacks stay empty."""
-    titles = _titles(record.get("title")) + _titles(record.get("original-title"))
-    titles = list(dict.fromkeys(titles))
+    titles = _titles(record.get("title"))
+    if record.get("original-title"):
+        titles = list(dict.fromkeys(titles + _titles(record["original-title"])))
+    elif len(titles) > 1:
+        titles = list(dict.fromkeys(titles))
     print_year, print_month = _year_month(record, "published-print")
     online_year, online_month = _year_month(record, "published-online")
     issued_year, issued_month = _year_month(record, "issued")
