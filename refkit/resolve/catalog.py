@@ -55,7 +55,7 @@ CREATE TABLE IF NOT EXISTS works (
     doi TEXT UNIQUE,           -- lower-cased DOI, when the work has one
     pmid TEXT UNIQUE,          -- PubMed id, when known
     pmcid TEXT,                -- PMC id (upper case), when known
-    record BLOB NOT NULL,      -- the Work: compact JSON, raw deflate with the catalog's preset dictionary
+    record BLOB NOT NULL,      -- the Work: compact JSON text (older rows: deflated with meta.zdict)
     origin INTEGER NOT NULL    -- origins.id: a seed file's path, 'crossref' (fetched live), 'import' …
 );
 CREATE INDEX IF NOT EXISTS works_origin ON works(origin);
@@ -78,9 +78,13 @@ CREATE TABLE IF NOT EXISTS imported_files (path TEXT PRIMARY KEY, size INTEGER, 
 # selects nothing worth reading. Measured at 1M works (bench_catalog): 5,000 / 10,000 / 20,000
 # ids gave CPU p50 1.7 / 2.3 / 3.2 ms and recall 0.998 / 1.000 / 0.999 on the corpus pages.
 POSTINGS_BUDGET = 10_000
-# Postings held in memory before a write batch is committed (bounds an import's memory; the
-# files of a batch are marked imported in the same transaction).
-FLUSH_POSTINGS = 2_000_000
+# Postings held in memory before a write batch is committed (bounds an import's memory: 8 bytes
+# a posting plus each distinct term once, ~130 MB at this size; the files of a batch are marked
+# imported in the same transaction). Each commit writes one row a distinct term of the batch
+# into postings and terms, and most terms of a large catalog are near-unique keys (vp:, ay:), so
+# fewer, larger batches mean fewer rows: at 1M works, 2M postings a batch wrote 1.53M postings
+# rows, 8M about half that, and those rows were most of the writer's time.
+FLUSH_POSTINGS = 8_000_000
 # A damaged page shows on open: the whole file is read when it is this small (a second or
 # so), else the ends of each table (reading 100 GB at every open is not a check but a wait).
 FULL_CHECK_BYTES = 512 * 2**20
@@ -335,7 +339,7 @@ class LocalCatalog:
                 writer = _Writer(self, self._origin_id(origin))
                 batch: list[Prepared] = []
                 for work in works:
-                    p = prepare(work, self._zdict)
+                    p = prepare(work)
                     if p is not None:
                         batch.append(p)
                     if len(batch) >= 5000:
@@ -362,7 +366,7 @@ class LocalCatalog:
             raise RefkitError(f"{path} is a directory, not a file")
         if not path.is_file():
             raise RefkitError(f"no such file: {path}")
-        _, prepared, problem = prepare_file(str(path), self._zdict)
+        _, prepared, problem = prepare_file(str(path))
         if problem:
             raise RefkitError(problem)
         try:
@@ -409,7 +413,7 @@ class LocalCatalog:
                 writer = _Writer(self, self._origin_id(origin))
                 self._db.commit()
                 finished: list[tuple[str, int, float, int]] = []
-                for (f, st), (_, prepared, problem) in zip(todo, _prepared(todo, self._zdict, workers),
+                for (f, st), (_, prepared, problem) in zip(todo, _prepared(todo, workers),
                                                            strict=True):
                     bytes_done += st.st_size
                     report.files += 1
@@ -503,8 +507,10 @@ class _Writer:
         self.catalog = catalog
         self.db = catalog._db
         self.origin_id = origin_id
-        # Per written batch: its distinct terms, their counts, and the work ids term by term.
-        self.batches: list[tuple[list[str], Any, Any]] = []
+        # The batch's distinct terms, numbered as they come, and per written batch its postings
+        # as two arrays: each posting's term number and work id.
+        self.numbers: dict[str, int] = {}
+        self.batches: list[tuple[Any, Any]] = []
         self.pending = 0
         self.stored = 0
         # Ids are never reused: postings of a removed work must not point at a newer one.
@@ -527,31 +533,31 @@ class _Writer:
             zip(range(first, first + n), batch.dois, batch.pmids, batch.pmcids, batch.records,
                 itertools.repeat(self.origin_id, n), strict=True),
         )
-        counts = np.frombuffer(batch.counts, dtype=np.uint32)
-        ids = np.frombuffer(batch.positions, dtype=np.uint32).astype(np.int64) + first
+        numbers = self.numbers
+        codes = np.array([numbers.setdefault(term, len(numbers)) for term in batch.terms], dtype=np.uint32)
+        term_of = np.repeat(codes, np.frombuffer(batch.counts, dtype=np.uint32))
+        ids = np.frombuffer(batch.positions, dtype=np.uint32) + np.uint32(first)
         if self.db.total_changes - before != n:
             # Some were known under their DOI or PMID: merged into the held row one by one, and
             # their postings here dropped (their ids have no row).
             present = np.array([r[0] for r in self.db.execute(
-                "SELECT id FROM works WHERE id BETWEEN ? AND ?", (first, first + n - 1))], dtype=np.int64)
-            for position in np.setdiff1d(np.arange(first, first + n), present) - first:
+                "SELECT id FROM works WHERE id BETWEEN ? AND ?", (first, first + n - 1))], dtype=np.uint32)
+            for position in np.setdiff1d(np.arange(first, first + n, dtype=np.uint32), present) - first:
                 i = int(position)
                 self._merge(batch.dois[i], batch.pmids[i], batch.records[i])
             keep = np.isin(ids, present)
-            term_of = np.repeat(np.arange(len(counts)), counts)[keep]
-            ids = ids[keep]
-            counts = np.bincount(term_of, minlength=len(counts))
-        self.batches.append((batch.terms, counts, ids))
+            term_of, ids = term_of[keep], ids[keep]
+        self.batches.append((term_of, ids))
         self.pending += len(ids)
         self.stored += n
 
-    def _merge(self, doi: str | None, pmid: str | None, blob: bytes) -> None:
+    def _merge(self, doi: str | None, pmid: str | None, record: str) -> None:
         zdict = self.catalog._zdict
         row = self.db.execute("SELECT id, record FROM works WHERE doi = ? OR pmid = ?",
                               (doi, pmid)).fetchone()
         held = decode_work(row[1], zdict)
-        merged = decode_work(blob, zdict).merge(held)  # the newer answer wins; the other adds identifiers
-        again = prepare(merged, zdict)
+        merged = decode_work(record, zdict).merge(held)  # the newer answer wins; the other adds identifiers
+        again = prepare(merged)
         assert again is not None
         try:
             self.db.execute(
@@ -565,8 +571,10 @@ class _Writer:
 
         added = sorted(set(again[4]) - set(work_terms(held)))
         if added:
-            self.batches.append((added, np.ones(len(added), dtype=np.int64),
-                                 np.full(len(added), row[0], dtype=np.int64)))
+            numbers = self.numbers
+            codes = [numbers.setdefault(t, len(numbers)) for t in added]
+            held_id = np.full(len(added), row[0], dtype=np.uint32)
+            self.batches.append((np.array(codes, dtype=np.uint32), held_id))
             self.pending += len(added)
 
     def flush(self) -> None:
@@ -574,15 +582,14 @@ class _Writer:
             return
         import numpy as np
 
-        # Every batch's terms get one number; the postings, numbered by term, are put in term
-        # order by one stable sort, which keeps each term's ids ascending (batches came in id order).
-        number: dict[str, int] = {}
-        numbers = [number.setdefault(term, len(number)) for terms, _, _ in self.batches for term in terms]
-        counts = np.concatenate([c for _, c, _ in self.batches]).astype(np.int64)
-        ids = np.concatenate([i for _, _, i in self.batches])
-        term_of = np.repeat(np.array(numbers, dtype=np.int64), counts)
-        ids = ids[np.argsort(term_of, kind="stable")].astype("<u4")
+        # The postings are put in term order by one stable sort, which keeps each term's ids
+        # ascending (batches came in id order).
+        number = self.numbers
+        term_of = np.concatenate([t for t, _ in self.batches])
+        order = np.argsort(term_of, kind="stable")
+        ids = np.concatenate([i for _, i in self.batches])[order].astype("<u4")
         df = np.bincount(term_of, minlength=len(number))
+        del term_of, order
         ends = np.cumsum(df)
         blob = ids.tobytes()  # little-endian whatever the machine (the dtype says so)
         df_of, end_of = df.tolist(), ends.tolist()
@@ -600,6 +607,7 @@ class _Writer:
             ((term, df_of[k]) for term, k in ordered if df_of[k]),
         )
         self.batches = []
+        self.numbers = {}
         self.pending = 0
 
 
@@ -610,14 +618,14 @@ def data_files(path: Path) -> list[Path]:
     return sorted(p for p in path.rglob("*") if p.is_file() and p.name.lower().endswith(DATA_SUFFIXES))
 
 
-def _prepared(todo: list[tuple[Path, os.stat_result]], zdict: bytes,
+def _prepared(todo: list[tuple[Path, os.stat_result]],
               workers: int | None) -> Iterator[tuple[str, PreparedBatch | None, str | None]]:
     """``prepare_file`` for each file, in order: in worker processes when there are several
     files and cores (this process only writes), a few files ahead at most (bounded memory)."""
     workers = workers if workers is not None else (os.cpu_count() or 1)
     if workers <= 1 or len(todo) <= 1:
         for f, _ in todo:
-            yield prepare_file(str(f), zdict)
+            yield prepare_file(str(f))
         return
     import multiprocessing
     from concurrent.futures import Future, ProcessPoolExecutor
@@ -627,12 +635,12 @@ def _prepared(todo: list[tuple[Path, os.stat_result]], zdict: bytes,
         window: deque[Future[tuple[str, PreparedBatch | None, str | None]]] = deque()
         files = iter(todo)
         for f, _ in files:
-            window.append(pool.submit(prepare_file, str(f), zdict))
+            window.append(pool.submit(prepare_file, str(f)))
             if len(window) >= 2 * workers:
                 break
         while window:
             result = window.popleft().result()
             for f, _ in files:
-                window.append(pool.submit(prepare_file, str(f), zdict))
+                window.append(pool.submit(prepare_file, str(f)))
                 break
             yield result

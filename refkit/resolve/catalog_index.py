@@ -18,7 +18,6 @@ catalog does not hold cost one index probe and add nothing.
 from __future__ import annotations
 
 import contextlib
-import functools
 import gc
 import gzip
 import json
@@ -115,39 +114,27 @@ def query_terms(text: str, ref: Reference | None = None) -> list[str]:
 
 
 # -- stored records -----------------------------------------------------------------------
-def dump_work(work: Work) -> bytes:
-    """Compact UTF-8 JSON of a work: no empty fields (orjson: a tenth of ``json.dumps``'s time;
-    ``json.loads`` reads it back)."""
+def dump_work(work: Work) -> str:
+    """Compact JSON of a work: no empty fields (orjson: a tenth of ``json.dumps``'s time)."""
     d = {k: v for k, v in vars(work).items() if v is not None and v != "" and v != []}
     if work.authors:
         d["authors"] = [a.to_dict() for a in work.authors]
     try:
-        return orjson.dumps(d)
+        return orjson.dumps(d).decode("utf-8")
     except orjson.JSONEncodeError:  # what orjson refuses and json takes (an integer past 64 bits)
-        return json.dumps(d, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return json.dumps(d, ensure_ascii=False, separators=(",", ":"))
 
 
-# Deflate settings of the stored records. Level 1 with a 2 KB window (a record is ~400 bytes
-# of JSON, the preset dictionary 581) and memLevel 4 compress as well as level 6 with 32 KB to
-# within 10 bytes a record, and a compressor that small is cheap to copy: each record starts
-# from a copy of one already primed with the dictionary instead of a new compressor (measured
-# on the corpus's records: 6.6 µs a record against 20). Any window up to 32 KB inflates with
-# ``decode_work``'s ``-15``, so records written either way read alike.
-_LEVEL, _WBITS, _MEMLEVEL = 1, 11, 4
-
-
-@functools.lru_cache(maxsize=4)
-def _primed(zdict: bytes) -> Any:
-    return zlib.compressobj(_LEVEL, zlib.DEFLATED, -_WBITS, _MEMLEVEL, zlib.Z_DEFAULT_STRATEGY, zdict)
-
-
-def encode_work(work: Work, zdict: bytes) -> bytes:
-    packer = _primed(zdict).copy()
-    return packer.compress(dump_work(work)) + packer.flush()
+# Records are stored as this JSON text, not deflated: deflate cost 8-12 µs a record on this
+# machine even from a primed 2 KB compressor (a small stream's Huffman trees are the cost, not
+# its bytes), a fifth of what an import may spend on a work at 30,000 a second, for ~210 bytes a
+# record (1M records: ~410 → ~620 bytes, inside the 800 budget). Records deflated with the
+# catalog's preset dictionary (``meta.zdict``; every catalog written before) still read.
+encode_work = dump_work
 
 
 def decode_work(blob: bytes | str, zdict: bytes) -> Work:
-    if isinstance(blob, str):  # a record written as text (a migrated row, an older writer)
+    if isinstance(blob, str):  # a record written as text (every record since 0.1: see encode_work)
         return Work.from_dict(json.loads(blob))
     unpacker = zlib.decompressobj(-15, zdict)
     return Work.from_dict(json.loads(unpacker.decompress(blob) + unpacker.flush()))
@@ -225,7 +212,7 @@ def _works_in(doc: Any) -> Iterator[dict[str, Any]]:
             yield doc
 
 
-Prepared = tuple[str | None, str | None, str | None, bytes, list[str]]
+Prepared = tuple[str | None, str | None, str | None, str, list[str]]
 
 
 @contextlib.contextmanager
@@ -243,14 +230,14 @@ def _no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
-def prepare(work: Work, zdict: bytes) -> Prepared | None:
+def prepare(work: Work) -> Prepared | None:
     """What the writer needs of one work: its identifiers, its stored record and its terms."""
     doi = (work.doi or "").strip().lower() or None
     pmid = (work.pmid or "").strip() or None
     pmcid = (work.pmcid or "").strip().upper() or None
     if not doi and not pmid:
         return None
-    return doi, pmid, pmcid, encode_work(work, zdict), work_terms(work)
+    return doi, pmid, pmcid, encode_work(work), work_terms(work)
 
 
 @dataclass
@@ -263,7 +250,7 @@ class PreparedBatch:
     dois: list[str | None]
     pmids: list[str | None]
     pmcids: list[str | None]
-    records: list[bytes]
+    records: list[str]  # compact Work JSON
     terms: list[str]  # the distinct terms of the batch
     counts: bytes  # uint32 (machine order): how many works each term has
     positions: bytes  # uint32 (machine order): the works' positions in the batch, term by term
@@ -293,11 +280,11 @@ def group(prepared: list[Prepared]) -> PreparedBatch:
     )
 
 
-def prepare_file(path: str, zdict: bytes) -> tuple[str, PreparedBatch | None, str | None]:
+def prepare_file(path: str) -> tuple[str, PreparedBatch | None, str | None]:
     """An import worker's job: one file read and prepared, or the one-line reason it cannot be."""
     try:
         with _no_cycle_collection():
-            out = group([p for p in (prepare(w, zdict) for w in read_works(Path(path))) if p is not None])
+            out = group([p for p in (prepare(w) for w in read_works(Path(path))) if p is not None])
     except UnicodeDecodeError:
         return path, None, f"cannot read works from {path}: not UTF-8 JSON (a binary file?)"
     except json.JSONDecodeError as err:
