@@ -24,7 +24,7 @@ import json
 import re
 import zlib
 from array import array
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -33,7 +33,7 @@ import orjson
 
 from refkit.dates import YEAR_RE
 from refkit.model import Reference, Work
-from refkit.resolve.crossref_records import work_from_crossref
+from refkit.resolve.crossref_records import crossref_fields, work_from_crossref
 from refkit.text import fold
 
 # Words too common to select anything; dropping them keeps the term list short.
@@ -70,24 +70,37 @@ def _key_part(value: Any) -> str:
 
 def work_terms(work: Work) -> list[str]:
     """The distinct terms a work is found by (see the module docstring)."""
+    return _terms(work.title, work.subtitle, work.other_titles, [a.family for a in work.authors], work.years,
+                  work.volume, work.first_page, work.article_number)
+
+
+def fields_terms(d: dict[str, Any]) -> list[str]:
+    """``work_terms`` of the Work these fields make (``Work.to_dict``'s shape, empty ones left out)."""
+    years = sorted({y for y in (d.get("year"), d.get("print_year"), d.get("online_year")) if y})
+    return _terms(d.get("title"), d.get("subtitle"), d.get("other_titles", ()),
+                  [a["family"] for a in d.get("authors", ())], years,
+                  d.get("volume"), d.get("first_page"), d.get("article_number"))
+
+
+def _terms(title: str | None, subtitle: str | None, other_titles: Sequence[str], families: list[str],
+           years: list[int], volume: str | None, first_page: str | None,
+           article_number: str | None) -> list[str]:
+    """The one term function of a work, whatever holds its fields."""
     # One fold for every title (fold is the costly step of an import).
-    titles = (work.title, work.subtitle, *work.other_titles) if work.subtitle or work.other_titles else (
-        work.title,)
+    titles = (title, subtitle, *other_titles) if subtitle or other_titles else (title,)
     terms: dict[str, None] = dict.fromkeys(_words(" ".join(filter(None, titles))))
-    if work.authors:
-        years = work.years
-        for n, author in enumerate(work.authors[:AUTHORS_INDEXED]):
-            for w in _words(author.family):
-                terms["a:" + w] = None
-                if n == 0:
-                    for y in years:
-                        terms[f"ay:{w}:{y}"] = None
-    volume = _key_part(work.volume)
-    if volume:
-        for page in {work.first_page, work.article_number}:
+    for n, family in enumerate(families[:AUTHORS_INDEXED]):
+        for w in _words(family):
+            terms["a:" + w] = None
+            if n == 0:
+                for y in years:
+                    terms[f"ay:{w}:{y}"] = None
+    volume_key = _key_part(volume)
+    if volume_key:
+        for page in {first_page, article_number}:
             key = _key_part(page)
             if key:
-                terms[f"vp:{volume}:{key}"] = None
+                terms[f"vp:{volume_key}:{key}"] = None
     return list(terms)
 
 
@@ -150,6 +163,12 @@ def read_works(path: Path) -> Iterator[Work]:
     """Works from one file: Crossref JSON lines, an API envelope (work or list), the public data
     file's ``{"items": [...]}``, or PubMed XML; gzipped or not. Memory is one file's JSON at most
     (one public data file), PubMed XML streams."""
+    for item in _read_items(path):
+        yield item if isinstance(item, Work) else work_from_crossref(item, origin="catalog")
+
+
+def _read_items(path: Path) -> Iterator[Work | dict[str, Any]]:
+    """PubMed's works, or Crossref's records as they are (``read_works`` makes them Works)."""
     with open(path, "rb") as raw:
         fh: Any = gzip.GzipFile(fileobj=raw) if raw.peek(2)[:2] == b"\x1f\x8b" else raw
         if is_pubmed_xml(fh.peek(256)[:256]):
@@ -157,8 +176,7 @@ def read_works(path: Path) -> Iterator[Work]:
 
             yield from iter_pubmed_works(fh)
             return
-        for record in read_records_from(fh):
-            yield work_from_crossref(record, origin="catalog")
+        yield from read_records_from(fh)
 
 
 def read_records_from(fh: IO[bytes]) -> Iterator[dict[str, Any]]:
@@ -240,6 +258,21 @@ def prepare(work: Work) -> Prepared | None:
     return doi, pmid, pmcid, encode_work(work), work_terms(work)
 
 
+def prepare_record(record: dict[str, Any]) -> Prepared | None:
+    """``prepare(work_from_crossref(record, origin="catalog"))`` without the Work: the same
+    identifiers, a record that decodes to the same Work, the same terms
+    (tests/test_catalog.py compares the two roads on every corpus record)."""
+    d = crossref_fields(record, origin="catalog")
+    doi = d.get("doi", "").lower() or None  # crossref_fields strips it
+    if not doi:
+        return None
+    try:
+        text = orjson.dumps(d).decode("utf-8")
+    except orjson.JSONEncodeError:  # as in dump_work
+        text = json.dumps(d, ensure_ascii=False, separators=(",", ":"))
+    return doi, None, None, text, fields_terms(d)
+
+
 @dataclass
 class PreparedBatch:
     """Works ready for the writer, column by column, with their postings already grouped by
@@ -284,7 +317,9 @@ def prepare_file(path: str) -> tuple[str, PreparedBatch | None, str | None]:
     """An import worker's job: one file read and prepared, or the one-line reason it cannot be."""
     try:
         with _no_cycle_collection():
-            out = group([p for p in (prepare(w) for w in read_works(Path(path))) if p is not None])
+            prepared = (prepare(item) if isinstance(item, Work) else prepare_record(item)
+                        for item in _read_items(Path(path)))
+            out = group([p for p in prepared if p is not None])
     except UnicodeDecodeError:
         return path, None, f"cannot read works from {path}: not UTF-8 JSON (a binary file?)"
     except json.JSONDecodeError as err:
