@@ -36,6 +36,7 @@ from refkit.resolve.catalog_index import (
     PreparedBatch,
     decode_work,
     group,
+    no_cycle_collection,
     prepare,
     prepare_file,
     query_terms,
@@ -519,8 +520,11 @@ class _Writer:
                            (self.db.execute("SELECT max(id) FROM works").fetchone()[0] or 0) + 1)
 
     def write(self, batch: PreparedBatch) -> None:
-        if not len(batch):
-            return
+        if len(batch):
+            with no_cycle_collection():
+                self._write(batch)
+
+    def _write(self, batch: PreparedBatch) -> None:
         import numpy as np  # the writer's merge needs it (as searches do); the CLI's other paths not
 
         n = len(batch)
@@ -578,8 +582,11 @@ class _Writer:
             self.pending += len(added)
 
     def flush(self) -> None:
-        if not self.batches:
-            return
+        if self.batches:
+            with no_cycle_collection():
+                self._flush()
+
+    def _flush(self) -> None:
         import numpy as np
 
         # The postings are put in term order by one stable sort, which keeps each term's ids
@@ -636,7 +643,7 @@ def _prepared(todo: list[tuple[Path, os.stat_result]],
         files = iter(todo)
         for f, _ in files:
             window.append(pool.submit(prepare_file, str(f)))
-            if len(window) >= 2 * workers:
+            if len(window) >= 8 * workers:
                 break
         while window:
             result = window.popleft().result()

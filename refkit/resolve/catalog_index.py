@@ -20,10 +20,12 @@ from __future__ import annotations
 import contextlib
 import gc
 import gzip
+import itertools
 import json
 import re
 import zlib
 from array import array
+from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -234,11 +236,13 @@ Prepared = tuple[str | None, str | None, str | None, str, list[str]]
 
 
 @contextlib.contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """The cycle collector paused while one file is prepared. A file's JSON is ~100,000 live
-    containers, and each collection walks them again: on the corpus's records the collector took
-    ~40% of a worker's time (json.loads 11.7 → 4.4 µs a record, the Crossref adapter 28 → 16).
-    The records hold no cycles, so reference counting frees them all the same."""
+def no_cycle_collection() -> Iterator[None]:
+    """The cycle collector paused while one file is prepared or one batch written. A file's
+    JSON is ~100,000 live containers, and each collection walks them again: on the corpus's
+    records the collector took ~40% of a worker's time (json.loads 11.7 → 4.4 µs a record, the
+    Crossref adapter 28 → 16), and the writer's row tuples kept it busy too. Neither makes
+    cycles, so reference counting frees it all the same; what other threads make meanwhile is
+    collected once the collector is back."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -295,28 +299,23 @@ class PreparedBatch:
 def group(prepared: list[Prepared]) -> PreparedBatch:
     """One batch of prepared works: identifiers and records in columns, postings by term
     (each term's positions ascending, as the writer's ids must be)."""
-    by_term: dict[str, list[int]] = {}
+    by_term: defaultdict[str, list[int]] = defaultdict(list)
     for position, p in enumerate(prepared):
         for term in p[4]:
-            positions = by_term.get(term)
-            if positions is None:
-                by_term[term] = [position]
-            else:
-                positions.append(position)
-    flat = array("I")
-    for positions in by_term.values():
-        flat.extend(positions)
+            by_term[term].append(position)
+    lists = by_term.values()
+    dois, pmids, pmcids, records, _ = zip(*prepared, strict=True) if prepared else ((),) * 5
     return PreparedBatch(
-        dois=[p[0] for p in prepared], pmids=[p[1] for p in prepared], pmcids=[p[2] for p in prepared],
-        records=[p[3] for p in prepared], terms=list(by_term),
-        counts=array("I", map(len, by_term.values())).tobytes(), positions=flat.tobytes(),
+        dois=list(dois), pmids=list(pmids), pmcids=list(pmcids), records=list(records), terms=list(by_term),
+        counts=array("I", map(len, lists)).tobytes(),
+        positions=array("I", itertools.chain.from_iterable(lists)).tobytes(),
     )
 
 
 def prepare_file(path: str) -> tuple[str, PreparedBatch | None, str | None]:
     """An import worker's job: one file read and prepared, or the one-line reason it cannot be."""
     try:
-        with _no_cycle_collection():
+        with no_cycle_collection():
             prepared = (prepare(item) if isinstance(item, Work) else prepare_record(item)
                         for item in _read_items(Path(path)))
             out = group([p for p in prepared if p is not None])
