@@ -231,3 +231,28 @@ def test_a_reference_finds_its_record_by_the_terms_the_import_gave_it() -> None:
     assert words / records >= 0.98
     assert ay_found / ay >= 0.88
     assert vp_found / vp >= 0.74
+
+
+def test_records_deflated_by_the_previous_writer_still_read(tmp_path: Path) -> None:
+    # Schema 4 catalogs written before records became JSON text hold them deflated with the
+    # catalog's preset dictionary; both kinds read, side by side, with no migration.
+    import zlib
+
+    from refkit.resolve.catalog_index import dump_work
+    from refkit.resolve.crossref_records import work_from_crossref
+
+    catalog = LocalCatalog(path=tmp_path / "catalog.sqlite")
+    catalog.add_records([work(1, "Text record of the new writer")])
+    old = work_from_crossref(work(2, "Deflated record of the old writer"), origin="catalog")
+    packer = zlib.compressobj(6, zlib.DEFLATED, -15, 9, zlib.Z_DEFAULT_STRATEGY, catalog._zdict)
+    blob = packer.compress(dump_work(old).encode("utf-8")) + packer.flush()
+    catalog._db.execute("UPDATE works SET doi = ?, record = ? WHERE doi = ?",
+                        (old.doi.lower(), blob, "10.5555/catalog-test.1"))
+    catalog._db.commit()
+    catalog.add_records([work(1, "Text record of the new writer")])
+    assert [w.title for w in catalog.lookup(doi=old.doi)] == ["Deflated record of the old writer"]
+    assert [w.title for w in catalog.lookup(doi="10.5555/catalog-test.1")] == ["Text record of the new writer"]
+    kinds = {type(r[0]) for r in catalog._db.execute("SELECT record FROM works")}
+    assert kinds == {bytes, str}
+    catalog.close()
+    assert LocalCatalog(path=tmp_path / "catalog.sqlite").lookup(doi=old.doi)[0].volume == "2"
