@@ -74,6 +74,10 @@ def fold(text: Any) -> str:
     return _fold_general(text)
 
 
+# fold without its cache, for strings an import meets once (titles): a cache of them only churns.
+fold_uncached = fold.__wrapped__
+
+
 def _fold_general(text: str) -> str:
     """fold's every step, for any text (``fold`` takes a shorter road for plain ASCII)."""
     text = strip_markup(html.unescape(unicodedata.normalize("NFKC", text))).translate(DASHES)

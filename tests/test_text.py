@@ -6,7 +6,7 @@ import json
 import re
 from pathlib import Path
 
-from refkit.text import _fold_general, fold, strip_accents, strip_markup
+from refkit.text import _fold_general, fold, fold_uncached, strip_accents, strip_markup
 
 CORPUS = Path(__file__).parent / "data" / "corpus"
 
@@ -26,6 +26,7 @@ def test_fold_ascii_road_equals_every_step_on_the_corpus() -> None:
     ascii_ones = [s for s in strings if s.isascii() and "&" not in s and "<" not in s]
     assert len(ascii_ones) > 20_000  # the road is taken by most strings an import folds
     assert [fold(s) for s in strings] == [_fold_general(s) for s in strings]
+    assert [fold_uncached(s) for s in strings[:3000]] == [fold(s) for s in strings[:3000]]
 
 
 def test_fold_ascii_road_every_character() -> None:

@@ -26,7 +26,7 @@ import re
 import zlib
 from array import array
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -36,7 +36,7 @@ import orjson
 from refkit.dates import YEAR_RE
 from refkit.model import Reference, Work
 from refkit.resolve.crossref_records import crossref_fields, work_from_crossref
-from refkit.text import fold
+from refkit.text import fold, fold_uncached
 
 # Words too common to select anything; dropping them keeps the term list short.
 STOPWORDS = frozenset(
@@ -61,7 +61,7 @@ ZDICT = (
 )
 
 
-def _words(text: str | None) -> list[str]:
+def _words(text: str | None, fold: Callable[[Any], str] = fold) -> list[str]:
     # fold leaves letters and digits between single spaces, so its split is _TOKEN's findall.
     return [t for t in fold(text or "").split() if t not in STOPWORDS and (len(t) > 1 or t.isdigit())]
 
@@ -90,7 +90,7 @@ def _terms(title: str | None, subtitle: str | None, other_titles: Sequence[str],
     """The one term function of a work, whatever holds its fields."""
     # One fold for every title (fold is the costly step of an import).
     titles = (title, subtitle, *other_titles) if subtitle or other_titles else (title,)
-    terms: dict[str, None] = dict.fromkeys(_words(" ".join(filter(None, titles))))
+    terms: dict[str, None] = dict.fromkeys(_words(" ".join(filter(None, titles)), fold_uncached))
     for n, family in enumerate(families[:AUTHORS_INDEXED]):
         for w in _words(family):
             terms["a:" + w] = None
