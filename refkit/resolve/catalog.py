@@ -86,6 +86,9 @@ POSTINGS_BUDGET = 10_000
 # fewer, larger batches mean fewer rows: at 1M works, 2M postings a batch wrote 1.53M postings
 # rows, 8M about half that, and those rows were most of the writer's time.
 FLUSH_POSTINGS = 8_000_000
+# Prepared files waiting for the writer, per worker: enough to keep the workers going while the
+# writer commits a batch (seconds), bounded in memory.
+FILES_AHEAD = 12
 # A damaged page shows on open: the whole file is read when it is this small (a second or
 # so), else the ends of each table (reading 100 GB at every open is not a check but a wait).
 FULL_CHECK_BYTES = 512 * 2**20
@@ -628,7 +631,8 @@ def data_files(path: Path) -> list[Path]:
 def _prepared(todo: list[tuple[Path, os.stat_result]],
               workers: int | None) -> Iterator[tuple[str, PreparedBatch | None, str | None]]:
     """``prepare_file`` for each file, in order: in worker processes when there are several
-    files and cores (this process only writes), a few files ahead at most (bounded memory)."""
+    files and cores (this process only writes), ``FILES_AHEAD`` files a worker ahead at most
+    (bounded memory: ~2.5 MB a prepared file of 5,000 works)."""
     workers = workers if workers is not None else (os.cpu_count() or 1)
     if workers <= 1 or len(todo) <= 1:
         for f, _ in todo:
@@ -643,7 +647,7 @@ def _prepared(todo: list[tuple[Path, os.stat_result]],
         files = iter(todo)
         for f, _ in files:
             window.append(pool.submit(prepare_file, str(f)))
-            if len(window) >= 8 * workers:
+            if len(window) >= FILES_AHEAD * workers:
                 break
         while window:
             result = window.popleft().result()
@@ -651,3 +655,4 @@ def _prepared(todo: list[tuple[Path, os.stat_result]],
                 window.append(pool.submit(prepare_file, str(f)))
                 break
             yield result
+
