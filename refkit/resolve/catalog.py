@@ -655,4 +655,3 @@ def _prepared(todo: list[tuple[Path, os.stat_result]],
                 window.append(pool.submit(prepare_file, str(f)))
                 break
             yield result
-
