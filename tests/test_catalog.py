@@ -251,7 +251,8 @@ def test_records_deflated_by_the_previous_writer_still_read(tmp_path: Path) -> N
     catalog._db.commit()
     catalog.add_records([work(1, "Text record of the new writer")])
     assert [w.title for w in catalog.lookup(doi=old.doi)] == ["Deflated record of the old writer"]
-    assert [w.title for w in catalog.lookup(doi="10.5555/catalog-test.1")] == ["Text record of the new writer"]
+    new = catalog.lookup(doi="10.5555/catalog-test.1")
+    assert [w.title for w in new] == ["Text record of the new writer"]
     kinds = {type(r[0]) for r in catalog._db.execute("SELECT record FROM works")}
     assert kinds == {bytes, str}
     catalog.close()

@@ -43,13 +43,12 @@ STOPWORDS = frozenset(
     ["a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "in", "into", "is", "it", "of",
      "on", "or", "the", "to", "with", "et", "al", "vs", "via"]
 )
-_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 _NUMBER = re.compile(r"[^\W_]*\d[^\W_]*")
 AUTHORS_INDEXED = 10  # citations print up to six names (Vancouver), then "et al."
 
-# zlib's preset dictionary for the stored records: the field names and common values of a
-# compact Work (``_dump``), so a 400-byte record is not mostly the cost of its own keys. A catalog
-# stores the dictionary it was made with (``meta``), so changing this string never breaks one.
+# zlib's preset dictionary of the records refkit stored deflated until records became text (see
+# encode_work): the field names and common values of a compact Work. A catalog keeps the
+# dictionary it was made with (``meta``), so its deflated records read whatever this string is.
 ZDICT = (
     b'"publisher":"Elsevier BV","type":"journal-article","issn":["","url":"https://doi.org/10.'
     b'"other_titles":["subtitle":"","abstract":"","mesh":[{"descriptor":"","id":"D","qualifiers":[],'
@@ -62,7 +61,8 @@ ZDICT = (
 
 
 def _words(text: str | None, fold: Callable[[Any], str] = fold) -> list[str]:
-    # fold leaves letters and digits between single spaces, so its split is _TOKEN's findall.
+    # fold leaves letters and digits between single spaces, so its split is its words
+    # (tests/test_text.py: the same as finding ``[^\W_]+`` in it).
     return [t for t in fold(text or "").split() if t not in STOPWORDS and (len(t) > 1 or t.isdigit())]
 
 
