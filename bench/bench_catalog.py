@@ -34,15 +34,18 @@ from refkit.resolve.catalog import LocalCatalog
 from refkit.settings import Settings
 
 IMPORT = """
-import json, resource, sys, time
+import json, os, resource, sys, time
 from refkit.resolve.catalog import LocalCatalog
 cat = LocalCatalog(path=sys.argv[2])
+load = os.getloadavg()[0]
 t = time.monotonic()
 report = cat.import_path(sys.argv[1])
 took = time.monotonic() - t
 cpu = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({"works": report.works, "seconds": took,
                   "cpu": sum(r.ru_utime + r.ru_stime for r in cpu),
+                  "cpu_main": cpu[0].ru_utime + cpu[0].ru_stime,
+                  "load": (load, os.getloadavg()[0]),
                   "rss_main": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
                   "rss_worker": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024}))
 """
@@ -74,7 +77,8 @@ def main() -> None:
     lines = (CORPUS / "refs.jsonl").read_text(encoding="utf-8").splitlines()
     strings = [" ".join(json.loads(x)["raw"].split()) for x in random.Random(1).sample(lines, 500)]
     pages = {p.stem: parsed_article(p.stem) for p in sorted((CORPUS / "pages").glob("*.txt"))}
-    print(f"{'records':>10} {'import/s':>9} {'cpu µs/rec':>10} {'RSS main':>9} {'RSS wkr':>8} {'B/rec':>6} "
+    print(f"{'records':>10} {'import/s':>9} {'cpu µs/rec':>10} {'(main)':>6} {'RSS main':>9} "
+          f"{'RSS wkr':>8} {'B/rec':>6} "
           f"{'p50 ms':>7} {'p95 ms':>7} {'cpu p95':>7} {'refs/s':>7} {'P':>6} {'R':>6}")
     for size in args.sizes:
         data, db = args.workdir / f"data-{size}", args.workdir / f"catalog-{size}.sqlite"
@@ -96,10 +100,11 @@ def main() -> None:
         n_refs = len(score.outcomes)
         catalog.close()
         rate, cpu = imp["works"] / imp["seconds"], imp["cpu"] / imp["works"] * 1e6
-        print(f"{imp['works']:>10} {rate:>9.0f} {cpu:>10.0f} "
+        print(f"{imp['works']:>10} {rate:>9.0f} {cpu:>10.0f} {imp['cpu_main'] / imp['works'] * 1e6:>6.0f} "
               f"{imp['rss_main'] / 2**20:>8.0f}M "
               f"{imp['rss_worker'] / 2**20:>7.0f}M {per_record:>6.0f} {p50:>7.2f} {p95:>7.2f} {cpu95:>7.2f} "
-              f"{n_refs / took:>7.0f} {s['precision']:>6.4f} {s['recall']:>6.4f}", flush=True)
+              f"{n_refs / took:>7.0f} {s['precision']:>6.4f} {s['recall']:>6.4f}"
+              f"   (load {imp['load'][0]:.1f} → {imp['load'][1]:.1f} over the import)", flush=True)
         if not args.keep:
             shutil.rmtree(data, ignore_errors=True)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

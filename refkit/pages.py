@@ -20,6 +20,18 @@ def split_page_range(pages: str | None) -> tuple[str | None, str | None]:
     if not pages or not str(pages).strip():
         return None, None
     text = str(pages).translate(DASHES).strip()
+    first, dash, last = text.partition("-")
+    if dash and first.isascii() and first.isdigit() and last.isascii() and last.isdigit():
+        # Most records' pages ("971-982", "971-82"): the split and expand_last_page's patterns
+        # would find these two numbers and keep or expand the last just so (tests/test_pages.py).
+        if len(last) < len(first):
+            expanded = first[: len(first) - len(last)] + last
+            return first, expanded if int(expanded) >= int(first) else last
+        return first, last
+    return _split_general(text)
+
+
+def _split_general(text: str) -> tuple[str | None, str | None]:
     parts = [p for p in _RANGE_SPLIT.split(text) if p]
     if not parts:
         return None, None

@@ -13,15 +13,14 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import json
 import math
 import os
 import sqlite3
-import sys
 import threading
 import time
 import zlib
-from array import array
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -34,7 +33,10 @@ from refkit.model import Reference, Work
 from refkit.resolve.catalog_index import (
     ZDICT,
     Prepared,
+    PreparedBatch,
     decode_work,
+    group,
+    no_cycle_collection,
     prepare,
     prepare_file,
     query_terms,
@@ -54,7 +56,7 @@ CREATE TABLE IF NOT EXISTS works (
     doi TEXT UNIQUE,           -- lower-cased DOI, when the work has one
     pmid TEXT UNIQUE,          -- PubMed id, when known
     pmcid TEXT,                -- PMC id (upper case), when known
-    record BLOB NOT NULL,      -- the Work: compact JSON, raw deflate with the catalog's preset dictionary
+    record BLOB NOT NULL,      -- the Work: compact JSON text (older rows: deflated with meta.zdict)
     origin INTEGER NOT NULL    -- origins.id: a seed file's path, 'crossref' (fetched live), 'import' …
 );
 CREATE INDEX IF NOT EXISTS works_origin ON works(origin);
@@ -77,9 +79,16 @@ CREATE TABLE IF NOT EXISTS imported_files (path TEXT PRIMARY KEY, size INTEGER, 
 # selects nothing worth reading. Measured at 1M works (bench_catalog): 5,000 / 10,000 / 20,000
 # ids gave CPU p50 1.7 / 2.3 / 3.2 ms and recall 0.998 / 1.000 / 0.999 on the corpus pages.
 POSTINGS_BUDGET = 10_000
-# Postings held in memory before a write batch is committed (bounds an import's memory; the
-# files of a batch are marked imported in the same transaction).
-FLUSH_POSTINGS = 2_000_000
+# Postings held in memory before a write batch is committed (bounds an import's memory: 8 bytes
+# a posting plus each distinct term once, ~130 MB at this size; the files of a batch are marked
+# imported in the same transaction). Each commit writes one row a distinct term of the batch
+# into postings and terms, and most terms of a large catalog are near-unique keys (vp:, ay:), so
+# fewer, larger batches mean fewer rows: at 1M works, 2M postings a batch wrote 1.53M postings
+# rows, 8M about half that, and those rows were most of the writer's time.
+FLUSH_POSTINGS = 8_000_000
+# Prepared files waiting for the writer, per worker: enough to keep the workers going while the
+# writer commits a batch (seconds), bounded in memory.
+FILES_AHEAD = 12
 # A damaged page shows on open: the whole file is read when it is this small (a second or
 # so), else the ends of each table (reading 100 GB at every open is not a check but a wait).
 FULL_CHECK_BYTES = 512 * 2**20
@@ -334,13 +343,13 @@ class LocalCatalog:
                 writer = _Writer(self, self._origin_id(origin))
                 batch: list[Prepared] = []
                 for work in works:
-                    p = prepare(work, self._zdict)
+                    p = prepare(work)
                     if p is not None:
                         batch.append(p)
                     if len(batch) >= 5000:
-                        writer.write(batch)
+                        writer.write(group(batch))
                         batch = []
-                writer.write(batch)
+                writer.write(group(batch))
                 writer.flush()
                 return writer.stored
         except sqlite3.DatabaseError as err:
@@ -361,13 +370,14 @@ class LocalCatalog:
             raise RefkitError(f"{path} is a directory, not a file")
         if not path.is_file():
             raise RefkitError(f"no such file: {path}")
-        _, prepared, problem = prepare_file(str(path), self._zdict)
+        _, prepared, problem = prepare_file(str(path))
         if problem:
             raise RefkitError(problem)
         try:
             with self._lock, self._db:
                 writer = _Writer(self, self._origin_id(origin))
-                writer.write(prepared or [])
+                if prepared is not None:
+                    writer.write(prepared)
                 writer.flush()
                 return writer.stored
         except sqlite3.DatabaseError as err:
@@ -407,7 +417,7 @@ class LocalCatalog:
                 writer = _Writer(self, self._origin_id(origin))
                 self._db.commit()
                 finished: list[tuple[str, int, float, int]] = []
-                for (f, st), (_, prepared, problem) in zip(todo, _prepared(todo, self._zdict, workers),
+                for (f, st), (_, prepared, problem) in zip(todo, _prepared(todo, workers),
                                                            strict=True):
                     bytes_done += st.st_size
                     report.files += 1
@@ -415,7 +425,8 @@ class LocalCatalog:
                         report.failures.append(problem)
                         continue
                     before = writer.stored
-                    writer.write(prepared or [])
+                    if prepared is not None:
+                        writer.write(prepared)
                     if writer.stored == before:
                         report.empty.append(str(f))
                     finished.append((str(f.resolve()), st.st_size, st.st_mtime, writer.stored - before))
@@ -489,13 +500,21 @@ class LocalCatalog:
 
 
 class _Writer:
-    """Writes prepared works into an open transaction; postings wait in memory until ``flush``."""
+    """Writes prepared works into an open transaction; postings wait in memory until ``flush``.
+
+    The work is split so that the serial part stays small: workers group a file's postings by
+    term (``PreparedBatch``), ``write`` inserts the rows with ``executemany`` and keeps the
+    batch's postings as arrays, and ``flush`` merges all batches' postings in numpy (one sort)
+    and writes one row a distinct term, in term order (B-tree appends, not random inserts)."""
 
     def __init__(self, catalog: LocalCatalog, origin_id: int) -> None:
         self.catalog = catalog
         self.db = catalog._db
         self.origin_id = origin_id
-        self.postings: dict[str, array[int]] = {}
+        # The batch's distinct terms, numbered as they come, and per written batch its postings
+        # as two arrays: each posting's term number and work id.
+        self.numbers: dict[str, int] = {}
+        self.batches: list[tuple[Any, Any]] = []
         self.pending = 0
         self.stored = 0
         # Ids are never reused: postings of a removed work must not point at a newer one.
@@ -503,44 +522,49 @@ class _Writer:
         self.next_id = max(int(high[0]) if high else 1,
                            (self.db.execute("SELECT max(id) FROM works").fetchone()[0] or 0) + 1)
 
-    def write(self, batch: list[Prepared]) -> None:
-        if not batch:
-            return
+    def write(self, batch: PreparedBatch) -> None:
+        if len(batch):
+            with no_cycle_collection():
+                self._write(batch)
+
+    def _write(self, batch: PreparedBatch) -> None:
+        import numpy as np  # the writer's merge needs it (as searches do); the CLI's other paths not
+
+        n = len(batch)
         first = self.next_id
-        self.next_id += len(batch)
+        self.next_id += n
         self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('next_id', ?)", (self.next_id,))
         before = self.db.total_changes
         self.db.executemany(
             "INSERT OR IGNORE INTO works(id, doi, pmid, pmcid, record, origin) VALUES (?, ?, ?, ?, ?, ?)",
-            ((first + i, p[0], p[1], p[2], p[3], self.origin_id) for i, p in enumerate(batch)),
+            zip(range(first, first + n), batch.dois, batch.pmids, batch.pmcids, batch.records,
+                itertools.repeat(self.origin_id, n), strict=True),
         )
-        inserted = self.db.total_changes - before
-        present = None
-        if inserted != len(batch):  # some were known under their DOI or PMID: merged one by one
-            present = {r[0] for r in self.db.execute("SELECT id FROM works WHERE id BETWEEN ? AND ?",
-                                                     (first, first + len(batch) - 1))}
-        postings = self.postings
-        for i, p in enumerate(batch):
-            work_id = first + i
-            if present is not None and work_id not in present:
-                self._merge(p)
-                continue
-            for term in p[4]:
-                ids = postings.get(term)
-                if ids is None:
-                    ids = postings[term] = array("I")
-                ids.append(work_id)
-            self.pending += len(p[4])
-        self.stored += len(batch)
+        numbers = self.numbers
+        codes = np.array([numbers.setdefault(term, len(numbers)) for term in batch.terms], dtype=np.uint32)
+        term_of = np.repeat(codes, np.frombuffer(batch.counts, dtype=np.uint32))
+        ids = np.frombuffer(batch.positions, dtype=np.uint32) + np.uint32(first)
+        if self.db.total_changes - before != n:
+            # Some were known under their DOI or PMID: merged into the held row one by one, and
+            # their postings here dropped (their ids have no row).
+            present = np.array([r[0] for r in self.db.execute(
+                "SELECT id FROM works WHERE id BETWEEN ? AND ?", (first, first + n - 1))], dtype=np.uint32)
+            for position in np.setdiff1d(np.arange(first, first + n, dtype=np.uint32), present) - first:
+                i = int(position)
+                self._merge(batch.dois[i], batch.pmids[i], batch.records[i])
+            keep = np.isin(ids, present)
+            term_of, ids = term_of[keep], ids[keep]
+        self.batches.append((term_of, ids))
+        self.pending += len(ids)
+        self.stored += n
 
-    def _merge(self, p: Prepared) -> None:
-        doi, pmid, _, blob, _ = p
+    def _merge(self, doi: str | None, pmid: str | None, record: str) -> None:
         zdict = self.catalog._zdict
         row = self.db.execute("SELECT id, record FROM works WHERE doi = ? OR pmid = ?",
                               (doi, pmid)).fetchone()
         held = decode_work(row[1], zdict)
-        merged = decode_work(blob, zdict).merge(held)  # the newer answer wins; the other adds identifiers
-        again = prepare(merged, zdict)
+        merged = decode_work(record, zdict).merge(held)  # the newer answer wins; the other adds identifiers
+        again = prepare(merged)
         assert again is not None
         try:
             self.db.execute(
@@ -550,31 +574,50 @@ class _Writer:
         except sqlite3.IntegrityError:  # its other identifier belongs to another row: keep the held ones
             self.db.execute("UPDATE works SET record = ?, origin = ? WHERE id = ?",
                             (again[3], self.origin_id, row[0]))
-        for term in set(again[4]) - set(work_terms(held)):
-            self.postings.setdefault(term, array("I")).append(row[0])
-            self.pending += 1
+        import numpy as np
+
+        added = sorted(set(again[4]) - set(work_terms(held)))
+        if added:
+            numbers = self.numbers
+            codes = [numbers.setdefault(t, len(numbers)) for t in added]
+            held_id = np.full(len(added), row[0], dtype=np.uint32)
+            self.batches.append((np.array(codes, dtype=np.uint32), held_id))
+            self.pending += len(added)
 
     def flush(self) -> None:
-        if not self.postings:
-            return
+        if self.batches:
+            with no_cycle_collection():
+                self._flush()
+
+    def _flush(self) -> None:
+        import numpy as np
+
+        # The postings are put in term order by one stable sort, which keeps each term's ids
+        # ascending (batches came in id order).
+        number = self.numbers
+        term_of = np.concatenate([t for t, _ in self.batches])
+        order = np.argsort(term_of, kind="stable")
+        ids = np.concatenate([i for _, i in self.batches])[order].astype("<u4")
+        df = np.bincount(term_of, minlength=len(number))
+        del term_of, order
+        ends = np.cumsum(df)
+        blob = ids.tobytes()  # little-endian whatever the machine (the dtype says so)
+        df_of, end_of = df.tolist(), ends.tolist()
         row = self.db.execute("SELECT value FROM meta WHERE key = 'segments'").fetchone()
         seg = int(row[0]) if row else 0
         self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('segments', ?)", (seg + 1,))
-        swap = sys.byteorder == "big"  # stored little-endian whatever the machine
-
-        def rows() -> Iterator[tuple[str, int, int, bytes]]:
-            for term in sorted(self.postings):
-                ids = self.postings[term]
-                if swap:
-                    ids.byteswap()
-                yield term, seg, len(ids), ids.tobytes()
-
-        self.db.executemany("INSERT INTO postings(term, seg, n, ids) VALUES (?, ?, ?, ?)", rows())
+        ordered = sorted(number.items())
+        self.db.executemany(
+            "INSERT INTO postings(term, seg, n, ids) VALUES (?, ?, ?, ?)",
+            ((term, seg, df_of[k], blob[4 * (end_of[k] - df_of[k]):4 * end_of[k]]) for term, k in ordered
+             if df_of[k]),
+        )
         self.db.executemany(
             "INSERT INTO terms(term, df) VALUES (?, ?) ON CONFLICT(term) DO UPDATE SET df = df + excluded.df",
-            ((term, len(ids)) for term, ids in sorted(self.postings.items())),
+            ((term, df_of[k]) for term, k in ordered if df_of[k]),
         )
-        self.postings = {}
+        self.batches = []
+        self.numbers = {}
         self.pending = 0
 
 
@@ -585,29 +628,30 @@ def data_files(path: Path) -> list[Path]:
     return sorted(p for p in path.rglob("*") if p.is_file() and p.name.lower().endswith(DATA_SUFFIXES))
 
 
-def _prepared(todo: list[tuple[Path, os.stat_result]], zdict: bytes,
-              workers: int | None) -> Iterator[tuple[str, list[Prepared] | None, str | None]]:
+def _prepared(todo: list[tuple[Path, os.stat_result]],
+              workers: int | None) -> Iterator[tuple[str, PreparedBatch | None, str | None]]:
     """``prepare_file`` for each file, in order: in worker processes when there are several
-    files and cores (this process only writes), a few files ahead at most (bounded memory)."""
+    files and cores (this process only writes), ``FILES_AHEAD`` files a worker ahead at most
+    (bounded memory: ~2.5 MB a prepared file of 5,000 works)."""
     workers = workers if workers is not None else (os.cpu_count() or 1)
     if workers <= 1 or len(todo) <= 1:
         for f, _ in todo:
-            yield prepare_file(str(f), zdict)
+            yield prepare_file(str(f))
         return
     import multiprocessing
     from concurrent.futures import Future, ProcessPoolExecutor
 
     # spawn, not fork: the resolver's threads (and SQLite's handles) must not be copied mid-use.
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        window: deque[Future[tuple[str, list[Prepared] | None, str | None]]] = deque()
+        window: deque[Future[tuple[str, PreparedBatch | None, str | None]]] = deque()
         files = iter(todo)
         for f, _ in files:
-            window.append(pool.submit(prepare_file, str(f), zdict))
-            if len(window) >= 2 * workers:
+            window.append(pool.submit(prepare_file, str(f)))
+            if len(window) >= FILES_AHEAD * workers:
                 break
         while window:
             result = window.popleft().result()
             for f, _ in files:
-                window.append(pool.submit(prepare_file, str(f), zdict))
+                window.append(pool.submit(prepare_file, str(f)))
                 break
             yield result

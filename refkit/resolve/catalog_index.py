@@ -17,31 +17,38 @@ catalog does not hold cost one index probe and add nothing.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import gzip
+import itertools
 import json
 import re
 import zlib
-from collections.abc import Iterator
+from array import array
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+import orjson
+
 from refkit.dates import YEAR_RE
 from refkit.model import Reference, Work
-from refkit.resolve.crossref_records import work_from_crossref
-from refkit.text import fold
+from refkit.resolve.crossref_records import crossref_fields, work_from_crossref
+from refkit.text import fold, fold_uncached
 
 # Words too common to select anything; dropping them keeps the term list short.
 STOPWORDS = frozenset(
     ["a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "in", "into", "is", "it", "of",
      "on", "or", "the", "to", "with", "et", "al", "vs", "via"]
 )
-_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 _NUMBER = re.compile(r"[^\W_]*\d[^\W_]*")
 AUTHORS_INDEXED = 10  # citations print up to six names (Vancouver), then "et al."
 
-# zlib's preset dictionary for the stored records: the field names and common values of a
-# compact Work (``_dump``), so a 400-byte record is not mostly the cost of its own keys. A catalog
-# stores the dictionary it was made with (``meta``), so changing this string never breaks one.
+# zlib's preset dictionary of the records refkit stored deflated until records became text (see
+# encode_work): the field names and common values of a compact Work. A catalog keeps the
+# dictionary it was made with (``meta``), so its deflated records read whatever this string is.
 ZDICT = (
     b'"publisher":"Elsevier BV","type":"journal-article","issn":["","url":"https://doi.org/10.'
     b'"other_titles":["subtitle":"","abstract":"","mesh":[{"descriptor":"","id":"D","qualifiers":[],'
@@ -53,28 +60,49 @@ ZDICT = (
 )
 
 
-def _words(text: str | None) -> list[str]:
-    return [t for t in _TOKEN.findall(fold(text or "")) if t not in STOPWORDS and (len(t) > 1 or t.isdigit())]
+def _words(text: str | None, fold: Callable[[Any], str] = fold) -> list[str]:
+    # fold leaves letters and digits between single spaces, so its split is its words
+    # (tests/test_text.py: the same as finding ``[^\W_]+`` in it).
+    return [t for t in fold(text or "").split() if t not in STOPWORDS and (len(t) > 1 or t.isdigit())]
 
 
 def _key_part(value: Any) -> str:
-    return "".join(_TOKEN.findall(fold(str(value)))) if value not in (None, "") else ""
+    return fold(str(value)).replace(" ", "") if value not in (None, "") else ""
 
 
 def work_terms(work: Work) -> list[str]:
     """The distinct terms a work is found by (see the module docstring)."""
+    return _terms(work.title, work.subtitle, work.other_titles, [a.family for a in work.authors], work.years,
+                  work.volume, work.first_page, work.article_number)
+
+
+def fields_terms(d: dict[str, Any]) -> list[str]:
+    """``work_terms`` of the Work these fields make (``Work.to_dict``'s shape, empty ones left out)."""
+    years = sorted({y for y in (d.get("year"), d.get("print_year"), d.get("online_year")) if y})
+    return _terms(d.get("title"), d.get("subtitle"), d.get("other_titles", ()),
+                  [a["family"] for a in d.get("authors", ())], years,
+                  d.get("volume"), d.get("first_page"), d.get("article_number"))
+
+
+def _terms(title: str | None, subtitle: str | None, other_titles: Sequence[str], families: list[str],
+           years: list[int], volume: str | None, first_page: str | None,
+           article_number: str | None) -> list[str]:
+    """The one term function of a work, whatever holds its fields."""
     # One fold for every title (fold is the costly step of an import).
-    terms: dict[str, None] = dict.fromkeys(_words(" ".join(filter(None, (work.title, work.subtitle,
-                                                                          *work.other_titles)))))
-    for author in work.authors[:AUTHORS_INDEXED]:
-        terms.update(dict.fromkeys("a:" + w for w in _words(author.family)))
-    if work.authors:
-        for w in _words(work.authors[0].family):
-            terms.update(dict.fromkeys(f"ay:{w}:{y}" for y in work.years))
-    volume = _key_part(work.volume)
-    for page in {work.first_page, work.article_number}:
-        if volume and _key_part(page):
-            terms[f"vp:{volume}:{_key_part(page)}"] = None
+    titles = (title, subtitle, *other_titles) if subtitle or other_titles else (title,)
+    terms: dict[str, None] = dict.fromkeys(_words(" ".join(filter(None, titles)), fold_uncached))
+    for n, family in enumerate(families[:AUTHORS_INDEXED]):
+        for w in _words(family):
+            terms["a:" + w] = None
+            if n == 0:
+                for y in years:
+                    terms[f"ay:{w}:{y}"] = None
+    volume_key = _key_part(volume)
+    if volume_key:
+        for page in {first_page, article_number}:
+            key = _key_part(page)
+            if key:
+                terms[f"vp:{volume_key}:{key}"] = None
     return list(terms)
 
 
@@ -102,20 +130,26 @@ def query_terms(text: str, ref: Reference | None = None) -> list[str]:
 
 # -- stored records -----------------------------------------------------------------------
 def dump_work(work: Work) -> str:
-    """Compact JSON of a work: no empty fields."""
+    """Compact JSON of a work: no empty fields (orjson: a tenth of ``json.dumps``'s time)."""
     d = {k: v for k, v in vars(work).items() if v is not None and v != "" and v != []}
     if work.authors:
         d["authors"] = [a.to_dict() for a in work.authors]
-    return json.dumps(d, ensure_ascii=False, separators=(",", ":"))
+    try:
+        return orjson.dumps(d).decode("utf-8")
+    except orjson.JSONEncodeError:  # what orjson refuses and json takes (an integer past 64 bits)
+        return json.dumps(d, ensure_ascii=False, separators=(",", ":"))
 
 
-def encode_work(work: Work, zdict: bytes) -> bytes:
-    packer = zlib.compressobj(6, zlib.DEFLATED, -15, 9, zlib.Z_DEFAULT_STRATEGY, zdict)
-    return packer.compress(dump_work(work).encode("utf-8")) + packer.flush()
+# Records are stored as this JSON text, not deflated: deflate cost 8-12 µs a record on this
+# machine even from a primed 2 KB compressor (a small stream's Huffman trees are the cost, not
+# its bytes), a fifth of what an import may spend on a work at 30,000 a second, for ~210 bytes a
+# record (1M records: ~410 → ~620 bytes, inside the 800 budget). Records deflated with the
+# catalog's preset dictionary (``meta.zdict``; every catalog written before) still read.
+encode_work = dump_work
 
 
 def decode_work(blob: bytes | str, zdict: bytes) -> Work:
-    if isinstance(blob, str):  # a record written as text (a migrated row, an older writer)
+    if isinstance(blob, str):  # a record written as text (every record since 0.1: see encode_work)
         return Work.from_dict(json.loads(blob))
     unpacker = zlib.decompressobj(-15, zdict)
     return Work.from_dict(json.loads(unpacker.decompress(blob) + unpacker.flush()))
@@ -131,6 +165,12 @@ def read_works(path: Path) -> Iterator[Work]:
     """Works from one file: Crossref JSON lines, an API envelope (work or list), the public data
     file's ``{"items": [...]}``, or PubMed XML; gzipped or not. Memory is one file's JSON at most
     (one public data file), PubMed XML streams."""
+    for item in _read_items(path):
+        yield item if isinstance(item, Work) else work_from_crossref(item, origin="catalog")
+
+
+def _read_items(path: Path) -> Iterator[Work | dict[str, Any]]:
+    """PubMed's works, or Crossref's records as they are (``read_works`` makes them Works)."""
     with open(path, "rb") as raw:
         fh: Any = gzip.GzipFile(fileobj=raw) if raw.peek(2)[:2] == b"\x1f\x8b" else raw
         if is_pubmed_xml(fh.peek(256)[:256]):
@@ -138,8 +178,7 @@ def read_works(path: Path) -> Iterator[Work]:
 
             yield from iter_pubmed_works(fh)
             return
-        for record in read_records_from(fh):
-            yield work_from_crossref(record, origin="catalog")
+        yield from read_records_from(fh)
 
 
 def read_records_from(fh: IO[bytes]) -> Iterator[dict[str, Any]]:
@@ -193,23 +232,93 @@ def _works_in(doc: Any) -> Iterator[dict[str, Any]]:
             yield doc
 
 
-Prepared = tuple[str | None, str | None, str | None, bytes, list[str]]
+Prepared = tuple[str | None, str | None, str | None, str, list[str]]
 
 
-def prepare(work: Work, zdict: bytes) -> Prepared | None:
+@contextlib.contextmanager
+def no_cycle_collection() -> Iterator[None]:
+    """The cycle collector paused while one file is prepared or one batch written. A file's
+    JSON is ~100,000 live containers, and each collection walks them again: on the corpus's
+    records the collector took ~40% of a worker's time (json.loads 11.7 → 4.4 µs a record, the
+    Crossref adapter 28 → 16), and the writer's row tuples kept it busy too. Neither makes
+    cycles, so reference counting frees it all the same; what other threads make meanwhile is
+    collected once the collector is back."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def prepare(work: Work) -> Prepared | None:
     """What the writer needs of one work: its identifiers, its stored record and its terms."""
     doi = (work.doi or "").strip().lower() or None
     pmid = (work.pmid or "").strip() or None
     pmcid = (work.pmcid or "").strip().upper() or None
     if not doi and not pmid:
         return None
-    return doi, pmid, pmcid, encode_work(work, zdict), work_terms(work)
+    return doi, pmid, pmcid, encode_work(work), work_terms(work)
 
 
-def prepare_file(path: str, zdict: bytes) -> tuple[str, list[Prepared] | None, str | None]:
+def prepare_record(record: dict[str, Any]) -> Prepared | None:
+    """``prepare(work_from_crossref(record, origin="catalog"))`` without the Work: the same
+    identifiers, a record that decodes to the same Work, the same terms
+    (tests/test_catalog.py compares the two roads on every corpus record)."""
+    d = crossref_fields(record, origin="catalog")
+    doi = d.get("doi", "").lower() or None  # crossref_fields strips it
+    if not doi:
+        return None
+    try:
+        text = orjson.dumps(d).decode("utf-8")
+    except orjson.JSONEncodeError:  # as in dump_work
+        text = json.dumps(d, ensure_ascii=False, separators=(",", ":"))
+    return doi, None, None, text, fields_terms(d)
+
+
+@dataclass
+class PreparedBatch:
+    """Works ready for the writer, column by column, with their postings already grouped by
+    term. Import workers make one a file, so the serial writer handles each distinct term of a
+    file once (a few a work) rather than each term of each work (a dozen), and the pickle between
+    the processes is a few lists and byte strings rather than a tuple a work."""
+
+    dois: list[str | None]
+    pmids: list[str | None]
+    pmcids: list[str | None]
+    records: list[str]  # compact Work JSON
+    terms: list[str]  # the distinct terms of the batch
+    counts: bytes  # uint32 (machine order): how many works each term has
+    positions: bytes  # uint32 (machine order): the works' positions in the batch, term by term
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+
+def group(prepared: list[Prepared]) -> PreparedBatch:
+    """One batch of prepared works: identifiers and records in columns, postings by term
+    (each term's positions ascending, as the writer's ids must be)."""
+    by_term: defaultdict[str, list[int]] = defaultdict(list)
+    for position, p in enumerate(prepared):
+        for term in p[4]:
+            by_term[term].append(position)
+    lists = by_term.values()
+    dois, pmids, pmcids, records, _ = zip(*prepared, strict=True) if prepared else ((),) * 5
+    return PreparedBatch(
+        dois=list(dois), pmids=list(pmids), pmcids=list(pmcids), records=list(records), terms=list(by_term),
+        counts=array("I", map(len, lists)).tobytes(),
+        positions=array("I", itertools.chain.from_iterable(lists)).tobytes(),
+    )
+
+
+def prepare_file(path: str) -> tuple[str, PreparedBatch | None, str | None]:
     """An import worker's job: one file read and prepared, or the one-line reason it cannot be."""
     try:
-        out = [p for p in (prepare(w, zdict) for w in read_works(Path(path))) if p is not None]
+        with no_cycle_collection():
+            prepared = (prepare(item) if isinstance(item, Work) else prepare_record(item)
+                        for item in _read_items(Path(path)))
+            out = group([p for p in prepared if p is not None])
     except UnicodeDecodeError:
         return path, None, f"cannot read works from {path}: not UTF-8 JSON (a binary file?)"
     except json.JSONDecodeError as err:

@@ -19,7 +19,9 @@ from refkit.text import first_text, strip_markup
 
 def _year_month(record: dict[str, Any], key: str) -> tuple[int | None, int | None]:
     value = record.get(key)
-    parts = (value.get("date-parts") or [[]]) if isinstance(value, dict) else [[]]
+    if not isinstance(value, dict):
+        return None, None
+    parts = value.get("date-parts") or [[]]
     year, month, _ = date_parts(parts[0] if parts else None)
     return year, month
 
@@ -38,7 +40,8 @@ def _update(u: dict[str, Any]) -> dict[str, Any]:
             "label": u.get("label"), "date": date}
 
 
-def _authors(record: dict[str, Any]) -> list[Author]:
+def _authors(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """The authors as ``Author.to_dict`` gives them, the first author first."""
     raw = [a for a in record.get("author") or [] if isinstance(a, dict)]
     # Deposits mark the first author with sequence "first"; put it first when it is not.
     first = next((a for a in raw if a.get("sequence") == "first"), None)
@@ -47,18 +50,52 @@ def _authors(record: dict[str, Any]) -> list[Author]:
     authors = []
     for a in raw:
         if a.get("family"):
-            authors.append(Author(str(a["family"]), a.get("given")))
+            authors.append({"family": str(a["family"]), "given": a.get("given")})
         elif a.get("name"):
-            authors.append(Author(str(a["name"]), None, group=True))
+            authors.append({"family": str(a["name"]), "given": None, "group": True})
     return authors
 
 
 def work_from_crossref(record: dict[str, Any], origin: str = "crossref") -> Work:
     """A :class:`Work` from a Crossref work record; fields Crossref lacks stay empty."""
-    titles = _titles(record.get("title")) + _titles(record.get("original-title"))
-    titles = list(dict.fromkeys(titles))
+    fields = crossref_fields(record, origin)
+    fields["authors"] = [Author.from_dict(a) for a in fields.get("authors", ())]
+    return Work(**fields)
+
+
+def crossref_fields(record: dict[str, Any], origin: str = "crossref") -> dict[str, Any]:
+    """The :class:`Work` fields a Crossref work record gives, the empty ones left out, authors
+    as ``Author.to_dict`` gives them: what ``work_from_crossref`` builds its Work from, and what
+    the local catalog's import stores and indexes without building one (a Work and its
+    ``to_dict`` were a fifth of an import's time)."""
+    d: dict[str, Any] = {}
+    doi = str(record.get("DOI") or "").strip()
+    if doi:
+        d["doi"] = doi
+    titles = _titles(record.get("title"))
+    if record.get("original-title"):
+        titles = list(dict.fromkeys(titles + _titles(record["original-title"])))
+    elif len(titles) > 1:
+        titles = list(dict.fromkeys(titles))
+    if titles:
+        d["title"] = titles[0]
+        if len(titles) > 1:
+            d["other_titles"] = titles[1:]
+    if record.get("subtitle"):
+        subtitle = first_text(record["subtitle"])
+        if subtitle:
+            d["subtitle"] = subtitle
+    authors = _authors(record)
+    if authors:
+        d["authors"] = authors
+    for key, name in (("container-title", "container_title"),
+                      ("short-container-title", "short_container_title")):
+        if record.get(key):
+            text = first_text(record[key])
+            if text:
+                d[name] = text
     print_year, print_month = _year_month(record, "published-print")
-    online_year, online_month = _year_month(record, "published-online")
+    online_year, _ = _year_month(record, "published-online")
     issued_year, issued_month = _year_month(record, "issued")
     if issued_year is None:
         issued_year, issued_month = _year_month(record, "published")
@@ -66,43 +103,51 @@ def work_from_crossref(record: dict[str, Any], origin: str = "crossref") -> Work
         issued_year, issued_month = _year_month(record, "created")
     # The issue a citation names is the printed one; Crossref's ``issued`` is the earlier date.
     year, month = (print_year, print_month) if print_year else (issued_year, issued_month)
+    online_year = online_year or (issued_year if issued_year and issued_year != print_year else None)
+    for name, value in (("year", year), ("month", month), ("print_year", print_year),
+                        ("online_year", online_year)):
+        if value is not None:
+            d[name] = value
+    for key in ("volume", "issue"):
+        if record.get(key):
+            d[key] = str(record[key])
     page = record.get("page")
     first_page, last_page = split_page_range(page if isinstance(page, str) else None)
     article_number = record.get("article-number")
-    relation = record.get("relation") or {}
-    preprint_of = [
-        str(rel.get("id")).strip().lower()
-        for rel in relation.get("is-preprint-of") or []
-        if isinstance(rel, dict) and str(rel.get("id") or "").strip().lower().startswith("10.")
-    ]
-    doi = str(record.get("DOI") or "").strip() or None
-    return Work(
-        doi=doi,
-        title=titles[0] if titles else None,
-        subtitle=first_text(record.get("subtitle")) or None,
-        other_titles=titles[1:],
-        authors=_authors(record),
-        container_title=first_text(record.get("container-title")) or None,
-        short_container_title=first_text(record.get("short-container-title")) or None,
-        year=year,
-        month=month,
-        print_year=print_year,
-        online_year=online_year or (issued_year if issued_year and issued_year != print_year else None),
-        volume=str(record["volume"]) if record.get("volume") else None,
-        issue=str(record["issue"]) if record.get("issue") else None,
-        first_page=first_page or (str(article_number) if article_number else None),
-        last_page=last_page,
-        article_number=str(article_number) if article_number else None,
-        type=record.get("type"),
-        issn=[str(i) for i in record.get("ISSN") or []],
-        url=record.get("URL"),
-        abstract=strip_markup(record["abstract"]) if record.get("abstract") else None,
-        publisher=record.get("publisher"),
-        updated_by=[_update(u) for u in record.get("updated-by") or [] if isinstance(u, dict)],
-        update_to=[_update(u) for u in record.get("update-to") or [] if isinstance(u, dict)],
-        preprint_of=preprint_of,
-        origin=origin,
-    )
+    first_page = first_page or (str(article_number) if article_number else None)
+    if first_page:
+        d["first_page"] = first_page
+    if last_page:
+        d["last_page"] = last_page
+    if article_number:
+        d["article_number"] = str(article_number)
+    for key, name in (("type", "type"), ("URL", "url"), ("publisher", "publisher")):
+        value = record.get(key)
+        if value is not None and value != "" and value != []:
+            d[name] = value
+    if record.get("ISSN"):
+        d["issn"] = [str(i) for i in record["ISSN"]]
+    if record.get("abstract"):
+        abstract = strip_markup(record["abstract"])
+        if abstract:
+            d["abstract"] = abstract
+    for key, name in (("updated-by", "updated_by"), ("update-to", "update_to")):
+        if record.get(key):
+            updates = [_update(u) for u in record[key] if isinstance(u, dict)]
+            if updates:
+                d[name] = updates
+    relation = record.get("relation")
+    if relation:
+        preprint_of = [
+            str(rel.get("id")).strip().lower()
+            for rel in relation.get("is-preprint-of") or []
+            if isinstance(rel, dict) and str(rel.get("id") or "").strip().lower().startswith("10.")
+        ]
+        if preprint_of:
+            d["preprint_of"] = preprint_of
+    if origin:
+        d["origin"] = origin
+    return d
 
 
 def query_text(ref: Reference) -> str:
