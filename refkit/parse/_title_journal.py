@@ -188,9 +188,46 @@ def _comma_split(body: str) -> tuple[str, str] | None:
 
 
 def _dotted_abbreviation(journal: str) -> bool:
-    """``J. Consult. Clin. Psychol.``: three or more words, every one but the last dotted."""
+    """``J. Consult. Clin. Psychol.``: three or more words, every one but the last dotted; or an
+    ISO 4 abbreviation chain (``Math. Comp.``, ``Comput. Netw. ISDN Syst.``)."""
     words = journal.split()
-    return len(words) >= 3 and all(w.endswith(".") or w in _JOURNAL_FUNCTION_WORDS for w in words[:-1])
+    return (len(words) >= 3 and all(w.endswith(".") or w in _JOURNAL_FUNCTION_WORDS for w in words[:-1])) or (
+        abbreviation_chain(journal, strict=True)
+    )
+
+
+# An ISO 4 (LTWA) abbreviated word: a capitalised word cut short and dotted, "Phys.", "Chem.,",
+# "Crystallogr.,", "Sect.". LTWA cuts a word after a consonant, so a dotted word that ends in a
+# vowel other than "i" ("Failure.", "Therapy.") is a full word ending a sentence, not an abbreviation.
+_ISO4_DOTTED = re.compile(rf"^[{UPPER}][^\W\d_]*(?<![aeouyAEOUY])\.[,:]?$")
+# Words an abbreviated journal name also holds undotted: acronyms and series letters ("ACM", "ISDN",
+# "B", "A:"), short words ISO 4 leaves whole ("Acta", "Cell"), small words.
+_ISO4_UNDOTTED = re.compile(rf"^(?:[{UPPER}][{UPPER}\d]{{0,5}}|[{UPPER}][^\W\d_]{{1,7}})[,:]?$")
+_MAX_CHAIN_WORDS = 9
+
+
+def abbreviation_chain(text: str, strict: bool = False) -> bool:
+    """Whether ``text`` is a whole journal name in ISO 4 abbreviation: ``Phys. Rev. B``, ``J. Chem.
+    Phys.``, ``Commun. ACM``, ``Angew. Chem., Int. Ed.``, ``Acta Crystallogr., Sect. A: Found.
+    Crystallogr.`` (physics, chemistry, mathematics and CS styles print it with no title before it).
+
+    Every word is a dotted abbreviation, an acronym or short capitalised word, or a small word; and
+    the name opens with a dotted abbreviation or holds two before its last word, which a short title
+    in Title Case ("Heart Attack. Lancet") does not. ``strict``: after a title, where a sentence may
+    end in the name of a place ("…, Poland. J Appl Ecol"), every word before the last is dotted, an
+    acronym or a small word: a dotted style dots all its abbreviations.
+    """
+    words = text.split()
+    if not words or len(words) > _MAX_CHAIN_WORDS:
+        return False
+    dotted = [bool(_ISO4_DOTTED.match(w)) for w in words]
+    if not all(d or _ISO4_UNDOTTED.match(w) or w in _JOURNAL_FUNCTION_WORDS for d, w in zip(dotted, words)):
+        return False
+    if strict:
+        return dotted[0] and all(
+            d or w.rstrip(",:").isupper() or w in _JOURNAL_FUNCTION_WORDS for d, w in zip(dotted[:-1], words)
+        )
+    return dotted[0] or sum(dotted[:-1]) >= 2
 
 
 # A sentence-case stretch: two lowercase words in a row, not both small words ("of the" is in

@@ -29,7 +29,13 @@ from refkit.model import Author, Reference
 from refkit.pages import expand_last_page, split_glued_volume
 from refkit.parse._identifiers import take_identifiers, take_links
 from refkit.parse._source_block import MONTH, YEAR, YEAR_HINT, match_source_block
-from refkit.parse._title_journal import BOUNDARY, first_sentence, journal_alone, split_title_journal
+from refkit.parse._title_journal import (
+    BOUNDARY,
+    abbreviation_chain,
+    first_sentence,
+    journal_alone,
+    split_title_journal,
+)
 from refkit.parse.names import parse_author_block
 
 __all__ = ["MAX_REFERENCE_CHARS", "drop_invisible", "expand_last_page", "join_lines", "parse_reference"]
@@ -115,6 +121,7 @@ _GROUP_IN_LIST = re.compile(rf"\b{_GROUP_KEYWORD}\b")
 _GROUP_HINT = re.compile(_GROUP_KEYWORD)
 # Words a group name may hold in lowercase ("Task Force for Translation and Cultural Adaptation").
 _GROUP_FUNCTION_WORDS = frozenset(["for", "of", "the", "and", "on", "in", "to", "at", "study"])
+_SERIES_NUMBER = re.compile(r"\s*\(\d\)$")
 _NAME_SPLIT = re.compile(r"[,;&]|\band\b")
 _INITIALS_FIRST = re.compile(r"(?:and\s+)?[A-Z]\.")
 
@@ -191,7 +198,8 @@ def fill_from_labeller(d: Draft) -> None:
     if labelled.journal and re.search(re.escape(labelled.journal) + r"\s*:\s*[A-Z]", d.text):
         labelled.journal = None  # "New York: Wiley": a place of publication and its publisher, no journal
     filled = [name for name in _LABELLED_FIELDS
-              if getattr(d.ref, name) is None and getattr(labelled, name) is not None]
+              if getattr(d.ref, name) is None and getattr(labelled, name) is not None
+              and not (name == "title" and d.titleless)]
     for name in filled:
         setattr(d.ref, name, getattr(labelled, name))
     if not d.ref.authors and labelled.authors:
@@ -216,6 +224,7 @@ class Draft:
     tail_start: int = 0  # where the source block starts: the journal ends there
     middle: str = ""  # title and journal, between the authors (and year) and the source block
     done: bool = False  # a step read the rest itself; the later steps are skipped
+    titleless: bool = False  # the style prints no title (a dotted journal right after the authors)
 
 
 # --- cleaning: what is no field comes out --------------------------------------------------
@@ -426,6 +435,11 @@ def drop_repeated_date(d: Draft) -> None:
 
 def read_title_and_journal(d: Draft) -> None:
     """The middle is title then journal (:mod:`refkit.parse._title_journal`); or a journal alone."""
+    # "Ann. of Math. (2) 54 (1951)": the series of the journal (AMS prints it), not part of its name
+    d.middle = _SERIES_NUMBER.sub("", d.middle)
+    if abbreviation_chain(d.middle):  # "W. Kohn and L. J. Sham, Phys. Rev. 140": no title, a dotted journal
+        d.ref.journal, d.titleless = d.middle, True
+        return
     title, journal = split_title_journal(d.middle)
     if not journal and title and journal_alone(title):
         title, journal = "", title  # "J. Bagshaw and M. E. Heaton, Nephrol Dial Transplant, 2008, 23, 1569"
@@ -519,8 +533,10 @@ def _extend_author_block(text: str, pos: int, authors: list[Author]) -> int:
     if not stop or stop.start() == 0:
         return pos
     segment = rest[: stop.start()]
-    if _YEAR_ANYWHERE.search(segment):
-        return pos  # "Matz N.G., 1985. Title In Title Case: …": a year closed the list already
+    if any(c.isdigit() for c in segment):
+        # "Matz N.G., 1985. Title In Title Case: …": a year closed the list already; "A. D. Becke,
+        # J. Chem. Phys. 98, 5648 (1993)": a volume and page, the source; no name holds digits
+        return pos
     if _LOWER_WORD.search(segment):
         # "…, Erikson P, ISPOR Task Force for Translation and Cultural Adaptation: Principles…"
         group = segment.strip(" ,;&")
