@@ -53,6 +53,16 @@ _DATE_BETWEEN_TAIL = (
     rf"(?:^|[\s.,])\s*{_VOLUME}(?:,\s*(?P<issue>\w{{1,6}}))?,?\s*\(\s*(?:{MONTH}\s*)?(?:\d{{1,2}},?\s*)?"
     rf"(?P<year>{YEAR})\s*\),\s*{_PAGES}"
 )
+# ACM with its issue: "Commun. ACM 13, 6 (June 1970), 377–387" (the Chicago form would read the issue
+# as the volume, so this one comes first)
+_ACM_TAIL = (
+    rf"(?:^|[\s.,])\s*{_VOLUME},\s*(?P<issue>\d{{1,4}}[A-Za-z]?)\s*\(\s*(?:{MONTH}\s*)?(?:\d{{1,2}},?\s*)?"
+    rf"(?P<year>{YEAR})\s*\),\s*{_PAGES}"
+)
+# AMS: "Ann. Statist. 7 (1979), no. 1, 1–26": the issue after the year
+_AMS_TAIL = (
+    rf"(?:^|[\s.,])\s*{_VOLUME}\s*\(\s*(?P<year>{YEAR})\s*\),\s*{_NO_LABEL}\s*(?P<issue>[\w-]{{1,10}}),\s*{_PAGES}"
+)
 _VANCOUVER_TAIL = rf"(?:^|[\s.,])\s*\(?{_DATE}\)?(?:\s*[;,:.]\s*|\s+){_VOLUME}{_ISSUE}\s*[:,;]\s*{_PAGES}"
 _YEAR_LAST_TAIL = rf"(?:^|[\s.,])\s*{_VOLUME}{_ISSUE}\s*[:,]\s*{_PAGES}\s*(?:[.,;]\s*|\(\s*){_DATE}\s*\)?"
 _VOLUME_PAGES_TAIL = rf"(?:^|[\s.,])\s*{_VOLUME}{_ISSUE}\s*[:,]\s*{_PAGES}"
@@ -67,6 +77,8 @@ _TAIL_FORMS = [
     # Labelled: "vol. 12, no. 3, pp. 45–67, Mar. 2008", "Volume 10, pp 1-5"
     (re.compile(_LABELLED_TAIL + _TAIL_END), True, False),
     (re.compile(_LABELLED_DATED_TAIL + _TAIL_END), True, True),
+    (re.compile(_ACM_TAIL + _TAIL_END), False, True),
+    (re.compile(_AMS_TAIL + _TAIL_END), False, True),
     (re.compile(_CHICAGO_TAIL + _TAIL_END), False, True),
     # Vancouver/BMC/AMA: "Lancet. 2003; 362:971–82", "J 2008, 28(53):14329-40", "Lancet 2003, 362, 971"
     (re.compile(_VANCOUVER_TAIL + _TAIL_END), False, True),
@@ -104,7 +116,7 @@ _TAILS = [pattern for pattern, _, _ in _TAIL_FORMS]
 YEAR_HINT = re.compile(YEAR)
 # What the Chicago form cannot match without: a year closing a bracket, "(2003)", "(Sept. 2003)".
 _BRACKETED_YEAR_HINT = re.compile(rf"{YEAR}\s*\)")
-_CHICAGO = _TAILS[2]
+_CHICAGO = _TAILS[4]
 _OPEN = "(?:^|[\\s.,])"
 
 

@@ -23,7 +23,10 @@ BOUNDARY = re.compile(
 _QUOTED = re.compile(
     r"^(?:[\"“](?P<title>[^\"”]{3,}?)(?:[,.][\"”]|[\"”][,.])\s*"
     # Harvard: 'Title', Journal — an apostrophe inside the title ("Parkinson's") is not followed by ",."
-    r"|['‘](?P<single>.{3,}?)(?:[,.]['’]|['’][,.])\s+)"
+    r"|['‘](?P<single>.{3,}?)(?:[,.]['’]|['’][,.])\s+"
+    # French « Titre », German „Titel“ and ‹ › : quotes that open and close differently, so the
+    # title ends at the closing one, whatever follows it
+    r"|«\s*(?P<guillemets>[^»]{3,}?)\s*»[,.]?\s*|„(?P<low>[^“”]{3,}?)[“”][,.]?\s*|‹\s*(?P<angle>[^›]{3,}?)\s*›[,.]?\s*)"
 )
 # A word that can sit inside a journal abbreviation: "Biol", "Ecol.-Prog", "U.S.A" (letters only).
 _ABBREV_WORD = re.compile(rf"^[{UPPER}](?:[^\W\d_]|[-'’.])*$")
@@ -81,7 +84,7 @@ def split_title_journal(middle: str) -> tuple[str, str]:
         return middle[: chapter.start()].strip(_TITLE_TRIM), first_sentence(book)
     quoted = _QUOTED.match(middle)
     if quoted:
-        title = quoted.group("title") or quoted.group("single")
+        title = next(t for t in quoted.groups() if t)
         return title.strip(_TITLE_TRIM), _journal(middle[quoted.end() :])
     body = middle.rstrip(" .,;:")
     comma = _comma_split(body)
@@ -180,9 +183,10 @@ def _comma_split(body: str) -> tuple[str, str] | None:
         return None
     ends = [m.end() for m in BOUNDARY.finditer(title)]
     sentence = title[ends[-1] :] if ends else title
-    if not (_LOWER_RUN.search(sentence) or (sentence.isupper() and len(sentence.split()) >= 2)):
+    chain = abbreviation_chain(journal, strict=True)  # "Non-cooperative games, Ann. of Math.": the name says it
+    if not (chain or _LOWER_RUN.search(sentence) or (sentence.isupper() and len(sentence.split()) >= 2)):
         return None
-    if BOUNDARY.search(journal.rstrip(".")) and not _dotted_abbreviation(journal):
+    if BOUNDARY.search(journal.rstrip(".")) and not (chain or _dotted_abbreviation(journal)):
         return None  # "…, Poland. J Appl Ecol": a sentence ends after the comma, the usual split holds
     return title.strip(_TITLE_TRIM), _journal(journal)
 
@@ -213,13 +217,15 @@ def abbreviation_chain(text: str, strict: bool = False) -> bool:
 
     Every word is a dotted abbreviation, an acronym or short capitalised word, or a small word; and
     the name opens with a dotted abbreviation or holds two before its last word, which a short title
-    in Title Case ("Heart Attack. Lancet") does not. ``strict``: after a title, where a sentence may
+    in Title Case ("Heart Attack. Lancet") does not; with one dotted word, the rest are acronyms. ``strict``: after a title, where a sentence may
     end in the name of a place ("…, Poland. J Appl Ecol"), every word before the last is dotted, an
     acronym or a small word: a dotted style dots all its abbreviations.
     """
     words = text.split()
     if not words or len(words) > _MAX_CHAIN_WORDS:
         return False
+    if sum(len(w) > 3 and w.isupper() for w in words) >= 2:
+        return False  # "A PILOT TRIAL OF FENOBAM. Exp. Gerontol.": a title in capitals, not acronyms
     dotted = [bool(_ISO4_DOTTED.match(w)) for w in words]
     if not all(d or _ISO4_UNDOTTED.match(w) or w in _JOURNAL_FUNCTION_WORDS for d, w in zip(dotted, words)):
         return False
@@ -227,6 +233,10 @@ def abbreviation_chain(text: str, strict: bool = False) -> bool:
         return dotted[0] and all(
             d or w.rstrip(",:").isupper() or w in _JOURNAL_FUNCTION_WORDS for d, w in zip(dotted[:-1], words)
         )
+    if len(words) < 2:
+        return False  # "Unexpected.": a title of one word reads the same
+    if sum(dotted) == 1:  # "Commun. ACM", but not "Unexpected. Org Geochem" (a title, then a journal)
+        return dotted[0] and all(w.rstrip(",:").isupper() or w in _JOURNAL_FUNCTION_WORDS for w in words[1:])
     return dotted[0] or sum(dotted[:-1]) >= 2
 
 

@@ -161,7 +161,7 @@ def _read_list(
     et_al = False
     m = first.match(text, pos) if first else _match_name(text, pos, forms)
     while m:
-        if authors and m.re is not _FAMILY_COMMA_GIVEN and _JOURNAL_AFTER.match(text, m.end()):
+        if authors and (m.re is _INITIALS_FAMILY or m.re is _INITIALS_ONLY[0]) and _JOURNAL_AFTER.match(text, m.end()):
             # "A. D. Becke, J. Chem. Phys. 98": "J. Chem" reads as a name, but a dotted abbreviation
             # or a volume follows it at once, which no name in a list has: the journal begins
             break
@@ -194,7 +194,7 @@ def _read_list(
 
 # What follows a "name" that is the start of an abbreviated journal: another dotted abbreviation
 # ("J. Chem. Phys.", "J. Am. Chem. Soc.") or the volume ("J. Chem 98"), not a year ("Anari K 2008.").
-_JOURNAL_AFTER = re.compile(rf"\.\s+{_U}{_L}*\.,?\s|\.?,?\s+(?!\(?{YEAR}(?!\d))\d")
+_JOURNAL_AFTER = re.compile(rf"\.\s+{_U}{_L}*(?<![aeouy])\.,?\s|\.?,?\s+(?!\(?{YEAR}(?!\d))\d")
 _SPACE_SEPARATOR = re.compile(r"\s+(?:(?:and|&)\s+)?|\s*&\s*")
 # What closes a list of names printed without commas: a year, a bracket, "et al".
 _SPACED_LIST_END = re.compile(rf"\s*(?:\(?{YEAR}(?!\d)|\(|,?\s*et\.?\s*al)")

@@ -121,6 +121,9 @@ _GROUP_IN_LIST = re.compile(rf"\b{_GROUP_KEYWORD}\b")
 _GROUP_HINT = re.compile(_GROUP_KEYWORD)
 # Words a group name may hold in lowercase ("Task Force for Translation and Cultural Adaptation").
 _GROUP_FUNCTION_WORDS = frozenset(["for", "of", "the", "and", "on", "in", "to", "at", "study"])
+_YEAR_ONLY = re.compile(YEAR)
+_VOLUME_AND_PAGE = re.compile(r"\d\s*[,:;]\s*[A-Za-z]?\d")
+_PAGES_LABEL = re.compile(r"\bpp?\.")
 _SERIES_NUMBER = re.compile(r"\s*\(\d\)$")
 _NAME_SPLIT = re.compile(r"[,;&]|\band\b")
 _INITIALS_FIRST = re.compile(r"(?:and\s+)?[A-Z]\.")
@@ -392,6 +395,10 @@ def read_source_fields(d: Draft) -> None:
     ref.first_page = first
     ref.last_page = expand_last_page(first, fields.get("last"))
     tail_year = fields.get("year")
+    if (not tail_year and ref.volume and ref.issue is None and _YEAR_ONLY.fullmatch(ref.volume)
+            and _PAGES_LABEL.search(d.tail.group())):  # type: ignore[union-attr]
+        # "…, Las Vegas, NV, USA, 2016, pp. 770–778": a year before labelled pages, as proceedings print it
+        tail_year, ref.volume = ref.volume, None
     if tail_year and d.head_year and d.head_year.group("by") and int(tail_year) != d.year:
         # "Smith J. 2009 H1N1 influenza pandemic. Lancet 2010;…": the bare number opened the title
         d.year, d.start = None, _AFTER_AUTHORS.match(d.text, d.pos).end()
@@ -533,9 +540,9 @@ def _extend_author_block(text: str, pos: int, authors: list[Author]) -> int:
     if not stop or stop.start() == 0:
         return pos
     segment = rest[: stop.start()]
-    if any(c.isdigit() for c in segment):
+    if _YEAR_ANYWHERE.search(segment) or _VOLUME_AND_PAGE.search(segment):
         # "Matz N.G., 1985. Title In Title Case: …": a year closed the list already; "A. D. Becke,
-        # J. Chem. Phys. 98, 5648 (1993)": a volume and page, the source; no name holds digits
+        # J. Chem. Phys. 98, 5648 (1993)": a volume and its page, the source
         return pos
     if _LOWER_WORD.search(segment):
         # "…, Erikson P, ISPOR Task Force for Translation and Cultural Adaptation: Principles…"
