@@ -122,6 +122,9 @@ def split_title_journal(middle: str) -> tuple[str, str]:
 
 def _journal(text: str) -> str:
     journal = text.strip(_TITLE_TRIM + '"”')
+    if journal.startswith("in ") and journal[3:4].isupper():
+        # '"Title," in J Chromatogr B 877': the container marked by "in" (not "In Vivo", a journal)
+        journal = journal[3:]
     if ". " in journal and text.rstrip(" ,;:").endswith("."):
         journal += "."  # "J. Biol. Chem.": the last dot belongs to the abbreviation
     return journal

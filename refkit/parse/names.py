@@ -66,7 +66,8 @@ _FAMILY_INITIALS = re.compile(
 _FAMILY_COMMA_GIVEN = re.compile(
     rf"(?P<family>{_FAMILY}),\s*(?P<given>(?:{_U}{_L}+\s+)?(?:{_U}{_L}?\.\s?-?\s?){{1,4}}|{_U}{_L}+(?:\s+{_U}\.)?(?=[.,;:(&]|\s+(?:and|&)\s|\s*$)"
     # bare initials after the comma: "Hatfield, M, Nonomura, R and Ghioni, R. 2006"
-    rf"|{_U}{{1,3}}(?=,|\s+(?:and|&)\s|\.\s))"
+    # or before the year: "Mroczek, AL, Ben-arie, P & Bolbos, B 1997, 'Title'"
+    rf"|{_U}{{1,3}}(?=,|\s+(?:and|&)\s|\.\s|\s+\(?{YEAR}(?!\d)))"
     rf"(?P<suffix>{_SUFFIX})?{_END}"
 )
 # Initials then family: "M. Suwalsky", "C.P. Sotomayor", "BF Walker", "J.-A. C. Leong".
@@ -93,7 +94,8 @@ _GIVEN_FIRST_HINT = re.compile(rf"\s*{_U}[\w'’-]*[{LOWER}][\s,]")
 _SENTENCE_THEN_CAPITAL = re.compile(rf"[.?!]\s+{_U}")
 _LIST_END = re.compile(r"\s*(?:[.:]\s|\(|,?\s*et\.?\s*al)")
 
-_SEPARATOR = re.compile(r"\s*(?:[,;]\s*(?:(?:and|&)\s+)?|\s(?:and|&)\s+|&\s*)")
+# ":," too: "Inglehart J:, Tønnesen HB:, ABEL TE: Title" (each name closed by a colon, then a comma)
+_SEPARATOR = re.compile(r"\s*(?::(?=,))?(?:[,;]\s*(?:(?:and|&)\s+)?|\s(?:and|&)\s+|&\s*)")
 _ET_AL = re.compile(r",?\s*(?:et\.?\s*als?\b\.?|and others\b|etal\b\.?)", re.IGNORECASE)
 # What may follow a name: "et al." (group "etal") first, else a separator; one match instead of two.
 _AFTER_NAME = re.compile(rf"(?P<etal>(?i:{_ET_AL.pattern}))|{_SEPARATOR.pattern}")

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from refkit.model import Author, Reference
 from refkit.pages import expand_last_page, split_glued_volume
+from refkit.text import fold
 from refkit.parse._identifiers import take_identifiers, take_links
 from refkit.parse._source_block import MONTH, YEAR, YEAR_HINT, match_source_block
 from refkit.parse._title_journal import (
@@ -36,7 +37,7 @@ from refkit.parse._title_journal import (
     journal_alone,
     split_title_journal,
 )
-from refkit.parse.names import parse_author_block
+from refkit.parse.names import UPPER, parse_author_block
 
 __all__ = ["MAX_REFERENCE_CHARS", "drop_invisible", "expand_last_page", "join_lines", "parse_reference"]
 
@@ -122,6 +123,12 @@ _GROUP_HINT = re.compile(_GROUP_KEYWORD)
 # Words a group name may hold in lowercase ("Task Force for Translation and Cultural Adaptation").
 _GROUP_FUNCTION_WORDS = frozenset(["for", "of", "the", "and", "on", "in", "to", "at", "study"])
 _YEAR_ONLY = re.compile(YEAR)
+# "Aapro et al. 2004:", "Cattoli, INOUYE 2009:", "Bonneau 1996 " ahead of the full reference: a family
+# name, maybe more names or "et al.", a year (no other digits, no quotes), then the reference
+_DATE_LABEL = re.compile(
+    rf"(?P<family>[{UPPER}][^\W\d_]*(?:[-'’][^\W\d_]+)*)(?:,?\s+(?:et\s+al\.?|and|&|[^\W\d_][^\W\d_'’-]*),?){{0,4}}"
+    rf"\s+\(?(?P<year>{YEAR})[a-z]?\)?\s*:?\s+(?=\S)"
+)
 _VOLUME_AND_PAGE = re.compile(r"\d\s*[,:;]\s*[A-Za-z]?\d")
 _PAGES_LABEL = re.compile(r"\bpp?\.")
 _SERIES_NUMBER = re.compile(r"\s*\(\d\)$")
@@ -177,6 +184,8 @@ def parse_reference(text: str) -> Reference:
                 break
         if any(w in _UNREAD for w in ref.warnings):
             fill_from_labeller(draft)
+        if ref.year is None:
+            ref.year = draft.label_year
     except Exception as exc:  # noqa: BLE001 - a reference must come back even when the parser trips
         ref.warnings.append(f"parser error: {type(exc).__name__}")
     return ref
@@ -228,6 +237,7 @@ class Draft:
     middle: str = ""  # title and journal, between the authors (and year) and the source block
     done: bool = False  # a step read the rest itself; the later steps are skipped
     titleless: bool = False  # the style prints no title (a dotted journal right after the authors)
+    label_year: int | None = None  # the year of a citation label before the reference
 
 
 # --- cleaning: what is no field comes out --------------------------------------------------
@@ -255,6 +265,23 @@ def normalise_characters(d: Draft) -> None:
 def drop_leading_number(d: Draft) -> None:
     """``[8]``, ``8.``, ``8<TAB>``, ``8 Dalakas MC``: the citation number is no field."""
     d.text = _LEADING_NUMBER.sub("", d.text, count=1)
+
+
+def drop_author_date_label(d: Draft) -> None:
+    """``Aapro et al. 2004: T. Aapro, …``: a citation label printed before the reference, no field.
+
+    Author-date styles of archaeology and history print the short form a text cites by ahead of the
+    full reference. It is known by its shape (names, then a year, then the full author list) and by
+    what follows: the author list opens with the label's first family name again. Its year is kept
+    for a reference that prints no other.
+    """
+    m = _DATE_LABEL.match(d.text)
+    if not m:
+        return
+    rest = d.text[m.end() :]
+    authors, _, _ = parse_author_block(rest)
+    if authors and fold(authors[0].family) == fold(m["family"]):
+        d.text, d.label_year = rest, int(m["year"])
 
 
 def take_link_residue(d: Draft) -> None:
@@ -463,7 +490,7 @@ def warn_missing(d: Draft) -> None:
 
 # The order matters: each step reads what the ones before it left.
 CLEANING_STEPS: tuple[Callable[[Draft], None], ...] = (
-    truncate, normalise_characters, drop_leading_number, take_link_residue, drop_stray_number_lines, take_ids,
+    truncate, normalise_characters, drop_leading_number, drop_author_date_label, take_link_residue, drop_stray_number_lines, take_ids,
     join_wrapped_lines, split_glued_year, drop_empty_notes, take_in_press, drop_trailing_notes,
 )
 FIELD_STEPS: tuple[Callable[[Draft], None], ...] = (
