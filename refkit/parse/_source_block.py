@@ -46,7 +46,8 @@ _LABELLED_DATED_TAIL = (
 # Elsevier: "Lancet 362 (2003) 971–982"
 _CHICAGO_TAIL = (
     rf"(?:^|[\s.,])\s*{_VOLUME}(?:,?\s*{_NO_LABEL}\s*(?P<issue>[\w-]{{1,10}}))?"
-    rf"\s*\(\s*(?:{MONTH}\s*)?(?:\d{{1,2}},?\s*)?(?P<year>{YEAR})\s*\)\s*[:,]?\s*{_PAGES}"
+    # the date may be numeric: "Med Oncol 24 (10/2006), pp. 125–136"
+    rf"\s*\(\s*(?:{MONTH}\s*)?(?:\d{{1,2}},?\s*|\d{{1,2}}/)?(?P<year>{YEAR})\s*\)\s*[:,]?\s*{_PAGES}"
 )
 # ACM: "Cell. 119, (2004), 941–953", "Surg. 131, 4 (Aug. 2003), 986–993"
 _DATE_BETWEEN_TAIL = (
