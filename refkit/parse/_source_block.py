@@ -117,7 +117,8 @@ _TAILS = [pattern for pattern, _, _ in _TAIL_FORMS]
 YEAR_HINT = re.compile(YEAR)
 # What the Chicago form cannot match without: a year closing a bracket, "(2003)", "(Sept. 2003)".
 _BRACKETED_YEAR_HINT = re.compile(rf"{YEAR}\s*\)")
-_CHICAGO = _TAILS[4]
+# The forms that need a bracketed year ("(2003)", "(June 1970)"): skipped where none is printed.
+_BRACKETED = frozenset(_TAILS[i].pattern for i in (2, 3, 4))
 _OPEN = "(?:^|[\\s.,])"
 
 
@@ -142,7 +143,7 @@ _TAILS_FOR = {
     for dated in (False, True)
     for inside in (False, True)
 }
-_CHICAGO_INSIDE = _inside(_CHICAGO)
+_BRACKETED_ANY = _BRACKETED | {_inside(re.compile(p)).pattern for p in _BRACKETED}
 _TAIL_WINDOW = 160
 # The same forms ending anywhere at a delimiter, for references with notes after the source.
 _LOOSE_TAILS = [re.compile(p + _TAIL_STOP) for p in (_VANCOUVER_TAIL, _YEAR_LAST_TAIL, _VOLUME_PAGES_TAIL)]
@@ -173,7 +174,7 @@ def match_source_block(text: str, start: int) -> tuple[re.Match[str] | None, int
     dated = YEAR_HINT.search(text, strict_from) is not None
     bracketed_year = dated and _BRACKETED_YEAR_HINT.search(text, strict_from) is not None
     for pattern in _TAILS_FOR[labelled, dated, inside]:  # strict forms end the string: a short window will do
-        if not bracketed_year and (pattern is _CHICAGO or pattern is _CHICAGO_INSIDE):
+        if not bracketed_year and pattern.pattern in _BRACKETED_ANY:
             continue
         m = pattern.search(text, strict_from)
         if m and "glued" in pattern.groupindex and split_glued_volume(m["glued"], m["last"]) is None:

@@ -211,6 +211,7 @@ _ISO4_DOTTED = re.compile(rf"^[{UPPER}][^\W\d_]*(?<![aeouyAEOUY])\.[,:]?$")
 # "B", "A:"), short words ISO 4 leaves whole ("Acta", "Cell"), small words.
 _ISO4_UNDOTTED = re.compile(rf"^(?:[{UPPER}][{UPPER}\d]{{0,5}}|[{UPPER}][^\W\d_]{{1,7}})[,:]?$")
 _MAX_CHAIN_WORDS = 9
+_MAX_CHAIN_CHARS = 90
 
 
 def abbreviation_chain(text: str, strict: bool = False) -> bool:
@@ -224,6 +225,8 @@ def abbreviation_chain(text: str, strict: bool = False) -> bool:
     end in the name of a place ("…, Poland. J Appl Ecol"), every word before the last is dotted, an
     acronym or a small word: a dotted style dots all its abbreviations.
     """
+    if len(text) > _MAX_CHAIN_CHARS or "." not in text:
+        return False
     words = text.split()
     if not words or len(words) > _MAX_CHAIN_WORDS:
         return False

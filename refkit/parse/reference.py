@@ -123,6 +123,8 @@ _GROUP_HINT = re.compile(_GROUP_KEYWORD)
 # Words a group name may hold in lowercase ("Task Force for Translation and Cultural Adaptation").
 _GROUP_FUNCTION_WORDS = frozenset(["for", "of", "the", "and", "on", "in", "to", "at", "study"])
 _YEAR_ONLY = re.compile(YEAR)
+_FIRST_DIGIT = re.compile(r"\d")
+_LABEL_WINDOW = 80
 # "Aapro et al. 2004:", "Cattoli, INOUYE 2009:", "Bonneau 1996 " ahead of the full reference: a family
 # name, maybe more names or "et al.", a year (no other digits, no quotes), then the reference
 _DATE_LABEL = re.compile(
@@ -131,6 +133,7 @@ _DATE_LABEL = re.compile(
 )
 _VOLUME_AND_PAGE = re.compile(r"\d\s*[,:;]\s*[A-Za-z]?\d")
 _PAGES_LABEL = re.compile(r"\bpp?\.")
+_LOWER_AFTER_SPACE = re.compile(r"\s[a-z]")
 _SERIES_NUMBER = re.compile(r"\s*\(\d\)$")
 _NAME_SPLIT = re.compile(r"[,;&]|\band\b")
 _INITIALS_FIRST = re.compile(r"(?:and\s+)?[A-Z]\.")
@@ -275,10 +278,15 @@ def drop_author_date_label(d: Draft) -> None:
     what follows: the author list opens with the label's first family name again. Its year is kept
     for a reference that prints no other.
     """
+    digit = _FIRST_DIGIT.search(d.text, 0, _LABEL_WINDOW)
+    if digit is None or not _YEAR_ONLY.match(d.text, digit.start()):
+        return  # the label's year is the first number of the string
     m = _DATE_LABEL.match(d.text)
     if not m:
         return
     rest = d.text[m.end() :]
+    if m["family"].casefold() not in rest[:_LABEL_WINDOW].casefold():
+        return  # "Smith J (2003) Title": the usual head, a year after the names, no label
     authors, _, _ = parse_author_block(rest)
     if authors and fold(authors[0].family) == fold(m["family"]):
         d.text, d.label_year = rest, int(m["year"])
@@ -469,12 +477,15 @@ def drop_repeated_date(d: Draft) -> None:
 
 def read_title_and_journal(d: Draft) -> None:
     """The middle is title then journal (:mod:`refkit.parse._title_journal`); or a journal alone."""
-    # "Ann. of Math. (2) 54 (1951)": the series of the journal (AMS prints it), not part of its name
-    d.middle = _SERIES_NUMBER.sub("", d.middle)
-    if abbreviation_chain(d.middle):  # "W. Kohn and L. J. Sham, Phys. Rev. 140": no title, a dotted journal
+    if d.middle.endswith(")"):
+        # "Ann. of Math. (2) 54 (1951)": the series of the journal (AMS prints it), not part of its name
+        d.middle = _SERIES_NUMBER.sub("", d.middle)
+    title, journal = split_title_journal(d.middle)
+    if title and _LOWER_AFTER_SPACE.search(title) is None and abbreviation_chain(d.middle):
+        # "W. Kohn and L. J. Sham, Phys. Rev. 140": no title, a dotted journal the split cut at a dot
+        # (a title with a word in lowercase is a title: the test that keeps this rare is first)
         d.ref.journal, d.titleless = d.middle, True
         return
-    title, journal = split_title_journal(d.middle)
     if not journal and title and journal_alone(title):
         title, journal = "", title  # "J. Bagshaw and M. E. Heaton, Nephrol Dial Transplant, 2008, 23, 1569"
     d.ref.title = title or None
