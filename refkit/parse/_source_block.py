@@ -25,7 +25,8 @@ _VOLUME = r"(?P<volume>[A-Z]{0,2}\d+[A-Za-z]?(?:[-–—−]\d+)?)(?:\s*(?:Suppl
 _ISSUE = r"(?:\s*\((?P<issue>(?:[^()]|\([^()]{0,10}\)){1,30})\))?"
 _DASH = r"\s*[-–—‐‑−]+\s*"
 _PAGE = r"[A-Za-z]{0,3}\d+(?:[A-Za-z]\d*)?"
-_PAGES = rf"(?:pp?\.?\s*)?(?P<first>{_PAGE})(?:{_DASH}(?P<last>{_PAGE})|-(?=[\s.]*$))?"
+# "pp. 45–67", and "S. 45–67" (German "Seite")
+_PAGES = rf"(?:pp?\.?\s*|S\.\s+)?(?P<first>{_PAGE})(?:{_DASH}(?P<last>{_PAGE})|-(?=[\s.]*$))?"
 _TAIL_END = r"[\s.,;:(\[]*$"
 # Where a source block may stop when notes follow it ("…:2337-43. discussion 2320", ", 1-9").
 _TAIL_STOP = r"(?=[.,;]\s|\s*[(\[]|\s*$|\s+[a-z])"

@@ -31,6 +31,7 @@ _QUOTED = re.compile(
 # A word that can sit inside a journal abbreviation: "Biol", "Ecol.-Prog", "U.S.A" (letters only).
 _ABBREV_WORD = re.compile(rf"^[{UPPER}](?:[^\W\d_]|[-'’.])*$")
 _TITLE_TRIM = " \t.,;:"
+_QUOTES = "\"“”„«»‹› "
 # Small words a dotted journal name may hold undotted: "J. of Neurosci.", "Proc. of the IEEE".
 _JOURNAL_FUNCTION_WORDS = frozenset(
     ["of", "and", "the", "&", "in", "on", "for", "de", "des", "der", "und", "la"]
@@ -81,7 +82,8 @@ def split_title_journal(middle: str) -> tuple[str, str]:
     chapter = _IN_BOOK.search(middle) if "In" in middle else None
     if chapter:
         book = _EDITORS_BEFORE_BOOK.sub("", middle[chapter.end() :], count=1)
-        return middle[: chapter.start()].strip(_TITLE_TRIM), first_sentence(book)
+        # 'Dalakas, M.: „Title“. In: Lancet': a quoted title before "In:" comes out of its quotes
+        return middle[: chapter.start()].strip(_TITLE_TRIM).strip(_QUOTES), first_sentence(book)
     quoted = _QUOTED.match(middle)
     if quoted:
         title = next(t for t in quoted.groups() if t)
@@ -89,7 +91,10 @@ def split_title_journal(middle: str) -> tuple[str, str]:
     body = middle.rstrip(" .,;:")
     comma = _comma_split(body)
     if comma:
-        return comma
+        title, journal = comma
+        if middle.rstrip(" ,;:").endswith(".") and not journal.endswith(".") and _dotted_abbreviation(journal):
+            journal += "."  # "…, Math. Comp.": the last dot is the abbreviation's
+        return title, journal
     cut = None
     skipped: list[int] = []
     for m in reversed(list(BOUNDARY.finditer(body))):
