@@ -484,10 +484,11 @@ def test_a_dotted_journal_abbreviation_without_a_title_is_read_whole(raw, author
     ("M. C. Dalakas, R. Hohlfeld, A PILOT TRIAL OF IVIG. Exp. Gerontol. 362, 971-982 (2003).",
      "A PILOT TRIAL OF IVIG", "Exp. Gerontol."),
     # a title, a comma, an abbreviated journal (Elsevier, AMS)
-    (f"M.C. Dalakas, {TITLE}, Comput. Netw. ISDN Syst. 362 (2003) 971–982.", TITLE, "Comput. Netw. ISDN Syst."),
+    (f"M.C. Dalakas, {TITLE}, Comput. Netw. ISDN Syst. 362 (2003) 971–982.", TITLE,
+     "Comput. Netw. ISDN Syst."),
     (f"M. C. Dalakas, {TITLE}, Math. Comp. 362 (2003), 971–982.", TITLE, "Math. Comp."),
-    ("M. C. Dalakas, Non-cooperative myositis, Ann. of Math. (2) 362 (2003), 971–982.", "Non-cooperative myositis",
-     "Ann. of Math."),
+    ("M. C. Dalakas, Non-cooperative myositis, Ann. of Math. (2) 362 (2003), 971–982.",
+     "Non-cooperative myositis", "Ann. of Math."),
     # not a chain: a sentence ends in a place name, then an undotted journal
     (f"Dalakas MC. {TITLE} in Białowieża Forest, Poland. J Appl Ecol. 2003;362:971-82.",
      f"{TITLE} in Białowieża Forest, Poland", "J Appl Ecol"),
@@ -504,7 +505,8 @@ def test_title_then_journal_with_abbreviations(raw, title, journal):
     (f"M. C. Dalakas, {TITLE}, Ann. Statist. 362 (2003), no. 9388, 971–982.",
      ("Ann. Statist.", 2003, "362", "9388", "971", "982")),
     # a numeric date in the brackets
-    (f"Dalakas, M. C.: “{TITLE},” Lancet 362 (09/2003), pp. 971–982.", ("Lancet", 2003, "362", None, "971", "982")),
+    (f"Dalakas, M. C.: “{TITLE},” Lancet 362 (09/2003), pp. 971–982.",
+     ("Lancet", 2003, "362", None, "971", "982")),
 ])
 def test_source_blocks_of_acm_and_ams(raw, fields):
     assert _read(raw)[1:] == (TITLE, *fields)
@@ -530,7 +532,8 @@ def test_an_author_date_label_before_the_reference_is_dropped():
 
 
 @pytest.mark.parametrize(("raw", "authors"), [
-    (f"Dalakas MC:, Hohlfeld R:, PLOTZ PH: {TITLE}. Lancet 362:971–982, 2003", ["Dalakas", "Hohlfeld", "PLOTZ"]),
+    (f"Dalakas MC:, Hohlfeld R:, PLOTZ PH: {TITLE}. Lancet 362:971–982, 2003",
+     ["Dalakas", "Hohlfeld", "PLOTZ"]),
     (f"Dalakas, MC, Hohlfeld, R & Plotz, P 2003, '{TITLE}', Lancet, vol. 362, pp. 971–982.",
      ["Dalakas", "Hohlfeld", "Plotz"]),
     (f"DALAKAS, M. C. – HOHLFELD, R. {TITLE}. Lancet. 2003, vol. 362, pp. 971–982.", ["DALAKAS", "HOHLFELD"]),

@@ -92,7 +92,8 @@ def split_title_journal(middle: str) -> tuple[str, str]:
     comma = _comma_split(body)
     if comma:
         title, journal = comma
-        if middle.rstrip(" ,;:").endswith(".") and not journal.endswith(".") and _dotted_abbreviation(journal):
+        closed = middle.rstrip(" ,;:").endswith(".")
+        if closed and not journal.endswith(".") and _dotted_abbreviation(journal):
             journal += "."  # "…, Math. Comp.": the last dot is the abbreviation's
         return title, journal
     cut = None
@@ -191,7 +192,8 @@ def _comma_split(body: str) -> tuple[str, str] | None:
         return None
     ends = [m.end() for m in BOUNDARY.finditer(title)]
     sentence = title[ends[-1] :] if ends else title
-    chain = abbreviation_chain(journal, strict=True)  # "Non-cooperative games, Ann. of Math.": the name says it
+    # "Non-cooperative games, Ann. of Math.": the journal's own shape says where it starts
+    chain = abbreviation_chain(journal, strict=True)
     if not (chain or _LOWER_RUN.search(sentence) or (sentence.isupper() and len(sentence.split()) >= 2)):
         return None
     if BOUNDARY.search(journal.rstrip(".")) and not (chain or _dotted_abbreviation(journal)):
@@ -226,7 +228,8 @@ def abbreviation_chain(text: str, strict: bool = False) -> bool:
 
     Every word is a dotted abbreviation, an acronym or short capitalised word, or a small word; and
     the name opens with a dotted abbreviation or holds two before its last word, which a short title
-    in Title Case ("Heart Attack. Lancet") does not; with one dotted word, the rest are acronyms. ``strict``: after a title, where a sentence may
+    in Title Case ("Heart Attack. Lancet") does not; with one dotted word, the rest are acronyms.
+    ``strict``: after a title, where a sentence may
     end in the name of a place ("…, Poland. J Appl Ecol"), every word before the last is dotted, an
     acronym or a small word: a dotted style dots all its abbreviations.
     """
@@ -238,11 +241,12 @@ def abbreviation_chain(text: str, strict: bool = False) -> bool:
     if sum(len(w) > 3 and w.isupper() for w in words) >= 2:
         return False  # "A PILOT TRIAL OF FENOBAM. Exp. Gerontol.": a title in capitals, not acronyms
     dotted = [bool(_ISO4_DOTTED.match(w)) for w in words]
-    if not all(d or _ISO4_UNDOTTED.match(w) or w in _JOURNAL_FUNCTION_WORDS for d, w in zip(dotted, words)):
+    pairs = list(zip(dotted, words, strict=True))
+    if not all(d or _ISO4_UNDOTTED.match(w) or w in _JOURNAL_FUNCTION_WORDS for d, w in pairs):
         return False
     if strict:
         return dotted[0] and all(
-            d or w.rstrip(",:").isupper() or w in _JOURNAL_FUNCTION_WORDS for d, w in zip(dotted[:-1], words)
+            d or w.rstrip(",:").isupper() or w in _JOURNAL_FUNCTION_WORDS for d, w in pairs[:-1]
         )
     if len(words) < 2:
         return False  # "Unexpected.": a title of one word reads the same

@@ -164,7 +164,8 @@ def _read_list(
     et_al = False
     m = first.match(text, pos) if first else _match_name(text, pos, forms)
     while m:
-        if authors and (m.re is _INITIALS_FAMILY or m.re is _INITIALS_ONLY[0]) and _JOURNAL_AFTER.match(text, m.end()):
+        initials_first = m.re is _INITIALS_FAMILY or m.re is _INITIALS_ONLY[0]
+        if authors and initials_first and _JOURNAL_AFTER.match(text, m.end()):
             # "A. D. Becke, J. Chem. Phys. 98": "J. Chem" reads as a name, but a dotted abbreviation
             # or a volume follows it at once, which no name in a list has: the journal begins
             break

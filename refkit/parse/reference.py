@@ -27,7 +27,6 @@ from dataclasses import dataclass
 
 from refkit.model import Author, Reference
 from refkit.pages import expand_last_page, split_glued_volume
-from refkit.text import fold
 from refkit.parse._identifiers import take_identifiers, take_links
 from refkit.parse._source_block import MONTH, YEAR, YEAR_HINT, match_source_block
 from refkit.parse._title_journal import (
@@ -38,6 +37,7 @@ from refkit.parse._title_journal import (
     split_title_journal,
 )
 from refkit.parse.names import UPPER, parse_author_block
+from refkit.text import fold
 
 __all__ = ["MAX_REFERENCE_CHARS", "drop_invisible", "expand_last_page", "join_lines", "parse_reference"]
 
@@ -501,8 +501,9 @@ def warn_missing(d: Draft) -> None:
 
 # The order matters: each step reads what the ones before it left.
 CLEANING_STEPS: tuple[Callable[[Draft], None], ...] = (
-    truncate, normalise_characters, drop_leading_number, drop_author_date_label, take_link_residue, drop_stray_number_lines, take_ids,
-    join_wrapped_lines, split_glued_year, drop_empty_notes, take_in_press, drop_trailing_notes,
+    truncate, normalise_characters, drop_leading_number, drop_author_date_label, take_link_residue,
+    drop_stray_number_lines, take_ids, join_wrapped_lines, split_glued_year, drop_empty_notes, take_in_press,
+    drop_trailing_notes,
 )
 FIELD_STEPS: tuple[Callable[[Draft], None], ...] = (
     read_authors, read_head_year, read_source_block, read_without_source_block, read_source_fields,
