@@ -9,12 +9,14 @@ was never tuned on it. Scored with the rules of ``bench/score_styles.py`` (journ
 equals the printed or the other form of the name; a null gold field is not scored), overall, by
 print style, by field of study and for journal articles alone.
 
-Usage: python bench/score_external.py [--misses]
+Usage: python bench/score_external.py [PATH.jsonl] [--misses]
+(``external2.jsonl``, 128 more references written the same way, is the held-out one.)
 """
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import _paths  # noqa: F401  (puts tests/ on sys.path for support.*)
 from support.paths import CORPUS
@@ -34,9 +36,10 @@ def table(title: str, scores: StyleScores) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("path", nargs="?", type=Path, default=EXTERNAL)
     ap.add_argument("--misses", action="store_true", help="list every miss")
     args = ap.parse_args()
-    records = load_styles(EXTERNAL)
+    records = load_styles(args.path)
     scores = score_styles(records)
     table("by print style", scores)
     table("by field of study", score_styles([{**r, "style": r["field"]} for r in records]))

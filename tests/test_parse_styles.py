@@ -4,7 +4,9 @@
 (16 other styles, rendered by ``scripts/render_styles.py`` with citeproc-py) and ``heldout2.jsonl``
 (16 styles drawn at random, rendered with citeproc-js), ``heldout3.jsonl`` and ``heldout4.jsonl``
 (14 and 17 more drawn at random from the CSL repository, citeproc-js) measure styles the parser's
-rules were not first written for. Floors sit just under what ``bench/score_styles.py`` prints.
+rules were not first written for; heldout3 and heldout4 were read in round 2 and are development data
+now, ``heldout5.jsonl`` (18 more, seed 17) is the one never read. Floors sit just under what
+``bench/score_styles.py`` prints.
 """
 
 from __future__ import annotations
@@ -394,10 +396,15 @@ SETS = [
     # 14 more (scripts/render_styles.py, seed 11): 0.880 when first measured; 0.900 once the dated
     # form of a run-together volume was added after looking at jbi-evidence-synthesis, which also
     # abbreviates its ranges ("2000;296921–36": no shape says where the volume ends)
-    ("heldout3.jsonl", 0.95, 0.90, 10, 0.95),
-    # 17 more (seed 13), never looked at before scoring: 0.771; four styles fail (author-date labels
-    # before the reference, "Name BK:," author lists, Harvard titles in single quotes before ", vol.")
-    ("heldout4.jsonl", 0.77, 0.77, 13, 0.975),
+    # heldout3 and heldout4 became development data once their failures were read (round 2 of issue
+    # 10): 0.900 → 0.934 (ISO 690 names apart by dashes, numeric dates "(10/2006)")
+    ("heldout3.jsonl", 0.95, 0.93, 12, 0.95),
+    # 17 more (seed 13): 0.771 when first scored; four styles failed (author-date labels before the
+    # reference, "Name BK:," author lists, bare initials before the year); 0.994 after
+    ("heldout4.jsonl", 0.99, 0.99, 17, 0.95),
+    # 18 more (seed 17), rendered before round 2 changed the parser and never looked at: 0.9847
+    # before, 0.9861 after
+    ("heldout5.jsonl", 0.985, 0.985, 16, 0.95),
 ]
 
 
@@ -419,13 +426,127 @@ def test_rendered_styles(name, field_floor, all_floor, good_styles, style_floor)
 # was written: all fields right 0.767; journal 0.769 (dotted abbreviations with no title before
 # them, "W. Kohn and L. J. Sham, Phys. Rev. 140, A1133", read as "Rev"), issue 0.914 (ACM's
 # "13, 6 (June 1970)"), volume 0.959, title 0.945, first author 0.992, year 0.992, pages 1.0.
-EXTERNAL_FLOORS = {"title": 0.94, "first_author": 0.99, "journal": 0.76, "year": 0.99, "volume": 0.95,
-                   "issue": 0.91, "first_page": 0.99, "last_page": 0.99, ALL: 0.76}
+# Its failures were then read and fixed (round 2), so it is development data now: all fields right
+# 0.992, every field 0.99 or more.
+EXTERNAL_FLOORS = {"title": 0.99, "first_author": 0.99, "journal": 0.99, "year": 0.99, "volume": 0.99,
+                   "issue": 0.99, "first_page": 0.99, "last_page": 0.99, ALL: 0.99}
+# external2.jsonl: 128 more, written the same way before round 2 changed the parser, and scored only
+# as a whole (never read reference by reference): all fields right 0.633 before, 0.883 after;
+# journal 0.675 → 0.940, volume 0.940 → 0.991, issue 0.872 → 0.979, title 0.835 → 0.883.
+EXTERNAL2_FLOORS = {"title": 0.88, "first_author": 0.98, "journal": 0.935, "year": 0.99, "volume": 0.985,
+                    "issue": 0.975, "first_page": 0.99, "last_page": 0.99, ALL: 0.88}
 
 
-def test_external_hand_annotated_set():
-    records = load_styles(CORPUS / "external.jsonl")
-    assert len(records) == 133 and len({r["field"] for r in records}) >= 20
+@pytest.mark.parametrize(("name", "size", "fields", "floors"), [
+    ("external.jsonl", 133, 20, EXTERNAL_FLOORS), ("external2.jsonl", 128, 18, EXTERNAL2_FLOORS)])
+def test_external_hand_annotated_set(name, size, fields, floors):
+    records = load_styles(CORPUS / name)
+    assert len(records) == size and len({r["field"] for r in records}) >= fields
     scores = score_styles(records)
-    for name, floor in EXTERNAL_FLOORS.items():
-        assert scores.overall[name].accuracy >= floor, (name, scores.overall[name].accuracy)
+    for field, floor in floors.items():
+        assert scores.overall[field].accuracy >= floor, (field, scores.overall[field].accuracy)
+
+
+# --- round 2: forms of physics, chemistry, mathematics and CS styles, labels, quotes -----------------
+
+TITLE = "Polymyositis and dermatomyositis"
+
+
+def _read(raw: str) -> tuple:
+    ref = parse_reference(raw)
+    return ([a.family for a in ref.authors], ref.title, ref.journal, ref.year, ref.volume, ref.issue,
+            ref.first_page, ref.last_page)
+
+
+@pytest.mark.parametrize(("raw", "authors", "journal"), [
+    ("M. C. Dalakas and R. Hohlfeld, Phys. Rev. Lett. 362, 971 (2003).", ["Dalakas", "Hohlfeld"],
+     "Phys. Rev. Lett."),
+    ("M. C. Dalakas, Phys. Rev. B 362, 971 (2003).", ["Dalakas"], "Phys. Rev. B"),
+    # a "name" followed at once by a dotted abbreviation is the journal's start
+    ("M. C. Dalakas, J. Chem. Phys. 362, 971 (2003).", ["Dalakas"], "J. Chem. Phys."),
+    # ACS: a "J." after the last author's initials opens the journal
+    ("Dalakas, M. C.; Hohlfeld, R. J. Am. Chem. Soc. 2003, 362, 971–982.", ["Dalakas", "Hohlfeld"],
+     "J. Am. Chem. Soc."),
+    ("Dalakas, M. C.; Hohlfeld, R. Angew. Chem., Int. Ed. 2003, 362, 971–982.", ["Dalakas", "Hohlfeld"],
+     "Angew. Chem., Int. Ed."),
+    ("M. C. Dalakas, Acta Crystallogr., Sect. A: Found. Crystallogr., 2003, 362, 971–982.", ["Dalakas"],
+     "Acta Crystallogr., Sect. A: Found. Crystallogr."),
+])
+def test_a_dotted_journal_abbreviation_without_a_title_is_read_whole(raw, authors, journal):
+    got = _read(raw)
+    assert got[:3] == (authors, None, journal)
+    assert got[3:5] == (2003, "362") and got[6] == "971"
+    assert "read by the sequence labeller" not in " ".join(parse_reference(raw).warnings)  # no title made up
+
+
+@pytest.mark.parametrize(("raw", "title", "journal"), [
+    # a short title in Title Case, then a journal: no abbreviation chain
+    ("Dalakas MC. Heart Attack. Lancet. 2003;362:971-82.", "Heart Attack", "Lancet"),
+    ("Dalakas MC. Polymyositis. Clin Rheumatol 2003;362:971-82.", "Polymyositis", "Clin Rheumatol"),
+    ("M. C. Dalakas, R. Hohlfeld, A PILOT TRIAL OF IVIG. Exp. Gerontol. 362, 971-982 (2003).",
+     "A PILOT TRIAL OF IVIG", "Exp. Gerontol."),
+    # a title, a comma, an abbreviated journal (Elsevier, AMS)
+    (f"M.C. Dalakas, {TITLE}, Comput. Netw. ISDN Syst. 362 (2003) 971–982.", TITLE,
+     "Comput. Netw. ISDN Syst."),
+    (f"M. C. Dalakas, {TITLE}, Math. Comp. 362 (2003), 971–982.", TITLE, "Math. Comp."),
+    ("M. C. Dalakas, Non-cooperative myositis, Ann. of Math. (2) 362 (2003), 971–982.",
+     "Non-cooperative myositis", "Ann. of Math."),
+    # not a chain: a sentence ends in a place name, then an undotted journal
+    (f"Dalakas MC. {TITLE} in Białowieża Forest, Poland. J Appl Ecol. 2003;362:971-82.",
+     f"{TITLE} in Białowieża Forest, Poland", "J Appl Ecol"),
+])
+def test_title_then_journal_with_abbreviations(raw, title, journal):
+    assert _read(raw)[1:3] == (title, journal)
+
+
+@pytest.mark.parametrize(("raw", "fields"), [
+    # ACM: volume, issue (date), pages
+    (f"Marinos C. Dalakas. 2003. {TITLE}. Commun. ACM 362, 9388 (Sept. 2003), 971–982.",
+     ("Commun. ACM", 2003, "362", "9388", "971", "982")),
+    # AMS: volume (year), no. issue, pages
+    (f"M. C. Dalakas, {TITLE}, Ann. Statist. 362 (2003), no. 9388, 971–982.",
+     ("Ann. Statist.", 2003, "362", "9388", "971", "982")),
+    # a numeric date in the brackets
+    (f"Dalakas, M. C.: “{TITLE},” Lancet 362 (09/2003), pp. 971–982.",
+     ("Lancet", 2003, "362", None, "971", "982")),
+])
+def test_source_blocks_of_acm_and_ams(raw, fields):
+    assert _read(raw)[1:] == (TITLE, *fields)
+
+
+@pytest.mark.parametrize("raw", [
+    f"DALAKAS M., « {TITLE} », Lancet, vol. 362, 2003, p. 971-982.",
+    f"Dalakas, M.: „{TITLE}“. In: Lancet 362 (2003), S. 971–982.",
+])
+def test_titles_in_guillemets_and_low_quotes(raw):
+    got = _read(raw)
+    assert got[1:3] == (TITLE, "Lancet") and got[4] == "362"
+
+
+def test_an_author_date_label_before_the_reference_is_dropped():
+    got = _read(f"Dalakas et al. 2003: M. C. Dalakas, R. Hohlfeld, “{TITLE},” in Lancet 362, pp. 971–982.")
+    assert got == (["Dalakas", "Hohlfeld"], TITLE, "Lancet", 2003, "362", None, "971", "982")
+    got = _read(f"Dalakas, Hohlfeld 2003 Dalakas M., Hohlfeld R., “{TITLE},” Lancet, 362, pp. 971–982.")
+    assert got[:4] == (["Dalakas", "Hohlfeld"], TITLE, "Lancet", 2003)
+    # the usual head: a year after the names, and a title that happens to hold the name
+    got = _read("Smith J (2003) Smith-Lemli-Opitz syndrome. Lancet 362:971-982")
+    assert got[:4] == (["Smith"], "Smith-Lemli-Opitz syndrome", "Lancet", 2003)
+
+
+@pytest.mark.parametrize(("raw", "authors"), [
+    (f"Dalakas MC:, Hohlfeld R:, PLOTZ PH: {TITLE}. Lancet 362:971–982, 2003",
+     ["Dalakas", "Hohlfeld", "PLOTZ"]),
+    (f"Dalakas, MC, Hohlfeld, R & Plotz, P 2003, '{TITLE}', Lancet, vol. 362, pp. 971–982.",
+     ["Dalakas", "Hohlfeld", "Plotz"]),
+    (f"DALAKAS, M. C. – HOHLFELD, R. {TITLE}. Lancet. 2003, vol. 362, pp. 971–982.", ["DALAKAS", "HOHLFELD"]),
+    (f"Dalakas, Marinos Charles. “{TITLE}.” Lancet 362, no. 9388 (2003): 971–82.", ["Dalakas"]),
+])
+def test_author_lists_of_more_styles(raw, authors):
+    got = _read(raw)
+    assert got[:3] == (authors, TITLE, "Lancet") and got[3:5] == (2003, "362")
+
+
+def test_a_year_before_labelled_pages_of_proceedings_is_no_volume():
+    ref = parse_reference(f"M. C. Dalakas, “{TITLE},” in Proc. IEEE Conf. Neurol., Boston, MA, USA, 2003, "
+                          "pp. 971–982.")
+    assert (ref.year, ref.volume, ref.first_page, ref.last_page) == (2003, None, "971", "982")

@@ -25,7 +25,8 @@ _VOLUME = r"(?P<volume>[A-Z]{0,2}\d+[A-Za-z]?(?:[-–—−]\d+)?)(?:\s*(?:Suppl
 _ISSUE = r"(?:\s*\((?P<issue>(?:[^()]|\([^()]{0,10}\)){1,30})\))?"
 _DASH = r"\s*[-–—‐‑−]+\s*"
 _PAGE = r"[A-Za-z]{0,3}\d+(?:[A-Za-z]\d*)?"
-_PAGES = rf"(?:pp?\.?\s*)?(?P<first>{_PAGE})(?:{_DASH}(?P<last>{_PAGE})|-(?=[\s.]*$))?"
+# "pp. 45–67", and "S. 45–67" (German "Seite")
+_PAGES = rf"(?:pp?\.?\s*|S\.\s+)?(?P<first>{_PAGE})(?:{_DASH}(?P<last>{_PAGE})|-(?=[\s.]*$))?"
 _TAIL_END = r"[\s.,;:(\[]*$"
 # Where a source block may stop when notes follow it ("…:2337-43. discussion 2320", ", 1-9").
 _TAIL_STOP = r"(?=[.,;]\s|\s*[(\[]|\s*$|\s+[a-z])"
@@ -46,12 +47,23 @@ _LABELLED_DATED_TAIL = (
 # Elsevier: "Lancet 362 (2003) 971–982"
 _CHICAGO_TAIL = (
     rf"(?:^|[\s.,])\s*{_VOLUME}(?:,?\s*{_NO_LABEL}\s*(?P<issue>[\w-]{{1,10}}))?"
-    rf"\s*\(\s*(?:{MONTH}\s*)?(?:\d{{1,2}},?\s*)?(?P<year>{YEAR})\s*\)\s*[:,]?\s*{_PAGES}"
+    # the date may be numeric: "Med Oncol 24 (10/2006), pp. 125–136"
+    rf"\s*\(\s*(?:{MONTH}\s*)?(?:\d{{1,2}},?\s*|\d{{1,2}}/)?(?P<year>{YEAR})\s*\)\s*[:,]?\s*{_PAGES}"
 )
 # ACM: "Cell. 119, (2004), 941–953", "Surg. 131, 4 (Aug. 2003), 986–993"
 _DATE_BETWEEN_TAIL = (
     rf"(?:^|[\s.,])\s*{_VOLUME}(?:,\s*(?P<issue>\w{{1,6}}))?,?\s*\(\s*(?:{MONTH}\s*)?(?:\d{{1,2}},?\s*)?"
     rf"(?P<year>{YEAR})\s*\),\s*{_PAGES}"
+)
+# ACM with its issue: "Commun. ACM 13, 6 (June 1970), 377–387" (the Chicago form would read the issue
+# as the volume, so this one comes first)
+_ACM_TAIL = (
+    rf"(?:^|[\s.,])\s*{_VOLUME},\s*(?P<issue>\d{{1,4}}[A-Za-z]?)\s*\(\s*(?:{MONTH}\s*)?(?:\d{{1,2}},?\s*)?"
+    rf"(?P<year>{YEAR})\s*\),\s*{_PAGES}"
+)
+# AMS: "Ann. Statist. 7 (1979), no. 1, 1–26": the issue after the year
+_AMS_TAIL = (
+    rf"(?:^|[\s.,])\s*{_VOLUME}\s*\(\s*(?P<year>{YEAR})\s*\),\s*{_NO_LABEL}\s*(?P<issue>[\w-]{{1,10}}),\s*{_PAGES}"
 )
 _VANCOUVER_TAIL = rf"(?:^|[\s.,])\s*\(?{_DATE}\)?(?:\s*[;,:.]\s*|\s+){_VOLUME}{_ISSUE}\s*[:,;]\s*{_PAGES}"
 _YEAR_LAST_TAIL = rf"(?:^|[\s.,])\s*{_VOLUME}{_ISSUE}\s*[:,]\s*{_PAGES}\s*(?:[.,;]\s*|\(\s*){_DATE}\s*\)?"
@@ -67,6 +79,8 @@ _TAIL_FORMS = [
     # Labelled: "vol. 12, no. 3, pp. 45–67, Mar. 2008", "Volume 10, pp 1-5"
     (re.compile(_LABELLED_TAIL + _TAIL_END), True, False),
     (re.compile(_LABELLED_DATED_TAIL + _TAIL_END), True, True),
+    (re.compile(_ACM_TAIL + _TAIL_END), False, True),
+    (re.compile(_AMS_TAIL + _TAIL_END), False, True),
     (re.compile(_CHICAGO_TAIL + _TAIL_END), False, True),
     # Vancouver/BMC/AMA: "Lancet. 2003; 362:971–82", "J 2008, 28(53):14329-40", "Lancet 2003, 362, 971"
     (re.compile(_VANCOUVER_TAIL + _TAIL_END), False, True),
@@ -104,7 +118,8 @@ _TAILS = [pattern for pattern, _, _ in _TAIL_FORMS]
 YEAR_HINT = re.compile(YEAR)
 # What the Chicago form cannot match without: a year closing a bracket, "(2003)", "(Sept. 2003)".
 _BRACKETED_YEAR_HINT = re.compile(rf"{YEAR}\s*\)")
-_CHICAGO = _TAILS[2]
+# The forms that need a bracketed year ("(2003)", "(June 1970)"): skipped where none is printed.
+_BRACKETED = frozenset(_TAILS[i].pattern for i in (2, 3, 4))
 _OPEN = "(?:^|[\\s.,])"
 
 
@@ -129,7 +144,7 @@ _TAILS_FOR = {
     for dated in (False, True)
     for inside in (False, True)
 }
-_CHICAGO_INSIDE = _inside(_CHICAGO)
+_BRACKETED_ANY = _BRACKETED | {_inside(re.compile(p)).pattern for p in _BRACKETED}
 _TAIL_WINDOW = 160
 # The same forms ending anywhere at a delimiter, for references with notes after the source.
 _LOOSE_TAILS = [re.compile(p + _TAIL_STOP) for p in (_VANCOUVER_TAIL, _YEAR_LAST_TAIL, _VOLUME_PAGES_TAIL)]
@@ -160,7 +175,7 @@ def match_source_block(text: str, start: int) -> tuple[re.Match[str] | None, int
     dated = YEAR_HINT.search(text, strict_from) is not None
     bracketed_year = dated and _BRACKETED_YEAR_HINT.search(text, strict_from) is not None
     for pattern in _TAILS_FOR[labelled, dated, inside]:  # strict forms end the string: a short window will do
-        if not bracketed_year and (pattern is _CHICAGO or pattern is _CHICAGO_INSIDE):
+        if not bracketed_year and pattern.pattern in _BRACKETED_ANY:
             continue
         m = pattern.search(text, strict_from)
         if m and "glued" in pattern.groupindex and split_glued_volume(m["glued"], m["last"]) is None:

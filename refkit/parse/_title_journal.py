@@ -23,11 +23,15 @@ BOUNDARY = re.compile(
 _QUOTED = re.compile(
     r"^(?:[\"“](?P<title>[^\"”]{3,}?)(?:[,.][\"”]|[\"”][,.])\s*"
     # Harvard: 'Title', Journal — an apostrophe inside the title ("Parkinson's") is not followed by ",."
-    r"|['‘](?P<single>.{3,}?)(?:[,.]['’]|['’][,.])\s+)"
+    r"|['‘](?P<single>.{3,}?)(?:[,.]['’]|['’][,.])\s+"
+    # French « Titre », German „Titel“ and ‹ › : quotes that open and close differently, so the
+    # title ends at the closing one, whatever follows it
+    r"|«\s*(?P<guillemets>[^»]{3,}?)\s*»[,.]?\s*|„(?P<low>[^“”]{3,}?)[“”][,.]?\s*|‹\s*(?P<angle>[^›]{3,}?)\s*›[,.]?\s*)"
 )
 # A word that can sit inside a journal abbreviation: "Biol", "Ecol.-Prog", "U.S.A" (letters only).
 _ABBREV_WORD = re.compile(rf"^[{UPPER}](?:[^\W\d_]|[-'’.])*$")
 _TITLE_TRIM = " \t.,;:"
+_QUOTES = "\"“”„«»‹› "
 # Small words a dotted journal name may hold undotted: "J. of Neurosci.", "Proc. of the IEEE".
 _JOURNAL_FUNCTION_WORDS = frozenset(
     ["of", "and", "the", "&", "in", "on", "for", "de", "des", "der", "und", "la"]
@@ -78,15 +82,20 @@ def split_title_journal(middle: str) -> tuple[str, str]:
     chapter = _IN_BOOK.search(middle) if "In" in middle else None
     if chapter:
         book = _EDITORS_BEFORE_BOOK.sub("", middle[chapter.end() :], count=1)
-        return middle[: chapter.start()].strip(_TITLE_TRIM), first_sentence(book)
+        # 'Dalakas, M.: „Title“. In: Lancet': a quoted title before "In:" comes out of its quotes
+        return middle[: chapter.start()].strip(_TITLE_TRIM).strip(_QUOTES), first_sentence(book)
     quoted = _QUOTED.match(middle)
     if quoted:
-        title = quoted.group("title") or quoted.group("single")
+        title = next(t for t in quoted.groups() if t)
         return title.strip(_TITLE_TRIM), _journal(middle[quoted.end() :])
     body = middle.rstrip(" .,;:")
     comma = _comma_split(body)
     if comma:
-        return comma
+        title, journal = comma
+        closed = middle.rstrip(" ,;:").endswith(".")
+        if closed and not journal.endswith(".") and _dotted_abbreviation(journal):
+            journal += "."  # "…, Math. Comp.": the last dot is the abbreviation's
+        return title, journal
     cut = None
     skipped: list[int] = []
     for m in reversed(list(BOUNDARY.finditer(body))):
@@ -119,6 +128,9 @@ def split_title_journal(middle: str) -> tuple[str, str]:
 
 def _journal(text: str) -> str:
     journal = text.strip(_TITLE_TRIM + '"”')
+    if journal.startswith("in ") and journal[3:4].isupper():
+        # '"Title," in J Chromatogr B 877': the container marked by "in" (not "In Vivo", a journal)
+        journal = journal[3:]
     if ". " in journal and text.rstrip(" ,;:").endswith("."):
         journal += "."  # "J. Biol. Chem.": the last dot belongs to the abbreviation
     return journal
@@ -180,17 +192,67 @@ def _comma_split(body: str) -> tuple[str, str] | None:
         return None
     ends = [m.end() for m in BOUNDARY.finditer(title)]
     sentence = title[ends[-1] :] if ends else title
-    if not (_LOWER_RUN.search(sentence) or (sentence.isupper() and len(sentence.split()) >= 2)):
+    # "Non-cooperative games, Ann. of Math.": the journal's own shape says where it starts
+    chain = abbreviation_chain(journal, strict=True)
+    if not (chain or _LOWER_RUN.search(sentence) or (sentence.isupper() and len(sentence.split()) >= 2)):
         return None
-    if BOUNDARY.search(journal.rstrip(".")) and not _dotted_abbreviation(journal):
+    if BOUNDARY.search(journal.rstrip(".")) and not (chain or _dotted_abbreviation(journal)):
         return None  # "…, Poland. J Appl Ecol": a sentence ends after the comma, the usual split holds
     return title.strip(_TITLE_TRIM), _journal(journal)
 
 
 def _dotted_abbreviation(journal: str) -> bool:
-    """``J. Consult. Clin. Psychol.``: three or more words, every one but the last dotted."""
+    """``J. Consult. Clin. Psychol.``: three or more words, every one but the last dotted; or an
+    ISO 4 abbreviation chain (``Math. Comp.``, ``Comput. Netw. ISDN Syst.``)."""
     words = journal.split()
-    return len(words) >= 3 and all(w.endswith(".") or w in _JOURNAL_FUNCTION_WORDS for w in words[:-1])
+    return (len(words) >= 3 and all(w.endswith(".") or w in _JOURNAL_FUNCTION_WORDS for w in words[:-1])) or (
+        abbreviation_chain(journal, strict=True)
+    )
+
+
+# An ISO 4 (LTWA) abbreviated word: a capitalised word cut short and dotted, "Phys.", "Chem.,",
+# "Crystallogr.,", "Sect.". LTWA cuts a word after a consonant, so a dotted word that ends in a
+# vowel other than "i" ("Failure.", "Therapy.") is a full word ending a sentence, not an abbreviation.
+_ISO4_DOTTED = re.compile(rf"^[{UPPER}][^\W\d_]*(?<![aeouyAEOUY])\.[,:]?$")
+# Words an abbreviated journal name also holds undotted: acronyms and series letters ("ACM", "ISDN",
+# "B", "A:"), short words ISO 4 leaves whole ("Acta", "Cell"), small words.
+_ISO4_UNDOTTED = re.compile(rf"^(?:[{UPPER}][{UPPER}\d]{{0,5}}|[{UPPER}][^\W\d_]{{1,7}})[,:]?$")
+_MAX_CHAIN_WORDS = 9
+_MAX_CHAIN_CHARS = 90
+
+
+def abbreviation_chain(text: str, strict: bool = False) -> bool:
+    """Whether ``text`` is a whole journal name in ISO 4 abbreviation: ``Phys. Rev. B``, ``J. Chem.
+    Phys.``, ``Commun. ACM``, ``Angew. Chem., Int. Ed.``, ``Acta Crystallogr., Sect. A: Found.
+    Crystallogr.`` (physics, chemistry, mathematics and CS styles print it with no title before it).
+
+    Every word is a dotted abbreviation, an acronym or short capitalised word, or a small word; and
+    the name opens with a dotted abbreviation or holds two before its last word, which a short title
+    in Title Case ("Heart Attack. Lancet") does not; with one dotted word, the rest are acronyms.
+    ``strict``: after a title, where a sentence may
+    end in the name of a place ("…, Poland. J Appl Ecol"), every word before the last is dotted, an
+    acronym or a small word: a dotted style dots all its abbreviations.
+    """
+    if len(text) > _MAX_CHAIN_CHARS or "." not in text:
+        return False
+    words = text.split()
+    if not words or len(words) > _MAX_CHAIN_WORDS:
+        return False
+    if sum(len(w) > 3 and w.isupper() for w in words) >= 2:
+        return False  # "A PILOT TRIAL OF FENOBAM. Exp. Gerontol.": a title in capitals, not acronyms
+    dotted = [bool(_ISO4_DOTTED.match(w)) for w in words]
+    pairs = list(zip(dotted, words, strict=True))
+    if not all(d or _ISO4_UNDOTTED.match(w) or w in _JOURNAL_FUNCTION_WORDS for d, w in pairs):
+        return False
+    if strict:
+        return dotted[0] and all(
+            d or w.rstrip(",:").isupper() or w in _JOURNAL_FUNCTION_WORDS for d, w in pairs[:-1]
+        )
+    if len(words) < 2:
+        return False  # "Unexpected.": a title of one word reads the same
+    if sum(dotted) == 1:  # "Commun. ACM", but not "Unexpected. Org Geochem" (a title, then a journal)
+        return dotted[0] and all(w.rstrip(",:").isupper() or w in _JOURNAL_FUNCTION_WORDS for w in words[1:])
+    return dotted[0] or sum(dotted[:-1]) >= 2
 
 
 # A sentence-case stretch: two lowercase words in a row, not both small words ("of the" is in

@@ -64,9 +64,10 @@ _FAMILY_INITIALS = re.compile(
 )
 # Family, comma, dotted initials or given name (APA, Harvard): "Fuligni, A. J.", "Leong, J.-A. C.".
 _FAMILY_COMMA_GIVEN = re.compile(
-    rf"(?P<family>{_FAMILY}),\s*(?P<given>(?:{_U}{_L}+\s+)?(?:{_U}{_L}?\.\s?-?\s?){{1,4}}|{_U}{_L}+(?:\s+{_U}\.)?(?=[.,;:(&]|\s+(?:and|&)\s|\s*$)"
+    rf"(?P<family>{_FAMILY}),\s*(?P<given>(?:{_U}{_L}+\s+)?(?:{_U}{_L}?\.\s?-?\s?){{1,4}}|{_U}{_L}+(?:\s+{_U}{_L}+)?(?:\s+{_U}\.)?(?=[.,;:(&]|\s+(?:and|&)\s|\s*$)"
     # bare initials after the comma: "Hatfield, M, Nonomura, R and Ghioni, R. 2006"
-    rf"|{_U}{{1,3}}(?=,|\s+(?:and|&)\s|\.\s))"
+    # or before the year: "Mroczek, AL, Ben-arie, P & Bolbos, B 1997, 'Title'"
+    rf"|{_U}{{1,3}}(?=,|\s+(?:and|&)\s|\.\s|\s+\(?{YEAR}(?!\d)))"
     rf"(?P<suffix>{_SUFFIX})?{_END}"
 )
 # Initials then family: "M. Suwalsky", "C.P. Sotomayor", "BF Walker", "J.-A. C. Leong".
@@ -93,7 +94,9 @@ _GIVEN_FIRST_HINT = re.compile(rf"\s*{_U}[\w'’-]*[{LOWER}][\s,]")
 _SENTENCE_THEN_CAPITAL = re.compile(rf"[.?!]\s+{_U}")
 _LIST_END = re.compile(r"\s*(?:[.:]\s|\(|,?\s*et\.?\s*al)")
 
-_SEPARATOR = re.compile(r"\s*(?:[,;]\s*(?:(?:and|&)\s+)?|\s(?:and|&)\s+|&\s*)")
+# ":," too: "Inglehart J:, Tønnesen HB:, ABEL TE: Title" (each name closed by a colon, then a comma)
+# and a spaced dash: "DIEPVENS, D. G. – YAMAKURA, L." (ISO 690 as Czech and Slovak journals print it)
+_SEPARATOR = re.compile(r"\s*(?::(?=,))?(?:[,;]\s*(?:(?:and|&)\s+)?|\s(?:and|&)\s+|&\s*|\s[–—]\s+)")
 _ET_AL = re.compile(r",?\s*(?:et\.?\s*als?\b\.?|and others\b|etal\b\.?)", re.IGNORECASE)
 # What may follow a name: "et al." (group "etal") first, else a separator; one match instead of two.
 _AFTER_NAME = re.compile(rf"(?P<etal>(?i:{_ET_AL.pattern}))|{_SEPARATOR.pattern}")
@@ -161,7 +164,20 @@ def _read_list(
     et_al = False
     m = first.match(text, pos) if first else _match_name(text, pos, forms)
     while m:
-        authors.append(Author(m.group("family"), _given(m.group("given"))))
+        initials_first = m.re is _INITIALS_FAMILY or m.re is _INITIALS_ONLY[0]
+        if authors and initials_first and _JOURNAL_AFTER.match(text, m.end()):
+            # "A. D. Becke, J. Chem. Phys. 98": "J. Chem" reads as a name, but a dotted abbreviation
+            # or a volume follows it at once, which no name in a list has: the journal begins
+            break
+        given = m.group("given")
+        cut = _journal_initial(text, m) if m.re is _FAMILY_COMMA_GIVEN and "J." in given else None
+        if cut is not None:
+            # "Miyasaka, T. J. Am. Chem. Soc. 2009": a "J." after the initials is the journal's
+            # ("Journal"), as the dotted abbreviation after it shows; the list ends with this name
+            authors.append(Author(m.group("family"), _given(text[m.start("given") : cut].strip())))
+            pos = cut - 1 if text[cut - 1].isspace() else cut
+            break
+        authors.append(Author(m.group("family"), _given(given)))
         pos = m.end()
         sep = _AFTER_NAME.match(text, pos)
         if sep and sep.lastgroup == "etal":
@@ -188,6 +204,20 @@ def _read_list(
     return authors, et_al, pos
 
 
+# What follows a "name" that is the start of an abbreviated journal: another dotted abbreviation
+# ("J. Chem. Phys.", "J. Am. Chem. Soc.") or the volume ("J. Chem 98"), not a year ("Anari K 2008.").
+_JOURNAL_AFTER = re.compile(rf"\.\s+{_U}{_L}*(?<![aeouy])\.,?\s|\.?,?\s+(?!\(?{YEAR}(?!\d))\d")
+_INITIAL_J = re.compile(r"(?<=\.)\s?(J)\.")
+_JOURNAL_AFTER_J = re.compile(rf"\s+{_U}{_L}+(?<![aeouy])\.\s+{_U}")
+
+
+def _journal_initial(text: str, m: re.Match[str]) -> int | None:
+    """Where a "J." among a name's initials opens the journal (``T. J. Am. Chem. Soc.``), if one does."""
+    start = m.start("given")
+    for j in _INITIAL_J.finditer(m.group("given")):
+        if _JOURNAL_AFTER_J.match(text, start + j.end()):
+            return start + j.start(1)
+    return None
 _SPACE_SEPARATOR = re.compile(r"\s+(?:(?:and|&)\s+)?|\s*&\s*")
 # What closes a list of names printed without commas: a year, a bracket, "et al".
 _SPACED_LIST_END = re.compile(rf"\s*(?:\(?{YEAR}(?!\d)|\(|,?\s*et\.?\s*al)")

@@ -29,8 +29,15 @@ from refkit.model import Author, Reference
 from refkit.pages import expand_last_page, split_glued_volume
 from refkit.parse._identifiers import take_identifiers, take_links
 from refkit.parse._source_block import MONTH, YEAR, YEAR_HINT, match_source_block
-from refkit.parse._title_journal import BOUNDARY, first_sentence, journal_alone, split_title_journal
-from refkit.parse.names import parse_author_block
+from refkit.parse._title_journal import (
+    BOUNDARY,
+    abbreviation_chain,
+    first_sentence,
+    journal_alone,
+    split_title_journal,
+)
+from refkit.parse.names import UPPER, parse_author_block
+from refkit.text import fold
 
 __all__ = ["MAX_REFERENCE_CHARS", "drop_invisible", "expand_last_page", "join_lines", "parse_reference"]
 
@@ -115,6 +122,19 @@ _GROUP_IN_LIST = re.compile(rf"\b{_GROUP_KEYWORD}\b")
 _GROUP_HINT = re.compile(_GROUP_KEYWORD)
 # Words a group name may hold in lowercase ("Task Force for Translation and Cultural Adaptation").
 _GROUP_FUNCTION_WORDS = frozenset(["for", "of", "the", "and", "on", "in", "to", "at", "study"])
+_YEAR_ONLY = re.compile(YEAR)
+_FIRST_DIGIT = re.compile(r"\d")
+_LABEL_WINDOW = 80
+# "Aapro et al. 2004:", "Cattoli, INOUYE 2009:", "Bonneau 1996 " ahead of the full reference: a family
+# name, maybe more names or "et al.", a year (no other digits, no quotes), then the reference
+_DATE_LABEL = re.compile(
+    rf"(?P<family>[{UPPER}][^\W\d_]*(?:[-'’][^\W\d_]+)*)(?:,?\s+(?:et\s+al\.?|and|&|[^\W\d_][^\W\d_'’-]*),?){{0,4}}"
+    rf"\s+\(?(?P<year>{YEAR})[a-z]?\)?\s*:?\s+(?=\S)"
+)
+_VOLUME_AND_PAGE = re.compile(r"\d\s*[,:;]\s*[A-Za-z]?\d")
+_PAGES_LABEL = re.compile(r"\bpp?\.")
+_LOWER_AFTER_SPACE = re.compile(r"\s[a-z]")
+_SERIES_NUMBER = re.compile(r"\s*\(\d\)$")
 _NAME_SPLIT = re.compile(r"[,;&]|\band\b")
 _INITIALS_FIRST = re.compile(r"(?:and\s+)?[A-Z]\.")
 
@@ -167,6 +187,8 @@ def parse_reference(text: str) -> Reference:
                 break
         if any(w in _UNREAD for w in ref.warnings):
             fill_from_labeller(draft)
+        if ref.year is None:
+            ref.year = draft.label_year
     except Exception as exc:  # noqa: BLE001 - a reference must come back even when the parser trips
         ref.warnings.append(f"parser error: {type(exc).__name__}")
     return ref
@@ -191,7 +213,8 @@ def fill_from_labeller(d: Draft) -> None:
     if labelled.journal and re.search(re.escape(labelled.journal) + r"\s*:\s*[A-Z]", d.text):
         labelled.journal = None  # "New York: Wiley": a place of publication and its publisher, no journal
     filled = [name for name in _LABELLED_FIELDS
-              if getattr(d.ref, name) is None and getattr(labelled, name) is not None]
+              if getattr(d.ref, name) is None and getattr(labelled, name) is not None
+              and not (name == "title" and d.titleless)]
     for name in filled:
         setattr(d.ref, name, getattr(labelled, name))
     if not d.ref.authors and labelled.authors:
@@ -216,6 +239,8 @@ class Draft:
     tail_start: int = 0  # where the source block starts: the journal ends there
     middle: str = ""  # title and journal, between the authors (and year) and the source block
     done: bool = False  # a step read the rest itself; the later steps are skipped
+    titleless: bool = False  # the style prints no title (a dotted journal right after the authors)
+    label_year: int | None = None  # the year of a citation label before the reference
 
 
 # --- cleaning: what is no field comes out --------------------------------------------------
@@ -243,6 +268,28 @@ def normalise_characters(d: Draft) -> None:
 def drop_leading_number(d: Draft) -> None:
     """``[8]``, ``8.``, ``8<TAB>``, ``8 Dalakas MC``: the citation number is no field."""
     d.text = _LEADING_NUMBER.sub("", d.text, count=1)
+
+
+def drop_author_date_label(d: Draft) -> None:
+    """``Aapro et al. 2004: T. Aapro, …``: a citation label printed before the reference, no field.
+
+    Author-date styles of archaeology and history print the short form a text cites by ahead of the
+    full reference. It is known by its shape (names, then a year, then the full author list) and by
+    what follows: the author list opens with the label's first family name again. Its year is kept
+    for a reference that prints no other.
+    """
+    digit = _FIRST_DIGIT.search(d.text, 0, _LABEL_WINDOW)
+    if digit is None or not _YEAR_ONLY.match(d.text, digit.start()):
+        return  # the label's year is the first number of the string
+    m = _DATE_LABEL.match(d.text)
+    if not m:
+        return
+    rest = d.text[m.end() :]
+    if m["family"].casefold() not in rest[:_LABEL_WINDOW].casefold():
+        return  # "Smith J (2003) Title": the usual head, a year after the names, no label
+    authors, _, _ = parse_author_block(rest)
+    if authors and fold(authors[0].family) == fold(m["family"]):
+        d.text, d.label_year = rest, int(m["year"])
 
 
 def take_link_residue(d: Draft) -> None:
@@ -383,6 +430,10 @@ def read_source_fields(d: Draft) -> None:
     ref.first_page = first
     ref.last_page = expand_last_page(first, fields.get("last"))
     tail_year = fields.get("year")
+    if (not tail_year and ref.volume and ref.issue is None and _YEAR_ONLY.fullmatch(ref.volume)
+            and _PAGES_LABEL.search(d.tail.group())):  # type: ignore[union-attr]
+        # "…, Las Vegas, NV, USA, 2016, pp. 770–778": a year before labelled pages, as proceedings print it
+        tail_year, ref.volume = ref.volume, None
     if tail_year and d.head_year and d.head_year.group("by") and int(tail_year) != d.year:
         # "Smith J. 2009 H1N1 influenza pandemic. Lancet 2010;…": the bare number opened the title
         d.year, d.start = None, _AFTER_AUTHORS.match(d.text, d.pos).end()
@@ -426,7 +477,15 @@ def drop_repeated_date(d: Draft) -> None:
 
 def read_title_and_journal(d: Draft) -> None:
     """The middle is title then journal (:mod:`refkit.parse._title_journal`); or a journal alone."""
+    if d.middle.endswith(")"):
+        # "Ann. of Math. (2) 54 (1951)": the series of the journal (AMS prints it), not part of its name
+        d.middle = _SERIES_NUMBER.sub("", d.middle)
     title, journal = split_title_journal(d.middle)
+    if title and _LOWER_AFTER_SPACE.search(title) is None and abbreviation_chain(d.middle):
+        # "W. Kohn and L. J. Sham, Phys. Rev. 140": no title, a dotted journal the split cut at a dot
+        # (a title with a word in lowercase is a title: the test that keeps this rare is first)
+        d.ref.journal, d.titleless = d.middle, True
+        return
     if not journal and title and journal_alone(title):
         title, journal = "", title  # "J. Bagshaw and M. E. Heaton, Nephrol Dial Transplant, 2008, 23, 1569"
     d.ref.title = title or None
@@ -442,8 +501,9 @@ def warn_missing(d: Draft) -> None:
 
 # The order matters: each step reads what the ones before it left.
 CLEANING_STEPS: tuple[Callable[[Draft], None], ...] = (
-    truncate, normalise_characters, drop_leading_number, take_link_residue, drop_stray_number_lines, take_ids,
-    join_wrapped_lines, split_glued_year, drop_empty_notes, take_in_press, drop_trailing_notes,
+    truncate, normalise_characters, drop_leading_number, drop_author_date_label, take_link_residue,
+    drop_stray_number_lines, take_ids, join_wrapped_lines, split_glued_year, drop_empty_notes, take_in_press,
+    drop_trailing_notes,
 )
 FIELD_STEPS: tuple[Callable[[Draft], None], ...] = (
     read_authors, read_head_year, read_source_block, read_without_source_block, read_source_fields,
@@ -519,8 +579,10 @@ def _extend_author_block(text: str, pos: int, authors: list[Author]) -> int:
     if not stop or stop.start() == 0:
         return pos
     segment = rest[: stop.start()]
-    if _YEAR_ANYWHERE.search(segment):
-        return pos  # "Matz N.G., 1985. Title In Title Case: …": a year closed the list already
+    if _YEAR_ANYWHERE.search(segment) or _VOLUME_AND_PAGE.search(segment):
+        # "Matz N.G., 1985. Title In Title Case: …": a year closed the list already; "A. D. Becke,
+        # J. Chem. Phys. 98, 5648 (1993)": a volume and its page, the source
+        return pos
     if _LOWER_WORD.search(segment):
         # "…, Erikson P, ISPOR Task Force for Translation and Cultural Adaptation: Principles…"
         group = segment.strip(" ,;&")
