@@ -210,7 +210,10 @@ def token_features(text: str, tokens: Sequence[Token], rules: Sequence[RuleSpan]
     return out
 
 
-SHORT_AFTER = re.compile(r"\s*[(\[]\s*([A-Za-z0-9][A-Za-z0-9\-+']{0,9})\s*[)\];,]")
+# A short form in brackets after its long form: up to ten letters, digits and joining marks, a
+# subscript count written in brackets (``calcium chloride (CaCl(2))``), and closed by the bracket,
+# a separator or a slash before a second short form (``benzodiazepines or related drugs (BZDs/RDs)``)
+SHORT_AFTER = re.compile(r"\s*[(\[]\s*([A-Za-z0-9][A-Za-z0-9\-+']{0,9}(?:\(\d\))?)\s*[)\];,/]")
 
 
 def _short_forms(text: str, rules: Sequence[RuleSpan]) -> dict[str, str]:

@@ -246,7 +246,8 @@ def mesh_ids() -> dict[str, tuple[str, str]]:
 
 def _build_mesh_ids() -> dict[str, tuple[str, str]]:
     table: dict[str, tuple[str, str]] = {}
-    rows = [line.partition("\t")[::2] for line in (DATA / "mesh.tsv").read_text(encoding="utf-8").splitlines()]
+    lines = (DATA / "mesh.tsv").read_text(encoding="utf-8").splitlines()
+    rows = [(line.partition("\t")[0], line.partition("\t")[2]) for line in lines]
     # every heading under its own name first, so that a derived key (a plural's singular) never
     # takes the place of a heading of that name: "xanthine" is Xanthine, not the class Xanthines
     for mesh_id, name in rows:
