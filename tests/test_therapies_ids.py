@@ -35,3 +35,16 @@ def test_a_long_form_and_its_short_form_share_one_id():
     assert ptz is not None
     assert found.get(text.index("pentylenetrazol")) == ptz
     assert found.get(text.index("PTZ")) == ptz
+
+
+def test_two_names_defined_together_each_get_their_short_form():
+    # "CPA" alone would be cyclophosphamide, the built-in expansion
+    text = ("Cyproterone acetate combined with ethinyl estradiol (CPA/EE) is used. "
+            "CPA/EE users had events; CPA alone did not.")
+    found = [(m.text, m.name) for m in extract_text(text)]
+    assert found.count(("CPA", "cyproterone acetate")) == 3
+    assert found.count(("EE", "ethinyl estradiol")) == 2
+    assert ("CPA", "cyclophosphamide") not in found
+    # a pair whose names are far apart, or in another clause, defines nothing
+    text = "Cyclophosphamide was given. Later, ethinyl estradiol (CPA/EE) was started."
+    assert not [m for m in extract_text(text) if m.how == "defined-abbreviation"]
