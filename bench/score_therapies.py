@@ -52,6 +52,24 @@ def package_mentions(text: str) -> list[dict]:
     return out
 
 
+def mesh_causes(errors: list[dict]) -> Counter[str]:
+    """Wrong ids split by what would have fixed them: no id at all, or a wrong one; a gold
+    supplementary concept (C…) or descriptor (D…); a found descriptor of a later MeSH edition
+    (ten-character ids, D000066… on) than the one CDR's annotators used."""
+    causes: Counter[str] = Counter()
+    for e in errors:
+        if e["kind"] != "mesh":
+            continue
+        gold = "gold C" if e["gold"].startswith("C") else "gold D"
+        if e["found"] is None:
+            causes[f"no id ({gold})"] += 1
+        elif len(e["found"]) == 10:
+            causes[f"later-edition descriptor ({gold})"] += 1
+        else:
+            causes[f"another id ({gold})"] += 1
+    return causes
+
+
 def probe(corpus: Path) -> None:
     """Distinct mentions over text without chemical gold: most frequent first."""
     import json
@@ -102,6 +120,8 @@ def main(argv: list[str]) -> None:
             print(kind, ", ".join(f"{t} ×{n}" for t, n in counts.most_common()))
         ids = Counter(f"{e['text']} {e['found']}≠{e['gold']}" for e in score.errors if e["kind"] == "mesh")
         print("mesh", ", ".join(f"{t} ×{n}" for t, n in ids.most_common()))
+        causes = mesh_causes(score.errors)
+        print("mesh errors by cause:", ", ".join(f"{cause} {n}" for cause, n in causes.most_common()))
     if "--probe" in argv:
         probe(ROOT / "tests" / "data" / "corpus")
 

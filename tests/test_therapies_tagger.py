@@ -69,3 +69,12 @@ def test_a_combination_stays_one_therapy_while_its_parts_are_chemical_mentions()
     assert [m.name for m in mentions] == ["kanamycin-colistin"]
     assert [(m.text, m.mesh) for m in chemical_mentions(mentions)] == [
         ("kanamycin", "D007612"), ("colistin", "D003091")]
+
+
+def test_short_forms_with_a_bracketed_count_or_a_second_short_form_after_a_slash():
+    text = "calcium chloride (CaCl(2))-induced aneurysm; CaCl(2) again."
+    found = tagger.defined_short_forms(text, [(0, 16)])
+    assert [text[s:e] for s, e in found] == ["CaCl(2)", "CaCl(2)"]
+    text = "benzodiazepines (BZDs/RDs) and falls; BZDs were stopped."
+    found = tagger.defined_short_forms(text, [(0, 15)])
+    assert [text[s:e] for s, e in found] == ["BZDs", "BZDs"]

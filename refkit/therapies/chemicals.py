@@ -452,6 +452,16 @@ def _near_miss(word: str, vocab: Vocabulary) -> Concept | None:
 
 
 _DEFINED = re.compile(r"\s*[(\[]\s*([A-Za-z0-9][A-Za-z0-9\-']{0,9})\s*[)\],;]")
+_DEFINED_PAIR = re.compile(r"\s*[(\[]\s*([A-Za-z0-9][A-Za-z0-9\-']{0,9})\s*/"
+                           r"\s*([A-Za-z0-9][A-Za-z0-9\-']{0,9})\s*[)\]]")
+
+
+def _pair_between(gap: str) -> bool:
+    """What may join the two names of a pair defined together: a few words (and, or, with,
+    combined with, plus), within one clause."""
+    return len(gap.split()) <= 3 and not re.search(r"[.;:()\[\]]", gap)
+
+
 _PAREN_SHORT = re.compile(r"[(\[]\s*([A-Za-z][A-Za-z0-9\-']{1,9})\s*[)\]]")
 
 
@@ -463,11 +473,20 @@ def _with_abbreviations(text: str, hits: list[Hit], vocab: Vocabulary) -> list[H
     cyclophosphamide; a built-in abbreviation the text defines as something that is no
     chemical (``chronic pulmonary aspergillosis (CPA)``) names no drug in that text."""
     defined: dict[str, Concept] = {}
-    for hit in hits:
+    for i, hit in enumerate(hits):
         m = _DEFINED.match(text, hit.end)
         if m and (_plausible_abbreviation(m.group(1), hit.text)
                   or ELEMENT_SYMBOLS.get(hit.text.casefold()) == m.group(1)):
             defined[m.group(1)] = hit.concept
+        pair = _DEFINED_PAIR.match(text, hit.end)
+        if pair and i > 0 and _pair_between(text[hits[i - 1].end:hit.start]):
+            # two names defined at once: "cyproterone acetate combined with ethinyl estradiol
+            # (CPA/EE)", each short form for the name its letters fit
+            first, second = hits[i - 1], hit
+            if _plausible_abbreviation(pair.group(1), first.text) \
+                    and _plausible_abbreviation(pair.group(2), second.text):
+                defined.setdefault(pair.group(1), first.concept)
+                defined.setdefault(pair.group(2), second.concept)
     overridden: set[str] = set()
     hit_ends = {h.end for h in hits}
     for m in _PAREN_SHORT.finditer(text):

@@ -121,7 +121,7 @@ def extract_text(text: str, vocab: Vocabulary | None = None, *, model: Path | No
     mentions = [_mention(h, text, hits, i, "text", vocab) for i, h in enumerate(hits)]
     if model is not None and tagger.available(model):
         mentions = _tag_chemicals(text, mentions, vocab or vocabulary(), model)
-    _same_name_same_id(mentions)
+    _share_ids(text, mentions, vocab or vocabulary())
     _set_status(text, mentions, non_narrative_lines(text), [])
     return mentions
 
@@ -178,6 +178,40 @@ def _tag_chemicals(text: str, mentions: list[Mention], vocab: Vocabulary, model:
                 mentions.append(mention)
         mentions.sort(key=lambda m: m.start if m.start is not None else len(text))
     return mentions
+
+
+def _share_ids(text: str, mentions: list[Mention], vocab: Vocabulary) -> None:
+    """Ids passed between namesakes and between defined pairs until none changes: an id may
+    travel from one pair to a namesake in another (``X (lindane)`` … ``X (gamma-HCH)``)."""
+    for _ in range(4):
+        before = [p.mesh for m in mentions for p in [m, *m.parts]]
+        _same_name_same_id(mentions)
+        _pair_shares_id(text, mentions, vocab)
+        if [p.mesh for m in mentions for p in [m, *m.parts]] == before:
+            break
+    _same_name_same_id(mentions)
+
+
+def _pair_shares_id(text: str, mentions: list[Mention], vocab: Vocabulary) -> None:
+    """A long form and the short form the text defines for it (``gamma-hexachlorocyclohexane
+    (gamma-HCH)``) name one substance: where one of the two has no id, it takes the other's,
+    and where neither has, the short form's own id in the vocabularies (a misspelt or
+    unlisted long form with a well-known abbreviation)."""
+    every = [p for m in mentions for p in [m, *m.parts] if p.start is not None and p.end is not None]
+    at = {p.start: p for p in every}
+    for long in every:
+        found = tagger.SHORT_AFTER.match(text, long.end or 0)
+        short = at.get(found.start(1)) if found is not None else None
+        if found is None or short is None or short.text != found.group(1) or short is long \
+                or long.kind == "class" or short.kind == "class":
+            continue
+        if long.mesh is None and short.mesh is None:
+            concept = vocab.lookup(short.text)
+            short.mesh = (concept.mesh if concept is not None else None) or vocab.mesh_for(short.text)
+        if long.mesh is None:
+            long.mesh = short.mesh
+        elif short.mesh is None:
+            short.mesh = long.mesh
 
 
 def _same_name_same_id(mentions: list[Mention]) -> None:
@@ -276,7 +310,7 @@ def extract_article(article: Article) -> list[Mention]:
 
     if tagger.available(MODEL):
         mentions = _tag_chemicals(text, mentions, vocabulary(), MODEL, place)
-    _same_name_same_id(mentions)
+    _share_ids(text, mentions, vocabulary())
     _set_status(text, mentions, non_narrative_lines(text), case_spans)
     for r in article.references:
         work = r.work if r.match is not None and r.match.status == "matched" else None
@@ -339,6 +373,8 @@ def _mention(hit: Hit, text: str, hits: list[Hit], i: int, where: str,
         # the name as written may be a descriptor the concept's own name is not (Dothiepin, whose
         # concept the drug vocabulary calls dosulepin), or a salt of one
         mesh = next((found for found in map(vocab.mesh_for, _variants(hit.text)) if found), None)
+    elif c.kind != "class" and c.source != "curated":
+        mesh = vocab.own_heading(hit.text) or mesh
     m = Mention(
         start=hit.start, end=hit.end, text=hit.text, name=c.name, kind=c.kind, mesh=mesh,
         drugbank=c.drugbank, classes=list(c.classes), where=where, how=hit.how,

@@ -210,7 +210,10 @@ def token_features(text: str, tokens: Sequence[Token], rules: Sequence[RuleSpan]
     return out
 
 
-_SHORT_AFTER = re.compile(r"\s*[(\[]\s*([A-Za-z0-9][A-Za-z0-9\-+']{0,9})\s*[)\];,]")
+# A short form in brackets after its long form: up to ten letters, digits and joining marks, a
+# subscript count written in brackets (``calcium chloride (CaCl(2))``), and closed by the bracket,
+# a separator or a slash before a second short form (``benzodiazepines or related drugs (BZDs/RDs)``)
+SHORT_AFTER = re.compile(r"\s*[(\[]\s*([A-Za-z0-9][A-Za-z0-9\-+']{0,9}(?:\(\d\))?)\s*[)\];,/]")
 
 
 def _short_forms(text: str, rules: Sequence[RuleSpan]) -> dict[str, str]:
@@ -221,7 +224,7 @@ def _short_forms(text: str, rules: Sequence[RuleSpan]) -> dict[str, str]:
 
     out: dict[str, str] = {}
     for r in rules:
-        m = _SHORT_AFTER.match(text, r.end)
+        m = SHORT_AFTER.match(text, r.end)
         if m is None:
             continue
         short = m.group(1)
@@ -298,7 +301,7 @@ def defined_short_forms(text: str, spans: Sequence[tuple[int, int]]) -> list[tup
 
     shorts: set[str] = set()
     for s, e in spans:
-        m = _SHORT_AFTER.match(text, e)
+        m = SHORT_AFTER.match(text, e)
         if m is None:
             continue
         short, long = m.group(1).rstrip("-'"), text[s:e]

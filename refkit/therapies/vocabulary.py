@@ -246,10 +246,14 @@ def mesh_ids() -> dict[str, tuple[str, str]]:
 
 def _build_mesh_ids() -> dict[str, tuple[str, str]]:
     table: dict[str, tuple[str, str]] = {}
-    for line in (DATA / "mesh.tsv").read_text(encoding="utf-8").splitlines():
-        mesh_id, _, name = line.partition("\t")
+    lines = (DATA / "mesh.tsv").read_text(encoding="utf-8").splitlines()
+    rows = [(line.partition("\t")[0], line.partition("\t")[2]) for line in lines]
+    # every heading under its own name first, so that a derived key (a plural's singular) never
+    # takes the place of a heading of that name: "xanthine" is Xanthine, not the class Xanthines
+    for mesh_id, name in rows:
+        table.setdefault(phrase_key(name), (mesh_id, name))
+    for mesh_id, name in rows:
         key = phrase_key(name)
-        table.setdefault(key, (mesh_id, name))
         if key.endswith("s"):
             table.setdefault(key[:-1], (mesh_id, name))
         if ", " in name:  # "Immunoglobulins, Intravenous" → "intravenous immunoglobulins"
@@ -633,6 +637,17 @@ class Vocabulary:
         """The MeSH id of a name: the CDR annotators' id for it, else the descriptor of that name."""
         entry = self._lexicon.get(lexicon_key(name))
         return entry.mesh if entry is not None and entry.mesh else self._mesh_for(name)
+
+    def own_heading(self, name: str) -> str | None:
+        """The MeSH id of the heading spelt as ``name`` itself (no plural or inversion derived),
+        when CDR's annotators have no id of their own for the name: what a reader indexing the
+        text by its words would pick (``vitamin D`` is Vitamin D, whichever drug the drug
+        vocabulary files it under; ``FANFT`` is FANFT, not the class of its long form's head)."""
+        entry = self._lexicon.get(lexicon_key(name))
+        if entry is not None and entry.mesh:
+            return None
+        hit = mesh_ids().get(phrase_key(name))
+        return hit[0] if hit is not None and phrase_key(hit[1]) == phrase_key(name) else None
 
     def _mesh_for(self, name: str) -> str | None:
         hit = mesh_ids().get(phrase_key(name))
