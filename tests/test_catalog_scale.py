@@ -73,6 +73,30 @@ def test_a_directory_imports_in_workers_and_a_second_run_skips_it(tmp_path: Path
     catalog.close()
 
 
+def test_an_import_defers_wal_checkpoints_and_leaves_the_wal_empty(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    # During the import SQLite checkpoints only past IMPORT_WAL_BYTES; at its end the WAL is
+    # copied in and truncated, and the connection is back to SQLite's default of 1,000 pages.
+    folder = data_dir(tmp_path, files=3, per_file=40)
+    seen: list[int] = []
+    catalog = LocalCatalog(path=tmp_path / "c.sqlite")
+    write = catalog_module._Writer.write
+
+    def spy(self: catalog_module._Writer, batch: object) -> None:
+        seen.append(self.db.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
+        write(self, batch)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(catalog_module._Writer, "write", spy)
+    assert catalog.import_path(folder, workers=1).works == 120
+    page = catalog._db.execute("PRAGMA page_size").fetchone()[0]
+    assert seen == [catalog_module.IMPORT_WAL_BYTES // page] * 3
+    assert catalog._db.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1000
+    wal = tmp_path / "c.sqlite-wal"
+    assert not wal.exists() or wal.stat().st_size == 0
+    assert catalog.stats()["works"] == 120
+    catalog.close()
+
+
 KILLER = """
 import os, signal, sys
 from refkit.resolve import catalog as C
