@@ -1,7 +1,7 @@
 """The package's layering, read from the source: stages never reach upward, nothing imports the CLI.
 
 Order of the stages (a stage may import the core and the stages before it):
-core (model, text, dates, pages, fileio, messages, errors, settings) < parse < resolve < export
+core (model, text, dates, pages, fileio, messages, errors, settings, gc_pause) < parse < resolve < export
 < therapies < graph < workspace < cli.
 """
 
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "refkit"
-CORE = {"model", "text", "dates", "pages", "fileio", "messages", "errors", "settings", "__init__"}
+CORE = {"model", "text", "dates", "pages", "fileio", "messages", "errors", "settings", "gc_pause", "__init__"}
 ORDER = [
     "core",
     "parse",

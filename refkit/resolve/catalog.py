@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from refkit.errors import RefkitError, SourceUnavailable, cannot_write
+from refkit.gc_pause import no_cycle_collection
 from refkit.messages import warn
 from refkit.model import Reference, Work
 from refkit.resolve.catalog_index import (
@@ -36,7 +37,6 @@ from refkit.resolve.catalog_index import (
     PreparedBatch,
     decode_work,
     group,
-    no_cycle_collection,
     prepare,
     prepare_file,
     query_terms,

@@ -17,8 +17,6 @@ catalog does not hold cost one index probe and add nothing.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import gzip
 import itertools
 import json
@@ -34,6 +32,7 @@ from typing import IO, Any
 import orjson
 
 from refkit.dates import YEAR_RE
+from refkit.gc_pause import no_cycle_collection
 from refkit.model import Reference, Work
 from refkit.resolve.crossref_records import crossref_fields, work_from_crossref
 from refkit.text import fold, fold_uncached
@@ -233,23 +232,6 @@ def _works_in(doc: Any) -> Iterator[dict[str, Any]]:
 
 
 Prepared = tuple[str | None, str | None, str | None, str, list[str]]
-
-
-@contextlib.contextmanager
-def no_cycle_collection() -> Iterator[None]:
-    """The cycle collector paused while one file is prepared or one batch written. A file's
-    JSON is ~100,000 live containers, and each collection walks them again: on the corpus's
-    records the collector took ~40% of a worker's time (json.loads 11.7 → 4.4 µs a record, the
-    Crossref adapter 28 → 16), and the writer's row tuples kept it busy too. Neither makes
-    cycles, so reference counting frees it all the same; what other threads make meanwhile is
-    collected once the collector is back."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def prepare(work: Work) -> Prepared | None:
