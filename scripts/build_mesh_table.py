@@ -68,7 +68,8 @@ def build_chebi(mappings: Path, ambiguous: Path | None = None, out: Path = CHEBI
             _name, others = rows.setdefault(mesh_id, (mesh_name.strip(), set()))
             if synonyms and phrase_key(other_name) != phrase_key(mesh_name):
                 others.add(other_name.strip())
-    lines = [f"{mesh_id}\t{name}\t{'|'.join(sorted(others))}\n" for mesh_id, (name, others) in sorted(rows.items())]
+    lines = [f"{mesh_id}\t{name}\t{'|'.join(sorted(others))}\n"
+             for mesh_id, (name, others) in sorted(rows.items())]
     out.write_text("".join(lines), encoding="utf-8")
     return len(lines)
 

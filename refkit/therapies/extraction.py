@@ -235,6 +235,7 @@ def _as_hit(m: Mention) -> Hit:
 _SALT_AFTER = re.compile(r"\s+(?:hydrochloride|dihydrochloride|hcl|sulfate|sulphate|sodium|potassium|calcium|"
                          r"maleate|mesylate|citrate|phosphate|tartrate|acetate|bromide|succinate|fumarate)$",
                          re.I)
+_SALT_BEFORE = re.compile(r"^(?:(?:di|tri)?(?:sodium|potassium)|calcium|magnesium|lithium)\s+(?=\S{4})", re.I)
 _STEREO_FIRST = re.compile(r"^(?:\(?[+\-±]\)?|\(?[RS]\)?|[dlDL]|d,l|D,L|dl|DL|alpha|beta|gamma)-", re.I)
 
 
@@ -263,7 +264,7 @@ def normalise(name: str, text: str, start: int, vocab: Vocabulary, owner: Mentio
 
 def _variants(name: str) -> list[str]:
     out = [name]
-    bare = _SALT_AFTER.sub("", name)
+    bare = _SALT_BEFORE.sub("", _SALT_AFTER.sub("", name))  # MeSH files a salt under its parent
     out.append(bare)
     out.append(_STEREO_FIRST.sub("", bare))
     for v in list(out):
@@ -371,8 +372,10 @@ def _mention(hit: Hit, text: str, hits: list[Hit], i: int, where: str,
     mesh = c.mesh
     if mesh is None and c.kind != "class":
         # the name as written may be a descriptor the concept's own name is not (Dothiepin, whose
-        # concept the drug vocabulary calls dosulepin), or a salt of one
-        mesh = next((found for found in map(vocab.mesh_for, _variants(hit.text)) if found), None)
+        # concept the drug vocabulary calls dosulepin), or a salt of one; else the concept's own
+        # name, or its parent (warfarin sodium)
+        names = _variants(hit.text) + _variants(c.name)
+        mesh = next((found for found in map(vocab.mesh_for, names) if found), None)
     elif c.kind != "class" and c.source != "curated":
         mesh = vocab.own_heading(hit.text) or mesh
     m = Mention(

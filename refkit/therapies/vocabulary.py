@@ -271,8 +271,13 @@ def chebi_mesh_ids() -> dict[str, tuple[str, str]]:
 
 
 def _build_chebi_mesh_ids() -> dict[str, tuple[str, str]]:
-    rows = [(line.split("\t") + ["", ""])[:3]
-            for line in (DATA / "mesh_chebi.tsv").read_text(encoding="utf-8").splitlines()]
+    return chebi_table((DATA / "mesh_chebi.tsv").read_text(encoding="utf-8").splitlines())
+
+
+def chebi_table(lines: list[str]) -> dict[str, tuple[str, str]]:
+    """:func:`chebi_mesh_ids` from the lines of ``mesh id <TAB> MeSH name <TAB> ChEBI names``
+    (``|``-separated): MeSH names first, so that no ChEBI name takes a MeSH name's place."""
+    rows = [(line.split("\t") + ["", ""])[:3] for line in lines]
     table: dict[str, tuple[str, str]] = {}
     for mesh_id, name, _others in rows:
         table.setdefault(phrase_key(name), (mesh_id, name))
@@ -322,10 +327,11 @@ def unii_mesh_ids() -> Mapping[str, str]:
         return {}
     if not path.is_file():
         return {}
-    return cached_table("unii-mesh", _stamp(), lambda: _read_unii_mesh_ids(path))
+    return cached_table("unii-mesh", _stamp(), lambda: read_unii_mesh_ids(path))
 
 
-def _read_unii_mesh_ids(path: Path) -> dict[str, str]:
+def read_unii_mesh_ids(path: Path) -> dict[str, str]:
+    """:func:`unii_mesh_ids` from a UNII names file (``Name, TYPE, UNII, Display Name``)."""
     names: dict[str, set[str]] = {}
     displays: dict[str, str] = {}
     with path.open(encoding="utf-8") as f:
@@ -333,7 +339,9 @@ def _read_unii_mesh_ids(path: Path) -> dict[str, str]:
         for line in f:
             name, _type, unii, display = (line.rstrip("\n").split("\t") + ["", "", ""])[:4]
             name = _SOURCE_TAG.sub("", name)
-            if unii and len(name) >= 3 and name.count(" ") <= 3:
+            # short names (TMP, Dex, ACh) are codes and abbreviations that several substances
+            # share; what they stand for is the text's to say (a defined abbreviation)
+            if unii and len(phrase_key(name)) > 4 and name.count(" ") <= 3:
                 names.setdefault(unii, set()).add(phrase_key(name))
                 displays[unii] = phrase_key(display)
     ids: dict[str, set[str]] = {}
@@ -347,6 +355,27 @@ def _read_unii_mesh_ids(path: Path) -> dict[str, str]:
                 ids.setdefault(key, set()).add(mesh)
     # a name two substances share (with two ids) names neither for certain
     return {key: next(iter(found)) for key, found in ids.items() if len(found) == 1}
+
+
+@cache
+def drug_ner_mesh_ids() -> dict[str, str]:
+    """drug-NER canonical name → MeSH id through its other names, for a drug whose own name has
+    none: the one id that its generic variants (no brands) have in MeSH, by name or by UNII."""
+    return cached_pickle("drug-ner-mesh", _stamp(), _build_drug_ner_mesh_ids)
+
+
+def _build_drug_ner_mesh_ids() -> dict[str, str]:
+    d = drug_ner_dictionary()
+    generic = {v for v, info in d["drug_variant_to_variant_data"].items() if not info.get("is_brand")}
+    found: dict[str, set[str]] = {}
+    for variant, canonicals in d["drug_variant_to_canonical"].items():
+        key = phrase_key(variant)
+        if not canonicals or variant not in generic or len(key) <= 4:  # short forms: see above
+            continue
+        mesh = _exact_mesh_entry(key) or unii_mesh_ids().get(key)
+        if mesh is not None:
+            found.setdefault(canonicals[0], set()).add(mesh)
+    return {canonical: next(iter(ids)) for canonical, ids in found.items() if len(ids) == 1}
 
 
 # An everyday English word: used at least once per million words of general English (Zipf
@@ -729,12 +758,12 @@ class Vocabulary:
         """The MeSH id of the heading spelt as ``name`` itself (no plural or inversion derived),
         when CDR's annotators have no id of their own for the name: what a reader indexing the
         text by its words would pick (``vitamin D`` is Vitamin D, whichever drug the drug
-        vocabulary files it under; ``FANFT`` is FANFT, not the class of its long form's head)."""
+        vocabulary files it under; ``FANFT`` is FANFT, not the class of its long form's head;
+        ``retinyl acetate`` is that supplementary concept, not the vitamin A it is filed under)."""
         entry = self._lexicon.get(lexicon_key(name))
         if entry is not None and entry.mesh:
             return None
-        hit = mesh_ids().get(phrase_key(name))
-        return hit[0] if hit is not None and phrase_key(hit[1]) == phrase_key(name) else None
+        return _exact_mesh_entry(phrase_key(name))
 
     def _mesh_for(self, name: str) -> str | None:
         """The MeSH id of a name (:func:`mesh_entry`), else the id its UNII substance's other
@@ -750,7 +779,7 @@ class Vocabulary:
         curated = self._curated.get(phrase_key(name))
         if curated is not None:
             return curated
-        mesh = self._mesh_for(data_name)
+        mesh = self._mesh_for(data_name) or drug_ner_mesh_ids().get(canonical)
         return Concept(name, "drug", mesh, drugbank, "drug-ner", classes=self.classes_of(name))
 
 
