@@ -6,7 +6,7 @@ from refkit.therapies import extract_text
 from refkit.therapies.vocabulary import (
     Vocabulary,
     chebi_table,
-    mesh_entry,
+    mesh_id,
     mesh_ids,
     phrase_key,
     read_unii_mesh_ids,
@@ -61,7 +61,7 @@ def test_two_names_defined_together_each_get_their_short_form():
 def test_supplementary_concepts_have_their_c_ids():
     # no descriptor list holds them; the MeSH-ChEBI table does
     vocab = vocabulary()
-    assert mesh_entry("temsirolimus")[0] == "C401859"
+    assert mesh_id("temsirolimus") == "C401859"
     assert vocab.mesh_for("valdecoxib") == "C406224"
     assert _ids("Valdecoxib 40 mg was given.")["Valdecoxib"] == "C406224"
 
@@ -69,8 +69,8 @@ def test_supplementary_concepts_have_their_c_ids():
 def test_a_chebi_name_reaches_the_mesh_entry_it_maps_to():
     # MeSH calls C009166 "retinol acetate"; ChEBI calls it "retinyl acetate". The drug vocabulary
     # files the name under vitamin A: the name as written is its own entry all the same
-    assert mesh_entry("retinol acetate")[0] == "C009166"
-    assert mesh_entry("retinyl acetate")[0] == "C009166"
+    assert mesh_id("retinol acetate") == "C009166"
+    assert mesh_id("retinyl acetate") == "C009166"
     assert _ids("Retinyl acetate was added to the diet.")["Retinyl acetate"] == "C009166"
 
 
@@ -81,8 +81,8 @@ def test_the_chebi_table_keeps_mesh_names_first_and_drops_shared_chebi_names():
         "C000003\tquxol\tshared name",
         "C000004\tquxol dimer\tshared name",  # one ChEBI name, two MeSH entries: evidence for neither
     ])
-    assert table[phrase_key("foozamide")] == ("C000001", "foozamide")
-    assert table[phrase_key("barzamide")] == ("C000002", "barzamide")
+    assert table[phrase_key("foozamide")] == ("C000001", True)
+    assert table[phrase_key("barzamide")] == ("C000002", True)
     assert phrase_key("shared name") not in table
 
 

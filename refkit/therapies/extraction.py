@@ -194,11 +194,13 @@ def _share_ids(text: str, mentions: list[Mention], vocab: Vocabulary) -> None:
 
 def _pair_shares_id(text: str, mentions: list[Mention], vocab: Vocabulary) -> None:
     """A long form and the short form the text defines for it (``gamma-hexachlorocyclohexane
-    (gamma-HCH)``) name one substance: where one of the two has no id, it takes the other's,
-    and where neither has, the short form's own id in the vocabularies (a misspelt or
-    unlisted long form with a well-known abbreviation)."""
+    (gamma-HCH)``) name one substance: the short form, and every use of it in the text, takes
+    the long form's id; a long form with no id takes the short form's, and where neither has
+    one, the short form's own id in the vocabularies (a misspelt or unlisted long form with a
+    well-known abbreviation)."""
     every = [p for m in mentions for p in [m, *m.parts] if p.start is not None and p.end is not None]
     at = {p.start: p for p in every}
+    defined: dict[str, str] = {}
     for long in every:
         found = tagger.SHORT_AFTER.match(text, long.end or 0)
         short = at.get(found.start(1)) if found is not None else None
@@ -210,8 +212,13 @@ def _pair_shares_id(text: str, mentions: list[Mention], vocab: Vocabulary) -> No
             short.mesh = (concept.mesh if concept is not None else None) or vocab.mesh_for(short.text)
         if long.mesh is None:
             long.mesh = short.mesh
-        elif short.mesh is None:
-            short.mesh = long.mesh
+        else:
+            # the text's own definition: the short form is what the written-out name is, in
+            # this text, whatever id the short form has elsewhere (RA: retinyl acetate here)
+            defined.setdefault(short.text, long.mesh)
+    for p in every:
+        if p.text in defined:
+            p.mesh = defined[p.text]
 
 
 def _same_name_same_id(mentions: list[Mention]) -> None:

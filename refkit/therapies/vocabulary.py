@@ -263,53 +263,59 @@ def _build_mesh_ids() -> dict[str, tuple[str, str]]:
 
 
 @cache
-def chebi_mesh_ids() -> dict[str, tuple[str, str]]:
-    """phrase key → (MeSH id, MeSH name) of the chemicals in ``data/mesh_chebi.tsv`` (MeSH
-    entries mapped to ChEBI, supplementary concepts among them), by MeSH name and by ChEBI name;
-    a ChEBI name two MeSH entries share is no evidence for either, and is left out."""
+def chebi_mesh_ids() -> dict[str, tuple[str, bool]]:
+    """phrase key → (MeSH id, whether the key is a MeSH name) of the chemicals in
+    ``data/mesh_chebi.tsv`` (MeSH entries mapped to ChEBI, supplementary concepts among them), by
+    MeSH name and by ChEBI name; a ChEBI name two MeSH entries share is evidence for neither."""
     return cached_pickle("mesh-chebi-ids", _stamp(), _build_chebi_mesh_ids)
 
 
-def _build_chebi_mesh_ids() -> dict[str, tuple[str, str]]:
+def _build_chebi_mesh_ids() -> dict[str, tuple[str, bool]]:
     return chebi_table((DATA / "mesh_chebi.tsv").read_text(encoding="utf-8").splitlines())
 
 
-def chebi_table(lines: list[str]) -> dict[str, tuple[str, str]]:
+def chebi_table(lines: list[str]) -> dict[str, tuple[str, bool]]:
     """:func:`chebi_mesh_ids` from the lines of ``mesh id <TAB> MeSH name <TAB> ChEBI names``
     (``|``-separated): MeSH names first, so that no ChEBI name takes a MeSH name's place."""
     rows = [(line.split("\t") + ["", ""])[:3] for line in lines]
-    table: dict[str, tuple[str, str]] = {}
+    table: dict[str, tuple[str, bool]] = {}
     for mesh_id, name, _others in rows:
-        table.setdefault(phrase_key(name), (mesh_id, name))
-    by_other_name: dict[str, set[tuple[str, str]]] = {}
-    for mesh_id, name, others in rows:
+        table.setdefault(phrase_key(name), (mesh_id, True))
+    by_other_name: dict[str, set[str]] = {}
+    for mesh_id, _name, others in rows:
         for other in filter(None, others.split("|")):
-            by_other_name.setdefault(phrase_key(other), set()).add((mesh_id, name))
-    for key, entries in by_other_name.items():
-        if len(entries) == 1:
-            table.setdefault(key, next(iter(entries)))
+            by_other_name.setdefault(phrase_key(other), set()).add(mesh_id)
+    for key, ids in by_other_name.items():
+        if len(ids) == 1:
+            table.setdefault(key, (next(iter(ids)), False))
     return table
 
 
-def mesh_entry(name: str) -> tuple[str, str] | None:
-    """(MeSH id, MeSH name) of a name, the one home of that question: the descriptor of that
-    very name, else a MeSH entry mapped to ChEBI under that name (a supplementary concept,
-    which no descriptor list holds), else a descriptor by a derived key (a plural's singular,
-    an inverted heading)."""
-    key = phrase_key(name)
-    descriptor = mesh_ids().get(key)
-    if descriptor is not None and phrase_key(descriptor[1]) == key:
-        return descriptor
-    return chebi_mesh_ids().get(key) or descriptor
-
-
-def _exact_mesh_entry(key: str) -> str | None:
-    """The MeSH id of a name spelt as a MeSH (or ChEBI) name itself, no derived key."""
+def _mesh_named(key: str) -> str | None:
+    """The id of the MeSH entry (descriptor or supplementary concept) whose own name this is."""
     descriptor = mesh_ids().get(key)
     if descriptor is not None and phrase_key(descriptor[1]) == key:
         return descriptor[0]
     hit = chebi_mesh_ids().get(key)
-    return hit[0] if hit is not None else None
+    return hit[0] if hit is not None and hit[1] else None
+
+
+def _spelt_as_entry(key: str) -> str | None:
+    """The id of the MeSH entry this is the MeSH or the ChEBI name of (no derived key)."""
+    hit = chebi_mesh_ids().get(key)
+    return _mesh_named(key) or (hit[0] if hit is not None else None)
+
+
+def mesh_id(name: str) -> str | None:
+    """The MeSH id of a name, the one home of that question. Most direct evidence first: the
+    entry of that very name (a descriptor, or a supplementary concept, which no descriptor list
+    holds); the entry another name of the same UNII substance has (:func:`unii_mesh_ids`); the
+    entry ChEBI's name maps to; a descriptor by a derived key (a plural's singular, an
+    inverted heading), the weakest, since a class is often the plural of a substance."""
+    key = phrase_key(name)
+    derived = mesh_ids().get(key)
+    return (_mesh_named(key) or unii_mesh_ids().get(key) or _spelt_as_entry(key)
+            or (derived[0] if derived is not None else None))
 
 
 _SOURCE_TAG = re.compile(r"\s*\[[^\]]*\]$")  # UNII's "[USP-RS]", "[INN]": who lists the name
@@ -346,7 +352,7 @@ def read_unii_mesh_ids(path: Path) -> dict[str, str]:
                 displays[unii] = phrase_key(display)
     ids: dict[str, set[str]] = {}
     for unii, keys in names.items():
-        found = {k: i for k in keys if (i := _exact_mesh_entry(k)) is not None}
+        found = {k: i for k in keys if (i := _mesh_named(k)) is not None}
         # the id of the substance's display name; else the one id all its MeSH-named names agree on
         mesh = found.get(displays[unii]) or (next(iter(set(found.values()))) if len(set(found.values())) == 1
                                               else None)
@@ -372,7 +378,7 @@ def _build_drug_ner_mesh_ids() -> dict[str, str]:
         key = phrase_key(variant)
         if not canonicals or variant not in generic or len(key) <= 4:  # short forms: see above
             continue
-        mesh = _exact_mesh_entry(key) or unii_mesh_ids().get(key)
+        mesh = _spelt_as_entry(key) or unii_mesh_ids().get(key)
         if mesh is not None:
             found.setdefault(canonicals[0], set()).add(mesh)
     return {canonical: next(iter(ids)) for canonical, ids in found.items() if len(ids) == 1}
@@ -696,7 +702,7 @@ class Vocabulary:
         display = unii_names().get(key) if self._unii_acceptable(phrase) else None
         if display is not None:
             display, _, brand = display.partition("\t")
-            concept = Concept(display.lower(), "chemical", self._mesh_for(display), source="unii",
+            concept = Concept(display.lower(), "chemical", mesh_id(display), source="unii",
                               classes=self.classes_of(display.lower()))
             if brand or phrase_key(display) not in (key, key.rstrip("s")):
                 return self._by_other_name(concept, phrase, "brand" if brand else "name")
@@ -752,7 +758,7 @@ class Vocabulary:
     def mesh_for(self, name: str) -> str | None:
         """The MeSH id of a name: the CDR annotators' id for it, else the descriptor of that name."""
         entry = self._lexicon.get(lexicon_key(name))
-        return entry.mesh if entry is not None and entry.mesh else self._mesh_for(name)
+        return entry.mesh if entry is not None and entry.mesh else mesh_id(name)
 
     def own_heading(self, name: str) -> str | None:
         """The MeSH id of the heading spelt as ``name`` itself (no plural or inversion derived),
@@ -763,13 +769,7 @@ class Vocabulary:
         entry = self._lexicon.get(lexicon_key(name))
         if entry is not None and entry.mesh:
             return None
-        return _exact_mesh_entry(phrase_key(name))
-
-    def _mesh_for(self, name: str) -> str | None:
-        """The MeSH id of a name (:func:`mesh_entry`), else the id its UNII substance's other
-        names have (:func:`unii_mesh_ids`)."""
-        hit = mesh_entry(name)
-        return hit[0] if hit else unii_mesh_ids().get(phrase_key(name))
+        return _spelt_as_entry(phrase_key(name))
 
     def _from_drug_ner(self, canonical: str) -> Concept:
         data_name, drugbank = _drug_ner_index()["canonicals"].get(canonical, (canonical, None))
@@ -779,7 +779,7 @@ class Vocabulary:
         curated = self._curated.get(phrase_key(name))
         if curated is not None:
             return curated
-        mesh = self._mesh_for(data_name) or drug_ner_mesh_ids().get(canonical)
+        mesh = mesh_id(data_name) or drug_ner_mesh_ids().get(canonical)
         return Concept(name, "drug", mesh, drugbank, "drug-ner", classes=self.classes_of(name))
 
 
