@@ -118,3 +118,12 @@ def test_other_names_of_a_substance_bridge_to_its_heading():
 
 def test_a_salt_named_cation_first_takes_its_parents_id():
     assert _ids("Sodium warfarin 5 mg daily was given.")["Sodium warfarin"] == "D014859"
+
+
+def test_a_short_form_defined_for_a_name_takes_that_names_own_id_throughout():
+    # the drug vocabulary files retinyl acetate under vitamin A; the written-out name is its own
+    # MeSH entry, and the short form the text defines for it is that entry too, each time
+    text = "Rats were fed retinyl acetate (RA) for a month. RA raised the liver retinol content."
+    found = [(m.text, m.mesh) for m in extract_text(text)]
+    assert ("retinyl acetate", "C009166") in found
+    assert found.count(("RA", "C009166")) == 2

@@ -194,10 +194,10 @@ def _share_ids(text: str, mentions: list[Mention], vocab: Vocabulary) -> None:
 
 def _pair_shares_id(text: str, mentions: list[Mention], vocab: Vocabulary) -> None:
     """A long form and the short form the text defines for it (``gamma-hexachlorocyclohexane
-    (gamma-HCH)``) name one substance: the short form, and every use of it in the text, takes
-    the long form's id; a long form with no id takes the short form's, and where neither has
-    one, the short form's own id in the vocabularies (a misspelt or unlisted long form with a
-    well-known abbreviation)."""
+    (gamma-HCH)``) name one substance: a short form with no id, or one standing for the long
+    form's concept, takes the long form's id, and so does every use of it in the text; a long
+    form with no id takes the short form's, and where neither has one, the short form's own id
+    in the vocabularies (a misspelt or unlisted long form with a well-known abbreviation)."""
     every = [p for m in mentions for p in [m, *m.parts] if p.start is not None and p.end is not None]
     at = {p.start: p for p in every}
     defined: dict[str, str] = {}
@@ -212,9 +212,10 @@ def _pair_shares_id(text: str, mentions: list[Mention], vocab: Vocabulary) -> No
             short.mesh = (concept.mesh if concept is not None else None) or vocab.mesh_for(short.text)
         if long.mesh is None:
             long.mesh = short.mesh
-        else:
-            # the text's own definition: the short form is what the written-out name is, in
-            # this text, whatever id the short form has elsewhere (RA: retinyl acetate here)
+        elif short.mesh is None or short.name == long.name:
+            # a short form that stands for the long form's concept (the text defined it so) names
+            # what the written-out name names, throughout the text, whatever id the concept has
+            # elsewhere (RA for retinyl acetate, not for the vitamin A it is filed under)
             defined.setdefault(short.text, long.mesh)
     for p in every:
         if p.text in defined:
