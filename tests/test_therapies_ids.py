@@ -1,6 +1,9 @@
-"""MeSH ids of mentions: a heading under its own name, and one id for a defined pair."""
+"""MeSH ids of mentions: a heading under its own name, supplementary concepts, names bridged
+through their substance's other names, and one id for a defined pair."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from refkit.therapies import extract_text
 from refkit.therapies.vocabulary import (
@@ -12,6 +15,8 @@ from refkit.therapies.vocabulary import (
     read_unii_mesh_ids,
     vocabulary,
 )
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _ids(text: str, vocab: Vocabulary | None = None) -> dict[str, str | None]:
@@ -116,10 +121,6 @@ def test_other_names_of_a_substance_bridge_to_its_heading():
     assert found.count(("GTN", "D005996")) == 2
 
 
-def test_a_salt_named_cation_first_takes_its_parents_id():
-    assert _ids("Sodium warfarin 5 mg daily was given.")["Sodium warfarin"] == "D014859"
-
-
 def test_a_short_form_defined_for_a_name_takes_that_names_own_id_throughout():
     # the drug vocabulary files retinyl acetate under vitamin A; the written-out name is its own
     # MeSH entry, and the short form the text defines for it is that entry too, each time
@@ -127,3 +128,21 @@ def test_a_short_form_defined_for_a_name_takes_that_names_own_id_throughout():
     found = [(m.text, m.mesh) for m in extract_text(text)]
     assert ("retinyl acetate", "C009166") in found
     assert found.count(("RA", "C009166")) == 2
+
+
+def test_the_mesh_chebi_table_is_built_from_chebi_mappings_only(tmp_path):
+    import importlib.util
+
+    script = ROOT / "scripts" / "build_mesh_table.py"
+    spec = importlib.util.spec_from_file_location("build_mesh_table", script)
+    assert spec is not None and spec.loader is not None
+    builder = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(builder)
+    mappings, ambiguous, out = tmp_path / "m.tsv", tmp_path / "a.tsv", tmp_path / "out.tsv"
+    mappings.write_text("MESH\tC000001\tfoozamide\tCHEBI\tCHEBI:1\tbar-zamide\n"
+                        "MESH\tC000002\tquxol\tCHEBI\tCHEBI:2\tQuxol\n"  # the same name, folded
+                        "MESH\tD000003\tsome gene\tHGNC\t3\tSOME1\n", encoding="utf-8")  # no chemical
+    ambiguous.write_text("MESH\tC000004\tquxamide\tCHEBI\tCHEBI:4\tquxamide anion\n", encoding="utf-8")
+    assert builder.build_chebi(mappings, ambiguous, out) == 3
+    assert out.read_text(encoding="utf-8").splitlines() == [
+        "C000001\tfoozamide\tbar-zamide", "C000002\tquxol\t", "C000004\tquxamide\t"]

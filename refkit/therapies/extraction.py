@@ -200,7 +200,7 @@ def _pair_shares_id(text: str, mentions: list[Mention], vocab: Vocabulary) -> No
     in the vocabularies (a misspelt or unlisted long form with a well-known abbreviation)."""
     every = [p for m in mentions for p in [m, *m.parts] if p.start is not None and p.end is not None]
     at = {p.start: p for p in every}
-    defined: dict[str, str] = {}
+    defined: dict[str, tuple[str, str]] = {}  # short form → (long form's concept, its id)
     for long in every:
         found = tagger.SHORT_AFTER.match(text, long.end or 0)
         short = at.get(found.start(1)) if found is not None else None
@@ -216,10 +216,10 @@ def _pair_shares_id(text: str, mentions: list[Mention], vocab: Vocabulary) -> No
             # a short form that stands for the long form's concept (the text defined it so) names
             # what the written-out name names, throughout the text, whatever id the concept has
             # elsewhere (RA for retinyl acetate, not for the vitamin A it is filed under)
-            defined.setdefault(short.text, long.mesh)
+            defined.setdefault(short.text, (long.name, long.mesh))
     for p in every:
-        if p.text in defined:
-            p.mesh = defined[p.text]
+        if p.text in defined and (p.mesh is None or p.name == defined[p.text][0]):
+            p.mesh = defined[p.text][1]
 
 
 def _same_name_same_id(mentions: list[Mention]) -> None:
@@ -243,7 +243,6 @@ def _as_hit(m: Mention) -> Hit:
 _SALT_AFTER = re.compile(r"\s+(?:hydrochloride|dihydrochloride|hcl|sulfate|sulphate|sodium|potassium|calcium|"
                          r"maleate|mesylate|citrate|phosphate|tartrate|acetate|bromide|succinate|fumarate)$",
                          re.I)
-_SALT_BEFORE = re.compile(r"^(?:(?:di|tri)?(?:sodium|potassium)|calcium|magnesium|lithium)\s+(?=\S{4})", re.I)
 _STEREO_FIRST = re.compile(r"^(?:\(?[+\-±]\)?|\(?[RS]\)?|[dlDL]|d,l|D,L|dl|DL|alpha|beta|gamma)-", re.I)
 
 
@@ -272,7 +271,7 @@ def normalise(name: str, text: str, start: int, vocab: Vocabulary, owner: Mentio
 
 def _variants(name: str) -> list[str]:
     out = [name]
-    bare = _SALT_BEFORE.sub("", _SALT_AFTER.sub("", name))  # MeSH files a salt under its parent
+    bare = _SALT_AFTER.sub("", name)
     out.append(bare)
     out.append(_STEREO_FIRST.sub("", bare))
     for v in list(out):

