@@ -351,12 +351,17 @@ def read_unii_mesh_ids(path: Path) -> dict[str, str]:
         next(f, None)
         for line in f:
             name, _type, unii, display = (line.rstrip("\n").split("\t") + ["", "", ""])[:4]
-            name = _SOURCE_TAG.sub("", name)
+            if name.endswith("]"):
+                name = _SOURCE_TAG.sub("", name)
+            if not unii or name.count(" ") > 3:
+                continue
+            key = phrase_key(name)
             # short names (TMP, Dex, ACh) are codes and abbreviations that several substances
             # share; what they stand for is the text's to say (a defined abbreviation)
-            if unii and len(phrase_key(name)) > 4 and name.count(" ") <= 3:
-                names.setdefault(unii, set()).add(phrase_key(name))
-                displays[unii] = phrase_key(display)
+            if len(key) > 4:
+                names.setdefault(unii, set()).add(key)
+                if unii not in displays:
+                    displays[unii] = phrase_key(display)
     ids: dict[str, set[str]] = {}
     for unii, keys in names.items():
         found = {k: i for k in keys if (i := _mesh_named(k)) is not None}
