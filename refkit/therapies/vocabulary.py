@@ -320,9 +320,11 @@ def mesh_id(name: str) -> str | None:
     entry ChEBI's name maps to; a descriptor by a derived key (a plural's singular, an
     inverted heading), the weakest, since a class is often the plural of a substance."""
     key = phrase_key(name)
-    derived = mesh_ids().get(key)
-    return (_mesh_named(key) or unii_mesh_ids().get(key) or _spelt_as_entry(key)
-            or (derived[0] if derived is not None else None))
+    found = _mesh_named(key) or unii_mesh_ids().get(key) or _spelt_as_entry(key)
+    if found is None:
+        derived = mesh_ids().get(key)
+        found = derived[0] if derived is not None else None
+    return found
 
 
 _SOURCE_TAG = re.compile(r"\s*\[[^\]]*\]$")  # UNII's "[USP-RS]", "[INN]": who lists the name
@@ -365,9 +367,9 @@ def read_unii_mesh_ids(path: Path) -> dict[str, str]:
     ids: dict[str, set[str]] = {}
     for unii, keys in names.items():
         found = {k: i for k in keys if (i := _mesh_named(k)) is not None}
+        agreed = set(found.values())
         # the id of the substance's display name; else the one id all its MeSH-named names agree on
-        mesh = found.get(displays[unii]) or (next(iter(set(found.values()))) if len(set(found.values())) == 1
-                                              else None)
+        mesh = found.get(displays[unii]) or (agreed.pop() if len(agreed) == 1 else None)
         if mesh is not None:
             for key in keys:
                 ids.setdefault(key, set()).add(mesh)
@@ -747,7 +749,7 @@ class Vocabulary:
         return looks_chemical(last) or (len(words) > 1 and phrase_key(last) in drug_ner_names())
 
     def mesh_for(self, name: str) -> str | None:
-        """The MeSH id of a name: the CDR annotators' id for it, else the descriptor of that name."""
+        """The MeSH id of a name: the CDR annotators' id for it, else :func:`mesh_id`'s."""
         entry = self._lexicon.get(lexicon_key(name))
         return entry.mesh if entry is not None and entry.mesh else mesh_id(name)
 
