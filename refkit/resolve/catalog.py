@@ -40,6 +40,7 @@ from refkit.resolve.catalog_index import (
     prepare,
     prepare_file,
     query_terms,
+    term_hashes,
     work_terms,
 )
 from refkit.resolve.crossref_records import query_text, work_from_crossref
@@ -47,28 +48,31 @@ from refkit.settings import Settings
 
 CATALOG_FILE = "catalog.sqlite"
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS origins (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL);
 CREATE TABLE IF NOT EXISTS works (
     id INTEGER PRIMARY KEY,    -- the number postings list the work under
     doi TEXT UNIQUE,           -- lower-cased DOI, when the work has one
-    pmid TEXT UNIQUE,          -- PubMed id, when known
+    pmid TEXT,                 -- PubMed id, when known (unique: works_pmid)
     pmcid TEXT,                -- PMC id (upper case), when known
     record BLOB NOT NULL,      -- the Work: compact JSON text (older rows: deflated with meta.zdict)
     origin INTEGER NOT NULL    -- origins.id: a seed file's path, 'crossref' (fetched live), 'import' …
 );
 CREATE INDEX IF NOT EXISTS works_origin ON works(origin);
+-- Partial: most works (Crossref's) have no PMID, and a NULL entry a work cost an index insert.
+CREATE UNIQUE INDEX IF NOT EXISTS works_pmid ON works(pmid) WHERE pmid IS NOT NULL;
 CREATE INDEX IF NOT EXISTS works_pmcid ON works(pmcid) WHERE pmcid IS NOT NULL;
 -- The inverted index: each term's work ids, in segments (one per write batch) of uint32 ids.
+-- A term is its 64-bit hash (catalog_index.term_hashes), not its text.
 CREATE TABLE IF NOT EXISTS postings (
-    term TEXT NOT NULL, seg INTEGER NOT NULL, n INTEGER NOT NULL, ids BLOB NOT NULL,
+    term INTEGER NOT NULL, seg INTEGER NOT NULL, n INTEGER NOT NULL, ids BLOB NOT NULL,
     PRIMARY KEY (term, seg)
 ) WITHOUT ROWID;
 -- Each term's document frequency, so a search's first step is one row per term, however many
 -- segments the term has (thousands at Crossref's size).
-CREATE TABLE IF NOT EXISTS terms (term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS terms (term INTEGER PRIMARY KEY, df INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS seed_files (path TEXT PRIMARY KEY, mtime REAL, size INTEGER, sha256 TEXT);
 -- Files import_path has committed: a resumed import skips them (every record exactly once).
 CREATE TABLE IF NOT EXISTS imported_files (path TEXT PRIMARY KEY, size INTEGER, mtime REAL, works INTEGER);
@@ -281,13 +285,14 @@ class LocalCatalog:
             return []
         import numpy as np  # only searches need it (import time stays off the CLI's other paths)
 
-        marks = ",".join("?" * len(terms))
-        df = dict(self._rows(f"SELECT term, df FROM terms WHERE term IN ({marks})", tuple(terms)))
+        keys = tuple(dict.fromkeys(term_hashes(terms).tolist()))
+        marks = ",".join("?" * len(keys))
+        df = dict(self._rows(f"SELECT term, df FROM terms WHERE term IN ({marks})", keys))
         if not df:
             return []
         total = max(self._rows("SELECT max(id) FROM works", ())[0][0] or 1, 1)
         idf = {t: math.log(1 + total / n) for t, n in df.items()}
-        chosen: list[str] = []
+        chosen: list[int] = []
         budget = POSTINGS_BUDGET
         for term in sorted(df, key=df.__getitem__):
             if df[term] > budget:
@@ -520,17 +525,15 @@ class _Writer:
     """Writes prepared works into an open transaction; postings wait in memory until ``flush``.
 
     The work is split so that the serial part stays small: workers group a file's postings by
-    term (``PreparedBatch``), ``write`` inserts the rows with ``executemany`` and keeps the
-    batch's postings as arrays, and ``flush`` merges all batches' postings in numpy (one sort)
-    and writes one row a distinct term, in term order (B-tree appends, not random inserts)."""
+    term and hash the terms (``PreparedBatch``), ``write`` inserts the rows with ``executemany``
+    and keeps the batch's postings as arrays, and ``flush`` merges all batches' postings in numpy
+    (one sort by term hash) and writes one row a distinct term, in term order."""
 
     def __init__(self, catalog: LocalCatalog, origin_id: int) -> None:
         self.catalog = catalog
         self.db = catalog._db
         self.origin_id = origin_id
-        # The batch's distinct terms, numbered as they come, and per written batch its postings
-        # as two arrays: each posting's term number and work id.
-        self.numbers: dict[str, int] = {}
+        # Per written batch its postings as two arrays: each posting's term (hash) and work id.
         self.batches: list[tuple[Any, Any]] = []
         self.pending = 0
         self.stored = 0
@@ -557,9 +560,8 @@ class _Writer:
             zip(range(first, first + n), batch.dois, batch.pmids, batch.pmcids, batch.records,
                 itertools.repeat(self.origin_id, n), strict=True),
         )
-        numbers = self.numbers
-        codes = np.array([numbers.setdefault(term, len(numbers)) for term in batch.terms], dtype=np.uint32)
-        term_of = np.repeat(codes, np.frombuffer(batch.counts, dtype=np.uint32))
+        term_of = np.repeat(np.frombuffer(batch.terms, dtype=np.int64),
+                            np.frombuffer(batch.counts, dtype=np.uint32))
         ids = np.frombuffer(batch.positions, dtype=np.uint32) + np.uint32(first)
         if self.db.total_changes - before != n:
             # Some were known under their DOI or PMID: merged into the held row one by one, and
@@ -595,10 +597,8 @@ class _Writer:
 
         added = sorted(set(again[4]) - set(work_terms(held)))
         if added:
-            numbers = self.numbers
-            codes = [numbers.setdefault(t, len(numbers)) for t in added]
             held_id = np.full(len(added), row[0], dtype=np.uint32)
-            self.batches.append((np.array(codes, dtype=np.uint32), held_id))
+            self.batches.append((term_hashes(added), held_id))
             self.pending += len(added)
 
     def flush(self) -> None:
@@ -611,31 +611,32 @@ class _Writer:
 
         # The postings are put in term order by one stable sort, which keeps each term's ids
         # ascending (batches came in id order).
-        number = self.numbers
         term_of = np.concatenate([t for t, _ in self.batches])
         order = np.argsort(term_of, kind="stable")
         ids = np.concatenate([i for _, i in self.batches])[order].astype("<u4")
-        df = np.bincount(term_of, minlength=len(number))
-        del term_of, order
-        ends = np.cumsum(df)
+        term_of = term_of[order]
+        del order
+        self.batches = []
+        self.pending = 0
+        if not len(term_of):
+            return
+        starts = np.flatnonzero(np.concatenate(([True], term_of[1:] != term_of[:-1])))
+        ends = np.append(starts[1:], len(term_of))
+        terms, df_of = term_of[starts].tolist(), (ends - starts).tolist()
+        del term_of
         blob = ids.tobytes()  # little-endian whatever the machine (the dtype says so)
-        df_of, end_of = df.tolist(), ends.tolist()
         row = self.db.execute("SELECT value FROM meta WHERE key = 'segments'").fetchone()
         seg = int(row[0]) if row else 0
         self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('segments', ?)", (seg + 1,))
-        ordered = sorted(number.items())
         self.db.executemany(
             "INSERT INTO postings(term, seg, n, ids) VALUES (?, ?, ?, ?)",
-            ((term, seg, df_of[k], blob[4 * (end_of[k] - df_of[k]):4 * end_of[k]]) for term, k in ordered
-             if df_of[k]),
+            zip(terms, itertools.repeat(seg), df_of,
+                (blob[4 * a:4 * b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True))),
         )
         self.db.executemany(
             "INSERT INTO terms(term, df) VALUES (?, ?) ON CONFLICT(term) DO UPDATE SET df = df + excluded.df",
-            ((term, df_of[k]) for term, k in ordered if df_of[k]),
+            zip(terms, df_of, strict=True),
         )
-        self.batches = []
-        self.numbers = {}
-        self.pending = 0
 
 
 def data_files(path: Path) -> list[Path]:
