@@ -26,8 +26,6 @@ import itertools
 import json
 import re
 import zlib
-from array import array
-from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -348,18 +346,23 @@ class PreparedBatch:
 
 def group(prepared: list[Prepared]) -> PreparedBatch:
     """One batch of prepared works: identifiers and records in columns, postings by term
-    (each term's positions ascending, as the writer's ids must be)."""
-    by_term: defaultdict[str, list[int]] = defaultdict(list)
-    for position, p in enumerate(prepared):
-        for term in p[4]:
-            by_term[term].append(position)
-    lists = by_term.values()
-    dois, pmids, pmcids, records, _ = zip(*prepared, strict=True) if prepared else ((),) * 5
+    (each term's positions ascending, as the writer's ids must be). In numpy: every term of
+    every work hashed at once and sorted by hash (stably, so positions stay ascending), which
+    took half the time of grouping the strings in a dict and hashing its keys."""
+    import numpy as np
+
+    dois, pmids, pmcids, records, term_lists = zip(*prepared, strict=True) if prepared else ((),) * 5
+    counts = np.fromiter(map(len, term_lists), dtype=np.intp, count=len(term_lists))
+    hashes = term_hashes(list(itertools.chain.from_iterable(term_lists)))
+    order = np.argsort(hashes, kind="stable")
+    hashes = hashes[order]
+    positions = np.repeat(np.arange(len(term_lists), dtype=np.uint32), counts)[order]
+    starts = np.flatnonzero(np.concatenate(([True], hashes[1:] != hashes[:-1]))) if len(hashes) else order
+    sizes = np.diff(np.append(starts, len(hashes)))  # each distinct term's number of works
     return PreparedBatch(
         dois=list(dois), pmids=list(pmids), pmcids=list(pmcids), records=list(records),
-        terms=term_hashes(list(by_term)).tobytes(),
-        counts=array("I", map(len, lists)).tobytes(),
-        positions=array("I", itertools.chain.from_iterable(lists)).tobytes(),
+        terms=hashes[starts].tobytes(), counts=sizes.astype(np.uint32).tobytes(),
+        positions=positions.tobytes(),
     )
 
 
