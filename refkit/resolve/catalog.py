@@ -70,9 +70,14 @@ CREATE TABLE IF NOT EXISTS postings (
     term INTEGER NOT NULL, seg INTEGER NOT NULL, n INTEGER NOT NULL, ids BLOB NOT NULL,
     PRIMARY KEY (term, seg)
 ) WITHOUT ROWID;
--- Each term's document frequency, so a search's first step is one row per term, however many
--- segments the term has (thousands at Crossref's size).
+-- Each term's document frequency over its postings segments, so a search's first step is one
+-- row per term, however many segments the term has (thousands at Crossref's size).
 CREATE TABLE IF NOT EXISTS terms (term INTEGER PRIMARY KEY, df INTEGER NOT NULL);
+-- A segment of at most SPARSE_IDS ids (most of them: near-unique keys, rare words) is kept here
+-- instead, with no terms row: reading it costs a search what reading its df would.
+CREATE TABLE IF NOT EXISTS sparse (
+    term INTEGER NOT NULL, seg INTEGER NOT NULL, ids BLOB NOT NULL, PRIMARY KEY (term, seg)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS seed_files (path TEXT PRIMARY KEY, mtime REAL, size INTEGER, sha256 TEXT);
 -- Files import_path has committed: a resumed import skips them (every record exactly once).
 CREATE TABLE IF NOT EXISTS imported_files (path TEXT PRIMARY KEY, size INTEGER, mtime REAL, works INTEGER);
@@ -83,6 +88,13 @@ CREATE TABLE IF NOT EXISTS imported_files (path TEXT PRIMARY KEY, size INTEGER, 
 # selects nothing worth reading. Measured at 1M works (bench_catalog): 5,000 / 10,000 / 20,000
 # ids gave CPU p50 1.7 / 2.3 / 3.2 ms and recall 0.998 / 1.000 / 0.999 on the corpus pages.
 POSTINGS_BUDGET = 10_000
+# A write batch's segment of a term with at most this many ids goes to ``sparse`` (one row)
+# rather than to ``postings`` + ``terms`` (two). At 1M works ~97% of the segments are this
+# small (``vp:``/``ay:`` keys and rare words: 1-3 works a batch), and the two rows a segment
+# were most of the serial writer's time. A search reads a query term's sparse rows whole (a row
+# of <= 32 bytes costs what its df row would); it reads one a write batch that met the term, so
+# a term rare in every batch of a huge import costs one row a batch (cf. segments, below).
+SPARSE_IDS = 8
 # Postings held in memory before a write batch is committed (bounds an import's memory: 8 bytes
 # a posting plus each distinct term once, ~130 MB at this size; the files of a batch are marked
 # imported in the same transaction). Each commit writes one row a distinct term of the batch
@@ -287,7 +299,12 @@ class LocalCatalog:
 
         keys = tuple(dict.fromkeys(term_hashes(terms).tolist()))
         marks = ",".join("?" * len(keys))
-        df = dict(self._rows(f"SELECT term, df FROM terms WHERE term IN ({marks})", keys))
+        df: dict[int, int] = dict(self._rows(f"SELECT term, df FROM terms WHERE term IN ({marks})", keys))
+        dense = set(df)  # terms with segments in postings
+        sparse: dict[int, list[Any]] = {}
+        for term, blob in self._rows(f"SELECT term, ids FROM sparse WHERE term IN ({marks})", keys):
+            sparse.setdefault(term, []).append(np.frombuffer(blob, dtype="<u4"))
+            df[term] = df.get(term, 0) + len(blob) // 4
         if not df:
             return []
         total = max(self._rows("SELECT max(id) FROM works", ())[0][0] or 1, 1)
@@ -302,9 +319,13 @@ class LocalCatalog:
         if not chosen:
             return []
         ids_parts, weights = [], []
-        for term, blob in self._rows(f"SELECT term, ids FROM postings WHERE term IN "
-                                     f"({','.join('?' * len(chosen))})", tuple(chosen)):
-            ids = np.frombuffer(blob, dtype="<u4")
+        read = [t for t in chosen if t in dense]
+        found_ids = itertools.chain(
+            ((t, ids) for t in chosen for ids in sparse.get(t, ())),
+            ((t, np.frombuffer(blob, dtype="<u4")) for t, blob in self._rows(
+                f"SELECT term, ids FROM postings WHERE term IN ({','.join('?' * len(read))})", tuple(read))
+             if read))
+        for term, ids in found_ids:
             ids_parts.append(ids)
             weights.append(np.full(len(ids), idf[term]))
         all_ids = np.concatenate(ids_parts)
@@ -622,21 +643,28 @@ class _Writer:
             return
         starts = np.flatnonzero(np.concatenate(([True], term_of[1:] != term_of[:-1])))
         ends = np.append(starts[1:], len(term_of))
-        terms, df_of = term_of[starts].tolist(), (ends - starts).tolist()
+        terms = term_of[starts]
         del term_of
         blob = ids.tobytes()  # little-endian whatever the machine (the dtype says so)
         row = self.db.execute("SELECT value FROM meta WHERE key = 'segments'").fetchone()
         seg = int(row[0]) if row else 0
         self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('segments', ?)", (seg + 1,))
-        self.db.executemany(
-            "INSERT INTO postings(term, seg, n, ids) VALUES (?, ?, ?, ?)",
-            zip(terms, itertools.repeat(seg), df_of,
-                (blob[4 * a:4 * b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True))),
-        )
-        self.db.executemany(
-            "INSERT INTO terms(term, df) VALUES (?, ?) ON CONFLICT(term) DO UPDATE SET df = df + excluded.df",
-            zip(terms, df_of, strict=True),
-        )
+        small = ends - starts <= SPARSE_IDS
+
+        def segments(pick: Any) -> tuple[list[int], list[int], Iterator[bytes]]:
+            first, last = starts[pick].tolist(), ends[pick].tolist()
+            return (terms[pick].tolist(), [b - a for a, b in zip(first, last, strict=True)],
+                    (blob[4 * a:4 * b] for a, b in zip(first, last, strict=True)))
+
+        term_list, _, ranges = segments(small)
+        self.db.executemany("INSERT INTO sparse(term, seg, ids) VALUES (?, ?, ?)",
+                            zip(term_list, itertools.repeat(seg), ranges))
+        term_list, df_of, ranges = segments(~small)
+        self.db.executemany("INSERT INTO postings(term, seg, n, ids) VALUES (?, ?, ?, ?)",
+                            zip(term_list, itertools.repeat(seg), df_of, ranges))
+        self.db.executemany("INSERT INTO terms(term, df) VALUES (?, ?) "
+                            "ON CONFLICT(term) DO UPDATE SET df = df + excluded.df",
+                            zip(term_list, df_of, strict=True))
 
 
 def data_files(path: Path) -> list[Path]:
