@@ -206,7 +206,8 @@ class LocalCatalog:
     def _replace_old(self, version: int) -> sqlite3.Connection:
         """A catalog from another refkit version: kept aside (it may hold imports, not dropped),
         and its works carried into a fresh one when its rows are records (schema 2: Crossref
-        JSON; schema 3: refkit's Work JSON)."""
+        JSON; schema 3: refkit's Work JSON; schema 4: Work JSON, text or deflated, indexed by
+        term text where schema 5 keeps term hashes)."""
         kept = self.path.with_name(f"{self.path.name}.old-{time.strftime('%Y%m%d-%H%M%S')}")
         for suffix in ("", "-wal", "-shm"):
             with contextlib.suppress(FileNotFoundError):
@@ -239,15 +240,33 @@ class LocalCatalog:
         return db
 
     def _carry_over(self, old: sqlite3.Connection) -> int:
-        def works_of(origin: str) -> Iterator[Work]:
+        tables = {r[0] for r in old.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        zdict = ZDICT
+        if "meta" in tables:  # schema 4: records deflated with the catalog's own dictionary
+            row = old.execute("SELECT value FROM meta WHERE key = 'zdict'").fetchone()
+            zdict = bytes(row[0]) if row else ZDICT
+        # Schema 4 numbers origins (origins.id); 2 and 3 name them in the works row.
+        names = dict(old.execute("SELECT id, name FROM origins")) if "origins" in tables else {}
+
+        def works_of(origin: Any) -> Iterator[Work]:
             rows = old.execute("SELECT record FROM works WHERE origin = ? ORDER BY rowid", (origin,))
             for (record,) in rows:
+                if isinstance(record, bytes) and not record.lstrip().startswith(b"{"):
+                    yield decode_work(record, zdict)  # deflated (schema 4)
+                    continue
                 d = json.loads(record)
-                # Schema 2 kept Crossref's own JSON ("DOI"), schema 3 refkit's Work ("doi").
+                # Schema 2 kept Crossref's own JSON ("DOI"), schema 3 and 4 refkit's Work ("doi").
                 yield work_from_crossref(d, origin="catalog") if "DOI" in d else Work.from_dict(d)
 
         origins = [r[0] for r in old.execute("SELECT DISTINCT origin FROM works")]
-        return sum(self.add(works_of(origin), origin=origin) for origin in origins)
+        carried = sum(self.add(works_of(origin), origin=str(names.get(origin, origin))) for origin in origins)
+        # The files their works came from stay done: a resumed import or workspace skips them.
+        with self._lock, self._db:
+            for table, width in (("imported_files", 4), ("seed_files", 4)):
+                if table in tables:
+                    self._db.executemany(f"INSERT OR REPLACE INTO {table} VALUES ({','.join('?' * width)})",
+                                         old.execute(f"SELECT * FROM {table}"))
+        return carried
 
     def _meta_blob(self, key: str, default: bytes) -> bytes:
         with self._lock, self._db:
