@@ -403,6 +403,8 @@ class LocalCatalog:
                     if len(batch) >= 5000:
                         writer.write(group(batch))
                         batch = []
+                        if writer.pending >= FLUSH_POSTINGS:  # memory bounded (a rebuild is all of a catalog)
+                            writer.flush()
                 writer.write(group(batch))
                 writer.flush()
                 return writer.stored
