@@ -287,7 +287,9 @@ class LocalCatalog:
                 for sql in ("SELECT id, record FROM works ORDER BY id LIMIT 1",
                             "SELECT id, record FROM works ORDER BY id DESC LIMIT 1",
                             "SELECT term, ids FROM postings ORDER BY term LIMIT 1",
-                            "SELECT term, ids FROM postings ORDER BY term DESC LIMIT 1"):
+                            "SELECT term, ids FROM postings ORDER BY term DESC LIMIT 1",
+                            "SELECT term, ids FROM sparse ORDER BY term LIMIT 1",
+                            "SELECT term, ids FROM sparse ORDER BY term DESC LIMIT 1"):
                     for row in self._db.execute(sql):
                         if sql.startswith("SELECT id"):
                             decode_work(row[1], self._zdict)
@@ -338,12 +340,11 @@ class LocalCatalog:
         if not chosen:
             return []
         ids_parts, weights = [], []
-        read = [t for t in chosen if t in dense]
-        found_ids = itertools.chain(
-            ((t, ids) for t in chosen for ids in sparse.get(t, ())),
-            ((t, np.frombuffer(blob, dtype="<u4")) for t, blob in self._rows(
-                f"SELECT term, ids FROM postings WHERE term IN ({','.join('?' * len(read))})", tuple(read))
-             if read))
+        found_ids = [(t, ids) for t in chosen for ids in sparse.get(t, ())]  # read with the dfs
+        read = tuple(t for t in chosen if t in dense)
+        if read:
+            found_ids += [(t, np.frombuffer(blob, dtype="<u4")) for t, blob in self._rows(
+                f"SELECT term, ids FROM postings WHERE term IN ({','.join('?' * len(read))})", read)]
         for term, ids in found_ids:
             ids_parts.append(ids)
             weights.append(np.full(len(ids), idf[term]))
