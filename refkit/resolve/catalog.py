@@ -89,8 +89,8 @@ CREATE TABLE IF NOT EXISTS imported_files (path TEXT PRIMARY KEY, size INTEGER, 
 # ids gave CPU p50 1.7 / 2.3 / 3.2 ms and recall 0.998 / 1.000 / 0.999 on the corpus pages.
 POSTINGS_BUDGET = 10_000
 # A write batch's segment of a term with at most this many ids goes to ``sparse`` (one row)
-# rather than to ``postings`` + ``terms`` (two). At 1M works ~97% of the segments are this
-# small (``vp:``/``ay:`` keys and rare words: 1-3 works a batch), and the two rows a segment
+# rather than to ``postings`` + ``terms`` (two). At 1M works 97% of the segments are this
+# small (``vp:``/``ay:`` keys and rare words; 84% hold 1-3 ids), and the two rows a segment
 # were most of the serial writer's time. A search reads a query term's sparse rows whole (a row
 # of <= 32 bytes costs what its df row would); it reads one a write batch that met the term, so
 # a term rare in every batch of a huge import costs one row a batch (cf. segments, below).
