@@ -259,6 +259,14 @@ def test_sparse_and_dense_segments_add_up_to_one_document_frequency(
     assert len(catalog.search_text(query, rows=5)) == 5
     monkeypatch.setattr(catalog_module, "POSTINGS_BUDGET", 301)  # 301 > 300 left: not read
     assert [w.doi for w in catalog.search_text(query, rows=5)] == ["10.5555/scale.900"]
+    # Its keys (volume 28 page 900; Rare with 1990) live in sparse alone, and find it.
+    from refkit.resolve.catalog_index import term_hashes
+
+    keys = term_hashes(["vp:28:900", "ay:rare:1990"]).tolist()
+    assert {r[0] for r in db.execute("SELECT term FROM sparse")} >= set(keys)
+    assert not db.execute("SELECT count(*) FROM terms WHERE term IN (?, ?)", keys).fetchone()[0]
+    (found,) = catalog.search_text("Rare A. J Test Med 1990;28:900", rows=1)
+    assert found.doi == "10.5555/scale.900"
     catalog.close()
 
 
