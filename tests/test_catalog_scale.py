@@ -298,6 +298,8 @@ def test_term_hashes_are_stable_and_tell_the_corpus_terms_apart() -> None:
     assert term_hashes(["x", "amyloidosis"]).tolist()[1] == term_hashes(["amyloidosis"]).tolist()[0]
     some = ["a:quist", "ay:quist:1991", "vp:2:1", "ŝtudo", "x" * 300]
     assert term_hashes(some).tolist() == [reference_hash(t) for t in some]
+    many = [f"w{n}" for n in range(150_000)]  # hashed in chunks: the same numbers
+    assert term_hashes(many)[-3:].tolist() == [reference_hash(t) for t in many[-3:]]
     lines = (ROOT / "tests" / "data" / "corpus" / "catalog.jsonl").read_text(encoding="utf-8").splitlines()
     terms = sorted({t for line in lines for t in fields_terms(crossref_fields(json.loads(line)))})
     assert len(terms) > 20_000

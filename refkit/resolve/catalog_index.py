@@ -163,8 +163,22 @@ def _power_tables(n: int) -> tuple[Any, Any]:
     return _powers
 
 
+# Terms hashed in one buffer at most: the power tables (16 bytes a byte of it) stay a few MB
+# even for one huge file (a file of 5,000 works has ~65,000 terms).
+_HASH_CHUNK = 1 << 16
+
+
 def term_hashes(terms: Sequence[str]) -> np.ndarray:
     """Each term's stable signed 64-bit hash (SQLite's INTEGER), in the order given."""
+    import numpy as np
+
+    if len(terms) > _HASH_CHUNK:
+        chunks = range(0, len(terms), _HASH_CHUNK)
+        return np.concatenate([_term_hashes(terms[i:i + _HASH_CHUNK]) for i in chunks])
+    return _term_hashes(terms)
+
+
+def _term_hashes(terms: Sequence[str]) -> np.ndarray:
     import numpy as np
 
     if not terms:
