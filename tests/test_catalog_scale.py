@@ -51,8 +51,8 @@ def data_dir(tmp_path: Path, files: int, per_file: int) -> Path:
 def postings_are_unique(path: Path) -> bool:
     """No work id listed twice under one term: every record was indexed exactly once."""
     db = sqlite3.connect(path)
-    by_term: dict[str, array] = {}
-    for term, blob in db.execute("SELECT term, ids FROM postings"):
+    by_term: dict[int, array] = {}
+    for term, blob in db.execute("SELECT term, ids FROM postings UNION ALL SELECT term, ids FROM sparse"):
         by_term.setdefault(term, array("I")).frombytes(blob)
     db.close()
     return all(len(set(ids)) == len(ids) for ids in by_term.values())
@@ -188,6 +188,122 @@ def test_a_previous_catalog_is_rebuilt_with_one_message(tmp_path: Path, version:
     assert len(list(tmp_path.glob("catalog.sqlite.old-*"))) == 1
     LocalCatalog(path=path).close()  # opened again: nothing to say
     assert capsys.readouterr().err == ""
+
+
+# Schema 4 (refkit before term hashes): terms as text; records Work JSON text or deflated with the
+# catalog's preset dictionary; origins numbered.
+SCHEMA_4 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB) WITHOUT ROWID;
+CREATE TABLE origins (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL);
+CREATE TABLE works (id INTEGER PRIMARY KEY, doi TEXT UNIQUE, pmid TEXT UNIQUE, pmcid TEXT,
+                    record BLOB NOT NULL, origin INTEGER NOT NULL);
+CREATE TABLE postings (term TEXT NOT NULL, seg INTEGER NOT NULL, n INTEGER NOT NULL, ids BLOB NOT NULL,
+                       PRIMARY KEY (term, seg)) WITHOUT ROWID;
+CREATE TABLE terms (term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE seed_files (path TEXT PRIMARY KEY, mtime REAL, size INTEGER, sha256 TEXT);
+CREATE TABLE imported_files (path TEXT PRIMARY KEY, size INTEGER, mtime REAL, works INTEGER);
+"""
+
+
+def test_a_schema_4_catalog_is_rebuilt_with_one_message(tmp_path: Path, capsys) -> None:
+    import zlib
+
+    from refkit.resolve.catalog_index import ZDICT, dump_work
+    from refkit.resolve.crossref_records import work_from_crossref
+
+    folder = data_dir(tmp_path, files=1, per_file=3)
+    (data,) = folder.iterdir()
+    path = tmp_path / "catalog.sqlite"
+    db = sqlite3.connect(path)
+    db.executescript(SCHEMA_4)
+    db.execute("INSERT INTO meta VALUES ('zdict', ?)", (ZDICT,))
+    db.executemany("INSERT INTO origins VALUES (?, ?)", [(1, "import"), (2, "crossref")])
+    text = dump_work(work_from_crossref(record(0), origin="catalog"))
+    packer = zlib.compressobj(6, zlib.DEFLATED, -15, 9, zlib.Z_DEFAULT_STRATEGY, ZDICT)
+    old_one = dump_work(work_from_crossref(record(1), origin="catalog")).encode()
+    deflated = packer.compress(old_one) + packer.flush()
+    db.executemany("INSERT INTO works(id, doi, record, origin) VALUES (?, ?, ?, ?)",
+                   [(1, "10.5555/scale.0", text, 1), (2, "10.5555/scale.1", deflated, 2)])
+    db.execute("INSERT INTO postings VALUES ('amyloidosis', 0, 2, ?)", (array("I", [1, 2]).tobytes(),))
+    st = data.stat()
+    db.execute("INSERT INTO imported_files VALUES (?, ?, ?, 3)",
+               (str(data.resolve()), st.st_size, st.st_mtime))
+    db.execute("PRAGMA user_version = 4")
+    db.commit()
+    db.close()
+    catalog = LocalCatalog(path=path)
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "schema 4" in err and "rebuilt for schema 5" in err and "2 works" in err
+    assert catalog.stats()["by_origin"] == {"import": 1, "crossref": 1}  # origins by name again
+    assert catalog.lookup(doi="10.5555/scale.1")[0].title == "Study number 1 of renal amyloidosis"
+    found = catalog.search_text("Quist A. Study number 1 of renal amyloidosis. J Test Med 1991;2:1-6", rows=1)
+    assert [w.doi for w in found] == ["10.5555/scale.1"]  # indexed again, by term hashes
+    assert catalog.import_path(folder).skipped == 1  # the files it had imported stay done
+    catalog.close()
+    LocalCatalog(path=path).close()
+    assert capsys.readouterr().err == ""
+
+
+def test_sparse_and_dense_segments_add_up_to_one_document_frequency(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    catalog = LocalCatalog(path=tmp_path / "c.sqlite")
+    # "tacrolimus": a dense segment of 300 works (postings + terms), then a sparse one of 1
+    catalog.add_records(record(n, title="Tacrolimus for polymyositis") for n in range(300))
+    catalog.add_records([record(900, title="Quixotic tacrolimus for polymyositis", family="Rare")])
+    db = catalog._db
+    assert db.execute("SELECT count(*) FROM postings").fetchone()[0] > 0
+    assert db.execute("SELECT count(*) FROM sparse").fetchone()[0] > 0
+    query = "Tacrolimus for polymyositis quixotic"
+    # Read rarest first: quixotic (1 work), then tacrolimus if the 300 + 1 works fit what is left.
+    monkeypatch.setattr(catalog_module, "POSTINGS_BUDGET", 302)
+    assert len(catalog.search_text(query, rows=5)) == 5
+    monkeypatch.setattr(catalog_module, "POSTINGS_BUDGET", 301)  # 301 > 300 left: not read
+    assert [w.doi for w in catalog.search_text(query, rows=5)] == ["10.5555/scale.900"]
+    # Its keys (volume 28 page 900; Rare with 1990) live in sparse alone, and find it.
+    from refkit.resolve.catalog_index import term_hashes
+
+    keys = term_hashes(["vp:28:900", "ay:rare:1990"]).tolist()
+    assert {r[0] for r in db.execute("SELECT term FROM sparse")} >= set(keys)
+    assert not db.execute("SELECT count(*) FROM terms WHERE term IN (?, ?)", keys).fetchone()[0]
+    (found,) = catalog.search_text("Rare A. J Test Med 1990;28:900", rows=1)
+    assert found.doi == "10.5555/scale.900"
+    catalog.close()
+
+
+PINNED_HASHES = [212736285313259789, 1955457655502044075, -5533874319150223613, 0]
+
+
+def reference_hash(term: str) -> int:
+    """term_hashes as its comment defines it, one term in Python integers."""
+    from refkit.resolve import catalog_index as ci
+
+    mask = (1 << 64) - 1
+    data = term.encode("utf-8")
+    h = sum((b + 1) * pow(ci._MUL, len(data) - 1 - j, 1 << 64) for j, b in enumerate(data)) & mask
+    h = (h + len(data) * ci._LENGTH_MIX) & mask
+    h ^= h >> 30
+    h = h * 0xBF58476D1CE4E5B9 & mask
+    h ^= h >> 27
+    h = h * 0x94D049BB133111EB & mask
+    h ^= h >> 31
+    return h - (1 << 64) if h >= 1 << 63 else h
+
+
+def test_term_hashes_are_stable_and_tell_the_corpus_terms_apart() -> None:
+    from refkit.resolve.catalog_index import fields_terms, term_hashes
+    from refkit.resolve.crossref_records import crossref_fields
+
+    # Catalogs on disk hold these numbers: a change to the hash must come with a new schema.
+    assert term_hashes(["amyloidosis", "vp:12:345", "ay:öberg:2001", ""]).tolist() == PINNED_HASHES
+    assert term_hashes(["x", "amyloidosis"]).tolist()[1] == term_hashes(["amyloidosis"]).tolist()[0]
+    some = ["a:quist", "ay:quist:1991", "vp:2:1", "ŝtudo", "x" * 300]
+    assert term_hashes(some).tolist() == [reference_hash(t) for t in some]
+    many = [f"w{n}" for n in range(150_000)]  # hashed in chunks: the same numbers
+    assert term_hashes(many)[-3:].tolist() == [reference_hash(t) for t in many[-3:]]
+    lines = (ROOT / "tests" / "data" / "corpus" / "catalog.jsonl").read_text(encoding="utf-8").splitlines()
+    terms = sorted({t for line in lines for t in fields_terms(crossref_fields(json.loads(line)))})
+    assert len(terms) > 20_000
+    assert len(set(term_hashes(terms).tolist())) == len(terms)
 
 
 def damaged_catalog(tmp_path: Path) -> Path:

@@ -40,6 +40,7 @@ from refkit.resolve.catalog_index import (
     prepare,
     prepare_file,
     query_terms,
+    term_hashes,
     work_terms,
 )
 from refkit.resolve.crossref_records import query_text, work_from_crossref
@@ -47,28 +48,36 @@ from refkit.settings import Settings
 
 CATALOG_FILE = "catalog.sqlite"
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS origins (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL);
 CREATE TABLE IF NOT EXISTS works (
     id INTEGER PRIMARY KEY,    -- the number postings list the work under
     doi TEXT UNIQUE,           -- lower-cased DOI, when the work has one
-    pmid TEXT UNIQUE,          -- PubMed id, when known
+    pmid TEXT,                 -- PubMed id, when known (unique: works_pmid)
     pmcid TEXT,                -- PMC id (upper case), when known
     record BLOB NOT NULL,      -- the Work: compact JSON text (older rows: deflated with meta.zdict)
     origin INTEGER NOT NULL    -- origins.id: a seed file's path, 'crossref' (fetched live), 'import' …
 );
 CREATE INDEX IF NOT EXISTS works_origin ON works(origin);
+-- Partial: most works (Crossref's) have no PMID, and a NULL entry a work cost an index insert.
+CREATE UNIQUE INDEX IF NOT EXISTS works_pmid ON works(pmid) WHERE pmid IS NOT NULL;
 CREATE INDEX IF NOT EXISTS works_pmcid ON works(pmcid) WHERE pmcid IS NOT NULL;
 -- The inverted index: each term's work ids, in segments (one per write batch) of uint32 ids.
+-- A term is its 64-bit hash (catalog_index.term_hashes), not its text.
 CREATE TABLE IF NOT EXISTS postings (
-    term TEXT NOT NULL, seg INTEGER NOT NULL, n INTEGER NOT NULL, ids BLOB NOT NULL,
+    term INTEGER NOT NULL, seg INTEGER NOT NULL, n INTEGER NOT NULL, ids BLOB NOT NULL,
     PRIMARY KEY (term, seg)
 ) WITHOUT ROWID;
--- Each term's document frequency, so a search's first step is one row per term, however many
--- segments the term has (thousands at Crossref's size).
-CREATE TABLE IF NOT EXISTS terms (term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
+-- Each term's document frequency over its postings segments, so a search's first step is one
+-- row per term, however many segments the term has (thousands at Crossref's size).
+CREATE TABLE IF NOT EXISTS terms (term INTEGER PRIMARY KEY, df INTEGER NOT NULL);
+-- A segment of at most SPARSE_IDS ids (most of them: near-unique keys, rare words) is kept here
+-- instead, with no terms row: reading it costs a search what reading its df would.
+CREATE TABLE IF NOT EXISTS sparse (
+    term INTEGER NOT NULL, seg INTEGER NOT NULL, ids BLOB NOT NULL, PRIMARY KEY (term, seg)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS seed_files (path TEXT PRIMARY KEY, mtime REAL, size INTEGER, sha256 TEXT);
 -- Files import_path has committed: a resumed import skips them (every record exactly once).
 CREATE TABLE IF NOT EXISTS imported_files (path TEXT PRIMARY KEY, size INTEGER, mtime REAL, works INTEGER);
@@ -79,6 +88,13 @@ CREATE TABLE IF NOT EXISTS imported_files (path TEXT PRIMARY KEY, size INTEGER, 
 # selects nothing worth reading. Measured at 1M works (bench_catalog): 5,000 / 10,000 / 20,000
 # ids gave CPU p50 1.7 / 2.3 / 3.2 ms and recall 0.998 / 1.000 / 0.999 on the corpus pages.
 POSTINGS_BUDGET = 10_000
+# A write batch's segment of a term with at most this many ids goes to ``sparse`` (one row)
+# rather than to ``postings`` + ``terms`` (two). At 1M works 97% of the segments are this
+# small (``vp:``/``ay:`` keys and rare words; 84% hold 1-3 ids), and the two rows a segment
+# were most of the serial writer's time. A search reads a query term's sparse rows whole (a row
+# of <= 32 bytes costs what its df row would); it reads one a write batch that met the term, so
+# a term rare in every batch of a huge import costs one row a batch (cf. segments, below).
+SPARSE_IDS = 8
 # Postings held in memory before a write batch is committed (bounds an import's memory: 8 bytes
 # a posting plus each distinct term once, ~130 MB at this size; the files of a batch are marked
 # imported in the same transaction). Each commit writes one row a distinct term of the batch
@@ -190,7 +206,8 @@ class LocalCatalog:
     def _replace_old(self, version: int) -> sqlite3.Connection:
         """A catalog from another refkit version: kept aside (it may hold imports, not dropped),
         and its works carried into a fresh one when its rows are records (schema 2: Crossref
-        JSON; schema 3: refkit's Work JSON)."""
+        JSON; schema 3: refkit's Work JSON; schema 4: Work JSON, text or deflated, indexed by
+        term text where schema 5 keeps term hashes)."""
         kept = self.path.with_name(f"{self.path.name}.old-{time.strftime('%Y%m%d-%H%M%S')}")
         for suffix in ("", "-wal", "-shm"):
             with contextlib.suppress(FileNotFoundError):
@@ -223,15 +240,33 @@ class LocalCatalog:
         return db
 
     def _carry_over(self, old: sqlite3.Connection) -> int:
-        def works_of(origin: str) -> Iterator[Work]:
+        tables = {r[0] for r in old.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        zdict = ZDICT
+        if "meta" in tables:  # schema 4: records deflated with the catalog's own dictionary
+            row = old.execute("SELECT value FROM meta WHERE key = 'zdict'").fetchone()
+            zdict = bytes(row[0]) if row else ZDICT
+        # Schema 4 numbers origins (origins.id); 2 and 3 name them in the works row.
+        names = dict(old.execute("SELECT id, name FROM origins")) if "origins" in tables else {}
+
+        def works_of(origin: Any) -> Iterator[Work]:
             rows = old.execute("SELECT record FROM works WHERE origin = ? ORDER BY rowid", (origin,))
             for (record,) in rows:
+                if isinstance(record, bytes) and not record.lstrip().startswith(b"{"):
+                    yield decode_work(record, zdict)  # deflated (schema 4)
+                    continue
                 d = json.loads(record)
-                # Schema 2 kept Crossref's own JSON ("DOI"), schema 3 refkit's Work ("doi").
+                # Schema 2 kept Crossref's own JSON ("DOI"), schema 3 and 4 refkit's Work ("doi").
                 yield work_from_crossref(d, origin="catalog") if "DOI" in d else Work.from_dict(d)
 
         origins = [r[0] for r in old.execute("SELECT DISTINCT origin FROM works")]
-        return sum(self.add(works_of(origin), origin=origin) for origin in origins)
+        carried = sum(self.add(works_of(origin), origin=str(names.get(origin, origin))) for origin in origins)
+        # The files their works came from stay done: a resumed import or workspace skips them.
+        with self._lock, self._db:
+            for table, width in (("imported_files", 4), ("seed_files", 4)):
+                if table in tables:
+                    self._db.executemany(f"INSERT OR REPLACE INTO {table} VALUES ({','.join('?' * width)})",
+                                         old.execute(f"SELECT * FROM {table}"))
+        return carried
 
     def _meta_blob(self, key: str, default: bytes) -> bytes:
         with self._lock, self._db:
@@ -252,7 +287,9 @@ class LocalCatalog:
                 for sql in ("SELECT id, record FROM works ORDER BY id LIMIT 1",
                             "SELECT id, record FROM works ORDER BY id DESC LIMIT 1",
                             "SELECT term, ids FROM postings ORDER BY term LIMIT 1",
-                            "SELECT term, ids FROM postings ORDER BY term DESC LIMIT 1"):
+                            "SELECT term, ids FROM postings ORDER BY term DESC LIMIT 1",
+                            "SELECT term, ids FROM sparse ORDER BY term LIMIT 1",
+                            "SELECT term, ids FROM sparse ORDER BY term DESC LIMIT 1"):
                     for row in self._db.execute(sql):
                         if sql.startswith("SELECT id"):
                             decode_work(row[1], self._zdict)
@@ -281,13 +318,19 @@ class LocalCatalog:
             return []
         import numpy as np  # only searches need it (import time stays off the CLI's other paths)
 
-        marks = ",".join("?" * len(terms))
-        df = dict(self._rows(f"SELECT term, df FROM terms WHERE term IN ({marks})", tuple(terms)))
+        keys = tuple(dict.fromkeys(term_hashes(terms).tolist()))
+        marks = ",".join("?" * len(keys))
+        df: dict[int, int] = dict(self._rows(f"SELECT term, df FROM terms WHERE term IN ({marks})", keys))
+        dense = set(df)  # terms with segments in postings
+        sparse: dict[int, list[Any]] = {}
+        for term, blob in self._rows(f"SELECT term, ids FROM sparse WHERE term IN ({marks})", keys):
+            sparse.setdefault(term, []).append(np.frombuffer(blob, dtype="<u4"))
+            df[term] = df.get(term, 0) + len(blob) // 4
         if not df:
             return []
         total = max(self._rows("SELECT max(id) FROM works", ())[0][0] or 1, 1)
         idf = {t: math.log(1 + total / n) for t, n in df.items()}
-        chosen: list[str] = []
+        chosen: list[int] = []
         budget = POSTINGS_BUDGET
         for term in sorted(df, key=df.__getitem__):
             if df[term] > budget:
@@ -297,9 +340,12 @@ class LocalCatalog:
         if not chosen:
             return []
         ids_parts, weights = [], []
-        for term, blob in self._rows(f"SELECT term, ids FROM postings WHERE term IN "
-                                     f"({','.join('?' * len(chosen))})", tuple(chosen)):
-            ids = np.frombuffer(blob, dtype="<u4")
+        found_ids = [(t, ids) for t in chosen for ids in sparse.get(t, ())]  # read with the dfs
+        read = tuple(t for t in chosen if t in dense)
+        if read:
+            found_ids += [(t, np.frombuffer(blob, dtype="<u4")) for t, blob in self._rows(
+                f"SELECT term, ids FROM postings WHERE term IN ({','.join('?' * len(read))})", read)]
+        for term, ids in found_ids:
             ids_parts.append(ids)
             weights.append(np.full(len(ids), idf[term]))
         all_ids = np.concatenate(ids_parts)
@@ -358,6 +404,8 @@ class LocalCatalog:
                     if len(batch) >= 5000:
                         writer.write(group(batch))
                         batch = []
+                        if writer.pending >= FLUSH_POSTINGS:  # memory bounded (a rebuild is all of a catalog)
+                            writer.flush()
                 writer.write(group(batch))
                 writer.flush()
                 return writer.stored
@@ -520,17 +568,15 @@ class _Writer:
     """Writes prepared works into an open transaction; postings wait in memory until ``flush``.
 
     The work is split so that the serial part stays small: workers group a file's postings by
-    term (``PreparedBatch``), ``write`` inserts the rows with ``executemany`` and keeps the
-    batch's postings as arrays, and ``flush`` merges all batches' postings in numpy (one sort)
-    and writes one row a distinct term, in term order (B-tree appends, not random inserts)."""
+    term and hash the terms (``PreparedBatch``), ``write`` inserts the rows with ``executemany``
+    and keeps the batch's postings as arrays, and ``flush`` merges all batches' postings in numpy
+    (one sort by term hash) and writes one row a distinct term, in term order."""
 
     def __init__(self, catalog: LocalCatalog, origin_id: int) -> None:
         self.catalog = catalog
         self.db = catalog._db
         self.origin_id = origin_id
-        # The batch's distinct terms, numbered as they come, and per written batch its postings
-        # as two arrays: each posting's term number and work id.
-        self.numbers: dict[str, int] = {}
+        # Per written batch its postings as two arrays: each posting's term (hash) and work id.
         self.batches: list[tuple[Any, Any]] = []
         self.pending = 0
         self.stored = 0
@@ -557,9 +603,8 @@ class _Writer:
             zip(range(first, first + n), batch.dois, batch.pmids, batch.pmcids, batch.records,
                 itertools.repeat(self.origin_id, n), strict=True),
         )
-        numbers = self.numbers
-        codes = np.array([numbers.setdefault(term, len(numbers)) for term in batch.terms], dtype=np.uint32)
-        term_of = np.repeat(codes, np.frombuffer(batch.counts, dtype=np.uint32))
+        term_of = np.repeat(np.frombuffer(batch.terms, dtype=np.int64),
+                            np.frombuffer(batch.counts, dtype=np.uint32))
         ids = np.frombuffer(batch.positions, dtype=np.uint32) + np.uint32(first)
         if self.db.total_changes - before != n:
             # Some were known under their DOI or PMID: merged into the held row one by one, and
@@ -595,10 +640,8 @@ class _Writer:
 
         added = sorted(set(again[4]) - set(work_terms(held)))
         if added:
-            numbers = self.numbers
-            codes = [numbers.setdefault(t, len(numbers)) for t in added]
             held_id = np.full(len(added), row[0], dtype=np.uint32)
-            self.batches.append((np.array(codes, dtype=np.uint32), held_id))
+            self.batches.append((term_hashes(added), held_id))
             self.pending += len(added)
 
     def flush(self) -> None:
@@ -611,31 +654,39 @@ class _Writer:
 
         # The postings are put in term order by one stable sort, which keeps each term's ids
         # ascending (batches came in id order).
-        number = self.numbers
         term_of = np.concatenate([t for t, _ in self.batches])
         order = np.argsort(term_of, kind="stable")
         ids = np.concatenate([i for _, i in self.batches])[order].astype("<u4")
-        df = np.bincount(term_of, minlength=len(number))
-        del term_of, order
-        ends = np.cumsum(df)
+        term_of = term_of[order]
+        del order
+        self.batches = []
+        self.pending = 0
+        if not len(term_of):
+            return
+        starts = np.flatnonzero(np.concatenate(([True], term_of[1:] != term_of[:-1])))
+        ends = np.append(starts[1:], len(term_of))
+        terms = term_of[starts]
+        del term_of
         blob = ids.tobytes()  # little-endian whatever the machine (the dtype says so)
-        df_of, end_of = df.tolist(), ends.tolist()
         row = self.db.execute("SELECT value FROM meta WHERE key = 'segments'").fetchone()
         seg = int(row[0]) if row else 0
         self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('segments', ?)", (seg + 1,))
-        ordered = sorted(number.items())
-        self.db.executemany(
-            "INSERT INTO postings(term, seg, n, ids) VALUES (?, ?, ?, ?)",
-            ((term, seg, df_of[k], blob[4 * (end_of[k] - df_of[k]):4 * end_of[k]]) for term, k in ordered
-             if df_of[k]),
-        )
-        self.db.executemany(
-            "INSERT INTO terms(term, df) VALUES (?, ?) ON CONFLICT(term) DO UPDATE SET df = df + excluded.df",
-            ((term, df_of[k]) for term, k in ordered if df_of[k]),
-        )
-        self.batches = []
-        self.numbers = {}
-        self.pending = 0
+        small = ends - starts <= SPARSE_IDS
+
+        def segments(pick: Any) -> tuple[list[int], list[int], Iterator[bytes]]:
+            first, last = starts[pick].tolist(), ends[pick].tolist()
+            return (terms[pick].tolist(), [b - a for a, b in zip(first, last, strict=True)],
+                    (blob[4 * a:4 * b] for a, b in zip(first, last, strict=True)))
+
+        term_list, _, ranges = segments(small)
+        self.db.executemany("INSERT INTO sparse(term, seg, ids) VALUES (?, ?, ?)",
+                            zip(term_list, itertools.repeat(seg), ranges))
+        term_list, df_of, ranges = segments(~small)
+        self.db.executemany("INSERT INTO postings(term, seg, n, ids) VALUES (?, ?, ?, ?)",
+                            zip(term_list, itertools.repeat(seg), df_of, ranges))
+        self.db.executemany("INSERT INTO terms(term, df) VALUES (?, ?) "
+                            "ON CONFLICT(term) DO UPDATE SET df = df + excluded.df",
+                            zip(term_list, df_of, strict=True))
 
 
 def data_files(path: Path) -> list[Path]:

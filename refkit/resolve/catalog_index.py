@@ -13,6 +13,10 @@ Terms, in one namespace each so a surname never collides with a title word:
 A reference string yields the same terms: every word as a title word and as a surname, every
 word with every year it prints, and every two numbers in a row as volume and page. Terms the
 catalog does not hold cost one index probe and add nothing.
+
+The catalog stores a term as its 64-bit hash (``term_hashes``), not as text: the import's
+workers hash each distinct term of a file once, and the serial writer then merges integer
+arrays in numpy without numbering or sorting strings.
 """
 
 from __future__ import annotations
@@ -22,12 +26,10 @@ import itertools
 import json
 import re
 import zlib
-from array import array
-from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import orjson
 
@@ -36,6 +38,9 @@ from refkit.gc_pause import no_cycle_collection
 from refkit.model import Reference, Work
 from refkit.resolve.crossref_records import crossref_fields, work_from_crossref
 from refkit.text import fold, fold_uncached
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # Words too common to select anything; dropping them keeps the term list short.
 STOPWORDS = frozenset(
@@ -125,6 +130,81 @@ def query_terms(text: str, ref: Reference | None = None) -> list[str]:
     for a, b in zip(numbers, numbers[1:], strict=False):
         terms[f"vp:{a}:{b}"] = None
     return list(terms)
+
+
+# -- terms as integers ---------------------------------------------------------------------
+# A polynomial hash of each term's UTF-8 bytes modulo 2**64 (multiplier odd, so invertible),
+# computed for all the terms of a file at once: with the bytes of every term in one buffer,
+# prefix sums of byte * _MUL**-position give each term's hash from two of them, whatever its
+# position (numpy's uint64 arithmetic wraps modulo 2**64 the same on every machine, so a hash
+# is stable across processes, runs and platforms). The length is mixed in and splitmix64's
+# finalizer spreads the bits. Python's ``hash`` is salted per process; hashlib's blake2b cost
+# 1.5 µs a term here (~6 µs a record, ~19,000 distinct terms a file of 5,000 works), this
+# ~0.3. Two terms with one hash share their postings: a search then meets a few more
+# candidates, which the matcher checks against the reference as it does every candidate (at
+# 2**64, a collision among a billion terms has a chance of ~3%).
+_MUL = 0x9E3779B97F4A7C15
+_MUL_INVERSE = pow(_MUL, -1, 1 << 64)
+_LENGTH_MIX = 0xD6E8FEB86659FD93
+_powers: tuple[Any, Any] | None = None  # _MUL ** k and _MUL ** -k for k below their length
+
+
+def _power_tables(n: int) -> tuple[Any, Any]:
+    global _powers
+    import numpy as np
+
+    if _powers is None or len(_powers[0]) < n:
+        size = max(n, 1 << 18)
+        with np.errstate(over="ignore"):
+            up = np.cumprod(np.full(size, _MUL, dtype=np.uint64))
+            down = np.cumprod(np.full(size, _MUL_INVERSE, dtype=np.uint64))
+        one = np.ones(1, dtype=np.uint64)
+        _powers = (np.concatenate([one, up[:-1]]), np.concatenate([one, down[:-1]]))
+    return _powers
+
+
+# Terms hashed in one buffer at most: the power tables (16 bytes a byte of it) stay a few MB
+# even for one huge file (a file of 5,000 works has ~65,000 terms).
+_HASH_CHUNK = 1 << 16
+
+
+def term_hashes(terms: Sequence[str]) -> np.ndarray:
+    """Each term's stable signed 64-bit hash (SQLite's INTEGER), in the order given."""
+    import numpy as np
+
+    if len(terms) > _HASH_CHUNK:
+        chunks = range(0, len(terms), _HASH_CHUNK)
+        return np.concatenate([_term_hashes(terms[i:i + _HASH_CHUNK]) for i in chunks])
+    return _term_hashes(terms)
+
+
+def _term_hashes(terms: Sequence[str]) -> np.ndarray:
+    import numpy as np
+
+    if not terms:
+        return np.zeros(0, dtype=np.int64)
+    # No term holds a newline (fold leaves single spaces between words, keys none), so newlines
+    # end them in one buffer.
+    data = np.frombuffer(("\n".join(terms) + "\n").encode("utf-8"), dtype=np.uint8)
+    ends = np.flatnonzero(data == 10)
+    if len(ends) != len(terms):
+        raise ValueError("a term holds a newline")
+    up, down = _power_tables(len(data))
+    starts = np.zeros(len(ends), dtype=np.intp)
+    starts[1:] = ends[:-1] + 1
+    with np.errstate(over="ignore"):
+        sums = np.cumsum((data.astype(np.uint64) + np.uint64(1)) * down[:len(data)])
+        before = np.where(starts > 0, sums[starts - 1], np.uint64(0))
+        h = (sums[ends - 1] - before) * up[ends - 1]  # sum of byte * _MUL ** (its distance to the end)
+        h[ends == starts] = 0  # an empty term: no bytes
+        h += (ends - starts).astype(np.uint64) * np.uint64(_LENGTH_MIX)
+        h ^= h >> np.uint64(30)
+        h *= np.uint64(0xBF58476D1CE4E5B9)
+        h ^= h >> np.uint64(27)
+        h *= np.uint64(0x94D049BB133111EB)
+        h ^= h >> np.uint64(31)
+    hashes: np.ndarray = h.view(np.int64)
+    return hashes
 
 
 # -- stored records -----------------------------------------------------------------------
@@ -270,7 +350,7 @@ class PreparedBatch:
     pmids: list[str | None]
     pmcids: list[str | None]
     records: list[str]  # compact Work JSON
-    terms: list[str]  # the distinct terms of the batch
+    terms: bytes  # int64 (machine order): the distinct terms of the batch, hashed (term_hashes)
     counts: bytes  # uint32 (machine order): how many works each term has
     positions: bytes  # uint32 (machine order): the works' positions in the batch, term by term
 
@@ -280,17 +360,23 @@ class PreparedBatch:
 
 def group(prepared: list[Prepared]) -> PreparedBatch:
     """One batch of prepared works: identifiers and records in columns, postings by term
-    (each term's positions ascending, as the writer's ids must be)."""
-    by_term: defaultdict[str, list[int]] = defaultdict(list)
-    for position, p in enumerate(prepared):
-        for term in p[4]:
-            by_term[term].append(position)
-    lists = by_term.values()
-    dois, pmids, pmcids, records, _ = zip(*prepared, strict=True) if prepared else ((),) * 5
+    (each term's positions ascending, as the writer's ids must be). In numpy: every term of
+    every work hashed at once and sorted by hash (stably, so positions stay ascending), which
+    took half the time of grouping the strings in a dict and hashing its keys."""
+    import numpy as np
+
+    dois, pmids, pmcids, records, term_lists = zip(*prepared, strict=True) if prepared else ((),) * 5
+    counts = np.fromiter(map(len, term_lists), dtype=np.intp, count=len(term_lists))
+    hashes = term_hashes(list(itertools.chain.from_iterable(term_lists)))
+    order = np.argsort(hashes, kind="stable")
+    hashes = hashes[order]
+    positions = np.repeat(np.arange(len(term_lists), dtype=np.uint32), counts)[order]
+    starts = np.flatnonzero(np.concatenate(([True], hashes[1:] != hashes[:-1]))) if len(hashes) else order
+    sizes = np.diff(np.append(starts, len(hashes)))  # each distinct term's number of works
     return PreparedBatch(
-        dois=list(dois), pmids=list(pmids), pmcids=list(pmcids), records=list(records), terms=list(by_term),
-        counts=array("I", map(len, lists)).tobytes(),
-        positions=array("I", itertools.chain.from_iterable(lists)).tobytes(),
+        dois=list(dois), pmids=list(pmids), pmcids=list(pmcids), records=list(records),
+        terms=hashes[starts].tobytes(), counts=sizes.astype(np.uint32).tobytes(),
+        positions=positions.tobytes(),
     )
 
 
