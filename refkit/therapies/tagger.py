@@ -220,7 +220,7 @@ def _short_forms(text: str, rules: Sequence[RuleSpan]) -> dict[str, str]:
     """Short forms the text defines right after a name the rules found (Schwartz & Hearst:
     ``dexamethasone (dex)``, ``17beta-estradiol (E2)``), each with whether that name was a
     chemical (``c``) or not (``n``); the feature is set at every occurrence of the short form."""
-    from refkit.therapies.chemicals import _letters_in_order
+    from refkit.therapies.abbreviations import letters_in_order
 
     out: dict[str, str] = {}
     for r in rules:
@@ -231,7 +231,7 @@ def _short_forms(text: str, rules: Sequence[RuleSpan]) -> dict[str, str]:
         if short.isdigit() or len(short) >= r.end - r.start:
             continue
         letters = short[:1].casefold() == text[r.start:r.start + 1].casefold() \
-            and _letters_in_order(short, text[r.start:r.end])
+            and letters_in_order(short, text[r.start:r.end])
         out[short] = ("c" if r.chemical else "n") + ("l" if letters else "x")
     return out
 
@@ -295,20 +295,23 @@ def chemical_spans(text: str, rules: Sequence[RuleSpan], model: Path = MODEL) ->
 
 def defined_short_forms(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
     """Every occurrence of a short form the text defines for a tagged name (Schwartz & Hearst:
-    ``grape seed proanthocyanidin extract (GSPE)``, ``dexamethasone (dex)``): the abbreviation
-    names what its long form names, wherever it stands in the document."""
-    from refkit.therapies.chemicals import _letters_in_order
+    ``grape seed proanthocyanidin extract (GSPE)``, ``dexamethasone (dex)``, ``testosterone
+    (T)``): the abbreviation names what its long form names, wherever it stands in the document."""
+    from refkit.therapies.abbreviations import is_initial, letters_in_order, short_form_after
 
     shorts: set[str] = set()
     for s, e in spans:
-        m = SHORT_AFTER.match(text, e)
+        m = short_form_after(text, e)
         if m is None:
             continue
         short, long = m.group(1).rstrip("-'"), text[s:e]
+        if is_initial(short, long):
+            shorts.add(short)
+            continue
         if short.isdigit() or len(short) < 2 or len(short) >= len(long) \
                 or short.casefold() == long.casefold():
             continue
-        if short[:1].casefold() == long[:1].casefold() and _letters_in_order(short, long) \
+        if short[:1].casefold() == long[:1].casefold() and letters_in_order(short, long) \
                 or sum(c.isupper() for c in short) >= 2:
             shorts.add(short)
     found: list[tuple[int, int]] = []
