@@ -21,13 +21,14 @@ from refkit.therapies.vocabulary import is_common_word, phrase_key
 _SHORT = r"[A-Za-z0-9][A-Za-z0-9\-+']{0,9}(?:\(\d\))?"
 # The short form, then the bracket's close, a separator (a slash before a second short form:
 # ``benzodiazepines or related drugs (BZDs/RDs)``), or a dose after a space
-DEFINITION = re.compile(rf"\s*[(\[]\s*({_SHORT})(?:\s*[)\]]|\s*[,;:/](?!\d)|\s+(?={AMOUNT.pattern}))",
-                        AMOUNT.flags)
+DEFINITION = re.compile(rf"\s*[(\[]\s*({_SHORT})"
+                        rf"(?:(?P<closed>\s*[)\]/])|\s*[,;:](?!\d)|\s+(?={AMOUNT.pattern}))", AMOUNT.flags)
 _ROMAN = re.compile(r"[IVXLC]+")
 
 
 def short_form_after(text: str, end: int) -> re.Match[str] | None:
-    """The definition right after a long form ending at ``end`` (group 1 the short form)."""
+    """The definition right after a long form ending at ``end`` (group 1 the short form; group
+    ``closed`` set when the bracket closes right after it, or a second short form follows)."""
     return DEFINITION.match(text, end)
 
 
@@ -67,12 +68,14 @@ def is_initial(short: str, long: str) -> bool:
         and long[:1].casefold() == short.casefold()
 
 
-def plausible_short_form(short: str, long: str) -> bool:
+def plausible_short_form(short: str, long: str, closed: bool = True) -> bool:
     """A short form in brackets right after a chemical name is its abbreviation when it is
     no number, everyday word or roman numeral, and (Schwartz & Hearst) its letters appear in
     order in the long form, the first starting a word (lower case too: ``dexamethasone
     (dex)``), or it is in capitals, as chemists' abbreviations often come from another name
-    of the substance (VPU, SNP). One letter only as the long form's initial."""
+    of the substance (VPU, SNP). One letter only as the long form's initial. In a bracket that
+    goes on after the short form (``closed`` false) capitals alone are not enough: a label
+    stands there too (``N-nitroso-N-methylurea (CAS: 684-93-5)``)."""
     if is_initial(short, long):
         return True
     if short.isdigit() or len(short) < 2 or len(short) >= len(long):
@@ -81,6 +84,6 @@ def plausible_short_form(short: str, long: str) -> bool:
         return False
     if short.islower() and (is_common_word(short) or len(short) < 3):
         return False
-    if re.fullmatch(r"[A-Z][A-Z0-9\-]{1,5}s?", short) and sum(c.isupper() for c in short) >= 2:
+    if closed and re.fullmatch(r"[A-Z][A-Z0-9\-]{1,5}s?", short) and sum(c.isupper() for c in short) >= 2:
         return True
     return letters_in_order(short, long)

@@ -465,12 +465,12 @@ def _pair_between(gap: str) -> bool:
     return len(gap.split()) <= 3 and not re.search(r"[.;:()\[\]]", gap)
 
 
-def _defines(short: str, hit: Hit) -> bool:
+def _defines(short: str, hit: Hit, closed: bool) -> bool:
     """Whether ``hit (short)`` defines ``short``: a plausible short form of the name (a single
     letter only for a substance, not a procedure or class), or the element's symbol."""
     if len(short) == 1 and hit.concept.kind not in ("drug", "chemical"):
         return False
-    return plausible_short_form(short, hit.text) or ELEMENT_SYMBOLS.get(hit.text.casefold()) == short
+    return plausible_short_form(short, hit.text, closed) or ELEMENT_SYMBOLS.get(hit.text.casefold()) == short
 
 
 _PAREN_SHORT = re.compile(r"[(\[]\s*([A-Za-z][A-Za-z0-9\-']{1,9})\s*[)\]]")
@@ -487,7 +487,7 @@ def _with_abbreviations(text: str, hits: list[Hit], vocab: Vocabulary) -> list[H
     for i, hit in enumerate(hits):
         pair = _DEFINED_PAIR.match(text, hit.end)
         m = None if pair else short_form_after(text, hit.end)
-        if m and _defines(m.group(1), hit):
+        if m and _defines(m.group(1), hit, m.group("closed") is not None):
             defined[m.group(1)] = hit.concept
         if pair and i > 0 and _pair_between(text[hits[i - 1].end:hit.start]):
             # two names defined at once: "cyproterone acetate combined with ethinyl estradiol

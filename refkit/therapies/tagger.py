@@ -311,8 +311,13 @@ def defined_short_forms(text: str, spans: Sequence[tuple[int, int]]) -> list[tup
         if short.isdigit() or len(short) < 2 or len(short) >= len(long) \
                 or short.casefold() == long.casefold():
             continue
-        if short[:1].casefold() == long[:1].casefold() and letters_in_order(short, long) \
-                or sum(c.isupper() for c in short) >= 2:
+        closed = m.group("closed") is not None
+        if closed and (short[:1].casefold() == long[:1].casefold() and letters_in_order(short, long)
+                       or sum(c.isupper() for c in short) >= 2):
+            shorts.add(short)
+        elif not closed and letters_in_order(short, long):
+            # a bracket going on after its first token (``AIDA; 0.5-15 microg``): the letters
+            # must spell the long form, whose locants may come first (``1-aminoindan-…``)
             shorts.add(short)
     found: list[tuple[int, int]] = []
     for short in shorts:
