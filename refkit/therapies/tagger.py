@@ -348,6 +348,10 @@ def consistent(text: str, tokens: Sequence[Token], spans: list[tuple[int, int]])
         occurrences[name] = found
     keep: set[tuple[int, int]] = set()
     for name, found in occurrences.items():
+        # an occurrence inside a longer labelled name (``bupropion`` of ``bupropion HCl``) is
+        # part of that mention: it neither votes against the shorter name nor is taken for it
+        found = [sp for sp in found if sp in taken or not any(
+            s <= sp[0] and sp[1] <= e and (s, e) != sp for s, e in taken)]
         labelled = [sp for sp in found if sp in taken]
         if found and 2 * len(labelled) < len(found):
             continue
