@@ -80,3 +80,10 @@ def test_the_tagger_step_takes_single_capitals_and_brackets_that_go_on():
     assert found == {"T", "KET"}
     mentions = [m.text for m in chemical_mentions(extract_text(text))]
     assert mentions.count("T") == 2 and mentions.count("KET") == 2
+
+
+def test_a_short_form_may_begin_with_locants():
+    text = "the neurotoxin 5,7-dihydroxytryptamine (5,7-DHT) was injected; 5,7-DHT lesions followed."
+    assert _short(text, "5,7-dihydroxytryptamine") == "5,7-DHT"
+    assert [h.text for h in find_names(text)].count("5,7-DHT") == 2
+    assert _short("pentoxifylline (0, 7.5, or 15 mg/kg) was given", "pentoxifylline") is None  # doses, no locants

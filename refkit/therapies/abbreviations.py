@@ -17,8 +17,9 @@ import re
 from refkit.therapies.doses import AMOUNT
 from refkit.therapies.vocabulary import is_common_word, phrase_key
 
-# Up to ten letters, digits and joining marks; a subscript count in brackets (CaCl(2))
-_SHORT = r"[A-Za-z0-9][A-Za-z0-9\-+']{0,9}(?:\(\d\))?"
+# Up to ten letters, digits and joining marks, after locants (5,7-DHT); a subscript count in
+# brackets (CaCl(2))
+_SHORT = r"(?:\d(?:,\d)+-)?[A-Za-z0-9][A-Za-z0-9\-+']{0,9}(?:\(\d\))?"
 # The short form, then the bracket's close, a separator (a slash before a second short form:
 # ``benzodiazepines or related drugs (BZDs/RDs)``), or a dose after a space
 DEFINITION = re.compile(rf"\s*[(\[]\s*({_SHORT})"
