@@ -86,4 +86,6 @@ def test_a_short_form_may_begin_with_locants():
     text = "the neurotoxin 5,7-dihydroxytryptamine (5,7-DHT) was injected; 5,7-DHT lesions followed."
     assert _short(text, "5,7-dihydroxytryptamine") == "5,7-DHT"
     assert [h.text for h in find_names(text)].count("5,7-DHT") == 2
-    assert _short("pentoxifylline (0, 7.5, or 15 mg/kg) was given", "pentoxifylline") is None  # doses, no locants
+    # doses are no locants: the first token is a number, no short form
+    assert _short("pentoxifylline (0, 7.5, or 15 mg/kg) was given", "pentoxifylline") == "0"
+    assert not plausible_short_form("0", "pentoxifylline", closed=False)
