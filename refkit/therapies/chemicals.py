@@ -320,7 +320,24 @@ def _longest_at(text: str, toks: list[_Token], i: int, vocab: Vocabulary) -> tup
         concept = vocab.lookup(phrase)
         if concept is not None:
             return Hit(toks[i].start, toks[j].end, phrase, concept), j - i + 1
+        if j > i:
+            head = _before_hyphenated_words(toks[j].text)
+            if head:  # "ethinyl estradiol-induced": the name of several words stays whole
+                phrase = text[toks[i].start: toks[j].start + len(head)]
+                concept = vocab.lookup(phrase)
+                if concept is not None:
+                    end = toks[i].start + len(phrase)
+                    return Hit(toks[i].start, end, phrase, concept, "hyphen"), j - i + 1
     return None, 1
+
+
+def _before_hyphenated_words(token: str) -> str | None:
+    """The part of ``estradiol-induced`` or ``acid-treated`` before everyday words joined by a
+    hyphen, or None when no such words follow (``estradiol-norethindrone`` names two drugs)."""
+    head, _, rest = token.partition("-")
+    if not head or not rest or not all(w.isalpha() and is_common_word(w) for w in rest.split("-")):
+        return None
+    return head
 
 
 def _is_short_word(word: str) -> bool:
