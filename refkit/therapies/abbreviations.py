@@ -25,12 +25,20 @@ _SHORT = r"(?:\d(?:,\d)+-)?[A-Za-z0-9][A-Za-z0-9\-+']{0,9}(?:\(\d\))?"
 DEFINITION = re.compile(rf"\s*[(\[]\s*({_SHORT})"
                         rf"(?:(?P<closed>\s*[)\]/])|\s*[,;:](?!\d)|\s+(?={AMOUNT.pattern}))", AMOUNT.flags)
 _ROMAN = re.compile(r"[IVXLC]+")
+# Two short forms for two names defined at once: "cyproterone acetate and ethinyl estradiol (CPA/EE)"
+_PAIR = re.compile(r"\s*[(\[]\s*([A-Za-z0-9][A-Za-z0-9\-']{0,9})\s*/"
+                   r"\s*([A-Za-z0-9][A-Za-z0-9\-']{0,9})\s*[)\]]")
 
 
 def short_form_after(text: str, end: int) -> re.Match[str] | None:
     """The definition right after a long form ending at ``end`` (group 1 the short form; group
     ``closed`` set when the bracket closes right after it, or a second short form follows)."""
     return DEFINITION.match(text, end)
+
+
+def pair_after(text: str, end: int) -> re.Match[str] | None:
+    """Two short forms joined by a slash right after a name ending at ``end`` (groups 1, 2)."""
+    return _PAIR.match(text, end)
 
 
 def letters_in_order(short: str, long: str) -> bool:

@@ -11,8 +11,9 @@ tokens that the vocabulary knows. Tokens it does not know get, in turn:
 - a near-miss spelling of a well-known drug name (``Azathioprin``), guarded: one edit, and
   the word is a truncation of the name or itself has a chemical ending.
 
-Then abbreviations the text defines (``sodium nitroprusside (SNP)``) are found everywhere,
-as are the clinical abbreviations of the curated layer (``PDS``, ``MTX``).
+Then abbreviations the text defines (``sodium nitroprusside (SNP)``, read by
+:mod:`refkit.therapies.abbreviations`) are found everywhere, as are the clinical abbreviations
+of the curated layer (``PDS``, ``MTX``).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 from rapidfuzz.distance import Levenshtein
 
 from refkit.text import DASHES
-from refkit.therapies.abbreviations import long_form, plausible_short_form, short_form_after
+from refkit.therapies.abbreviations import long_form, pair_after, plausible_short_form, short_form_after
 from refkit.therapies.context import has_drug_context
 from refkit.therapies.doses import AMOUNT
 from refkit.therapies.vocabulary import (
@@ -472,8 +473,6 @@ def _near_miss(word: str, vocab: Vocabulary) -> Concept | None:
     return None
 
 
-_DEFINED_PAIR = re.compile(r"\s*[(\[]\s*([A-Za-z0-9][A-Za-z0-9\-']{0,9})\s*/"
-                           r"\s*([A-Za-z0-9][A-Za-z0-9\-']{0,9})\s*[)\]]")
 
 
 def _pair_between(gap: str) -> bool:
@@ -502,7 +501,7 @@ def _with_abbreviations(text: str, hits: list[Hit], vocab: Vocabulary) -> list[H
     chemical (``chronic pulmonary aspergillosis (CPA)``) names no drug in that text."""
     defined: dict[str, Concept] = {}
     for i, hit in enumerate(hits):
-        pair = _DEFINED_PAIR.match(text, hit.end)
+        pair = pair_after(text, hit.end)
         m = None if pair else short_form_after(text, hit.end)
         if m and _defines(m.group(1), hit, m.group("closed") is not None):
             defined[m.group(1)] = hit.concept
