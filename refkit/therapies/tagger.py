@@ -210,28 +210,23 @@ def token_features(text: str, tokens: Sequence[Token], rules: Sequence[RuleSpan]
     return out
 
 
-# A short form in brackets after its long form: up to ten letters, digits and joining marks, a
-# subscript count written in brackets (``calcium chloride (CaCl(2))``), and closed by the bracket,
-# a separator or a slash before a second short form (``benzodiazepines or related drugs (BZDs/RDs)``)
-SHORT_AFTER = re.compile(r"\s*[(\[]\s*([A-Za-z0-9][A-Za-z0-9\-+']{0,9}(?:\(\d\))?)\s*[)\];,/]")
-
-
 def _short_forms(text: str, rules: Sequence[RuleSpan]) -> dict[str, str]:
-    """Short forms the text defines right after a name the rules found (Schwartz & Hearst:
-    ``dexamethasone (dex)``, ``17beta-estradiol (E2)``), each with whether that name was a
-    chemical (``c``) or not (``n``); the feature is set at every occurrence of the short form."""
-    from refkit.therapies.abbreviations import letters_in_order
+    """Short forms the text defines right after a name the rules found (Schwartz & Hearst, as
+    :mod:`refkit.therapies.abbreviations` reads them: ``dexamethasone (dex)``,
+    ``17beta-estradiol (E2)``, ``diethylnitrosamine (DEN: 10 mg/kg)``), each with whether that
+    name was a chemical (``c``) or not (``n``) and whether the letters spell it (``l``) or not
+    (``x``); the feature is set at every occurrence of the short form."""
+    from refkit.therapies.abbreviations import letters_in_order, short_form_after
 
     out: dict[str, str] = {}
     for r in rules:
-        m = SHORT_AFTER.match(text, r.end)
+        m = short_form_after(text, r.end)
         if m is None:
             continue
-        short = m.group(1)
+        short, long = m.group(1), text[r.start:r.end]
         if short.isdigit() or len(short) >= r.end - r.start:
             continue
-        letters = short[:1].casefold() == text[r.start:r.start + 1].casefold() \
-            and letters_in_order(short, text[r.start:r.end])
+        letters = short[:1].casefold() == long[:1].casefold() and letters_in_order(short, long)
         out[short] = ("c" if r.chemical else "n") + ("l" if letters else "x")
     return out
 
