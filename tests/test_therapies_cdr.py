@@ -1,10 +1,10 @@
 """BioCreative V CDR scores: the development set (never tuned on) and a held-out fifth of train.
 
 Floors sit just under what ``bench/score_therapies.py`` printed when they were set: development
-(shipped table and tagger, both built from CDR train) P 0.939 R 0.912 MeSH 0.900; held-out fifth
-0 of train, with the name table and the tagger both built without it, P 0.938 R 0.920 MeSH
-0.938. The issue's target is 0.92 for each; recall and MeSH ids are still below it on
-development (most wrong ids are supplementary concepts no table on the machine holds).
+(shipped table and tagger, both built from CDR train) P 0.940 R 0.926 MeSH 0.900; held-out fifth
+0 of train, with the name table and the tagger both built without it, P 0.940 R 0.925 MeSH
+0.934. The issue's target is 0.92 for each; MeSH ids are still below it on development (most
+wrong ids are supplementary concepts no table on the machine holds).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def _score(docs, vocab=None, model: Path | None = MODEL):
 def test_cdr_development_exact_spans_and_mesh_ids():
     score = _score(load_documents(CDR / "development.jsonl"))
     assert score.precision >= 0.935, score.errors[:30]
-    assert score.recall >= 0.905, score.errors[:30]
+    assert score.recall >= 0.92, score.errors[:30]
     assert score.mesh_accuracy >= 0.895
 
 
@@ -58,7 +58,7 @@ def test_cdr_held_out_fifth_of_train_scored_with_a_table_and_tagger_built_withou
     score = _score(docs, vocab, model)
     assert len(docs) == 95
     assert score.precision >= 0.935
-    assert score.recall >= 0.91
+    assert score.recall >= 0.92
     assert score.mesh_accuracy >= 0.93
     # the tagger is what helps: the rules alone, same table, score lower on the same abstracts
     rules = _score(docs, vocab, None)
