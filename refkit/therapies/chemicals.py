@@ -328,7 +328,7 @@ def _longest_at(text: str, toks: list[_Token], i: int, vocab: Vocabulary) -> tup
                 concept = vocab.lookup(phrase)
                 if concept is not None:
                     end = toks[i].start + len(phrase)
-                    return Hit(toks[i].start, end, phrase, concept, "hyphen"), j - i + 1
+                    return Hit(toks[i].start, end, phrase, concept), j - i + 1
     return None, 1
 
 
