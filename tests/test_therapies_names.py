@@ -77,6 +77,8 @@ def test_combination_products_are_one_therapy():
     ("cyclosporin A and vitamin A", ["cyclosporin A", "vitamin A"]),
     ("desipramine HCl and gentamicin sulfate", ["desipramine HCl", "gentamicin sulfate"]),
     ("L-dopa and d,l-amphetamine", ["L-dopa", "d,l-amphetamine"]),
+    ("ethinyl estradiol-induced cholestasis and kainic acid-treated mice",
+     ["ethinyl estradiol", "kainic acid"]),
 ])
 def test_boundaries(text, spans):
     assert [h.text for h in find_names(text)] == spans

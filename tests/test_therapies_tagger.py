@@ -78,3 +78,13 @@ def test_short_forms_with_a_bracketed_count_or_a_second_short_form_after_a_slash
     text = "benzodiazepines (BZDs/RDs) and falls; BZDs were stopped."
     found = tagger.defined_short_forms(text, [(0, 15)])
     assert [text[s:e] for s, e in found] == ["BZDs", "BZDs"]
+
+
+def test_a_name_inside_a_longer_labelled_name_does_not_vote_against_it():
+    text = "Bupropion HCl was infused. Bupropion HCl again. Bupropion HCl once more. Bupropion alone."
+    tokens = tagger.tokenize(text)
+    salts = [(m, m + 13) for m in (0, 27, 48)]
+    alone = (text.rindex("Bupropion"), text.rindex("Bupropion") + 9)
+    # "Bupropion" stands alone once, labelled there: the three inside "Bupropion HCl" are parts
+    # of those mentions, so it is labelled in all of its own occurrences
+    assert tagger.consistent(text, tokens, [*salts, alone]) == [*salts, alone]

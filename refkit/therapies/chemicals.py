@@ -11,8 +11,9 @@ tokens that the vocabulary knows. Tokens it does not know get, in turn:
 - a near-miss spelling of a well-known drug name (``Azathioprin``), guarded: one edit, and
   the word is a truncation of the name or itself has a chemical ending.
 
-Then abbreviations the text defines (``sodium nitroprusside (SNP)``) are found everywhere,
-as are the clinical abbreviations of the curated layer (``PDS``, ``MTX``).
+Then abbreviations the text defines (``sodium nitroprusside (SNP)``, read by
+:mod:`refkit.therapies.abbreviations`) are found everywhere, as are the clinical abbreviations
+of the curated layer (``PDS``, ``MTX``).
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from dataclasses import dataclass
 from rapidfuzz.distance import Levenshtein
 
 from refkit.text import DASHES
+from refkit.therapies.abbreviations import long_form, pair_after, plausible_short_form, short_form_after
 from refkit.therapies.context import has_drug_context
+from refkit.therapies.doses import AMOUNT
 from refkit.therapies.vocabulary import (
     ELEMENT_SYMBOLS,
     ENZYME,
@@ -35,7 +38,6 @@ from refkit.therapies.vocabulary import (
     is_common_word,
     is_formula,
     looks_chemical,
-    phrase_key,
     vocabulary,
 )
 
@@ -148,12 +150,15 @@ def find_names(text: str, vocab: Vocabulary | None = None) -> list[Hit]:
 
 def _with_spaced_codes(text: str, hits: list[Hit], vocab: Vocabulary) -> list[Hit]:
     """Research codes written with a space (``GR 55562``), unless the number is a year or the
-    letters an everyday word (``Day 100``) or they name a protein or cell line after them."""
+    letters an everyday word (``Day 100``) or they name a protein or cell line after them, or
+    the number is an amount with its unit (``PCPA 100 mg/kg``: a name and its dose)."""
     out = list(hits)
     taken = [(h.start, h.end) for h in hits]
     for m in _SPACED_CODE.finditer(text):
         letters, number = m.groups()
         if re.fullmatch(r"(?:19|20)\d\d", number) or not letters.isupper() and is_common_word(letters):
+            continue
+        if AMOUNT.match(text, m.start(2)):
             continue
         after = text[m.end(): m.end() + 20]
         if _PROTEIN_HEAD_AFTER.match(after) or re.match(r" cells?\b| cell line", after):
@@ -316,7 +321,24 @@ def _longest_at(text: str, toks: list[_Token], i: int, vocab: Vocabulary) -> tup
         concept = vocab.lookup(phrase)
         if concept is not None:
             return Hit(toks[i].start, toks[j].end, phrase, concept), j - i + 1
+        if j > i:
+            head = _before_hyphenated_words(toks[j].text)
+            if head:  # "ethinyl estradiol-induced": the name of several words stays whole
+                phrase = text[toks[i].start: toks[j].start + len(head)]
+                concept = vocab.lookup(phrase)
+                if concept is not None:
+                    end = toks[i].start + len(phrase)
+                    return Hit(toks[i].start, end, phrase, concept), j - i + 1
     return None, 1
+
+
+def _before_hyphenated_words(token: str) -> str | None:
+    """The part of ``estradiol-induced`` or ``acid-treated`` before everyday words joined by a
+    hyphen, or None when no such words follow (``estradiol-norethindrone`` names two drugs)."""
+    head, _, rest = token.partition("-")
+    if not head or not rest or not all(w.isalpha() and is_common_word(w) for w in rest.split("-")):
+        return None
+    return head
 
 
 def _is_short_word(word: str) -> bool:
@@ -451,15 +473,20 @@ def _near_miss(word: str, vocab: Vocabulary) -> Concept | None:
     return None
 
 
-_DEFINED = re.compile(r"\s*[(\[]\s*([A-Za-z0-9][A-Za-z0-9\-']{0,9})\s*[)\],;]")
-_DEFINED_PAIR = re.compile(r"\s*[(\[]\s*([A-Za-z0-9][A-Za-z0-9\-']{0,9})\s*/"
-                           r"\s*([A-Za-z0-9][A-Za-z0-9\-']{0,9})\s*[)\]]")
 
 
 def _pair_between(gap: str) -> bool:
     """What may join the two names of a pair defined together: a few words (and, or, with,
     combined with, plus), within one clause."""
     return len(gap.split()) <= 3 and not re.search(r"[.;:()\[\]]", gap)
+
+
+def _defines(short: str, hit: Hit, closed: bool) -> bool:
+    """Whether ``hit (short)`` defines ``short``: a plausible short form of the name (a single
+    letter only for a substance, not a procedure or class), or the element's symbol."""
+    if len(short) == 1 and hit.concept.kind not in ("drug", "chemical"):
+        return False
+    return plausible_short_form(short, hit.text, closed) or ELEMENT_SYMBOLS.get(hit.text.casefold()) == short
 
 
 _PAREN_SHORT = re.compile(r"[(\[]\s*([A-Za-z][A-Za-z0-9\-']{1,9})\s*[)\]]")
@@ -474,17 +501,16 @@ def _with_abbreviations(text: str, hits: list[Hit], vocab: Vocabulary) -> list[H
     chemical (``chronic pulmonary aspergillosis (CPA)``) names no drug in that text."""
     defined: dict[str, Concept] = {}
     for i, hit in enumerate(hits):
-        m = _DEFINED.match(text, hit.end)
-        if m and (_plausible_abbreviation(m.group(1), hit.text)
-                  or ELEMENT_SYMBOLS.get(hit.text.casefold()) == m.group(1)):
+        pair = pair_after(text, hit.end)
+        m = None if pair else short_form_after(text, hit.end)
+        if m and _defines(m.group(1), hit, m.group("closed") is not None):
             defined[m.group(1)] = hit.concept
-        pair = _DEFINED_PAIR.match(text, hit.end)
         if pair and i > 0 and _pair_between(text[hits[i - 1].end:hit.start]):
             # two names defined at once: "cyproterone acetate combined with ethinyl estradiol
             # (CPA/EE)", each short form for the name its letters fit
             first, second = hits[i - 1], hit
-            if _plausible_abbreviation(pair.group(1), first.text) \
-                    and _plausible_abbreviation(pair.group(2), second.text):
+            if plausible_short_form(pair.group(1), first.text) \
+                    and plausible_short_form(pair.group(2), second.text):
                 defined.setdefault(pair.group(1), first.concept)
                 defined.setdefault(pair.group(2), second.concept)
     overridden: set[str] = set()
@@ -494,7 +520,7 @@ def _with_abbreviations(text: str, hits: list[Hit], vocab: Vocabulary) -> list[H
         if short in defined or short not in vocab.abbreviations:
             continue
         if text[: m.start()].rstrip() and len(text[: m.start()].rstrip()) not in hit_ends \
-                and _long_form(text[: m.start()], short):
+                and long_form(text[: m.start()], short):
             overridden.add(short)  # defined here as something the vocabulary does not call a chemical
     if not defined and not overridden:
         return hits
@@ -511,33 +537,6 @@ def _with_abbreviations(text: str, hits: list[Hit], vocab: Vocabulary) -> list[H
     return out
 
 
-def _long_form(before: str, short: str) -> str | None:
-    """Schwartz & Hearst: the shortest run of the words before ``(short)`` (at most
-    min(|short| + 5, 2|short|) words) whose letters hold the short form's in order, the first
-    letter starting a word; None when there is none."""
-    words = before.split()[-min(len(short) + 5, 2 * len(short)):]
-    for n in range(1, len(words) + 1):
-        candidate = " ".join(words[-n:])
-        if candidate[:1].casefold() == short[:1].casefold() and _letters_in_order(short, candidate):
-            return candidate
-    return None
-
-
-def _letters_in_order(short: str, long: str) -> bool:
-    s, lf = short.casefold(), long.casefold()
-    j = len(lf)
-    for i in range(len(s) - 1, -1, -1):
-        c = s[i]
-        if not c.isalnum():
-            continue
-        j = lf.rfind(c, 0, j)
-        while i == 0 and j > 0 and lf[j - 1].isalnum():
-            j = lf.rfind(c, 0, j)
-        if j < 0:
-            return False
-    return True
-
-
 # The elements whose monatomic anion has a charge of one (group 17, the halogens); others carry a
 # digit (O2-, S2-, N3-), so a bare "N-" or "O-" is a prefix.
 _MONOVALENT_ANIONS = {"F", "Cl", "Br", "I"}
@@ -547,7 +546,6 @@ _COMPOUND_CODE = re.compile(r"[A-Z][A-Za-z]{1,3}-?\d{3,6}[A-Z]?")
 _SPACED_CODE = re.compile(r"(?<![\w\-])([A-Z][A-Za-z]{1,3}) (\d{3,6})(?![\w\-]|\.\d)")
 # Ions written as formulas: Ca2+, Na+, K(+), Cl-, O2-
 _ION = re.compile(r"([A-Z][a-z]?)(?:\d?[+\-]|\(\d?[+\-]\))")
-_ROMAN = re.compile(r"[IVXLC]+")
 _INFLUENZA = re.compile(r"H\d+N\d+")  # influenza subtypes (H7N3) spell formulas
 # "BH3 domains", "BKCa channels": a formula-shaped symbol before a protein word names the protein
 _PROTEIN_HEAD_AFTER = re.compile(
@@ -555,20 +553,3 @@ _PROTEIN_HEAD_AFTER = re.compile(
 _CHARGED = re.compile(r"(\w+?)(\d?)(?:[+\-]|\(\d?[+\-]\))")
 # Blood-gas notation spells formulas (PaO2, PaCO2, FiO2, PCO2) but names pressures and fractions
 _BLOOD_GAS = re.compile(r"(?:Pa|PA|Pv|P|Fi|Pet|Pt)C?O2")
-
-
-def _plausible_abbreviation(short: str, long: str) -> bool:
-    """A short form in brackets right after a chemical name is its abbreviation when it is
-    no number, everyday word or roman numeral, and (Schwartz & Hearst) its letters appear in
-    order in the long form, the first starting a word (lower case too: ``dexamethasone
-    (dex)``), or it is in capitals, as chemists' abbreviations often come from another name
-    of the substance (VPU, SNP)."""
-    if short.isdigit() or len(short) < 2 or len(short) >= len(long):
-        return False
-    if phrase_key(short) == phrase_key(long) or _ROMAN.fullmatch(short):
-        return False
-    if short.islower() and (is_common_word(short) or len(short) < 3):
-        return False
-    if re.fullmatch(r"[A-Z][A-Z0-9\-]{1,5}s?", short) and sum(c.isupper() for c in short) >= 2:
-        return True
-    return _letters_in_order(short, long)

@@ -23,6 +23,7 @@ _UNIT = r"(?:mg|g|kg|µg|μg|mcg|ug|ng|IU|iu|U|units?|mL|ml|L|mmol|mEq|%)(?![A-Z
 _PER = r"(?:\s*/\s*(?:kg|m2|m\^2|m²|day|d|week|wk|month|h|hr|hour|dose|min|body weight)\b)*"
 _RANGE = rf"(?:{_NUMBER})(?:\s*(?:-|–|—|to)\s*(?:{_NUMBER}))?"
 _AMOUNT = rf"({_RANGE})\s*({_UNIT}{_PER})"
+AMOUNT = re.compile(_AMOUNT, re.I)  # an amount with its unit (``10 mg/kg``), anywhere
 _SCHEDULE = (r"(?:,|\s+for|\s+x|\s+×)\s*(\d+\s*(?:consecutive\s+)?"
              r"(?:days?|weeks?|months?|doses?|times|cycles?|courses?))")
 _FREQ_WORDS = (r"(?:once|twice|three times|four times|every\s+\d+\s*(?:h|hours?|days?|weeks?)|q\d+h)"

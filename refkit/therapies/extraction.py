@@ -19,6 +19,7 @@ from typing import Any
 
 from refkit.model import Article
 from refkit.therapies import tagger
+from refkit.therapies.abbreviations import short_form_after
 from refkit.therapies.chemicals import Hit, find_names
 from refkit.therapies.context import ADMINISTERED, non_narrative_lines, status_of
 from refkit.therapies.doses import regimen_after
@@ -202,7 +203,7 @@ def _pair_shares_id(text: str, mentions: list[Mention], vocab: Vocabulary) -> No
     at = {p.start: p for p in every}
     defined: dict[str, tuple[str, str]] = {}  # short form → (long form's concept, its id)
     for long in every:
-        found = tagger.SHORT_AFTER.match(text, long.end or 0)
+        found = short_form_after(text, long.end or 0)
         short = at.get(found.start(1)) if found is not None else None
         if found is None or short is None or short.text != found.group(1) or short is long \
                 or long.kind == "class" or short.kind == "class":
@@ -282,12 +283,12 @@ def _variants(name: str) -> list[str]:
 
 def _long_form_of(short: str, text: str) -> str | None:
     """The long form the text defines for ``short`` (``… dexamethasone (dex)``), if any."""
-    from refkit.therapies.chemicals import _long_form
+    from refkit.therapies.abbreviations import long_form
 
     if len(short) > 10 or " " in short:
         return None
     for m in re.finditer(r"[(\[]\s*" + re.escape(short) + r"\s*[)\]]", text):
-        long = _long_form(text[: m.start()], short)
+        long = long_form(text[: m.start()], short)
         if long is not None:
             return long.strip(" ,;:")
     return None

@@ -210,28 +210,23 @@ def token_features(text: str, tokens: Sequence[Token], rules: Sequence[RuleSpan]
     return out
 
 
-# A short form in brackets after its long form: up to ten letters, digits and joining marks, a
-# subscript count written in brackets (``calcium chloride (CaCl(2))``), and closed by the bracket,
-# a separator or a slash before a second short form (``benzodiazepines or related drugs (BZDs/RDs)``)
-SHORT_AFTER = re.compile(r"\s*[(\[]\s*([A-Za-z0-9][A-Za-z0-9\-+']{0,9}(?:\(\d\))?)\s*[)\];,/]")
-
-
 def _short_forms(text: str, rules: Sequence[RuleSpan]) -> dict[str, str]:
-    """Short forms the text defines right after a name the rules found (Schwartz & Hearst:
-    ``dexamethasone (dex)``, ``17beta-estradiol (E2)``), each with whether that name was a
-    chemical (``c``) or not (``n``); the feature is set at every occurrence of the short form."""
-    from refkit.therapies.chemicals import _letters_in_order
+    """Short forms the text defines right after a name the rules found (Schwartz & Hearst, as
+    :mod:`refkit.therapies.abbreviations` reads them: ``dexamethasone (dex)``,
+    ``17beta-estradiol (E2)``, ``diethylnitrosamine (DEN: 10 mg/kg)``), each with whether that
+    name was a chemical (``c``) or not (``n``) and whether the letters spell it (``l``) or not
+    (``x``); the feature is set at every occurrence of the short form."""
+    from refkit.therapies.abbreviations import letters_in_order, short_form_after
 
     out: dict[str, str] = {}
     for r in rules:
-        m = SHORT_AFTER.match(text, r.end)
+        m = short_form_after(text, r.end)
         if m is None:
             continue
-        short = m.group(1)
+        short, long = m.group(1), text[r.start:r.end]
         if short.isdigit() or len(short) >= r.end - r.start:
             continue
-        letters = short[:1].casefold() == text[r.start:r.start + 1].casefold() \
-            and _letters_in_order(short, text[r.start:r.end])
+        letters = short[:1].casefold() == long[:1].casefold() and letters_in_order(short, long)
         out[short] = ("c" if r.chemical else "n") + ("l" if letters else "x")
     return out
 
@@ -295,21 +290,29 @@ def chemical_spans(text: str, rules: Sequence[RuleSpan], model: Path = MODEL) ->
 
 def defined_short_forms(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
     """Every occurrence of a short form the text defines for a tagged name (Schwartz & Hearst:
-    ``grape seed proanthocyanidin extract (GSPE)``, ``dexamethasone (dex)``): the abbreviation
-    names what its long form names, wherever it stands in the document."""
-    from refkit.therapies.chemicals import _letters_in_order
+    ``grape seed proanthocyanidin extract (GSPE)``, ``dexamethasone (dex)``, ``testosterone
+    (T)``): the abbreviation names what its long form names, wherever it stands in the document."""
+    from refkit.therapies.abbreviations import is_initial, letters_in_order, short_form_after
 
     shorts: set[str] = set()
     for s, e in spans:
-        m = SHORT_AFTER.match(text, e)
+        m = short_form_after(text, e)
         if m is None:
             continue
         short, long = m.group(1).rstrip("-'"), text[s:e]
+        if is_initial(short, long):
+            shorts.add(short)
+            continue
         if short.isdigit() or len(short) < 2 or len(short) >= len(long) \
                 or short.casefold() == long.casefold():
             continue
-        if short[:1].casefold() == long[:1].casefold() and _letters_in_order(short, long) \
-                or sum(c.isupper() for c in short) >= 2:
+        closed = m.group("closed") is not None
+        if closed and (short[:1].casefold() == long[:1].casefold() and letters_in_order(short, long)
+                       or sum(c.isupper() for c in short) >= 2):
+            shorts.add(short)
+        elif not closed and letters_in_order(short, long):
+            # a bracket going on after its first token (``AIDA; 0.5-15 microg``): the letters
+            # must spell the long form, whose locants may come first (``1-aminoindan-…``)
             shorts.add(short)
     found: list[tuple[int, int]] = []
     for short in shorts:
@@ -340,6 +343,10 @@ def consistent(text: str, tokens: Sequence[Token], spans: list[tuple[int, int]])
         occurrences[name] = found
     keep: set[tuple[int, int]] = set()
     for name, found in occurrences.items():
+        # an occurrence inside a longer labelled name (``bupropion`` of ``bupropion HCl``) is
+        # part of that mention: it neither votes against the shorter name nor is taken for it
+        found = [sp for sp in found if sp in taken or not any(
+            s <= sp[0] and sp[1] <= e and (s, e) != sp for s, e in taken)]
         labelled = [sp for sp in found if sp in taken]
         if found and 2 * len(labelled) < len(found):
             continue
