@@ -19,7 +19,7 @@ from typing import Any
 
 from refkit.model import Article
 from refkit.therapies import tagger
-from refkit.therapies.abbreviations import short_form_after
+from refkit.therapies.abbreviations import long_form, short_form_after
 from refkit.therapies.chemicals import Hit, find_names
 from refkit.therapies.context import ADMINISTERED, non_narrative_lines, status_of
 from refkit.therapies.doses import regimen_after
@@ -283,8 +283,6 @@ def _variants(name: str) -> list[str]:
 
 def _long_form_of(short: str, text: str) -> str | None:
     """The long form the text defines for ``short`` (``… dexamethasone (dex)``), if any."""
-    from refkit.therapies.abbreviations import long_form
-
     if len(short) > 10 or " " in short:
         return None
     for m in re.finditer(r"[(\[]\s*" + re.escape(short) + r"\s*[)\]]", text):

