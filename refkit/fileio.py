@@ -7,6 +7,7 @@ one; a file refkit cannot read is moved aside, never overwritten.
 from __future__ import annotations
 
 import os
+import sqlite3
 import tempfile
 import time
 from pathlib import Path
@@ -59,3 +60,15 @@ def set_aside(path: str | Path, why: str = "corrupt") -> Path:
         kept, n = path.with_name(f"{path.name}.{why}-{stamp}-{n}"), n + 1
     path.replace(kept)
     return kept
+
+
+# SQLite's own verdicts that a file is bad. Anything else (locked, busy, read-only, disk full) is
+# the situation's fault, not the file's: setting the file aside then would throw away the work of
+# another process that holds it open.
+_SQLITE_DAMAGED = frozenset({sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT})
+
+
+def sqlite_damaged(err: BaseException) -> bool:
+    """Whether a SQLite error says the file itself is damaged (not a database, malformed)."""
+    code = getattr(err, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in _SQLITE_DAMAGED  # extended codes keep the primary low

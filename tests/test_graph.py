@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import networkx as nx
 import pytest
 
+from refkit.errors import RefkitError
 from refkit.graph import (
     GraphStore,
     add_article,
@@ -211,7 +213,6 @@ def test_save_is_atomic_and_round_trips(seed_graph, tmp_path):
 def test_load_refuses_a_broken_file(tmp_path):
     path = tmp_path / "graph.json"
     path.write_text("{not json", encoding="utf-8")
-    from refkit.errors import RefkitError
 
     with pytest.raises(RefkitError, match="cannot read the evidence graph"):
         load_graph(path)
@@ -256,3 +257,88 @@ def test_pictures_and_dot(seed_graph):
     assert "10.1080/08916930500124023" in page and "<table>" in page
     dot = to_dot(seed_graph).decode("utf-8")
     assert dot.startswith("digraph") and '"therapy:tacrolimus" -> "fp:oddis|1999|' in dot
+
+
+def _open_stores_at_once(root: str, rounds: int, barrier, problems) -> None:  # noqa: ANN001 - mp types
+    import contextlib
+    import io
+
+    for i in range(rounds):
+        barrier.wait()
+        said = io.StringIO()
+        with contextlib.redirect_stderr(said):
+            try:
+                GraphStore(Path(root) / str(i)).close()
+            except RefkitError as err:
+                problems.put(str(err))
+        if said.getvalue():
+            problems.put(said.getvalue())
+
+
+def test_two_processes_creating_one_store_at_once_wait_for_each_other(tmp_path):
+    # SQLite may answer "locked" at once, without waiting, while another process creates the
+    # same file: that is not damage, and the store must not be set aside (seen 3 in 400 openings).
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    barrier, problems = context.Barrier(2), context.Queue()
+    runs = [context.Process(target=_open_stores_at_once, args=(str(tmp_path), 150, barrier, problems))
+            for _ in range(2)]
+    for run in runs:
+        run.start()
+    for run in runs:
+        run.join(timeout=300)
+        assert run.exitcode == 0
+    said = []
+    while not problems.empty():
+        said.append(problems.get())
+    assert said == []
+    assert not list(tmp_path.glob("*/refkit.sqlite.corrupt-*"))
+
+
+class _LockedAtFirst:
+    """A connection whose first statements are refused as SQLite refuses them mid-creation."""
+
+    refusals = 2
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def execute(self, sql: str, *args):  # noqa: ANN201 - stands in for sqlite3.Connection
+        if _LockedAtFirst.refusals:
+            _LockedAtFirst.refusals -= 1
+            err = sqlite3.OperationalError("database is locked")
+            err.sqlite_errorcode = sqlite3.SQLITE_BUSY
+            raise err
+        return self._db.execute(sql, *args)
+
+    def __getattr__(self, name: str):  # noqa: ANN204
+        return getattr(self._db, name)
+
+    def __enter__(self):  # noqa: ANN204
+        return self._db.__enter__()
+
+    def __exit__(self, *exc):  # noqa: ANN204
+        return self._db.__exit__(*exc)
+
+
+def test_a_busy_store_is_waited_for_not_set_aside(seed_article, tmp_path, monkeypatch):
+    from refkit.graph import store as store_module
+
+    GraphStore(tmp_path).put_article(seed_article)
+    real_connect = sqlite3.connect
+    monkeypatch.setattr(store_module.sqlite3, "connect",
+                        lambda *a, **k: _LockedAtFirst(real_connect(*a, **k)))
+    store = GraphStore(tmp_path)
+    assert _LockedAtFirst.refusals == 0  # refused twice, then opened
+    assert store.articles() == ["jkra-16-301"]
+    assert not list(tmp_path.glob("refkit.sqlite.corrupt-*"))
+
+
+def test_a_store_that_fails_mid_run_is_one_error_not_a_traceback(seed_article, tmp_path):
+    store = GraphStore(tmp_path)
+    store.put_article(seed_article)
+    store._db.execute("DROP TABLE supports")  # what a store replaced under a run looks like
+    with pytest.raises(RefkitError, match="evidence store .* cannot be used: no such table"):
+        store.put_article(seed_article)
+    assert store.articles() == ["jkra-16-301"]  # what was committed stays

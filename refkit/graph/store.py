@@ -14,9 +14,11 @@ indexed tables beside it. So:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,12 +26,14 @@ from typing import Any
 import networkx as nx
 
 from refkit.errors import RefkitError
-from refkit.fileio import set_aside, write_atomic
+from refkit.fileio import set_aside, sqlite_damaged, write_atomic
 from refkit.graph.build import add_article, add_support, article_stem, new_graph
 from refkit.messages import warn
 from refkit.model import Article
 
 STORE_FILE = "refkit.sqlite"
+_BUSY_TIMEOUT_S = 60.0
+_BUSY = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 SCHEMA_VERSION = 1
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -90,38 +94,66 @@ class GraphStore:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             try:
-                db = self._connect()
-                problem = db.execute("PRAGMA quick_check(1)").fetchone()[0]
-                if problem != "ok":
-                    db.close()
-                    raise sqlite3.DatabaseError(problem)
-            except sqlite3.DatabaseError as err:  # damaged: kept aside, rebuilt from refs/*.json
-                kept = set_aside(self.path)
-                for suffix in ("-wal", "-shm"):
-                    self.path.with_name(self.path.name + suffix).unlink(missing_ok=True)
-                warn(
-                    f"the evidence store {self.path} is damaged ({err}); kept it as {kept.name} and "
-                    f"rebuilt it from {self.path.parent}/*.json"
-                )
-                self._rebuild = True
-                db = self._connect()
-            version = db.execute("PRAGMA user_version").fetchone()[0]
-            if version not in (0, SCHEMA_VERSION):
-                raise RefkitError(f"the evidence store {self.path} is from another refkit (schema {version})")
-            with db:
-                db.executescript(_SCHEMA)
-                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            return db
+                return self._connect()
+            except sqlite3.DatabaseError as err:
+                if not sqlite_damaged(err):  # locked too long, read-only, disk full: not the file's fault
+                    raise
+                return self._replace_damaged(err)
         except sqlite3.Error as err:
             raise RefkitError(f"cannot open the evidence store {self.path}: {err}") from None
         except OSError as err:
             raise RefkitError(f"cannot open the evidence store {self.path}: {err.strerror or err}") from None
 
+    def _replace_damaged(self, err: sqlite3.DatabaseError) -> sqlite3.Connection:
+        """Keep a damaged store aside and start a fresh one, filled from refs/*.json after open."""
+        kept = set_aside(self.path)
+        for suffix in ("-wal", "-shm"):
+            self.path.with_name(self.path.name + suffix).unlink(missing_ok=True)
+        warn(
+            f"the evidence store {self.path} is damaged ({err}); kept it as {kept.name} and "
+            f"rebuilt it from {self.path.parent}/*.json"
+        )
+        self._rebuild = True
+        return self._connect()
+
     def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=60, check_same_thread=False, isolation_level=None)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA busy_timeout=60000")
-        return db
+        """A checked connection to the store, its tables made; raises when the file is damaged.
+
+        While another process is creating the same file or switching it to WAL, SQLite can
+        answer "locked" at once rather than wait for the busy timeout: the opening is retried
+        (with backoff, up to the timeout) instead of taking a busy file for a damaged one.
+        """
+        deadline = time.monotonic() + _BUSY_TIMEOUT_S
+        delay = 0.01
+        while True:
+            db = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_S, check_same_thread=False,
+                                 isolation_level=None)
+            try:
+                db.execute(f"PRAGMA busy_timeout={int(_BUSY_TIMEOUT_S * 1000)}")
+                if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    db.execute("PRAGMA journal_mode=WAL")
+                problem = db.execute("PRAGMA quick_check(1)").fetchone()[0]
+                if problem != "ok":
+                    err = sqlite3.DatabaseError(problem)
+                    err.sqlite_errorcode = sqlite3.SQLITE_CORRUPT  # type: ignore[attr-defined]  # as SQLite says it
+                    raise err
+                version = db.execute("PRAGMA user_version").fetchone()[0]
+                if version not in (0, SCHEMA_VERSION):
+                    raise RefkitError(
+                        f"the evidence store {self.path} is from another refkit (schema {version})")
+                with db:
+                    db.executescript(_SCHEMA)
+                    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                return db
+            except sqlite3.OperationalError as err:
+                db.close()
+                if (err.sqlite_errorcode & 0xFF) not in _BUSY or time.monotonic() > deadline:
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 0.5)
+            except BaseException:
+                db.close()
+                raise
 
     # -- writing ---------------------------------------------------------------------------
     def put_article(
@@ -142,7 +174,7 @@ class GraphStore:
             for n, d in fragment.nodes(data=True)
             if d.get("kind") in ("work", "therapy", "class")
         ]
-        with self._lock:
+        with self._using():
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 for table in ("supports", "cites", "nodes"):
@@ -162,7 +194,7 @@ class GraphStore:
         return stem
 
     def forget(self, stem: str) -> None:
-        with self._lock:
+        with self._using():
             self._db.execute("BEGIN IMMEDIATE")
             for table in ("supports", "cites", "nodes"):
                 self._db.execute(f"DELETE FROM {table} WHERE article = ?", (stem,))
@@ -172,22 +204,22 @@ class GraphStore:
     # -- reading ---------------------------------------------------------------------------
     def is_current(self, stem: str, input_hash: str, settings_hash: str) -> bool:
         """Whether ``stem`` was stored from this very input with these very settings."""
-        with self._lock:
+        with self._using():
             row = self._db.execute(
                 "SELECT input_hash, settings_hash FROM articles WHERE stem = ?", (stem,)
             ).fetchone()
         return row is not None and row[0] == input_hash and row[1] == settings_hash
 
     def articles(self) -> list[str]:
-        with self._lock:
+        with self._using():
             return [r[0] for r in self._db.execute("SELECT stem FROM articles ORDER BY stem")]
 
     def __len__(self) -> int:
-        with self._lock:
+        with self._using():
             return int(self._db.execute("SELECT count(*) FROM articles").fetchone()[0])
 
     def therapy_names(self) -> list[str]:
-        with self._lock:
+        with self._using():
             return [
                 r[0]
                 for r in self._db.execute(
@@ -199,7 +231,7 @@ class GraphStore:
         """The part of the graph a query about ``therapy`` reads: the therapy, the works that
         support it, their citing articles, the therapy's classes — from indexed rows only."""
         graph = new_graph()
-        with self._lock:
+        with self._using():
             rows = self._db.execute(
                 "SELECT work, evidence, detail, article FROM supports WHERE therapy = ?", (therapy,)
             ).fetchall()
@@ -238,7 +270,7 @@ class GraphStore:
         return merged
 
     def fragments(self) -> Iterator[nx.MultiDiGraph]:
-        with self._lock:
+        with self._using():
             docs = [r[0] for r in self._db.execute("SELECT fragment FROM articles ORDER BY stem")]
         for doc in docs:
             yield nx.node_link_graph(json.loads(doc), directed=True, multigraph=True, edges="edges")
@@ -249,6 +281,16 @@ class GraphStore:
         for fragment in self.fragments():
             merge_fragment(graph, fragment)
         return graph
+
+    @contextlib.contextmanager
+    def _using(self) -> Iterator[None]:
+        """The store to this thread; a SQLite failure (disk full, locked past the timeout, damage
+        found mid-run) becomes one clear error, not a traceback. What was committed stays."""
+        with self._lock:
+            try:
+                yield
+            except sqlite3.Error as err:
+                raise RefkitError(f"the evidence store {self.path} cannot be used: {err}") from None
 
     def close(self) -> None:
         with self._lock:

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from refkit.errors import RefkitError, SourceUnavailable, cannot_write
+from refkit.fileio import sqlite_damaged
 from refkit.gc_pause import no_cycle_collection
 from refkit.messages import warn
 from refkit.model import Reference, Work
@@ -183,7 +184,7 @@ class LocalCatalog:
             self._zdict = self._meta_blob("zdict", ZDICT)
         except sqlite3.Error as err:
             hint = ""
-            if isinstance(err, sqlite3.DatabaseError) and not isinstance(err, sqlite3.OperationalError):
+            if sqlite_damaged(err):
                 hint = f"; {_DAMAGED_HINT}"  # "not a database", "malformed": the file is damaged
             raise RefkitError(f"cannot open the local catalog {self.path}: {err}{hint}") from None
         self._check()

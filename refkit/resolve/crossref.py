@@ -29,7 +29,7 @@ from requests.adapters import HTTPAdapter
 
 from refkit import __version__
 from refkit.errors import SourceError, SourceUnavailable
-from refkit.fileio import set_aside
+from refkit.fileio import set_aside, sqlite_damaged
 from refkit.messages import warn
 from refkit.resolve.rate_limit import (
     PUBLIC_POOL,
@@ -136,8 +136,7 @@ class CrossrefClient:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 return SharedGate(path, PUBLIC_POOL, name=f"{self.base_url} {self.pool}", lease=lease)
             except sqlite3.DatabaseError as err:
-                if attempt == 1 and getattr(err, "sqlite_errorcode", None) in (
-                        sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT):
+                if attempt == 1 and sqlite_damaged(err):
                     try:
                         kept = set_aside(path)
                     except OSError:

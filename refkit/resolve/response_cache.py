@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from refkit.fileio import set_aside
+from refkit.fileio import set_aside, sqlite_damaged
 from refkit.messages import warn
 
 SCHEMA_VERSION = 1
@@ -35,7 +35,6 @@ CREATE TABLE IF NOT EXISTS responses (
 )
 """
 _BUSY_TIMEOUT_MS = 30_000
-_DAMAGED = {sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT}  # error codes that mean "the file is bad"
 
 
 @dataclass(frozen=True)
@@ -67,7 +66,7 @@ class ResponseCache:
         except _ForeignFile as err:
             reason = str(err)
         except sqlite3.DatabaseError as err:
-            if getattr(err, "sqlite_errorcode", None) not in _DAMAGED:
+            if not sqlite_damaged(err):
                 return self._in_memory(err)  # cannot open or write there: not the file's fault
             reason = str(err)
         except OSError as err:
@@ -172,7 +171,7 @@ class ResponseCache:
     def _damaged(self, err: sqlite3.DatabaseError) -> None:
         """Damage found mid-run: set the file aside and go on with a fresh one (once); any other
         failure (disk full, locked too long) is said once and the run goes on without storing."""
-        if getattr(err, "sqlite_errorcode", None) in _DAMAGED and not self._replaced:
+        if sqlite_damaged(err) and not self._replaced:
             self._replaced = True
             with self._lock:
                 self._conn.close()
