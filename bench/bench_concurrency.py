@@ -30,6 +30,7 @@ must then succeed with everything whole and complete.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -50,6 +51,7 @@ from support.paths import CORPUS, ROOT
 SEEDS = ROOT / "seeds"
 SEED = "jkra-16-301"
 PAGES = sorted((CORPUS / "pages").glob("*.txt"))
+RUN_TIMEOUT = 300.0  # a run of these inputs takes seconds: one still going after this is stuck
 # Words that say a file was found damaged, set aside or rebuilt. On a fresh root none may appear.
 DAMAGE_WORDS = re.compile(r"damaged|corrupt|malformed|set aside|kept as|rebuilt|unusable|not a database|"
                           r"kept for this run only|paces itself alone|locked", re.I)
@@ -76,6 +78,8 @@ class Run:
     code: int | None = None
     stderr: str = ""
     killed: bool = False
+    orphans: bool = False  # killed, it left processes of its own running
+    hung: bool = False
 
 
 @dataclass
@@ -97,9 +101,10 @@ def _start(root: Path, runs: list[Run], env: dict[str, str]) -> float:
     go = root / ".go"
     for i, run in enumerate(runs):
         ready = root / f".ready-{i}"
+        # Each in a session of its own: what it leaves running after a kill -9 can be found.
         run.proc = subprocess.Popen([sys.executable, "-c", _LAUNCHER, str(ready), str(go), *run.argv],
                                     cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                    text=True)
+                                    text=True, start_new_session=True)
     while not all((root / f".ready-{i}").exists() for i in range(len(runs))):
         if any(r.proc is not None and r.proc.poll() is not None for r in runs):
             break
@@ -117,14 +122,41 @@ def _wait(runs: list[Run], kill_after: float | None, started: float) -> None:
         if victim.proc.poll() is None:
             victim.proc.send_signal(signal.SIGKILL)
             victim.killed = True
+            victim.proc.wait()
+            victim.orphans = _session_left(victim.proc.pid, grace=10.0)
     for run in runs:
         assert run.proc is not None
-        _, run.stderr = run.proc.communicate(timeout=600)
+        try:
+            _, run.stderr = run.proc.communicate(timeout=RUN_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            run.hung = True
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(run.proc.pid, signal.SIGKILL)
+            _, run.stderr = run.proc.communicate()
         run.code = run.proc.returncode
+
+
+def _session_left(session: int, grace: float) -> bool:
+    """Whether processes of ``session`` still run ``grace`` seconds after its leader died (they are
+    then killed, so the next repetition starts clean)."""
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(session, 0)
+        except ProcessLookupError:
+            return False
+        time.sleep(0.1)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(session, signal.SIGKILL)
+    return True
 
 
 def _judge(runs: list[Run], outcome: Outcome, allowed_errors: dict[str, re.Pattern[str]]) -> None:
     for run in runs:
+        if run.orphans:
+            outcome.failures.append(f"{run.name}: killed, but left processes running")
+        if run.hung:
+            outcome.failures.append(f"{run.name}: still running after {RUN_TIMEOUT:.0f} s")
         if run.killed:
             continue
         if "Traceback" in run.stderr:
@@ -250,12 +282,14 @@ def combo(name: str, root: Path, server_url: str | None) -> tuple[list[Run], dic
         return runs, {"query": _NO_GRAPH}, stems, None
     if name == "import2":
         works = _catalog_halves(root)
-        runs = [Run("import-a", ["catalog", "import", "cat-a"]), Run("import-b", ["catalog", "import", "cat-b"])]
+        runs = [Run("import-a", ["catalog", "import", "cat-a"]),
+                Run("import-b", ["catalog", "import", "cat-b"])]
         return runs, {}, set(), works
     if name == "resolve-import":
         _catalog_halves(root)
         stems = _articles(root, "a", PAGES[0:4], seed=True)
-        runs = [Run("import", ["catalog", "import", "cat-a"]), Run("resolve", ["resolve", "--offline", *fmt, "a"])]
+        runs = [Run("import", ["catalog", "import", "cat-a"]),
+                Run("resolve", ["resolve", "--offline", *fmt, "a"])]
         return runs, {}, stems, None
     if name == "online2":
         stems = _articles(root, "a", PAGES[0:2]) | _articles(root, "b", PAGES[2:4])

@@ -10,9 +10,13 @@ import os
 import sqlite3
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from refkit.errors import cannot_write
+
+T = TypeVar("T")
 
 
 def _umask_mode() -> int:
@@ -72,3 +76,33 @@ def sqlite_damaged(err: BaseException) -> bool:
     """Whether a SQLite error says the file itself is damaged (not a database, malformed)."""
     code = getattr(err, "sqlite_errorcode", None)
     return code is not None and code & 0xFF in _SQLITE_DAMAGED  # extended codes keep the primary low
+
+
+# SQLite's answers that another connection holds the file for now: wait, never set aside.
+_SQLITE_BUSY = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
+
+
+def sqlite_busy(err: BaseException) -> bool:
+    """Whether a SQLite error says another connection holds the file for now (busy, locked)."""
+    code = getattr(err, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in _SQLITE_BUSY
+
+
+def open_sqlite_waiting(open_once: Callable[[], T], timeout: float) -> T:
+    """``open_once()``, tried again (with backoff, up to ``timeout`` seconds) while SQLite says busy.
+
+    A connection's busy timeout does not cover its first steps: while another process creates
+    the same file, switches it to WAL or recovers its WAL, SQLite can answer "database is locked"
+    at once. ``open_once`` opens, sets up and checks a connection, closing it before it raises;
+    any other error (damaged, read-only, disk full), and busy past the timeout, is raised.
+    """
+    deadline = time.monotonic() + timeout
+    delay = 0.01
+    while True:
+        try:
+            return open_once()
+        except sqlite3.OperationalError as err:
+            if not sqlite_busy(err) or time.monotonic() > deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.5)

@@ -18,7 +18,6 @@ import contextlib
 import json
 import sqlite3
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,14 +25,13 @@ from typing import Any
 import networkx as nx
 
 from refkit.errors import RefkitError
-from refkit.fileio import set_aside, sqlite_damaged, write_atomic
+from refkit.fileio import open_sqlite_waiting, set_aside, sqlite_damaged, write_atomic
 from refkit.graph.build import add_article, add_support, article_stem, new_graph
 from refkit.messages import warn
 from refkit.model import Article
 
 STORE_FILE = "refkit.sqlite"
 _BUSY_TIMEOUT_S = 60.0
-_BUSY = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 SCHEMA_VERSION = 1
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -119,41 +117,33 @@ class GraphStore:
     def _connect(self) -> sqlite3.Connection:
         """A checked connection to the store, its tables made; raises when the file is damaged.
 
-        While another process is creating the same file or switching it to WAL, SQLite can
-        answer "locked" at once rather than wait for the busy timeout: the opening is retried
-        (with backoff, up to the timeout) instead of taking a busy file for a damaged one.
+        While another process is creating the same file, a busy file is waited for (see
+        :func:`open_sqlite_waiting`) rather than taken for a damaged one.
         """
-        deadline = time.monotonic() + _BUSY_TIMEOUT_S
-        delay = 0.01
-        while True:
-            db = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_S, check_same_thread=False,
-                                 isolation_level=None)
-            try:
-                db.execute(f"PRAGMA busy_timeout={int(_BUSY_TIMEOUT_S * 1000)}")
-                if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                    db.execute("PRAGMA journal_mode=WAL")
-                problem = db.execute("PRAGMA quick_check(1)").fetchone()[0]
-                if problem != "ok":
-                    err = sqlite3.DatabaseError(problem)
-                    err.sqlite_errorcode = sqlite3.SQLITE_CORRUPT  # type: ignore[attr-defined]  # as SQLite says it
-                    raise err
-                version = db.execute("PRAGMA user_version").fetchone()[0]
-                if version not in (0, SCHEMA_VERSION):
-                    raise RefkitError(
-                        f"the evidence store {self.path} is from another refkit (schema {version})")
-                with db:
-                    db.executescript(_SCHEMA)
-                    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-                return db
-            except sqlite3.OperationalError as err:
-                db.close()
-                if (err.sqlite_errorcode & 0xFF) not in _BUSY or time.monotonic() > deadline:
-                    raise
-                time.sleep(delay)
-                delay = min(delay * 2, 0.5)
-            except BaseException:
-                db.close()
-                raise
+        return open_sqlite_waiting(self._connect_once, _BUSY_TIMEOUT_S)
+
+    def _connect_once(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_S, check_same_thread=False,
+                             isolation_level=None)
+        try:
+            db.execute(f"PRAGMA busy_timeout={int(_BUSY_TIMEOUT_S * 1000)}")
+            if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                db.execute("PRAGMA journal_mode=WAL")
+            problem = db.execute("PRAGMA quick_check(1)").fetchone()[0]
+            if problem != "ok":
+                err = sqlite3.DatabaseError(problem)
+                err.sqlite_errorcode = sqlite3.SQLITE_CORRUPT  # type: ignore[attr-defined]  # as SQLite says it
+                raise err
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version not in (0, SCHEMA_VERSION):
+                raise RefkitError(f"the evidence store {self.path} is from another refkit (schema {version})")
+            with db:
+                db.executescript(_SCHEMA)
+                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            return db
+        except BaseException:
+            db.close()
+            raise
 
     # -- writing ---------------------------------------------------------------------------
     def put_article(

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from refkit.errors import RefkitError, SourceUnavailable, cannot_write
-from refkit.fileio import sqlite_damaged
+from refkit.fileio import open_sqlite_waiting, sqlite_damaged
 from refkit.gc_pause import no_cycle_collection
 from refkit.messages import warn
 from refkit.model import Reference, Work
@@ -48,6 +48,8 @@ from refkit.resolve.crossref_records import query_text, work_from_crossref
 from refkit.settings import Settings
 
 CATALOG_FILE = "catalog.sqlite"
+# How long a run waits for another process holding the catalog (an import commits a batch in seconds).
+_BUSY_TIMEOUT_S = 30.0
 
 SCHEMA_VERSION = 5
 _SCHEMA = """
@@ -123,12 +125,38 @@ DATA_SUFFIXES = (".json", ".jsonl", ".json.gz", ".jsonl.gz", ".xml", ".xml.gz")
 
 
 def _connect(path: Path) -> sqlite3.Connection:
+    """A connection to the catalog at ``path``, its tables made (a new file gets them at once)."""
+    return open_sqlite_waiting(lambda: _connect_once(path), _BUSY_TIMEOUT_S)
+
+
+def _connect_once(path: Path) -> sqlite3.Connection:
     # One connection shared by the resolver's threads; the catalog's lock serialises use.
-    db = sqlite3.connect(path, timeout=30, check_same_thread=False)
-    db.execute("PRAGMA journal_mode=WAL")  # readers and a writer in two processes
-    db.execute("PRAGMA busy_timeout=30000")
-    db.execute("PRAGMA synchronous=NORMAL")  # WAL stays consistent after kill -9; need not fsync
-    return db
+    db = sqlite3.connect(path, timeout=_BUSY_TIMEOUT_S, check_same_thread=False)
+    try:
+        db.execute(f"PRAGMA busy_timeout={int(_BUSY_TIMEOUT_S * 1000)}")
+        db.execute("PRAGMA journal_mode=WAL")  # readers and a writer in two processes
+        db.execute("PRAGMA synchronous=NORMAL")  # WAL stays consistent after kill -9; need not fsync
+        # Version and tables in one transaction: another process opening the file meanwhile sees
+        # a new file or a whole one, never a version without its tables.
+        db.executescript(f"BEGIN IMMEDIATE; PRAGMA user_version = {SCHEMA_VERSION}; {_SCHEMA} COMMIT;")
+        return db
+    except BaseException:
+        db.close()
+        raise
+
+
+def _probe(path: Path) -> tuple[int, int]:
+    """The file's schema version and how many tables it has (0, 0: a new file)."""
+    probe = sqlite3.connect(path, timeout=_BUSY_TIMEOUT_S)
+    try:
+        # One statement, one snapshot: read apart, a version from before another process made
+        # the file and a table count from after would make a new catalog look like an old one.
+        version, tables = probe.execute(
+            "SELECT (SELECT user_version FROM pragma_user_version), (SELECT count(*) FROM sqlite_master)"
+        ).fetchone()
+        return int(version), int(tables)
+    finally:
+        probe.close()
 
 
 @dataclass
@@ -191,18 +219,11 @@ class LocalCatalog:
 
     # -- opening: versions, damage ------------------------------------------------------------
     def _open(self) -> sqlite3.Connection:
-        probe = sqlite3.connect(self.path, timeout=30)  # the version first: an old file stays as it was
-        try:
-            version = probe.execute("PRAGMA user_version").fetchone()[0]
-            tables = probe.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-        finally:
-            probe.close()
+        # The version first: an old file stays as it was.
+        version, tables = open_sqlite_waiting(lambda: _probe(self.path), _BUSY_TIMEOUT_S)
         if version != SCHEMA_VERSION and tables:
             return self._replace_old(version)
-        db = _connect(self.path)
-        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        db.executescript(_SCHEMA)
-        return db
+        return _connect(self.path)
 
     def _replace_old(self, version: int) -> sqlite3.Connection:
         """A catalog from another refkit version: kept aside (it may hold imports, not dropped),
@@ -214,8 +235,6 @@ class LocalCatalog:
             with contextlib.suppress(FileNotFoundError):
                 self.path.with_name(self.path.name + suffix).replace(kept.with_name(kept.name + suffix))
         db = _connect(self.path)
-        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        db.executescript(_SCHEMA)
         self._db = db
         self._zdict = self._meta_blob("zdict", ZDICT)
         self._origins = {}
@@ -271,11 +290,10 @@ class LocalCatalog:
 
     def _meta_blob(self, key: str, default: bytes) -> bytes:
         with self._lock, self._db:
-            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-            if row is None:
-                self._db.execute("INSERT INTO meta(key, value) VALUES (?, ?)", (key, default))
-                return default
-            return bytes(row[0])
+            # Written first (unless there), read after: two processes opening a new catalog at
+            # once both find the one value the first of them stored.
+            self._db.execute("INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)", (key, default))
+            return bytes(self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()[0])
 
     def _check(self) -> None:
         """Damage past the header shows now, in one line, not as an error on every reference later."""
@@ -581,10 +599,21 @@ class _Writer:
         self.batches: list[tuple[Any, Any]] = []
         self.pending = 0
         self.stored = 0
-        # Ids are never reused: postings of a removed work must not point at a newer one.
-        high = self.db.execute("SELECT value FROM meta WHERE key = 'next_id'").fetchone()
-        self.next_id = max(int(high[0]) if high else 1,
-                           (self.db.execute("SELECT max(id) FROM works").fetchone()[0] or 0) + 1)
+
+    def _allocate(self, n: int) -> int:
+        """The first of ``n`` fresh work ids, taken under the write lock.
+
+        Another process (a second import, a resolve writing through) may have committed works
+        since this one last looked: ids counted from an earlier read would be theirs, and
+        ``INSERT OR IGNORE`` would then drop ours in silence. So the counter is read only once
+        the transaction holds the write lock (its first statement writes), and never cached.
+        Ids are never reused: postings of a removed work must not point at a newer one.
+        """
+        self.db.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('next_id', 1)")
+        high = self.db.execute("SELECT value FROM meta WHERE key = 'next_id'").fetchone()[0]
+        first = max(int(high), (self.db.execute("SELECT max(id) FROM works").fetchone()[0] or 0) + 1)
+        self.db.execute("UPDATE meta SET value = ? WHERE key = 'next_id'", (first + n,))
+        return first
 
     def write(self, batch: PreparedBatch) -> None:
         if len(batch):
@@ -595,9 +624,7 @@ class _Writer:
         import numpy as np  # the writer's merge needs it (as searches do); the CLI's other paths not
 
         n = len(batch)
-        first = self.next_id
-        self.next_id += n
-        self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('next_id', ?)", (self.next_id,))
+        first = self._allocate(n)
         before = self.db.total_changes
         self.db.executemany(
             "INSERT OR IGNORE INTO works(id, doi, pmid, pmcid, record, origin) VALUES (?, ?, ?, ?, ?, ?)",
@@ -690,6 +717,21 @@ class _Writer:
                             zip(term_list, df_of, strict=True))
 
 
+def exit_with_parent(parent: int, poll: float = 0.5) -> None:
+    """In a worker process: end it when ``parent`` is gone (a worker initializer).
+
+    A pool's workers hold both ends of its task queue, so an import killed with ``kill -9``
+    never tells them to stop: without this they wait on the queue for ever (holding the
+    terminal's or a pipe's stderr open, so whoever waits on the import waits too)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(poll)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
 def data_files(path: Path) -> list[Path]:
     """The data files of an import: the file itself, or every data file under a directory."""
     if path.is_file():
@@ -711,7 +753,8 @@ def _prepared(todo: list[tuple[Path, os.stat_result]],
     from concurrent.futures import Future, ProcessPoolExecutor
 
     # spawn, not fork: the resolver's threads (and SQLite's handles) must not be copied mid-use.
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=exit_with_parent, initargs=(os.getpid(),)) as pool:
         window: deque[Future[tuple[str, PreparedBatch | None, str | None]]] = deque()
         files = iter(todo)
         for f, _ in files:

@@ -149,6 +149,7 @@ def _write_atomically(path: Path, write: Callable[[Path], Any]) -> bool:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        _remove_orphans(path)
         write(tmp)
         os.replace(tmp, path)
         return True
@@ -159,10 +160,33 @@ def _write_atomically(path: Path, write: Callable[[Path], Any]) -> bool:
             tmp.unlink(missing_ok=True)
 
 
+def _remove_orphans(path: Path) -> None:
+    """Remove the temporary files of ``path`` left by builds whose process is gone (killed with
+    ``kill -9``, or the machine stopped: no ``finally`` ran). A build still running elsewhere keeps
+    its file: its process id, in the name, is alive."""
+    for tmp in path.parent.glob(f".{path.name}.*.tmp"):
+        pid = tmp.name[len(path.name) + 2:-len(".tmp")]
+        if pid.isdigit() and not _alive(int(pid)):
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # someone else's process (EPERM): alive
+        return True
+    return True
+
+
 def _mark_used(path: Path) -> None:
-    """Its modification time says when it was last read, for :func:`_remove_other_stamps`."""
+    """Its modification time says when it was last read, for :func:`_remove_other_stamps`; the
+    temporary files of builds killed before they finished go (another process built it since)."""
     with contextlib.suppress(OSError):
         os.utime(path)
+    _remove_orphans(path)
 
 
 # Other stamps kept: two checkouts (or versions) sharing one cache would otherwise delete each
