@@ -91,8 +91,10 @@ CREATE TABLE IF NOT EXISTS imported_files (path TEXT PRIMARY KEY, size INTEGER, 
 # ids gave CPU p50 1.7 / 2.3 / 3.2 ms and recall 0.998 / 1.000 / 0.999 on the corpus pages.
 POSTINGS_BUDGET = 10_000
 # The first pass's best works read again and ranked by every query term they hold (the common
-# terms it left out included): RESCORED records decoded and their terms made, ~20 µs each.
-RESCORED = 100
+# terms it left out included): each costs a record read, decoded and its terms made (~15 µs
+# here), so 30 add ~0.5 ms a search whatever the catalog's size. Measured at 1M (bench, warm,
+# idle): 100 made search p50/p95 0.96/1.44 -> 2.52/3.87 ms, past 3x the 100k p50.
+RESCORED = 30
 # A write batch's segment of a term with at most this many ids goes to ``sparse`` (one row)
 # rather than to ``postings`` + ``terms`` (two). At 1M works 97% of the segments are this
 # small (``vp:``/``ay:`` keys and rare words; 84% hold 1-3 ids), and the two rows a segment
