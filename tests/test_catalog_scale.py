@@ -17,9 +17,10 @@ from pathlib import Path
 import pytest
 
 from refkit.errors import RefkitError
-from refkit.model import Author, Work
+from refkit.model import Author, Reference, Work
 from refkit.resolve import catalog as catalog_module
 from refkit.resolve.catalog import LocalCatalog
+from refkit.resolve.catalog_index import term_hashes
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -233,7 +234,8 @@ def test_a_schema_4_catalog_is_rebuilt_with_one_message(tmp_path: Path, capsys) 
     db.close()
     catalog = LocalCatalog(path=path)
     err = capsys.readouterr().err.strip()
-    assert err.count("\n") == 0 and "schema 4" in err and "rebuilt for schema 5" in err and "2 works" in err
+    assert err.count("\n") == 0 and "schema 4" in err and "2 works" in err
+    assert f"rebuilt for schema {catalog_module.SCHEMA_VERSION}" in err
     assert catalog.stats()["by_origin"] == {"import": 1, "crossref": 1}  # origins by name again
     assert catalog.lookup(doi="10.5555/scale.1")[0].title == "Study number 1 of renal amyloidosis"
     found = catalog.search_text("Quist A. Study number 1 of renal amyloidosis. J Test Med 1991;2:1-6", rows=1)
@@ -352,6 +354,66 @@ def test_common_terms_beyond_the_budget_are_not_read(tmp_path: Path, monkeypatch
     assert [w.doi for w in found] == ["10.5555/scale.900"]  # the 301-long postings were never read
     monkeypatch.setattr(catalog_module, "POSTINGS_BUDGET", 1000)
     assert len(catalog.search_text("Tacrolimus for polymyositis quixotic", rows=5)) == 5
+    catalog.close()
+
+
+def keyed_record(n: int, title: str, family: str, year: int, volume: int, page: int) -> dict:
+    return {**record(n, title=title, family=family), "issued": {"date-parts": [[year]]},
+            "volume": str(volume), "page": f"{page}-{page + 5}"}
+
+
+def test_works_that_tie_on_the_keys_are_told_apart_by_the_common_words(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every word of the cited title is in more works than a search reads: the first pass finds
+    # the work by its keys alone, with works that share them (the same author, year, volume and
+    # page: another journal's), written first so that they win a tie.
+    catalog = LocalCatalog(path=tmp_path / "c.sqlite")
+    common = "Age related changes in speed of walking"
+    catalog.add_records([keyed_record(n, common, f"Other{n}", 1950 + n, 100 + n, 900 + n) for n in range(60)]
+                        + [keyed_record(100 + n, f"Renal amyloidosis {word}", "Himann", 1988, 20, 161)
+                           for n, word in enumerate(["in mice", "treated", "revisited"])]
+                        + [keyed_record(200, common, "Himann", 1988, 20, 161)])
+    monkeypatch.setattr(catalog_module, "POSTINGS_BUDGET", 50)
+    text = "Himann JE (1988) Age-related changes in speed of walking. Med Sci Sports Exerc 20:161-166"
+    assert [w.doi for w in catalog.search_text(text, rows=1)] == ["10.5555/scale.200"]
+    catalog.close()
+
+
+def test_a_common_surname_with_small_numbers_is_found_by_author_volume_and_page(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # At Crossref's size "Wang" in 2020 and volume 1 page 1 each hold more works than a search
+    # reads, and so does every word of the title; the three together are nearly unique.
+    catalog = LocalCatalog(path=tmp_path / "c.sqlite")
+    common = "Inflammation in disease"
+    catalog.add_records([keyed_record(n, common, "Wang", 2020, 10 + n, 100 + n) for n in range(60)]
+                        + [keyed_record(100 + n, common, f"Other{n}", 1950 + n, 1, 1) for n in range(60)]
+                        + [keyed_record(200, common, "Wang", 2020, 1, 1)])
+    monkeypatch.setattr(catalog_module, "POSTINGS_BUDGET", 50)
+    (work,) = catalog.search_text("Wang X, Li Y. Inflammation in disease. J Test Med 2020;1:1-6", rows=1)
+    assert work.doi == "10.5555/scale.200"
+    ref = Reference(raw="Wang X. Inflammation in disease. J Test Med 2021;1:1", authors=[Author("Wang", "X")],
+                    year=2021, volume="1", first_page="1")  # the online year: the key has none
+    assert [w.doi for w in catalog.search(ref, rows=1)] == ["10.5555/scale.200"]
+    catalog.close()
+
+
+def test_a_schema_5_catalog_is_indexed_again_for_the_author_volume_page_key(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    path = tmp_path / "catalog.sqlite"
+    catalog = LocalCatalog(path=path)
+    title = "Inflammation in disease"
+    catalog.add_records([keyed_record(n, title, "Wang", 2020, 10 + n, 100 + n) for n in range(60)]
+                        + [keyed_record(200, title, "Wang", 2020, 1, 1)])
+    catalog._db.execute("DELETE FROM sparse WHERE term = ?", (int(term_hashes(["avp:wang:1:1"])[0]),))
+    catalog._db.execute("PRAGMA user_version = 5")  # as schema 5 wrote it: no avp: postings
+    catalog._db.commit()
+    catalog.close()
+    catalog = LocalCatalog(path=path)
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "schema 5" in err and "61 works" in err
+    monkeypatch.setattr(catalog_module, "POSTINGS_BUDGET", 50)
+    (work,) = catalog.search_text("Wang X. Inflammation in disease. J Test Med 2020;1:1-6", rows=1)
+    assert work.doi == "10.5555/scale.200"
     catalog.close()
 
 

@@ -8,10 +8,15 @@ Terms, in one namespace each so a surname never collides with a title word:
 - ``word``            a folded title word (every title the record gives: translations too);
 - ``a:surname``       a folded word of one of the first authors' family names;
 - ``ay:surname:year`` the first author with a year of the work: nearly a key;
-- ``vp:volume:page``  volume and first page (or e-locator): nearly unique within a journal.
+- ``vp:volume:page``  volume and first page (or e-locator): nearly unique within a journal;
+- ``avp:surname:volume:page`` the first author with volume and first page: a key that stays
+  nearly unique at Crossref's size, where ``ay:`` of a common surname and ``vp:`` of small
+  numbers each hold more works than a search reads (and robust to the year a reference prints
+  being the online one or the print one).
 
 A reference string yields the same terms: every word as a title word and as a surname, every
-word with every year it prints, and every two numbers in a row as volume and page. Terms the
+word with every year it prints, every two numbers in a row as volume and page, and its first
+words (where every citation style puts the first author) with each of those pairs. Terms the
 catalog does not hold cost one index probe and add nothing.
 
 The catalog stores a term as its 64-bit hash (``term_hashes``), not as text: the import's
@@ -49,6 +54,10 @@ STOPWORDS = frozenset(
 )
 _NUMBER = re.compile(r"[^\W_]*\d[^\W_]*")
 AUTHORS_INDEXED = 10  # citations print up to six names (Vancouver), then "et al."
+# The words of a reference string taken as its first author's surname for ``avp:`` keys: a
+# citation begins with its authors in every style, surname first ("van de Lavoir MC",
+# "Hser, Y.-I.") or initials first ("TM Kuukkanen"), so the surname is among its first words.
+FIRST_AUTHOR_WORDS = 3
 
 # zlib's preset dictionary of the records refkit stored deflated until records became text (see
 # encode_work): the field names and common values of a compact Work. A catalog keeps the
@@ -95,10 +104,12 @@ def _terms(title: str | None, subtitle: str | None, other_titles: Sequence[str],
     # One fold for every title (fold is the costly step of an import).
     titles = (title, subtitle, *other_titles) if subtitle or other_titles else (title,)
     terms: dict[str, None] = dict.fromkeys(_words(" ".join(filter(None, titles)), fold_uncached))
+    first_author: list[str] = []
     for n, family in enumerate(families[:AUTHORS_INDEXED]):
         for w in _words(family):
             terms["a:" + w] = None
             if n == 0:
+                first_author.append(w)
                 for y in years:
                     terms[f"ay:{w}:{y}"] = None
     volume_key = _key_part(volume)
@@ -107,6 +118,8 @@ def _terms(title: str | None, subtitle: str | None, other_titles: Sequence[str],
             key = _key_part(page)
             if key:
                 terms[f"vp:{volume_key}:{key}"] = None
+                for w in first_author:
+                    terms[f"avp:{w}:{volume_key}:{key}"] = None
     return list(terms)
 
 
@@ -118,17 +131,24 @@ def query_terms(text: str, ref: Reference | None = None) -> list[str]:
     numbers = _NUMBER.findall(folded)
     terms: dict[str, None] = dict.fromkeys(words)
     terms.update(dict.fromkeys("a:" + w for w in words if not w.isdigit()))
+    pairs = list(dict.fromkeys(zip(numbers, numbers[1:], strict=False)))
+    first_author = [w for w in words if not w.isdigit()][:FIRST_AUTHOR_WORDS]
     if ref is not None:
         if ref.year:
             years.add(ref.year)
         for author in ref.authors[:1]:
-            terms.update(dict.fromkeys(f"ay:{w}:{y}" for w in _words(author.family) for y in years))
+            surname = _words(author.family)
+            terms.update(dict.fromkeys(f"ay:{w}:{y}" for w in surname for y in years))
+            first_author = list(dict.fromkeys(surname + first_author))
         if ref.volume and (ref.first_page or "").strip():
-            terms[f"vp:{_key_part(ref.volume)}:{_key_part(ref.first_page)}"] = None
+            pair = (_key_part(ref.volume), _key_part(ref.first_page))
+            terms[f"vp:{pair[0]}:{pair[1]}"] = None
+            pairs.insert(0, pair)
     # Any word with any printed year: the first author is one of the words.
     terms.update(dict.fromkeys(f"ay:{w}:{y}" for w in words if not w.isdigit() for y in years))
-    for a, b in zip(numbers, numbers[1:], strict=False):
+    for a, b in pairs:
         terms[f"vp:{a}:{b}"] = None
+    terms.update(dict.fromkeys(f"avp:{w}:{a}:{b}" for w in first_author for a, b in pairs))
     return list(terms)
 
 
