@@ -382,7 +382,8 @@ class LocalCatalog:
         all_ids = np.concatenate(ids_parts)
         unique, inverse = np.unique(all_ids, return_inverse=True)
         scores = np.bincount(inverse, weights=np.concatenate(weights))
-        left_out = {text_of[t]: idf[t] for t in df if t not in set(chosen)}
+        read_terms = set(chosen)  # once: the comprehension below would build it a term
+        left_out = {text_of[t]: idf[t] for t in df if t not in read_terms}
         keep = min(max(rows, RESCORED) if left_out else rows, len(unique))
         best = np.argpartition(-scores, keep - 1)[:keep] if keep < len(unique) else np.arange(len(unique))
         score_of = {int(unique[i]): float(scores[i]) for i in best}
